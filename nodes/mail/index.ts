@@ -1,0 +1,7 @@
+/** The mail module: everything about IMAP, SMTP and messages, nothing about n8n. */
+export * from './account';
+export * from './addresses';
+export * from './connection';
+export * from './errors';
+export * from './ping';
+export * from './send';

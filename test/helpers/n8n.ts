@@ -1,0 +1,66 @@
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+
+// eslint-disable-next-line @typescript-eslint/no-require-imports
+const host = require('../../scripts/lib/n8nHost.js');
+
+export interface N8nHost {
+	folder: string;
+	bin: string;
+	version: string;
+	major: number;
+}
+
+export interface RunData {
+	data: { resultData: { runData: Record<string, Array<{ data?: { main: Array<Array<{ json: Record<string, unknown> }>> }; error?: { message: string } }>>; error?: { message: string } } };
+}
+
+/** The n8n majors the host tests run against: both by default. */
+export function n8nMajors(): number[] {
+	return (process.env.MAILBOX_N8N_MAJORS ?? '1,2').split(',').map(Number).filter(Boolean);
+}
+
+/** A fresh n8n user folder with this package linked in, for one host test file. */
+export function prepareN8n(major: number): { n8n: N8nHost; userFolder: string } {
+	const n8n = host.ensureN8n(major) as N8nHost;
+	const userFolder = mkdtempSync(join(tmpdir(), `mailbox-n8n${major}-`));
+	host.linkPackage(userFolder);
+	return { n8n, userFolder };
+}
+
+export function importCredential(n8n: N8nHost, userFolder: string, id: string, data: Record<string, unknown>): void {
+	host.importJson(n8n, userFolder, 'credentials', [{ id, name: `Mailbox ${id}`, type: 'emailCredentials', data }]);
+}
+
+export function importWorkflow(n8n: N8nHost, userFolder: string, workflow: Record<string, unknown>): void {
+	host.importJson(n8n, userFolder, 'workflow', [workflow]);
+}
+
+export function executeWorkflow(n8n: N8nHost, userFolder: string, id: string): RunData {
+	return host.executeWorkflow(n8n, userFolder, id) as RunData;
+}
+
+/** The json of every item a node emitted on its first output in the run. */
+export function nodeOutput(run: RunData, nodeName: string): Array<Record<string, unknown>> {
+	const runs = run.data.resultData.runData[nodeName];
+	if (!runs) throw new Error(`node "${nodeName}" did not run: ${JSON.stringify(run.data.resultData.error ?? Object.keys(run.data.resultData.runData))}`);
+	if (runs[0].error) throw new Error(`node "${nodeName}" failed: ${runs[0].error.message}`);
+	return (runs[0].data?.main[0] ?? []).map((item) => item.json);
+}
+
+export function manualTrigger() {
+	return { id: 'trigger', name: 'Start', type: 'n8n-nodes-base.manualTrigger', typeVersion: 1, position: [0, 0], parameters: {} };
+}
+
+export function mailboxNode(name: string, credentialId: string, parameters: Record<string, unknown>, position: [number, number]) {
+	return {
+		id: name.toLowerCase().replace(/\W+/g, '-'),
+		name,
+		type: 'n8n-nodes-mailbox.email',
+		typeVersion: 1,
+		position,
+		parameters,
+		credentials: { emailCredentials: { id: credentialId, name: `Mailbox ${credentialId}` } },
+	};
+}

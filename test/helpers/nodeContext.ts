@@ -1,0 +1,58 @@
+import type { IBinaryData, IDataObject, IExecuteFunctions, INode, INodeExecutionData, INodeType } from 'n8n-workflow';
+
+export interface RunOptions {
+	parameters: IDataObject;
+	credentials: Record<string, unknown>;
+	items?: INodeExecutionData[];
+	continueOnFail?: boolean;
+}
+
+const node: INode = {
+	id: 'test-node',
+	name: 'Mailbox',
+	type: 'n8n-nodes-mailbox.email',
+	typeVersion: 1,
+	position: [0, 0],
+	parameters: {},
+};
+
+/**
+ * Runs a node's execute() the way n8n calls it, with parameters, credentials, input items and
+ * binary helpers. It only stands in for n8n's plumbing; every mail still goes to the real servers.
+ */
+export async function runNode(nodeType: INodeType, options: RunOptions): Promise<INodeExecutionData[][]> {
+	const items: INodeExecutionData[] = options.items ?? [{ json: {} }];
+	const context = {
+		getInputData: () => items,
+		getNode: () => node,
+		getCredentials: async () => options.credentials,
+		continueOnFail: () => options.continueOnFail ?? false,
+		getNodeParameter: (name: string, _itemIndex: number, fallback?: unknown) => {
+			const value = name.split('.').reduce<unknown>((obj, key) => (obj as IDataObject | undefined)?.[key], options.parameters);
+			if (value === undefined) {
+				if (fallback !== undefined) return fallback;
+				throw new Error(`Could not get parameter "${name}"`);
+			}
+			return value;
+		},
+		helpers: {
+			getBinaryDataBuffer: async (itemIndex: number, property: string) => {
+				const binary = items[itemIndex].binary?.[property];
+				if (!binary) throw new Error(`no binary ${property}`);
+				return Buffer.from(binary.data, 'base64');
+			},
+			prepareBinaryData: async (data: Buffer, fileName?: string, mimeType?: string): Promise<IBinaryData> => ({
+				data: data.toString('base64'),
+				fileName,
+				mimeType: mimeType ?? 'application/octet-stream',
+				fileSize: String(data.length),
+			}),
+		},
+		logger: { debug: () => undefined, info: () => undefined, warn: () => undefined, error: () => undefined },
+	} as unknown as IExecuteFunctions;
+	return (await nodeType.execute!.call(context)) as INodeExecutionData[][];
+}
+
+export function binaryItem(property: string, content: Buffer, fileName: string, mimeType: string): INodeExecutionData {
+	return { json: {}, binary: { [property]: { data: content.toString('base64'), fileName, mimeType } } };
+}
