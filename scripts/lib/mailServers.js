@@ -17,6 +17,11 @@ const MAIL_DOMAIN = 'example.test';
 const TEST_PASSWORD = 'mailbox-test-secret-7f3a';
 const DEFAULT_PORTS = { imap: 3143, imaps: 3993, lmtp: 2424, sasl: 3124, smtp: 2525 };
 
+/** The default ports moved by MAILBOX_PORT_OFFSET, so that several checkouts can test side by side. */
+function portsFromEnv(offset = Number(process.env.MAILBOX_PORT_OFFSET || 0)) {
+	return Object.fromEntries(Object.entries(DEFAULT_PORTS).map(([name, port]) => [name, port + offset]));
+}
+
 const isRoot = () => typeof process.getuid === 'function' && process.getuid() === 0;
 
 function which(binary) {
@@ -376,7 +381,7 @@ function stopByPidFile(file) {
  * Starts both servers under `base` and returns how to reach them. Reuses nothing from an earlier
  * run: old instances under the same base are stopped first.
  */
-async function startMailServers({ base, ports = DEFAULT_PORTS } = {}) {
+async function startMailServers({ base, ports = portsFromEnv() } = {}) {
 	ensurePackages();
 	fs.mkdirSync(base, { recursive: true });
 	if (isRoot()) fs.chmodSync(base, 0o755);
@@ -414,4 +419,4 @@ function stopMailServersAt(base) {
 	stopByPidFile(path.join(base, 'dovecot', 'run', 'master.pid'));
 }
 
-module.exports = { startMailServers, stopMailServersAt, waitForPort, MAIL_DOMAIN, TEST_PASSWORD, DEFAULT_PORTS };
+module.exports = { startMailServers, stopMailServersAt, waitForPort, portsFromEnv, MAIL_DOMAIN, TEST_PASSWORD, DEFAULT_PORTS };

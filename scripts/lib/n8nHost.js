@@ -18,6 +18,10 @@ function cacheRoot() {
 	return process.env.N8N_HOSTS_DIR || path.join(os.homedir(), '.cache', 'n8n-nodes-mailbox');
 }
 
+function portOffset() {
+	return Number(process.env.MAILBOX_PORT_OFFSET || 0);
+}
+
 function log(message) {
 	process.stderr.write(`[n8n-host] ${message}\n`);
 }
@@ -76,7 +80,9 @@ function n8nEnv(host, userFolder, extra = {}) {
 		N8N_USER_FOLDER: userFolder,
 		N8N_LISTEN_ADDRESS: '127.0.0.1',
 		N8N_HOST: '127.0.0.1',
-		N8N_PORT: '5678',
+		N8N_PORT: String(5678 + portOffset()),
+		// 2.x task runners listen on a broker port of their own.
+		N8N_RUNNERS_BROKER_PORT: String(5679 + portOffset()),
 		N8N_PROTOCOL: 'http',
 		N8N_SECURE_COOKIE: 'false',
 		N8N_RUNNERS_BROKER_LISTEN_ADDRESS: '127.0.0.1',
@@ -149,7 +155,7 @@ function executeWorkflow(host, userFolder, workflowId, extraEnv = {}) {
 }
 
 /** Starts `n8n start` in the background; resolves once /healthz answers. */
-async function startN8n(host, userFolder, { port = 5678, extraEnv = {}, logFile } = {}) {
+async function startN8n(host, userFolder, { port = 5678 + portOffset(), extraEnv = {}, logFile } = {}) {
 	const out = fs.openSync(logFile || path.join(userFolder, 'n8n.log'), 'a');
 	const child = spawn(host.bin, ['start'], {
 		env: n8nEnv(host, userFolder, { N8N_PORT: String(port), ...extraEnv }),
