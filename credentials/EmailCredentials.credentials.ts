@@ -1,10 +1,7 @@
 import type { ICredentialType, INodeProperties, Icon } from 'n8n-workflow';
 
-const securityOptions = [
-	{ name: 'TLS (Implicit, Port 993 / 465)', value: 'tls' },
-	{ name: 'STARTTLS (Port 143 / 587)', value: 'starttls' },
-	{ name: 'None (Plain Text, Trusted Networks Only)', value: 'none' },
-];
+import { connectionFields, emailAddressField, mailServerFields } from './mailServerFields';
+
 
 export class EmailCredentials implements ICredentialType {
 	name = 'emailCredentials';
@@ -16,15 +13,7 @@ export class EmailCredentials implements ICredentialType {
 	documentationUrl = 'https://www.npmjs.com/package/n8n-nodes-mailbox#credentials';
 
 	properties: INodeProperties[] = [
-		{
-			displayName: 'Email Address',
-			name: 'emailAddress',
-			type: 'string',
-			placeholder: 'soc@example.com',
-			default: '',
-			required: true,
-			description: 'Address of the mailbox. Default From of sent mail, and part of the trigger\'s event name.',
-		},
+		emailAddressField,
 		{
 			displayName: 'Username',
 			name: 'username',
@@ -42,50 +31,7 @@ export class EmailCredentials implements ICredentialType {
 			required: true,
 			description: 'Password or app password',
 		},
-		{
-			displayName: 'IMAP Host',
-			name: 'imapHost',
-			type: 'string',
-			placeholder: 'imap.example.com',
-			default: '',
-			required: true,
-		},
-		{
-			displayName: 'IMAP Port',
-			name: 'imapPort',
-			type: 'number',
-			default: 993,
-		},
-		{
-			displayName: 'IMAP Security',
-			name: 'imapSecurity',
-			type: 'options',
-			options: securityOptions,
-			default: 'tls',
-			description: 'STARTTLS fails when the server cannot upgrade the connection; it never falls back to plain text',
-		},
-		{
-			displayName: 'SMTP Host',
-			name: 'smtpHost',
-			type: 'string',
-			placeholder: 'smtp.example.com',
-			default: '',
-			required: true,
-		},
-		{
-			displayName: 'SMTP Port',
-			name: 'smtpPort',
-			type: 'number',
-			default: 465,
-		},
-		{
-			displayName: 'SMTP Security',
-			name: 'smtpSecurity',
-			type: 'options',
-			options: securityOptions,
-			default: 'tls',
-			description: 'STARTTLS fails when the server cannot upgrade the connection; it never falls back to plain text',
-		},
+		...mailServerFields({ imapHost: '', imapPort: 993, imapSecurity: 'tls', smtpHost: '', smtpPort: 465, smtpSecurity: 'tls' }),
 		{
 			displayName: 'SMTP Username',
 			name: 'smtpUsername',
@@ -101,33 +47,6 @@ export class EmailCredentials implements ICredentialType {
 			default: '',
 			description: 'Leave empty to use the password above',
 		},
-		{
-			displayName: 'Allow Unauthorized Certificates',
-			name: 'allowUnauthorizedCerts',
-			type: 'boolean',
-			default: false,
-			description: 'Whether to connect even if the server\'s TLS certificate cannot be verified. Only for servers you control.',
-		},
-		{
-			displayName: 'Proxy Address',
-			name: 'proxyAddress',
-			type: 'string',
-			placeholder: 'socks5://proxy.example.com:1080',
-			default: '',
-			description: 'SOCKS or HTTP proxy for both IMAP and SMTP, e.g. socks5://host:1080 or http://host:3128',
-		},
-		{
-			displayName: 'Proxy Username',
-			name: 'proxyUsername',
-			type: 'string',
-			default: '',
-		},
-		{
-			displayName: 'Proxy Password',
-			name: 'proxyPassword',
-			type: 'string',
-			typeOptions: { password: true },
-			default: '',
-		},
+		...connectionFields,
 	];
 }

@@ -1,6 +1,6 @@
 import { NodeConnectionTypes, type IExecuteFunctions, type INodeExecutionData, type INodeType, type INodeTypeDescription } from 'n8n-workflow';
 
-import { emailConnectionTest } from '../shared/credentials';
+import { authenticationProperty, emailConnectionTest, mailboxCredentials } from '../shared/credentials';
 import { router } from './actions/router';
 import * as ping from './actions/ping.operation';
 import * as send from './actions/send.operation';
@@ -18,8 +18,9 @@ export class Email implements INodeType {
 		inputs: [NodeConnectionTypes.Main],
 		outputs: [NodeConnectionTypes.Main],
 		usableAsTool: true,
-		credentials: [{ name: 'emailCredentials', required: true, testedBy: 'emailConnectionTest' }],
+		credentials: mailboxCredentials,
 		properties: [
+			authenticationProperty,
 			{
 				displayName: 'Operation',
 				name: 'operation',

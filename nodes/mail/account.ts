@@ -19,6 +19,10 @@ export interface MailAccount {
 	proxyAddress?: string;
 	proxyUsername?: string;
 	proxyPassword?: string;
+	/** OAuth2 access token: when set, IMAP and SMTP log in with it (XOAUTH2/OAUTHBEARER), not the password. */
+	accessToken?: string;
+	/** Returns a fresh access token; called once when a server rejects the current one. */
+	refreshAccessToken?: () => Promise<string>;
 	/** Milliseconds to open the TCP/TLS connection and get the greeting. */
 	connectTimeoutMs?: number;
 	/** Milliseconds of silence on an open connection before it is given up. */
@@ -26,5 +30,5 @@ export interface MailAccount {
 }
 
 export function accountSecrets(account: MailAccount): string[] {
-	return [account.password, account.smtpPassword, account.proxyPassword].filter((s): s is string => !!s);
+	return [account.password, account.smtpPassword, account.proxyPassword, account.accessToken].filter((s): s is string => !!s);
 }

@@ -4,7 +4,7 @@ import type SMTPTransport from 'nodemailer/lib/smtp-transport';
 import { SocksClient } from 'socks';
 
 import type { MailAccount } from './account';
-import { describeConnectionError, MailError } from './errors';
+import { describeConnectionError, MailError, type MailService } from './errors';
 
 const DEFAULT_CONNECT_TIMEOUT_MS = 30_000;
 const DEFAULT_SOCKET_TIMEOUT_MS = 5 * 60_000;
@@ -45,7 +45,7 @@ export function imapOptions(account: MailAccount): ImapFlowOptions {
 		secure: account.imapSecurity === 'tls',
 		// true: STARTTLS is required and never falls back to plain text; false: never attempted.
 		doSTARTTLS: account.imapSecurity === 'starttls' ? true : account.imapSecurity === 'none' ? false : undefined,
-		auth: { user: account.username, pass: account.password },
+		auth: account.accessToken ? { user: account.username, accessToken: account.accessToken } : { user: account.username, pass: account.password },
 		tls: tlsOptions(account, account.imapHost),
 		proxy: proxyUrl(account),
 		logger: false,
@@ -64,8 +64,59 @@ export function smtpEndpoint(account: MailAccount) {
 	return { service: 'SMTP' as const, host: account.smtpHost, port: account.smtpPort, security: account.smtpSecurity };
 }
 
+// One refresh per account at a time: IMAP and SMTP logins running side by side share it.
+const refreshesInFlight = new WeakMap<MailAccount, Promise<string>>();
+
+async function refreshToken(account: MailAccount, rejectedToken: string, service?: MailService): Promise<void> {
+	if (account.accessToken !== rejectedToken) return; // another login already refreshed it
+	let refresh = refreshesInFlight.get(account);
+	if (!refresh) {
+		refresh = account.refreshAccessToken!();
+		refreshesInFlight.set(account, refresh);
+		refresh.then(
+			() => refreshesInFlight.delete(account),
+			() => refreshesInFlight.delete(account),
+		);
+	}
+	try {
+		account.accessToken = await refresh;
+	} catch (refreshError) {
+		const reason = (refreshError as Error).message;
+		if (/ENOTFOUND|ECONNREFUSED|ETIMEDOUT|EAI_AGAIN|connection cannot be established|timeout/i.test(reason)) {
+			throw new MailError('CONNECTION_FAILED', `The OAuth2 token expired and the token server could not be reached to refresh it (${reason}): check the network and the credential's Access Token URL.`, { service, cause: refreshError });
+		}
+		throw new MailError('AUTH_FAILED', `The OAuth2 token was rejected and could not be refreshed (${reason}): reconnect the credential in n8n.`, { service, cause: refreshError });
+	}
+}
+
+/**
+ * Runs a login attempt; when an OAuth2 token is rejected, gets a fresh one once and tries again.
+ * Only the login is repeated: nothing has been read or sent when authentication fails.
+ */
+export async function withTokenRefresh<T>(account: MailAccount, attempt: () => Promise<T>): Promise<T> {
+	const tokenUsed = account.accessToken;
+	try {
+		return await attempt();
+	} catch (error) {
+		if (!(error instanceof MailError) || error.code !== 'AUTH_FAILED' || !tokenUsed || !account.refreshAccessToken) throw error;
+		await refreshToken(account, tokenUsed, error.service);
+		try {
+			return await attempt();
+		} catch (retryError) {
+			if (retryError instanceof MailError && retryError.code === 'AUTH_FAILED') {
+				throw new MailError('AUTH_FAILED', `${retryError.message.replace(/: check the username.*$/, '')} even with a freshly refreshed OAuth2 token: check that the credential's email address is the mailbox the token was issued for and that IMAP/SMTP access is enabled for it, then reconnect the credential.`, { service: retryError.service, cause: retryError });
+			}
+			throw retryError;
+		}
+	}
+}
+
 /** Connects and logs in; a failure comes back as a MailError that names the step that failed. */
 export async function connectImap(account: MailAccount): Promise<ImapFlow> {
+	return withTokenRefresh(account, () => openImap(account));
+}
+
+async function openImap(account: MailAccount): Promise<ImapFlow> {
 	const client = new ImapFlow(imapOptions(account));
 	// A dropped socket emits 'error' after connect; without a listener it would crash the process.
 	client.on('error', () => undefined);
@@ -111,10 +162,9 @@ export function smtpOptions(account: MailAccount): SmtpOptions {
 		secure: account.smtpSecurity === 'tls',
 		requireTLS: account.smtpSecurity === 'starttls',
 		ignoreTLS: account.smtpSecurity === 'none',
-		auth: {
-			user: account.smtpUsername || account.username,
-			pass: account.smtpPassword || account.password,
-		},
+		auth: account.accessToken
+			? { type: 'OAuth2', user: account.smtpUsername || account.username, accessToken: account.accessToken }
+			: { user: account.smtpUsername || account.username, pass: account.smtpPassword || account.password },
 		tls: tlsOptions(account, account.smtpHost),
 		proxy: proxyUrl(account),
 		connectionTimeout: connectTimeout,
@@ -134,12 +184,14 @@ export function createSmtpTransport(account: MailAccount, extra: Partial<SmtpOpt
 
 /** Opens an SMTP session, greets and authenticates, then closes it. */
 export async function verifySmtp(account: MailAccount): Promise<void> {
-	const transport = createSmtpTransport(account);
-	try {
-		await transport.verify();
-	} catch (error) {
-		throw describeConnectionError(error, smtpEndpoint(account));
-	} finally {
-		transport.close();
-	}
+	await withTokenRefresh(account, async () => {
+		const transport = createSmtpTransport(account);
+		try {
+			await transport.verify();
+		} catch (error) {
+			throw describeConnectionError(error, smtpEndpoint(account));
+		} finally {
+			transport.close();
+		}
+	});
 }

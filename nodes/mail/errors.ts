@@ -57,6 +57,10 @@ export function describeConnectionError(error: unknown, endpoint: Endpoint): Mai
 	const make = (code: MailErrorCode, message: string) =>
 		new MailError(code, message, { service: endpoint.service, cause: error });
 
+	// imapflow flags an unreachable token server as an authentication failure too: it is not a bad login.
+	if ((error as { serverResponseCode?: string }).serverResponseCode === 'UNAVAILABLE') {
+		return make('CONNECTION_FAILED', `${where} could not check the login right now (UNAVAILABLE): the mail server or its authentication service is down; try again later.`);
+	}
 	if (e.authenticationFailed || e.code === 'EAUTH' || /AUTHENTICATIONFAILED|authentication failed|\b535\b|invalid credentials|login failed/i.test(text)) {
 		return make('AUTH_FAILED', `${where} rejected the login: check the username and password (an app password where the provider requires one).`);
 	}

@@ -4,7 +4,7 @@ import type SMTPTransport from 'nodemailer/lib/smtp-transport';
 
 import type { MailAccount } from './account';
 import { requireAddressList, normalizeMessageId, type Address } from './addresses';
-import { createSmtpTransport, smtpEndpoint } from './connection';
+import { createSmtpTransport, smtpEndpoint, withTokenRefresh } from './connection';
 import { describeConnectionError, MailError } from './errors';
 
 export interface OutgoingAttachment {
@@ -100,19 +100,7 @@ export function composeMail(account: MailAccount, mail: OutgoingMail): Mail.Opti
 
 export async function sendMail(account: MailAccount, mail: OutgoingMail): Promise<SendResult> {
 	const message = composeMail(account, mail);
-	const transport = createSmtpTransport(account);
-	let info: SMTPTransport.SentMessageInfo;
-	try {
-		info = await transport.sendMail(message);
-	} catch (error) {
-		const e = error as { code?: string; responseCode?: number; response?: string; rejected?: string[] };
-		if (e.code === 'EENVELOPE' || (e.responseCode && e.responseCode >= 500 && e.code !== 'EAUTH')) {
-			throw new MailError('SEND_FAILED', `The SMTP server refused the mail: ${e.response || (error as Error).message}`, { service: 'SMTP', cause: error });
-		}
-		throw describeConnectionError(error, smtpEndpoint(account));
-	} finally {
-		transport.close();
-	}
+	const info = await withTokenRefresh(account, () => deliver(account, message));
 	const asStrings = (list: Array<string | { address: string }> | undefined) =>
 		(list ?? []).map((entry) => (typeof entry === 'string' ? entry : entry.address));
 	const accepted = asStrings(info.accepted);
@@ -122,4 +110,19 @@ export async function sendMail(account: MailAccount, mail: OutgoingMail): Promis
 		accepted,
 		rejected: asStrings(info.rejected),
 	};
+}
+
+async function deliver(account: MailAccount, message: Mail.Options): Promise<SMTPTransport.SentMessageInfo> {
+	const transport = createSmtpTransport(account);
+	try {
+		return await transport.sendMail(message);
+	} catch (error) {
+		const e = error as { code?: string; responseCode?: number; response?: string; rejected?: string[] };
+		if (e.code === 'EENVELOPE' || (e.responseCode && e.responseCode >= 500 && e.code !== 'EAUTH')) {
+			throw new MailError('SEND_FAILED', `The SMTP server refused the mail: ${e.response || (error as Error).message}`, { service: 'SMTP', cause: error });
+		}
+		throw describeConnectionError(error, smtpEndpoint(account));
+	} finally {
+		transport.close();
+	}
 }

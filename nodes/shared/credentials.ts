@@ -1,6 +1,9 @@
 import { readFileSync } from 'node:fs';
 
 import type {
+	IDataObject,
+	INodeCredentialDescription,
+	INodeProperties,
 	ICredentialDataDecryptedObject,
 	ICredentialsDecrypted,
 	ICredentialTestFunctions,
@@ -16,12 +19,45 @@ function security(value: unknown, fallback: Security): Security {
 	return value === 'tls' || value === 'starttls' || value === 'none' ? value : fallback;
 }
 
-/** `emailCredentials` data -> the mail module's account settings. */
+/** Which credential type each `authentication` choice uses. */
+const CREDENTIAL_TYPES = {
+	password: 'emailCredentials',
+	googleOAuth2: 'mailboxGoogleOAuth2Api',
+	microsoftOAuth2: 'mailboxMicrosoftOAuth2Api',
+} as const;
+
+type Authentication = keyof typeof CREDENTIAL_TYPES;
+
+/** The `authentication` parameter of both nodes: saved workflows without it keep using passwords. */
+export const authenticationProperty: INodeProperties = {
+	displayName: 'Authentication',
+	name: 'authentication',
+	type: 'options',
+	noDataExpression: true,
+	options: [
+		{ name: 'Password (IMAP/SMTP Login)', value: 'password' },
+		{ name: 'Google OAuth2 (Gmail)', value: 'googleOAuth2' },
+		{ name: 'Microsoft 365 OAuth2', value: 'microsoftOAuth2' },
+	],
+	default: 'password',
+};
+
+export const mailboxCredentials: INodeCredentialDescription[] = (Object.keys(CREDENTIAL_TYPES) as Authentication[]).map((authentication) => ({
+	name: CREDENTIAL_TYPES[authentication],
+	required: true,
+	testedBy: 'emailConnectionTest',
+	displayOptions: { show: { authentication: [authentication] } },
+}));
+
+/** Credential data (password or OAuth2 type) -> the mail module's account settings. */
 export function toMailAccount(data: ICredentialDataDecryptedObject): MailAccount {
 	const text = (key: string) => (typeof data[key] === 'string' ? (data[key] as string).trim() : '');
+	const accessToken = ((data.oauthTokenData as IDataObject | undefined)?.access_token as string | undefined) || undefined;
 	return {
 		emailAddress: text('emailAddress'),
-		username: text('username'),
+		// With OAuth2 the mailbox address is the login.
+		username: text('username') || text('emailAddress'),
+		accessToken,
 		// Passwords are kept exactly as typed: spaces can be part of them.
 		password: (data.password as string) ?? '',
 		imapHost: text('imapHost'),
@@ -49,9 +85,22 @@ function readCa(file: string): Buffer | undefined {
 	}
 }
 
+/**
+ * The account of the node's chosen credential. With OAuth2, a token the server rejects is
+ * refreshed once through n8n, which stores the new token in the credential.
+ */
 export async function getMailAccount(context: IExecuteFunctions | IPollFunctions | ILoadOptionsFunctions): Promise<MailAccount> {
-	const data = await context.getCredentials('emailCredentials');
-	return toMailAccount(data);
+	const authentication = context.getNodeParameter('authentication', 0, 'password') as Authentication;
+	const credentialType = CREDENTIAL_TYPES[authentication] ?? CREDENTIAL_TYPES.password;
+	const account = toMailAccount(await context.getCredentials(credentialType));
+	if (authentication !== 'password') {
+		account.password = '';
+		account.refreshAccessToken = async () => {
+			const token = (await context.helpers.refreshOAuth2Token.call(context, credentialType)) as IDataObject;
+			return token.access_token as string;
+		};
+	}
+	return account;
 }
 
 /** The credential test: logs in to IMAP and SMTP and says which one failed and why. */

@@ -15,6 +15,8 @@ const path = require('node:path');
 
 const MAIL_DOMAIN = 'example.test';
 const TEST_PASSWORD = 'mailbox-test-secret-7f3a';
+// Dovecot checks OAuth2 tokens itself (JWT, HS256, this issuer): no token server is needed to log in.
+const OAUTH_ISSUER = 'http://127.0.0.1/mailbox-test-oauth';
 const DEFAULT_PORTS = { imap: 3143, imaps: 3993, lmtp: 2424, sasl: 3124, smtp: 2525 };
 
 /** The default ports moved by MAILBOX_PORT_OFFSET, so that several checkouts can test side by side. */
@@ -96,7 +98,21 @@ function userIds() {
 	return { uid: Number(execFileSync('id', ['-u', 'mail']).toString()), gid: Number(execFileSync('id', ['-g', 'mail']).toString()), user: 'mail', group: 'mail' };
 }
 
-function dovecotConfig(base, ports, cert, ids) {
+/** The HS256 key Dovecot trusts for OAuth2 tokens; a test's mock provider signs with it. */
+function makeOauthKey(base) {
+	const keyFile = path.join(base, 'keys', 'default', 'HS256', 'default');
+	if (!fs.existsSync(keyFile)) {
+		fs.mkdirSync(path.dirname(keyFile), { recursive: true });
+		fs.writeFileSync(keyFile, require('node:crypto').randomBytes(32).toString('base64'));
+	}
+	fs.writeFileSync(
+		path.join(base, 'oauth2.conf.ext'),
+		['introspection_mode = local', `local_validation_key_dict = fs:posix:prefix=${base}/keys/`, `issuers = ${OAUTH_ISSUER}`, 'username_attribute = email', ''].join('\n'),
+	);
+	return fs.readFileSync(keyFile, 'utf8').trim();
+}
+
+function dovecotConfig(base, ports, cert, ids, oauthMechanisms) {
 	const lines = [
 		`base_dir = ${base}/dovecot/run`,
 		`state_dir = ${base}/dovecot/state`,
@@ -109,7 +125,7 @@ function dovecotConfig(base, ports, cert, ids) {
 		`ssl_key = <${cert.key}`,
 		'ssl_min_protocol = TLSv1.2',
 		'disable_plaintext_auth = no',
-		'auth_mechanisms = plain login',
+		`auth_mechanisms = plain login ${oauthMechanisms.join(' ')}`,
 		'auth_cache_size = 0',
 		'auth_failure_delay = 0',
 		'mail_location = maildir:~/Maildir',
@@ -119,12 +135,18 @@ function dovecotConfig(base, ports, cert, ids) {
 		`mail_gid = ${ids.gid}`,
 		'lda_mailbox_autocreate = yes',
 		'passdb {',
+		'driver = oauth2',
+		`mechanisms = ${oauthMechanisms.join(' ')}`,
+		`args = ${base}/oauth2.conf.ext`,
+		'}',
+		'passdb {',
 		'driver = static',
+		'mechanisms = plain login',
 		`args = password=${TEST_PASSWORD}`,
 		'}',
 		'userdb {',
 		'driver = static',
-		`args = uid=${ids.uid} gid=${ids.gid} home=${base}/mail/%d/%n`,
+		`args = uid=${ids.uid} gid=${ids.gid} home=${base}/mail/%d/%n allow_all_users=yes`,
 		'}',
 		'namespace inbox {',
 		'inbox = yes',
@@ -171,12 +193,12 @@ function dovecotConfig(base, ports, cert, ids) {
 	return lines.join('\n') + '\n';
 }
 
-async function startDovecot(base, ports, cert, ids) {
+async function startDovecot(base, ports, cert, ids, oauthMechanisms) {
 	const conf = path.join(base, 'dovecot.conf');
 	fs.mkdirSync(path.join(base, 'dovecot', 'run'), { recursive: true });
 	fs.mkdirSync(path.join(base, 'dovecot', 'state'), { recursive: true });
 	fs.mkdirSync(path.join(base, 'mail'), { recursive: true });
-	fs.writeFileSync(conf, dovecotConfig(base, ports, cert, ids));
+	fs.writeFileSync(conf, dovecotConfig(base, ports, cert, ids, oauthMechanisms));
 	if (isRoot()) execFileSync('chown', ['-R', `${ids.uid}:${ids.gid}`, path.join(base, 'mail')]);
 	stopByPidFile(path.join(base, 'dovecot', 'run', 'master.pid'));
 	// stdio goes to a file: a daemon holding the caller's pipes makes execFileSync hang.
@@ -223,6 +245,8 @@ function postfixConfig(base, ports, cert) {
 		'minimal_backoff_time = 1s',
 		'maximal_backoff_time = 5s',
 		'smtpd_error_sleep_time = 0',
+		// OAuth2 tokens of Microsoft's size do not fit the default 2048-byte line.
+		'line_length_limit = 16384',
 		'biff = no',
 		'append_dot_mydomain = no',
 		'alias_maps =',
@@ -300,7 +324,18 @@ function stopPostfix(conf) {
 }
 
 /** Stands in for Postfix without root: AUTH against the shared password, delivery over LMTP. */
-async function startSmtpBridge(ports, cert) {
+/** The checks Dovecot's oauth2 passdb makes, for the no-root SMTP bridge. */
+function validToken(token, username, key) {
+	const [header, payload, signature] = String(token || '').split('.');
+	if (!signature) return false;
+	const crypto = require('node:crypto');
+	const expected = crypto.createHmac('sha256', Buffer.from(key, 'base64')).update(`${header}.${payload}`).digest('base64url');
+	if (expected !== signature) return false;
+	const claims = JSON.parse(Buffer.from(payload, 'base64url').toString('utf8'));
+	return claims.iss === OAUTH_ISSUER && claims.exp * 1000 > Date.now() && String(claims.email).toLowerCase() === username.toLowerCase();
+}
+
+async function startSmtpBridge(ports, cert, oauthKey) {
 	const { SMTPServer } = require('smtp-server');
 	const { SMTPConnection } = require('nodemailer/lib/smtp-connection');
 	const deliver = (envelope, raw) =>
@@ -322,9 +357,14 @@ async function startSmtpBridge(ports, cert) {
 		secure: false,
 		key: fs.readFileSync(cert.key),
 		cert: fs.readFileSync(cert.crt),
-		authMethods: ['PLAIN', 'LOGIN'],
+		authMethods: ['PLAIN', 'LOGIN', 'XOAUTH2'],
 		size: 0,
 		onAuth(auth, _session, callback) {
+			if (auth.method === 'XOAUTH2') {
+				if (validToken(auth.accessToken, auth.username, oauthKey)) callback(null, { user: auth.username });
+				else callback(null, { data: { status: '401', schemes: 'bearer' } });
+				return;
+			}
 			if (auth.password === TEST_PASSWORD && auth.username.endsWith(`@${MAIL_DOMAIN}`)) callback(null, { user: auth.username });
 			else callback(Object.assign(new Error('Authentication failed'), { responseCode: 535 }));
 		},
@@ -381,17 +421,18 @@ function stopByPidFile(file) {
  * Starts both servers under `base` and returns how to reach them. Reuses nothing from an earlier
  * run: old instances under the same base are stopped first.
  */
-async function startMailServers({ base, ports = portsFromEnv() } = {}) {
+async function startMailServers({ base, ports = portsFromEnv(), oauthMechanisms = ['xoauth2', 'oauthbearer'], smtp = true } = {}) {
 	ensurePackages();
 	fs.mkdirSync(base, { recursive: true });
 	if (isRoot()) fs.chmodSync(base, 0o755);
 	const cert = makeCertificate(base);
+	const oauthKey = makeOauthKey(base);
 	const ids = userIds();
-	const dovecotConf = await startDovecot(base, ports, cert, ids);
+	const dovecotConf = await startDovecot(base, ports, cert, ids, oauthMechanisms);
 	let postfixConf;
 	let bridge;
-	if (isRoot() && which('postfix')) postfixConf = await startPostfix(base, ports, cert);
-	else bridge = await startSmtpBridge(ports, cert);
+	if (smtp && isRoot() && which('postfix')) postfixConf = await startPostfix(base, ports, cert);
+	else if (smtp) bridge = await startSmtpBridge(ports, cert, oauthKey);
 	const info = {
 		base,
 		host: '127.0.0.1',
@@ -399,9 +440,10 @@ async function startMailServers({ base, ports = portsFromEnv() } = {}) {
 		domain: MAIL_DOMAIN,
 		password: TEST_PASSWORD,
 		caFile: cert.crt,
+		oauth: { issuer: OAUTH_ISSUER, hs256Key: oauthKey, mechanisms: oauthMechanisms },
 		dovecotConf,
 		postfixConf,
-		smtp: postfixConf ? 'postfix' : 'smtp-server bridge',
+		smtp: postfixConf ? 'postfix' : bridge ? 'smtp-server bridge' : 'none',
 	};
 	return {
 		info,
@@ -419,4 +461,4 @@ function stopMailServersAt(base) {
 	stopByPidFile(path.join(base, 'dovecot', 'run', 'master.pid'));
 }
 
-module.exports = { startMailServers, stopMailServersAt, waitForPort, portsFromEnv, MAIL_DOMAIN, TEST_PASSWORD, DEFAULT_PORTS };
+module.exports = { OAUTH_ISSUER, startMailServers, stopMailServersAt, waitForPort, portsFromEnv, MAIL_DOMAIN, TEST_PASSWORD, DEFAULT_PORTS };

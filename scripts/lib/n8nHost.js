@@ -145,9 +145,20 @@ function importJson(host, userFolder, kind, data) {
 	}
 }
 
-/** `n8n execute --id --rawOutput` and the JSON it prints (the run data of the workflow). */
-function executeWorkflow(host, userFolder, workflowId, extraEnv = {}) {
-	const stdout = n8nCli(host, userFolder, ['execute', `--id=${workflowId}`, '--rawOutput'], extraEnv);
+/**
+ * `n8n execute --id --rawOutput` and the JSON it prints (the run data of the workflow). Runs
+ * asynchronously, so that servers living in the calling process (a mock OAuth2 provider, a fault
+ * proxy) keep answering while the workflow runs.
+ */
+async function executeWorkflow(host, userFolder, workflowId, extraEnv = {}) {
+	const args = ['execute', `--id=${workflowId}`, '--rawOutput'];
+	const child = spawn(host.bin, args, { env: n8nEnv(host, userFolder, extraEnv), stdio: ['ignore', 'pipe', 'pipe'] });
+	let stdout = '';
+	let stderr = '';
+	child.stdout.on('data', (chunk) => (stdout += chunk));
+	child.stderr.on('data', (chunk) => (stderr += chunk));
+	const status = await new Promise((resolve) => child.on('close', resolve));
+	if (status !== 0) throw new Error(`n8n ${args.join(' ')} failed (${status}):\n${stdout}\n${stderr}`);
 	// Log lines may come first; the run data is the pretty-printed object that starts a line with '{'.
 	const start = stdout.search(/^\{$/m);
 	if (start < 0) throw new Error(`n8n execute printed no JSON:\n${stdout}`);

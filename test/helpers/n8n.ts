@@ -29,16 +29,16 @@ export function prepareN8n(major: number): { n8n: N8nHost; userFolder: string } 
 	return { n8n, userFolder };
 }
 
-export function importCredential(n8n: N8nHost, userFolder: string, id: string, data: Record<string, unknown>): void {
-	host.importJson(n8n, userFolder, 'credentials', [{ id, name: `Mailbox ${id}`, type: 'emailCredentials', data }]);
+export function importCredential(n8n: N8nHost, userFolder: string, id: string, data: Record<string, unknown>, type = 'emailCredentials'): void {
+	host.importJson(n8n, userFolder, 'credentials', [{ id, name: `Mailbox ${id}`, type, data }]);
 }
 
 export function importWorkflow(n8n: N8nHost, userFolder: string, workflow: Record<string, unknown>): void {
 	host.importJson(n8n, userFolder, 'workflow', [workflow]);
 }
 
-export function executeWorkflow(n8n: N8nHost, userFolder: string, id: string): RunData {
-	return host.executeWorkflow(n8n, userFolder, id) as RunData;
+export async function executeWorkflow(n8n: N8nHost, userFolder: string, id: string): Promise<RunData> {
+	return (await host.executeWorkflow(n8n, userFolder, id)) as RunData;
 }
 
 /** The json of every item a node emitted on its first output in the run. */
@@ -53,7 +53,7 @@ export function manualTrigger() {
 	return { id: 'trigger', name: 'Start', type: 'n8n-nodes-base.manualTrigger', typeVersion: 1, position: [0, 0], parameters: {} };
 }
 
-export function mailboxNode(name: string, credentialId: string, parameters: Record<string, unknown>, position: [number, number]) {
+export function mailboxNode(name: string, credentialId: string, parameters: Record<string, unknown>, position: [number, number], credentialType = 'emailCredentials') {
 	return {
 		id: name.toLowerCase().replace(/\W+/g, '-'),
 		name,
@@ -61,6 +61,6 @@ export function mailboxNode(name: string, credentialId: string, parameters: Reco
 		typeVersion: 1,
 		position,
 		parameters,
-		credentials: { emailCredentials: { id: credentialId, name: `Mailbox ${credentialId}` } },
+		credentials: { [credentialType]: { id: credentialId, name: `Mailbox ${credentialId}` } },
 	};
 }

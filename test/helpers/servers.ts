@@ -12,6 +12,7 @@ export interface ServerInfo {
 	domain: string;
 	password: string;
 	caFile: string;
+	oauth: { issuer: string; hs256Key: string; mechanisms: string[] };
 	dovecotConf: string;
 	smtp: string;
 }

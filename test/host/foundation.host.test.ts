@@ -38,7 +38,7 @@ describe.each(n8nMajors())('in a real n8n %i.x', (major) => {
 			},
 			settings: {},
 		});
-		const run = executeWorkflow(n8n, userFolder, 'mailboxFound001');
+		const run = await executeWorkflow(n8n, userFolder, 'mailboxFound001');
 		expect(nodeOutput(run, 'Ping')).toEqual([expect.objectContaining({ is_succeed: true, imap: expect.objectContaining({ ok: true }), smtp: expect.objectContaining({ ok: true }) })]);
 		const [sent] = nodeOutput(run, 'Send');
 		expect(sent).toMatchObject({ is_success: true, accepted: [recipient], rejected: [] });
