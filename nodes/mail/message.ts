@@ -77,7 +77,8 @@ export const SELECTED_HEADERS = [
 ];
 const SELECTED = new Set(SELECTED_HEADERS);
 
-const linkify = new LinkifyIt();
+// Only links written with a scheme: a bare "x.org" or address is too often a name, not a link.
+const linkify = new LinkifyIt().set({ fuzzyLink: false, fuzzyEmail: false });
 
 type PostalAddress = PostalMime.Address;
 
@@ -101,10 +102,7 @@ export function findUrls(...texts: string[]): string[] {
 	const urls = new Set<string>();
 	for (const text of texts) {
 		if (!text) continue;
-		for (const match of linkify.match(text) ?? []) {
-			// Plain "www.x.org" or "x.org" with no scheme is left out: it is too often a name, not a link.
-			if (match.schema) urls.add(match.url);
-		}
+		for (const match of linkify.match(text) ?? []) urls.add(match.url);
 	}
 	return [...urls];
 }
