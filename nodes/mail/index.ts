@@ -5,3 +5,7 @@ export * from './connection';
 export * from './errors';
 export * from './ping';
 export * from './send';
+export * from './cursor';
+export * from './message';
+export * from './poll';
+export * from './rules';

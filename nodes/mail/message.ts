@@ -1,0 +1,217 @@
+import { createHash } from 'node:crypto';
+
+import { convert as htmlToText } from 'html-to-text';
+import LinkifyIt from 'linkify-it';
+import PostalMime from 'postal-mime';
+
+import { normalizeMessageId } from './addresses';
+
+/** Where a message was read from: what the server says about it besides its bytes. */
+export interface MessageOrigin {
+	uid: number;
+	uidValidity: string;
+	folder: string;
+	flags: string[];
+	/** INTERNALDATE: when the server received the message. */
+	internalDate?: Date;
+}
+
+export interface AttachmentInfo {
+	filename: string;
+	contentType: string;
+	size: number;
+	md5: string;
+	sha256: string;
+}
+
+export interface MessageAttachment extends AttachmentInfo {
+	content: Buffer;
+}
+
+export interface MessageFields {
+	subject: string;
+	from: string;
+	from_name: string;
+	to: string[];
+	cc: string[];
+	reply_to: string[];
+	date: string;
+	email_time: number;
+	received_date: string;
+	body: string;
+	html_body: string;
+	message_id: string;
+	in_reply_to: string;
+	references: string[];
+	email_uid: number;
+	uid_validity: string;
+	folder: string;
+	flags: string[];
+	headers: Record<string, string | string[]>;
+	attachments: AttachmentInfo[];
+	urls: string[];
+	parse_error?: string;
+}
+
+export interface ParsedMessage {
+	fields: MessageFields;
+	attachments: MessageAttachment[];
+}
+
+/** Headers a SOC analyst reads to judge where a mail came from; the rest stay in the .eml. */
+export const SELECTED_HEADERS = [
+	'return-path',
+	'received',
+	'authentication-results',
+	'received-spf',
+	'dkim-signature',
+	'arc-authentication-results',
+	'x-originating-ip',
+	'x-sender-ip',
+	'x-mailer',
+	'user-agent',
+	'x-spam-status',
+	'x-spam-score',
+	'list-unsubscribe',
+	'content-type',
+];
+const SELECTED = new Set(SELECTED_HEADERS);
+
+// Only links written with a scheme: a bare "x.org" or address is too often a name, not a link.
+const linkify = new LinkifyIt().set({ fuzzyLink: false, fuzzyEmail: false });
+
+type PostalAddress = PostalMime.Address;
+
+function flatAddresses(list: PostalAddress | PostalAddress[] | undefined): PostalMime.Mailbox[] {
+	const entries = Array.isArray(list) ? list : list ? [list] : [];
+	return entries.flatMap((entry) => (entry.group ? entry.group : [entry]));
+}
+
+function addressList(list: PostalAddress | PostalAddress[] | undefined): string[] {
+	return flatAddresses(list).map((entry) => entry.address).filter(Boolean);
+}
+
+function validDate(value: string | undefined): Date | undefined {
+	if (!value) return undefined;
+	const date = new Date(value);
+	return Number.isNaN(date.getTime()) ? undefined : date;
+}
+
+/** Every URL in the text and HTML bodies, each once, in order of appearance. */
+export function findUrls(...texts: string[]): string[] {
+	const urls = new Set<string>();
+	for (const text of texts) {
+		if (!text) continue;
+		for (const match of linkify.match(text) ?? []) urls.add(match.url);
+	}
+	return [...urls];
+}
+
+export function htmlAsText(html: string): string {
+	return htmlToText(html, { wordwrap: false, selectors: [{ selector: 'img', format: 'skip' }] });
+}
+
+function hashes(content: Buffer) {
+	return {
+		md5: createHash('md5').update(content).digest('hex'),
+		sha256: createHash('sha256').update(content).digest('hex'),
+	};
+}
+
+const EXTENSIONS: Record<string, string> = {
+	'application/pdf': 'pdf',
+	'application/zip': 'zip',
+	'message/rfc822': 'eml',
+	'text/plain': 'txt',
+	'text/html': 'html',
+	'text/calendar': 'ics',
+	'image/png': 'png',
+	'image/jpeg': 'jpg',
+	'image/gif': 'gif',
+};
+
+/** A part without a name gets one from its type, so every binary has a usable file name. */
+function attachmentName(filename: string | null, contentType: string, index: number): string {
+	if (filename && filename.trim()) return filename.trim();
+	return `attachment-${index + 1}.${EXTENSIONS[contentType] ?? 'bin'}`;
+}
+
+function selectedHeaders(headers: PostalMime.Header[]): Record<string, string | string[]> {
+	const selected: Record<string, string | string[]> = {};
+	for (const header of headers) {
+		if (!SELECTED.has(header.key)) continue;
+		const existing = selected[header.key];
+		if (existing === undefined) selected[header.key] = header.value;
+		else selected[header.key] = Array.isArray(existing) ? [...existing, header.value] : [existing, header.value];
+	}
+	return selected;
+}
+
+function splitIds(value: string | undefined): string[] {
+	return (value ?? '').match(/<[^<>\s]+>/g) ?? [];
+}
+
+async function parse(source: Buffer): Promise<{ email?: PostalMime.Email; error?: string }> {
+	try {
+		return { email: await PostalMime.parse(source) };
+	} catch (error) {
+		return { error: (error as Error).message || String(error) };
+	}
+}
+
+/** The header block alone, for a message whose body cannot be parsed. */
+function headerBlock(source: Buffer): Buffer {
+	const end = source.indexOf('\r\n\r\n');
+	const endLf = source.indexOf('\n\n');
+	const cut = [end, endLf].filter((index) => index >= 0);
+	return cut.length ? source.subarray(0, Math.min(...cut) + 2) : source;
+}
+
+/**
+ * The server's bytes -> the item fields of SPEC section 4. Never throws for a bad message: what
+ * could not be read is left empty and `parse_error` says why, so the mail is still emitted.
+ * A missing or unreadable Date header falls back to the server's arrival time.
+ */
+export async function parseMessage(source: Buffer, origin: MessageOrigin): Promise<ParsedMessage> {
+	let { email, error } = await parse(source);
+	if (!email) email = (await parse(headerBlock(source))).email;
+
+	const received = origin.internalDate && !Number.isNaN(origin.internalDate.getTime()) ? origin.internalDate : undefined;
+	const date = validDate(email?.date) ?? received;
+	const text = email?.text ?? '';
+	const html = email?.html ?? '';
+	const from = flatAddresses(email?.from)[0];
+
+	const attachments = (error ? [] : email?.attachments ?? []).map((part, index): MessageAttachment => {
+		const content = typeof part.content === 'string' ? Buffer.from(part.content, part.encoding === 'base64' ? 'base64' : 'utf8') : Buffer.from(part.content as ArrayBuffer);
+		const info: AttachmentInfo = { filename: attachmentName(part.filename, part.mimeType, index), contentType: part.mimeType, size: content.length, ...hashes(content) };
+		return { ...info, content };
+	});
+
+	const fields: MessageFields = {
+		subject: email?.subject ?? '',
+		from: from?.address ?? '',
+		from_name: from?.name ?? '',
+		to: addressList(email?.to),
+		cc: addressList(email?.cc),
+		reply_to: addressList(email?.replyTo),
+		date: date ? date.toISOString() : '',
+		email_time: date ? date.getTime() : 0,
+		received_date: received ? received.toISOString() : '',
+		// Rendering HTML is the costly part of a parse: only when there is no text part.
+		body: text || (html ? htmlAsText(html) : ''),
+		html_body: html,
+		message_id: email?.messageId ? normalizeMessageId(email.messageId) : '',
+		in_reply_to: splitIds(email?.inReplyTo)[0] ?? '',
+		references: splitIds(email?.references),
+		email_uid: origin.uid,
+		uid_validity: origin.uidValidity,
+		folder: origin.folder,
+		flags: origin.flags,
+		headers: selectedHeaders(email?.headers ?? []),
+		attachments: attachments.map(({ filename, contentType, size, md5, sha256 }) => ({ filename, contentType, size, md5, sha256 })),
+		urls: findUrls(text, html),
+	};
+	if (error) fields.parse_error = error;
+	return { fields, attachments };
+}

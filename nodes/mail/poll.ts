@@ -1,0 +1,214 @@
+import type { ImapFlow, MailboxObject } from 'imapflow';
+
+import type { MailAccount } from './account';
+import { imapEndpoint, withImap } from './connection';
+import { advanceCursor, firstPendingUid, pendingUids, type FolderCursor, type FolderCursors, type UidOutcome } from './cursor';
+import { describeConnectionError, MailError } from './errors';
+import { parseMessage, type MessageAttachment } from './message';
+import {
+	applyExtractionRules,
+	compileEnvironmentRule,
+	compileExtractionRules,
+	compileForwardedRules,
+	extractEnvironment,
+	extractForwarded,
+	isForwardedSubject,
+	type ExtractionRule,
+} from './rules';
+
+/** The trigger's parameters (SPEC section 4), as the node read them. */
+export interface TriggerSettings {
+	folders: string;
+	unreadOnly: boolean;
+	markAsRead: boolean;
+	attachOriginalEml: boolean;
+	offsetDays: number;
+	maxEmailsPerCycle: number;
+	serverTimeZone: string;
+	extractionRules: ExtractionRule[];
+	forwardedEmailRegexes: string;
+	environmentField: string;
+	environmentRegex: string;
+	defaultEnvironment: string;
+	productFieldName: string;
+	eventFieldName: string;
+	scriptTimeoutSeconds: number;
+}
+
+/** Settings checked and compiled once, before any connection is made. */
+export type PreparedTrigger = ReturnType<typeof prepareTrigger>;
+
+function whole(value: number, name: string, min: number): number {
+	const number = Number(value);
+	if (!Number.isFinite(number) || number < min) throw new MailError('INVALID_INPUT', `${name} must be a number of at least ${min}.`);
+	return Math.floor(number);
+}
+
+/** Checks every parameter and compiles every regex: a mistake is an error at the first poll, naming the parameter. */
+export function prepareTrigger(settings: TriggerSettings) {
+	const folders = [...new Set(settings.folders.split(',').map((folder) => folder.trim()).filter(Boolean))];
+	if (folders.length === 0) throw new MailError('INVALID_INPUT', 'Folders is empty: give at least one folder, e.g. INBOX.');
+	const timeZone = settings.serverTimeZone.trim() || 'UTC';
+	// Fails here, once, for a zone name the runtime does not know.
+	sinceDate(new Date(), 0, timeZone);
+	return {
+		folders,
+		unreadOnly: settings.unreadOnly,
+		markAsRead: settings.markAsRead,
+		attachOriginalEml: settings.attachOriginalEml,
+		offsetDays: whole(settings.offsetDays, 'Offset Days', 0),
+		maxEmailsPerCycle: whole(settings.maxEmailsPerCycle, 'Max Emails Per Cycle', 1),
+		timeZone,
+		timeoutMs: whole(settings.scriptTimeoutSeconds, 'Script Timeout Seconds', 1) * 1000,
+		rules: compileExtractionRules(settings.extractionRules),
+		forwarded: compileForwardedRules(settings.forwardedEmailRegexes),
+		environment: compileEnvironmentRule(settings.environmentRegex, settings.environmentField, settings.defaultEnvironment),
+		productFieldName: settings.productFieldName.trim() || 'device_product',
+		eventFieldName: settings.eventFieldName.trim() || 'event_name',
+	};
+}
+
+/**
+ * The first day of the window: today in the server's zone, minus `offsetDays`. IMAP SEARCH SINCE
+ * compares calendar days of INTERNALDATE (arrival) as the server sees them, so the day is computed
+ * in the server's zone; imapflow writes the date from its UTC calendar day.
+ */
+export function sinceDate(now: Date, offsetDays: number, timeZone: string): Date {
+	let parts: Intl.DateTimeFormatPart[];
+	try {
+		parts = new Intl.DateTimeFormat('en-CA', { timeZone, year: 'numeric', month: '2-digit', day: '2-digit' }).formatToParts(now);
+	} catch {
+		throw new MailError('INVALID_INPUT', `Server Time Zone "${timeZone}" is not an IANA time zone: write e.g. UTC, Europe/Berlin or America/New_York.`);
+	}
+	const part = (type: string) => Number(parts.find((entry) => entry.type === type)?.value);
+	return new Date(Date.UTC(part('year'), part('month') - 1, part('day') - offsetDays));
+}
+
+/** One emitted email: the item json and what becomes binary data. */
+export interface PolledMail {
+	json: Record<string, unknown>;
+	attachments: MessageAttachment[];
+	/** The server's exact bytes, when `attachOriginalEml` is set. */
+	source?: Buffer;
+}
+
+export interface PollResult {
+	mails: PolledMail[];
+	/** The cursors to store: unchanged for folders that failed or in manual runs. */
+	cursors: FolderCursors;
+	/** Folders that could not be read this cycle (their mail waits for the next one). */
+	failures: MailError[];
+}
+
+export interface PollOptions {
+	/** A manual "test step": the newest matching message, no flags set, no cursor moved. */
+	manual?: boolean;
+	now?: Date;
+}
+
+async function toAlert(source: Buffer, origin: Parameters<typeof parseMessage>[1], trigger: PreparedTrigger, account: MailAccount): Promise<PolledMail> {
+	const { fields, attachments } = await parseMessage(source, origin);
+	const extraction = applyExtractionRules(trigger.rules, fields.body);
+	const json: Record<string, unknown> = { ...fields, regex: extraction.regex, ...extraction.flat };
+	json.environment = extractEnvironment(trigger.environment, json);
+	json[trigger.productFieldName] = 'Mail';
+	json[trigger.eventFieldName] = `Monitored Mailbox ${account.emailAddress}`;
+	if (isForwardedSubject(fields.subject)) {
+		json.forwarded = extractForwarded(trigger.forwarded, fields.body);
+		json.last_email_sender = fields.from;
+		json.last_email_recipient = fields.to.join(', ');
+	}
+	return { json, attachments, source: trigger.attachOriginalEml ? source : undefined };
+}
+
+interface FolderResult {
+	mails: PolledMail[];
+	cursor?: FolderCursor;
+}
+
+async function openFolder(client: ImapFlow, folder: string, readOnly: boolean) {
+	try {
+		return await client.getMailboxLock(folder, { readOnly });
+	} catch (error) {
+		if (!client.usable) throw error;
+		const text = `${(error as { responseText?: string }).responseText ?? ''} ${(error as Error).message}`;
+		throw new MailError('NOT_FOUND', `Folder "${folder}" cannot be opened (${text.trim()}): check the Folders parameter (names are case-sensitive, e.g. INBOX, Archive/2024).`, { service: 'IMAP', cause: error });
+	}
+}
+
+/**
+ * One folder's share of a cycle: one SEARCH, one FETCH of the oldest pending messages (parsed as
+ * they stream in), \Seen on what was built, and the cursor moved past exactly that.
+ */
+async function pollFolder(client: ImapFlow, folder: string, cursor: FolderCursor | undefined, trigger: PreparedTrigger, account: MailAccount, options: { manual: boolean; since: Date; deadline: number }): Promise<FolderResult> {
+	const lock = await openFolder(client, folder, options.manual || !trigger.markAsRead);
+	try {
+		const mailbox = client.mailbox as MailboxObject;
+		const uidValidity = String(mailbox.uidValidity);
+		// A manual run shows the newest match whatever the cursor says: it is a preview.
+		const fromUid = options.manual ? 1 : firstPendingUid(cursor, uidValidity);
+		if (mailbox.exists === 0) return { mails: [], cursor: advanceCursor(cursor, uidValidity, [], () => 'gone') };
+
+		const found = await client.search({ uid: `${fromUid}:*`, since: options.since, ...(trigger.unreadOnly ? { seen: false } : {}) }, { uid: true });
+		const matching = pendingUids(found || [], fromUid, Number.MAX_SAFE_INTEGER);
+		const pending = options.manual ? matching.slice(-1) : matching.slice(0, trigger.maxEmailsPerCycle);
+		if (pending.length === 0) return { mails: [], cursor: advanceCursor(cursor, uidValidity, [], () => 'gone') };
+
+		const built = new Map<number, PolledMail>();
+		const returned = new Set<number>();
+		for await (const message of client.fetch(pending.join(','), { uid: true, flags: true, internalDate: true, source: true }, { uid: true })) {
+			returned.add(message.uid);
+			// Past the budget the rest of the answer is only drained; those messages come next cycle.
+			if (Date.now() >= options.deadline || !message.source) continue;
+			const internalDate = message.internalDate ? new Date(message.internalDate) : undefined;
+			built.set(message.uid, await toAlert(message.source, { uid: message.uid, uidValidity, folder, flags: [...(message.flags ?? [])], internalDate }, trigger, account));
+		}
+
+		// Not returned by a completed FETCH: expunged since the SEARCH; UIDs are never reused.
+		const outcome = (uid: number): UidOutcome => (built.has(uid) ? 'emitted' : returned.has(uid) ? 'not-reached' : 'gone');
+		const emitted: number[] = [];
+		for (const uid of pending) {
+			if (outcome(uid) === 'not-reached') break;
+			if (built.has(uid)) emitted.push(uid);
+		}
+
+		if (trigger.markAsRead && !options.manual && emitted.length > 0) {
+			// The items are built: a failure here must not drop them, the flag is only a courtesy.
+			await client.messageFlagsAdd(emitted.join(','), ['\\Seen'], { uid: true }).catch(() => undefined);
+		}
+		return {
+			mails: emitted.map((uid) => built.get(uid) as PolledMail),
+			cursor: options.manual ? cursor : advanceCursor(cursor, uidValidity, pending, outcome),
+		};
+	} finally {
+		lock.release();
+	}
+}
+
+/**
+ * One cycle of the trigger over every folder. Login failures throw; a folder that fails is
+ * reported in `failures` with its cursor unchanged, while the other folders' mail is still returned.
+ */
+export async function pollMailbox(account: MailAccount, cursors: FolderCursors, trigger: PreparedTrigger, options: PollOptions = {}): Promise<PollResult> {
+	const manual = options.manual ?? false;
+	const deadline = Date.now() + trigger.timeoutMs;
+	const since = sinceDate(options.now ?? new Date(), trigger.offsetDays, trigger.timeZone);
+	const result: PollResult = { mails: [], cursors: { ...cursors }, failures: [] };
+	await withImap(account, async (client) => {
+		for (const folder of trigger.folders) {
+			if (Date.now() >= deadline) break;
+			try {
+				const { mails, cursor } = await pollFolder(client, folder, cursors[folder], trigger, account, { manual, since, deadline });
+				result.mails.push(...mails);
+				if (cursor && !manual) result.cursors[folder] = cursor;
+			} catch (error) {
+				const failure = error instanceof MailError ? error : describeConnectionError(error, imapEndpoint(account));
+				result.failures.push(new MailError(failure.code, `Folder "${folder}": ${failure.message}`, { service: 'IMAP', cause: error }));
+				if (!client.usable) break;
+			}
+		}
+	});
+	const arrival = (mail: PolledMail) => Date.parse(String(mail.json.received_date)) || 0;
+	if (manual) result.mails = result.mails.sort((a, b) => arrival(b) - arrival(a)).slice(0, 1);
+	return result;
+}
