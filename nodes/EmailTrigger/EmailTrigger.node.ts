@@ -9,7 +9,7 @@ import {
 } from 'n8n-workflow';
 
 import { DEFAULT_FORWARDED_REGEXES, pollMailbox, prepareTrigger, type ExtractionRule, type FolderCursors, type PolledMail, type TriggerSettings } from '../mail';
-import { emailConnectionTest, getMailAccount } from '../shared/credentials';
+import { authenticationProperty, emailConnectionTest, getMailAccount, mailboxCredentials } from '../shared/credentials';
 import { toNodeError } from '../shared/errors';
 
 export class EmailTrigger implements INodeType {
@@ -25,8 +25,9 @@ export class EmailTrigger implements INodeType {
 		polling: true,
 		inputs: [],
 		outputs: [NodeConnectionTypes.Main],
-		credentials: [{ name: 'emailCredentials', required: true, testedBy: 'emailConnectionTest' }],
+		credentials: mailboxCredentials,
 		properties: [
+			authenticationProperty,
 			{
 				displayName: 'Folders',
 				name: 'folders',
