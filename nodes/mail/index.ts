@@ -5,3 +5,7 @@ export * from './connection';
 export * from './errors';
 export * from './ping';
 export * from './send';
+export * from './search';
+export * from './attachments';
+export * from './eml';
+export * from './folders';

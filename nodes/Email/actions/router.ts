@@ -4,8 +4,10 @@ import { getMailAccount } from '../../shared/credentials';
 import { toNodeError } from '../../shared/errors';
 import * as ping from './ping.operation';
 import * as send from './send.operation';
+import * as downloadAttachments from './downloadAttachments.operation';
+import * as getEml from './getEml.operation';
 
-const operations = { ping, send };
+const operations = { ping, send, downloadAttachments, getEml };
 
 export type EmailOperation = keyof typeof operations;
 
