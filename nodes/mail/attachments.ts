@@ -179,16 +179,15 @@ interface SaveContext {
 
 /**
  * Parses one message from a stream and saves its attachments one by one as they stream past;
- * attached mails (message/rfc822) are saved as .eml and their own attachments follow them.
- * Returns the Message-ID the message declares.
+ * attached mails (message/rfc822) are saved as .eml and their own attachments follow them,
+ * labelled with the Message-ID of the mail on the server (the one `email_uid` names).
  */
-async function saveAttachmentsOf(source: Readable, context: SaveContext, depth: number): Promise<string> {
+async function saveAttachmentsOf(source: Readable, context: SaveContext, depth: number): Promise<void> {
 	const parser = new MailParser({ skipHtmlToText: true, skipTextToHtml: true, skipTextLinks: true, skipImageLinks: true, checksumAlgo: false });
-	let messageId = '';
 	const work: Promise<void>[] = [];
 	parser.on('headers', (headers) => {
 		const value = headers.get('message-id');
-		if (typeof value === 'string') messageId = normalizeMessageId(value);
+		if (depth === 0 && typeof value === 'string') context.messageId = normalizeMessageId(value);
 	});
 	parser.on('data', (data: AttachmentStream | MessageText) => {
 		if (data.type !== 'attachment') return;
@@ -204,7 +203,7 @@ async function saveAttachmentsOf(source: Readable, context: SaveContext, depth: 
 					const contentType = data.contentType || 'application/octet-stream';
 					const name = safeFileName(data.filename) || fallbackFileName(contentType, position);
 					const file = await saveStream(data.content, context.directory, name);
-					context.saved.push({ path: file.path, filename: path.basename(file.path), contentType, size: file.size, sha256: file.sha256, email_uid: context.emailUid, message_id: context.messageId || messageId });
+					context.saved.push({ path: file.path, filename: path.basename(file.path), contentType, size: file.size, sha256: file.sha256, email_uid: context.emailUid, message_id: context.messageId });
 					if (contentType === 'message/rfc822' && depth < MAX_NESTING) {
 						await saveAttachmentsOf(createReadStream(file.path), context, depth + 1);
 					}
@@ -215,10 +214,13 @@ async function saveAttachmentsOf(source: Readable, context: SaveContext, depth: 
 			})(),
 		);
 	});
-	await pipeline(source, parser);
-	// Every attachment's work settles before its release, so none is pending once the parser ended.
+	try {
+		await pipeline(source, parser);
+	} finally {
+		// Settled before leaving, also when parsing failed, so no file is still being written.
+		await Promise.allSettled(work);
+	}
 	await Promise.all(work);
-	return messageId;
 }
 
 /**
@@ -237,8 +239,8 @@ export async function downloadAttachments(account: MailAccount, options: Downloa
 				const { content } = await client.download(String(uid), undefined, { uid: true });
 				if (!content) continue;
 				const context: SaveContext = { directory, includeInline: options.includeInline ?? false, emailUid: uid, messageId: '', saved: [] };
-				const messageId = await saveAttachmentsOf(content, context, 0);
-				saved.push(...context.saved.map((entry) => ({ ...entry, message_id: entry.message_id || messageId })));
+				await saveAttachmentsOf(content, context, 0);
+				saved.push(...context.saved);
 			}
 		}),
 	);

@@ -4,7 +4,8 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 
 import { executeWorkflow, importCredential, importWorkflow, mailboxNode, manualTrigger, n8nMajors, nodeOutput, prepareN8n } from '../helpers/n8n';
-import { appendMessages, credentialsFor, newMailbox, openMailbox } from '../helpers/servers';
+import { appendMessages, credentialsFor, newMailbox } from '../helpers/servers';
+import { seenFlags } from '../integration/readops.helpers';
 
 jest.setTimeout(600_000);
 
@@ -81,10 +82,6 @@ describe.each(n8nMajors())('in a real n8n %i.x', (major) => {
 			{ path: expectedPath, filename: 'Rechnung überfällig.pdf', contentType: 'application/pdf', size: pdf.length, sha256: sha256(pdf), email_uid: 1, message_id: messageId },
 		]);
 		expect(readFileSync(expectedPath).equals(pdf)).toBe(true);
-		const flags = await openMailbox(address, async (client) => {
-			await client.mailboxOpen('INBOX', { readOnly: true });
-			return (await client.fetchOne('1', { flags: true }))?.flags;
-		});
-		expect(flags?.has('\\Seen')).toBe(false);
+		expect(await seenFlags(address, 'INBOX')).toEqual([false]);
 	});
 });

@@ -39,7 +39,7 @@ async function expectedAttachments(raw: Buffer, includeInline: boolean, depth = 
 	return found;
 }
 
-function mime(parts: Array<{ headers: string; body: string }>, subject = 'hostile names', messageId = `<${Math.random().toString(36).slice(2)}@test>`): string {
+function mime(parts: Array<{ headers: string; body: string | Buffer }>, subject = 'hostile names', messageId = `<${Math.random().toString(36).slice(2)}@test>`): string {
 	const boundary = 'BOUNDARY-x1';
 	return [
 		'From: attacker@example.test',
@@ -53,7 +53,7 @@ function mime(parts: Array<{ headers: string; body: string }>, subject = 'hostil
 		'Content-Type: text/plain; charset=utf-8',
 		'',
 		'see attached',
-		...parts.flatMap((part) => [`--${boundary}`, part.headers, 'Content-Transfer-Encoding: base64', '', Buffer.from(part.body).toString('base64')]),
+		...parts.flatMap((part) => [`--${boundary}`, part.headers, 'Content-Transfer-Encoding: base64', '', Buffer.from(part.body).toString('base64').replace(/.{76}/g, '$&\r\n')]),
 		`--${boundary}--`,
 		'',
 	].join('\r\n');
@@ -182,6 +182,26 @@ describe('downloadAttachments', () => {
 		const [item] = await download(address, { messageId: '<abc@example.test>', downloadPath: tempDir() });
 		expect((item.json.attachments as unknown as Attachment[])[0]).toMatchObject({ message_id: '<abc@example.test>', email_uid: uids[0], contentType: 'text/plain', size: 1 });
 		expect(await seenFlags(address, 'INBOX')).toEqual([false, false, false, true]);
+	});
+
+	it('streams a 12 MB attachment to disk byte-exact, and labels attachments of an attached mail with the outer mail', async () => {
+		const address = newMailbox('large');
+		const big = Buffer.alloc(12 * 1024 * 1024);
+		for (let offset = 0; offset < big.length; offset += 4) big.writeUInt32LE((offset * 2654435761) >>> 0, offset);
+		const inner = mime([attachment('filename="inner.txt"', 'nested')], 'inner mail', '<inner@example.test>');
+		const outer = mime([
+			{ headers: 'Content-Type: application/zip\r\nContent-Disposition: attachment; filename="big.zip"', body: big },
+			{ headers: 'Content-Type: message/rfc822\r\nContent-Disposition: attachment; filename="forwarded.eml"', body: inner },
+		], 'large', '<outer@example.test>');
+		const [uid] = await appendMessages(address, [outer]);
+		const downloadPath = tempDir();
+		const [item] = await download(address, { emailUid: String(uid), downloadPath, options: { binaryOutput: false } });
+		const saved = item.json.attachments as unknown as Attachment[];
+		expect(saved.map((entry) => entry.filename)).toEqual(['big.zip', 'forwarded.eml', 'inner.txt']);
+		expect(saved[0]).toMatchObject({ size: big.length, sha256: sha256(big) });
+		expect(sha256(readFileSync(saved[0].path))).toBe(sha256(big));
+		expect(saved.map((entry) => entry.message_id)).toEqual(['<outer@example.test>', '<outer@example.test>', '<outer@example.test>']);
+		expect(readFileSync(saved[2].path, 'utf8')).toBe('nested');
 	});
 
 	it('refuses to run without a filter, and a missing message is an empty result', async () => {
