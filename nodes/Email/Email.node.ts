@@ -4,6 +4,9 @@ import { authenticationProperty, emailConnectionTest, mailboxCredentials } from 
 import { router } from './actions/router';
 import * as ping from './actions/ping.operation';
 import * as send from './actions/send.operation';
+import * as downloadAttachments from './actions/downloadAttachments.operation';
+import * as getEml from './actions/getEml.operation';
+import { getFolders, searchFolders } from './methods/folders';
 
 export class Email implements INodeType {
 	description: INodeTypeDescription = {
@@ -29,16 +32,22 @@ export class Email implements INodeType {
 				options: [
 					{ name: 'Ping', value: 'ping', description: 'Check that IMAP and SMTP logins work', action: 'Ping the mail servers' },
 					{ name: 'Send Email', value: 'send', description: 'Send a mail', action: 'Send an email' },
+					{ name: 'Download Attachments', value: 'downloadAttachments', description: 'Save the attachments of matching mails to a folder on the n8n host', action: 'Download attachments' },
+					{ name: 'Get EML File', value: 'getEml', description: 'Get the original bytes of a mail as an .eml file', action: 'Get an EML file' },
 				],
 				default: 'send',
 			},
 			...ping.description,
 			...send.description,
+			...downloadAttachments.description,
+			...getEml.description,
 		],
 	};
 
 	methods = {
 		credentialTest: { emailConnectionTest },
+		listSearch: { searchFolders },
+		loadOptions: { getFolders },
 	};
 
 	async execute(this: IExecuteFunctions): Promise<INodeExecutionData[][]> {

@@ -9,7 +9,7 @@ import {
 } from 'n8n-workflow';
 
 import { DEFAULT_FORWARDED_REGEXES, pollMailbox, prepareTrigger, type ExtractionRule, type FolderCursors, type PolledMail, type TriggerSettings } from '../mail';
-import { authenticationProperty, emailConnectionTest, getMailAccount, mailboxCredentials } from '../shared/credentials';
+import { authenticationProperty, emailConnectionTest, getMailAccount, mailboxCredentials, type Authentication } from '../shared/credentials';
 import { toNodeError } from '../shared/errors';
 
 export class EmailTrigger implements INodeType {
@@ -157,7 +157,7 @@ export class EmailTrigger implements INodeType {
 
 	async poll(this: IPollFunctions): Promise<INodeExecutionData[][] | null> {
 		const node = this.getNode();
-		const account = await getMailAccount(this);
+		const account = await getMailAccount(this, this.getNodeParameter('authentication', 'password') as Authentication);
 		const staticData = this.getWorkflowStaticData('node') as { cursors?: FolderCursors };
 		const manual = this.getMode() === 'manual';
 

@@ -9,3 +9,7 @@ export * from './cursor';
 export * from './message';
 export * from './poll';
 export * from './rules';
+export * from './search';
+export * from './attachments';
+export * from './eml';
+export * from './folders';

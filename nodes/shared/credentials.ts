@@ -26,7 +26,7 @@ const CREDENTIAL_TYPES = {
 	microsoftOAuth2: 'mailboxMicrosoftOAuth2Api',
 } as const;
 
-type Authentication = keyof typeof CREDENTIAL_TYPES;
+export type Authentication = keyof typeof CREDENTIAL_TYPES;
 
 /** The `authentication` parameter of both nodes: saved workflows without it keep using passwords. */
 export const authenticationProperty: INodeProperties = {
@@ -89,8 +89,10 @@ function readCa(file: string): Buffer | undefined {
  * The account of the node's chosen credential. With OAuth2, a token the server rejects is
  * refreshed once through n8n, which stores the new token in the credential.
  */
-export async function getMailAccount(context: IExecuteFunctions | IPollFunctions | ILoadOptionsFunctions): Promise<MailAccount> {
-	const authentication = context.getNodeParameter('authentication', 0, 'password') as Authentication;
+export async function getMailAccount(
+	context: IExecuteFunctions | IPollFunctions | ILoadOptionsFunctions,
+	authentication: Authentication = 'password',
+): Promise<MailAccount> {
 	const credentialType = CREDENTIAL_TYPES[authentication] ?? CREDENTIAL_TYPES.password;
 	const account = toMailAccount(await context.getCredentials(credentialType));
 	if (authentication !== 'password') {

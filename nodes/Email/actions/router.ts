@@ -1,11 +1,13 @@
 import type { IExecuteFunctions, INodeExecutionData } from 'n8n-workflow';
 
-import { getMailAccount } from '../../shared/credentials';
+import { getMailAccount, type Authentication } from '../../shared/credentials';
 import { toNodeError } from '../../shared/errors';
 import * as ping from './ping.operation';
 import * as send from './send.operation';
+import * as downloadAttachments from './downloadAttachments.operation';
+import * as getEml from './getEml.operation';
 
-const operations = { ping, send };
+const operations = { ping, send, downloadAttachments, getEml };
 
 export type EmailOperation = keyof typeof operations;
 
@@ -15,7 +17,7 @@ export async function router(this: IExecuteFunctions): Promise<INodeExecutionDat
 	const operation = this.getNodeParameter('operation', 0) as EmailOperation;
 	const handler = operations[operation];
 	if (!handler) throw toNodeError(this.getNode(), new Error(`The operation "${operation}" is not known: pick one from the list.`));
-	const account = await getMailAccount(this);
+	const account = await getMailAccount(this, this.getNodeParameter('authentication', 0, 'password') as Authentication);
 	const results: INodeExecutionData[] = [];
 	for (let itemIndex = 0; itemIndex < items.length; itemIndex++) {
 		try {

@@ -1,0 +1,32 @@
+import { readdirSync } from 'node:fs';
+import path from 'node:path';
+
+import { openMailbox } from '../helpers/servers';
+
+const CORPUS = path.resolve(__dirname, '../../../shared/corpus/mail-fixtures');
+
+/** Every file of the shared corpus, recursively, in a stable order. */
+export function corpusFiles(directory = process.env.MAILBOX_CORPUS_DIR ?? CORPUS): string[] {
+	return readdirSync(directory, { withFileTypes: true })
+		.flatMap((entry) => (entry.isDirectory() ? corpusFiles(path.join(directory, entry.name)) : [path.join(directory, entry.name)]))
+		.sort();
+}
+
+/** Whether each message of `folder` carries \Seen on the server, in UID order. */
+export async function seenFlags(address: string, folder: string): Promise<boolean[]> {
+	return openMailbox(address, async (client) => {
+		const lock = await client.getMailboxLock(folder, { readOnly: true });
+		try {
+			const flags: Array<[number, boolean]> = [];
+			for await (const message of client.fetch('1:*', { uid: true, flags: true })) flags.push([message.uid, message.flags?.has('\\Seen') ?? false]);
+			return flags.sort((a, b) => a[0] - b[0]).map(([, seen]) => seen);
+		} finally {
+			lock.release();
+		}
+	});
+}
+
+/** The bytes an IMAP server gives back for an appended message: every line ends in CRLF. */
+export function asServed(raw: Buffer): Buffer {
+	return Buffer.from(raw.toString('latin1').replace(/\r?\n/g, '\r\n'), 'latin1');
+}
