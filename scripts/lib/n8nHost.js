@@ -22,6 +22,11 @@ function portOffset() {
 	return Number(process.env.MAILBOX_PORT_OFFSET || 0);
 }
 
+/** n8n's HTTP port; its task broker takes the next one. Parallel jest workers get ports of their own. */
+function n8nPort() {
+	return 5678 + portOffset() + 10 * (Number(process.env.JEST_WORKER_ID || 1) - 1);
+}
+
 function log(message) {
 	process.stderr.write(`[n8n-host] ${message}\n`);
 }
@@ -80,9 +85,9 @@ function n8nEnv(host, userFolder, extra = {}) {
 		N8N_USER_FOLDER: userFolder,
 		N8N_LISTEN_ADDRESS: '127.0.0.1',
 		N8N_HOST: '127.0.0.1',
-		N8N_PORT: String(5678 + portOffset()),
+		N8N_PORT: String(n8nPort()),
 		// 2.x task runners listen on a broker port of their own.
-		N8N_RUNNERS_BROKER_PORT: String(5679 + portOffset()),
+		N8N_RUNNERS_BROKER_PORT: String(n8nPort() + 1),
 		N8N_PROTOCOL: 'http',
 		N8N_SECURE_COOKIE: 'false',
 		N8N_RUNNERS_BROKER_LISTEN_ADDRESS: '127.0.0.1',
@@ -166,10 +171,10 @@ async function executeWorkflow(host, userFolder, workflowId, extraEnv = {}) {
 }
 
 /** Starts `n8n start` in the background; resolves once /healthz answers. */
-async function startN8n(host, userFolder, { port = 5678 + portOffset(), extraEnv = {}, logFile } = {}) {
+async function startN8n(host, userFolder, { port = n8nPort(), extraEnv = {}, logFile } = {}) {
 	const out = fs.openSync(logFile || path.join(userFolder, 'n8n.log'), 'a');
 	const child = spawn(host.bin, ['start'], {
-		env: n8nEnv(host, userFolder, { N8N_PORT: String(port), ...extraEnv }),
+		env: n8nEnv(host, userFolder, { N8N_PORT: String(port), N8N_RUNNERS_BROKER_PORT: String(port + 1), ...extraEnv }),
 		stdio: ['ignore', out, out],
 		detached: true,
 	});

@@ -227,7 +227,7 @@ describe('downloadAttachments', () => {
 		expect((typed[0].json.attachments as unknown as Attachment[]).map((entry) => entry.filename)).toEqual(['p.txt']);
 		await expect(download(address, { folder: 'Nope', subjectFilter: 'phish', downloadPath: tempDir() })).rejects.toThrow(/Folder "Nope" could not be opened/);
 
-		const context = { getCredentials: async () => credentialsFor(address), getNode: () => ({ name: 'Mailbox' }) } as unknown as ILoadOptionsFunctions;
+		const context = { getCredentials: async () => credentialsFor(address), getCurrentNodeParameter: () => undefined, getNode: () => ({ name: 'Mailbox' }) } as unknown as ILoadOptionsFunctions;
 		const all = await searchFolders.call(context);
 		expect(all.results.map((entry) => entry.value)).toEqual(expect.arrayContaining(['INBOX', 'Phishing']));
 		expect(all.results[0].value).toBe('INBOX');
