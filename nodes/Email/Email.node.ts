@@ -4,6 +4,8 @@ import { emailConnectionTest } from '../shared/credentials';
 import { router } from './actions/router';
 import * as ping from './actions/ping.operation';
 import * as send from './actions/send.operation';
+import * as sendAndWait from './actions/sendAndWait.operation';
+import * as waitForReply from './actions/waitForReply.operation';
 
 export class Email implements INodeType {
 	description: INodeTypeDescription = {
@@ -28,11 +30,15 @@ export class Email implements INodeType {
 				options: [
 					{ name: 'Ping', value: 'ping', description: 'Check that IMAP and SMTP logins work', action: 'Ping the mail servers' },
 					{ name: 'Send Email', value: 'send', description: 'Send a mail', action: 'Send an email' },
+					{ name: 'Send Email and Wait', value: 'sendAndWait', description: 'Send a question and wait for the recipients\' reply', action: 'Send an email and wait for the reply' },
+					{ name: 'Wait for Reply', value: 'waitForReply', description: 'Wait for the reply to a mail sent earlier', action: 'Wait for the reply to an email' },
 				],
 				default: 'send',
 			},
 			...ping.description,
 			...send.description,
+			...sendAndWait.description,
+			...waitForReply.description,
 		],
 	};
 

@@ -5,3 +5,5 @@ export * from './connection';
 export * from './errors';
 export * from './ping';
 export * from './send';
+export * from './replies';
+export * from './wait';

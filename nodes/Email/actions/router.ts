@@ -4,8 +4,10 @@ import { getMailAccount } from '../../shared/credentials';
 import { toNodeError } from '../../shared/errors';
 import * as ping from './ping.operation';
 import * as send from './send.operation';
+import * as sendAndWait from './sendAndWait.operation';
+import * as waitForReply from './waitForReply.operation';
 
-const operations = { ping, send };
+const operations = { ping, send, sendAndWait, waitForReply };
 
 export type EmailOperation = keyof typeof operations;
 

@@ -1,0 +1,30 @@
+import type { IExecuteFunctions, INodeExecutionData, INodeProperties } from 'n8n-workflow';
+
+import { sendMail, type MailAccount } from '../../mail';
+import { updateDisplayOptions } from '../../shared/displayOptions';
+import { messageFields, messageOptions } from '../descriptions/message.description';
+import { exclusionFields, waitOptions } from '../descriptions/wait.description';
+import { readOutgoingMail } from './outgoingMail';
+import { replyOutput, waitForReplyTo } from './replyWait';
+
+const properties: INodeProperties[] = [
+	...messageFields,
+	...exclusionFields,
+	{
+		displayName: 'Options',
+		name: 'options',
+		type: 'collection',
+		placeholder: 'Add Option',
+		default: {},
+		options: [...messageOptions, ...waitOptions].sort((a, b) => a.displayName.localeCompare(b.displayName)),
+	},
+];
+
+export const description = updateDisplayOptions({ show: { operation: ['sendAndWait'] } }, properties);
+
+export async function execute(this: IExecuteFunctions, itemIndex: number, account: MailAccount): Promise<INodeExecutionData[]> {
+	const mail = await readOutgoingMail(this, itemIndex);
+	const sent = await sendMail(account, mail);
+	const result = await waitForReplyTo(this, itemIndex, account, sent.message_id, mail.recipients);
+	return [{ json: replyOutput(sent.message_id, result), pairedItem: { item: itemIndex } }];
+}
