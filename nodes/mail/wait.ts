@@ -23,8 +23,9 @@ export interface WaitResult {
 	replies: ReplyFields[];
 }
 
-// Errors that no reconnect can fix: the wait ends with them instead of retrying until the timeout.
-const FATAL_CODES = new Set(['AUTH_FAILED', 'TLS_FAILED', 'STARTTLS_UNAVAILABLE', 'HOST_NOT_FOUND', 'INVALID_INPUT', 'NOT_FOUND']);
+// Once a folder has been watched, network and TLS failures are outages (a reset mid-handshake looks
+// like a TLS failure): they are retried until the timeout. These no reconnect can fix.
+const FATAL_CODES = new Set(['AUTH_FAILED', 'INVALID_INPUT', 'NOT_FOUND']);
 const FIRST_BACKOFF_MS = 250;
 const MAX_BACKOFF_MS = 30_000;
 

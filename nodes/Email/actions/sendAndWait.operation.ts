@@ -3,21 +3,14 @@ import type { IExecuteFunctions, INodeExecutionData, INodeProperties } from 'n8n
 import { sendMail, type MailAccount } from '../../mail';
 import { updateDisplayOptions } from '../../shared/displayOptions';
 import { messageFields, messageOptions } from '../descriptions/message.description';
-import { exclusionFields, waitOptions } from '../descriptions/wait.description';
+import { exclusionFields, waitOptionsCollection } from '../descriptions/wait.description';
 import { readOutgoingMail } from './outgoingMail';
 import { replyOutput, waitForReplyTo } from './replyWait';
 
 const properties: INodeProperties[] = [
 	...messageFields,
 	...exclusionFields,
-	{
-		displayName: 'Options',
-		name: 'options',
-		type: 'collection',
-		placeholder: 'Add Option',
-		default: {},
-		options: [...messageOptions, ...waitOptions].sort((a, b) => a.displayName.localeCompare(b.displayName)),
-	},
+	waitOptionsCollection(messageOptions),
 ];
 
 export const description = updateDisplayOptions({ show: { operation: ['sendAndWait'] } }, properties);

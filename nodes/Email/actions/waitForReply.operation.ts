@@ -2,7 +2,7 @@ import type { IExecuteFunctions, INodeExecutionData, INodeProperties } from 'n8n
 
 import type { MailAccount } from '../../mail';
 import { updateDisplayOptions } from '../../shared/displayOptions';
-import { exclusionFields, waitOptions } from '../descriptions/wait.description';
+import { exclusionFields, waitOptionsCollection } from '../descriptions/wait.description';
 import { replyOutput, waitForReplyTo } from './replyWait';
 
 const properties: INodeProperties[] = [
@@ -24,14 +24,7 @@ const properties: INodeProperties[] = [
 		description: 'Comma-separated addresses whose replies count; empty = a reply from anyone',
 	},
 	...exclusionFields,
-	{
-		displayName: 'Options',
-		name: 'options',
-		type: 'collection',
-		placeholder: 'Add Option',
-		default: {},
-		options: waitOptions,
-	},
+	waitOptionsCollection(),
 ];
 
 export const description = updateDisplayOptions({ show: { operation: ['waitForReply'] } }, properties);

@@ -53,3 +53,15 @@ export const waitOptions: INodeProperties[] = [
 		description: 'Whether to wait for one reply from every recipient instead of the first reply',
 	},
 ];
+
+/** The `options` collection of a waiting operation: the wait options plus `extra` entries, by name. */
+export function waitOptionsCollection(extra: INodeProperties[] = []): INodeProperties {
+	return {
+		displayName: 'Options',
+		name: 'options',
+		type: 'collection',
+		placeholder: 'Add Option',
+		default: {},
+		options: [...extra, ...waitOptions].sort((a, b) => a.displayName.localeCompare(b.displayName)),
+	};
+}
