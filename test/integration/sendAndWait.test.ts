@@ -216,10 +216,14 @@ describe('sendAndWait', () => {
 		expect(await waiting).toMatchObject({ is_success: true, answer: 'Filed reply: approve', folder: 'Replies' });
 	});
 
-	it('fails with a clear error for a missing folder or a bad regex', async () => {
+	it('refuses a bad regex before sending, and fails with a clear error for a missing folder', async () => {
 		const [sender, analyst] = [newMailbox('soc'), newMailbox('analyst')];
-		await expect(sendAndWait(sender, analyst, {}, { folders: 'INBOX, Nope' })).rejects.toThrow(/Folder "Nope" could not be opened/);
 		await expect(sendAndWait(sender, analyst, { exclusionSubjectRegex: '(unclosed' })).rejects.toThrow(/Exclusion Subject Regex is not a valid regular expression/);
+		await expect(sendAndWait(sender, analyst, {}, { folders: 'INBOX, Nope' })).rejects.toThrow(/Folder "Nope" could not be opened/);
+		await waitForMessages(analyst, 1);
+		await new Promise((resolve) => setTimeout(resolve, 500));
+		// Only the second question went out.
+		expect(await waitForMessages(analyst, 1)).toHaveLength(1);
 	});
 });
 

@@ -1,25 +1,32 @@
 import type { IDataObject, IExecuteFunctions } from 'n8n-workflow';
 
-import { normalizeMessageId, parseAddressList, waitForReplies, type MailAccount, type WaitResult } from '../../mail';
+import { compileExclusion, normalizeMessageId, parseAddressList, waitForReplies, type MailAccount, type WaitOptions, type WaitResult } from '../../mail';
 
-/** Reads the exclusions and wait options of one item and waits for the replies to `messageId`. */
-export async function waitForReplyTo(context: IExecuteFunctions, itemIndex: number, account: MailAccount, messageId: string, recipients: string): Promise<WaitResult> {
+/**
+ * Reads the exclusions and wait options of one item. The regexes are checked here, so that Send
+ * Email and Wait refuses a bad pattern before the question is sent.
+ */
+export function readWaitOptions(context: IExecuteFunctions, itemIndex: number, recipients: string): Omit<WaitOptions, 'messageId'> {
 	const options = context.getNodeParameter('options', itemIndex, {}) as IDataObject;
-	return await waitForReplies(account, {
-		messageId,
+	const exclusionSubjectRegex = context.getNodeParameter('exclusionSubjectRegex', itemIndex, '') as string;
+	const exclusionBodyRegex = context.getNodeParameter('exclusionBodyRegex', itemIndex, '') as string;
+	compileExclusion(exclusionSubjectRegex, 'Exclusion Subject Regex');
+	compileExclusion(exclusionBodyRegex, 'Exclusion Body Regex');
+	return {
 		recipients: parseAddressList(recipients).map((entry) => entry.address),
-		exclusionSubjectRegex: context.getNodeParameter('exclusionSubjectRegex', itemIndex, '') as string,
-		exclusionBodyRegex: context.getNodeParameter('exclusionBodyRegex', itemIndex, '') as string,
+		exclusionSubjectRegex,
+		exclusionBodyRegex,
 		folders: String(options.folders ?? 'INBOX').split(','),
 		waitForAllRecipients: options.waitForAllRecipients === true,
-		timeoutMs: Number(options.timeoutMinutes ?? 1440) * 60_000,
+		timeoutMs: Math.max(0, Number(options.timeoutMinutes ?? 1440)) * 60_000,
 		pollMs: Math.max(1, Number(options.pollSeconds ?? 30)) * 1000,
 		signal: context.getExecutionCancelSignal?.(),
-	});
+	};
 }
 
-/** The output item: the wait's outcome, every reply, and the first reply's fields at the top level. */
-export function replyOutput(messageId: string, result: WaitResult): IDataObject {
+/** Waits for the replies to `messageId` and shapes the output item: the outcome, every reply, and the first reply's fields at the top level. */
+export async function waitForReplyTo(account: MailAccount, messageId: string, options: Omit<WaitOptions, 'messageId'>): Promise<IDataObject> {
+	const result: WaitResult = await waitForReplies(account, { ...options, messageId });
 	const [first] = result.replies;
 	return {
 		...(first ?? {}),

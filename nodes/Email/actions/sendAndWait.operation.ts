@@ -5,7 +5,7 @@ import { updateDisplayOptions } from '../../shared/displayOptions';
 import { messageFields, messageOptions } from '../descriptions/message.description';
 import { exclusionFields, waitOptionsCollection } from '../descriptions/wait.description';
 import { readOutgoingMail } from './outgoingMail';
-import { replyOutput, waitForReplyTo } from './replyWait';
+import { readWaitOptions, waitForReplyTo } from './replyWait';
 
 const properties: INodeProperties[] = [
 	...messageFields,
@@ -17,7 +17,7 @@ export const description = updateDisplayOptions({ show: { operation: ['sendAndWa
 
 export async function execute(this: IExecuteFunctions, itemIndex: number, account: MailAccount): Promise<INodeExecutionData[]> {
 	const mail = await readOutgoingMail(this, itemIndex);
+	const waitOptions = readWaitOptions(this, itemIndex, mail.recipients);
 	const sent = await sendMail(account, mail);
-	const result = await waitForReplyTo(this, itemIndex, account, sent.message_id, mail.recipients);
-	return [{ json: replyOutput(sent.message_id, result), pairedItem: { item: itemIndex } }];
+	return [{ json: await waitForReplyTo(account, sent.message_id, waitOptions), pairedItem: { item: itemIndex } }];
 }

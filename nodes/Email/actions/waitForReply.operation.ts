@@ -3,7 +3,7 @@ import type { IExecuteFunctions, INodeExecutionData, INodeProperties } from 'n8n
 import type { MailAccount } from '../../mail';
 import { updateDisplayOptions } from '../../shared/displayOptions';
 import { exclusionFields, waitOptionsCollection } from '../descriptions/wait.description';
-import { replyOutput, waitForReplyTo } from './replyWait';
+import { readWaitOptions, waitForReplyTo } from './replyWait';
 
 const properties: INodeProperties[] = [
 	{
@@ -32,6 +32,6 @@ export const description = updateDisplayOptions({ show: { operation: ['waitForRe
 export async function execute(this: IExecuteFunctions, itemIndex: number, account: MailAccount): Promise<INodeExecutionData[]> {
 	const messageId = this.getNodeParameter('messageId', itemIndex) as string;
 	const recipients = this.getNodeParameter('recipients', itemIndex, '') as string;
-	const result = await waitForReplyTo(this, itemIndex, account, messageId, recipients);
-	return [{ json: replyOutput(messageId, result), pairedItem: { item: itemIndex } }];
+	const options = readWaitOptions(this, itemIndex, recipients);
+	return [{ json: await waitForReplyTo(account, messageId, options), pairedItem: { item: itemIndex } }];
 }
