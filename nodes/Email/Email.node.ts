@@ -6,6 +6,8 @@ import * as ping from './actions/ping.operation';
 import * as send from './actions/send.operation';
 import * as downloadAttachments from './actions/downloadAttachments.operation';
 import * as getEml from './actions/getEml.operation';
+import * as sendAndWait from './actions/sendAndWait.operation';
+import * as waitForReply from './actions/waitForReply.operation';
 import { getFolders, searchFolders } from './methods/folders';
 
 export class Email implements INodeType {
@@ -34,6 +36,8 @@ export class Email implements INodeType {
 					{ name: 'Send Email', value: 'send', description: 'Send a mail', action: 'Send an email' },
 					{ name: 'Download Attachments', value: 'downloadAttachments', description: 'Save the attachments of matching mails to a folder on the n8n host', action: 'Download attachments' },
 					{ name: 'Get EML File', value: 'getEml', description: 'Get the original bytes of a mail as an .eml file', action: 'Get an EML file' },
+					{ name: 'Send Email and Wait', value: 'sendAndWait', description: 'Send a question and wait for the recipients\' reply', action: 'Send an email and wait for the reply' },
+					{ name: 'Wait for Reply', value: 'waitForReply', description: 'Wait for the reply to a mail sent earlier', action: 'Wait for the reply to an email' },
 				],
 				default: 'send',
 			},
@@ -41,6 +45,8 @@ export class Email implements INodeType {
 			...send.description,
 			...downloadAttachments.description,
 			...getEml.description,
+			...sendAndWait.description,
+			...waitForReply.description,
 		],
 	};
 

@@ -13,3 +13,5 @@ export * from './search';
 export * from './attachments';
 export * from './eml';
 export * from './folders';
+export * from './replies';
+export * from './wait';

@@ -1,5 +1,5 @@
 import { createSmtpTransport } from '../../nodes/mail';
-import { faultProxy } from '../helpers/faultProxy';
+import { startFaultProxy } from '../helpers/faultProxy';
 import { jsonOf, triggerHarness } from '../helpers/pollContext';
 import { accountFor, appendMessages, credentialsFor, newMailbox, openMailbox, servers, waitForMessages } from '../helpers/servers';
 
@@ -178,7 +178,7 @@ describe('Mailbox Trigger delivery: every matching mail exactly once', () => {
 	it('a connection dropped after the fetch loses and repeats nothing', async () => {
 		const address = newMailbox('dropstore');
 		await appendMessages(address, [rawMail('Drop 1'), rawMail('Drop 2'), rawMail('Drop 3')]);
-		const proxy = await faultProxy(/UID STORE/i);
+		const proxy = await startFaultProxy(servers().ports.imap, { cutOn: /UID STORE/i });
 		try {
 			const credentials = credentialsFor(address, { imapPort: proxy.port, imapSecurity: 'none' });
 			const trigger = triggerHarness({ credentials, parameters: { unreadOnly: true, markAsRead: true } });
@@ -196,7 +196,7 @@ describe('Mailbox Trigger delivery: every matching mail exactly once', () => {
 	it('a connection dropped during the fetch fails the poll visibly and the next poll emits everything once', async () => {
 		const address = newMailbox('dropfetch');
 		await appendMessages(address, [rawMail('Fetch 1'), rawMail('Fetch 2')]);
-		const proxy = await faultProxy(/UID FETCH/i);
+		const proxy = await startFaultProxy(servers().ports.imap, { cutOn: /UID FETCH/i });
 		try {
 			const credentials = credentialsFor(address, { imapPort: proxy.port, imapSecurity: 'none' });
 			const trigger = triggerHarness({ credentials, parameters: { unreadOnly: true, markAsRead: true } });

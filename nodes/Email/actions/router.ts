@@ -6,8 +6,10 @@ import * as ping from './ping.operation';
 import * as send from './send.operation';
 import * as downloadAttachments from './downloadAttachments.operation';
 import * as getEml from './getEml.operation';
+import * as sendAndWait from './sendAndWait.operation';
+import * as waitForReply from './waitForReply.operation';
 
-const operations = { ping, send, downloadAttachments, getEml };
+const operations = { ping, send, sendAndWait, waitForReply, downloadAttachments, getEml };
 
 export type EmailOperation = keyof typeof operations;
 

@@ -1,0 +1,23 @@
+import type { IExecuteFunctions, INodeExecutionData, INodeProperties } from 'n8n-workflow';
+
+import { sendMail, type MailAccount } from '../../mail';
+import { updateDisplayOptions } from '../../shared/displayOptions';
+import { messageFields, messageOptions } from '../descriptions/message.description';
+import { exclusionFields, waitOptionsCollection } from '../descriptions/wait.description';
+import { readOutgoingMail } from './outgoingMail';
+import { readWaitOptions, waitForReplyTo } from './replyWait';
+
+const properties: INodeProperties[] = [
+	...messageFields,
+	...exclusionFields,
+	waitOptionsCollection(messageOptions),
+];
+
+export const description = updateDisplayOptions({ show: { operation: ['sendAndWait'] } }, properties);
+
+export async function execute(this: IExecuteFunctions, itemIndex: number, account: MailAccount): Promise<INodeExecutionData[]> {
+	const mail = await readOutgoingMail(this, itemIndex);
+	const waitOptions = readWaitOptions(this, itemIndex, mail.recipients);
+	const sent = await sendMail(account, mail);
+	return [{ json: await waitForReplyTo(account, sent.message_id, waitOptions), pairedItem: { item: itemIndex } }];
+}

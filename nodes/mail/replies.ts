@@ -1,0 +1,213 @@
+import EmailReplyParser from 'email-reply-parser';
+import { convert as htmlToText } from 'html-to-text';
+import { simpleParser, type AddressObject, type ParsedMail } from 'mailparser';
+import { RE2JS } from 're2js';
+
+import { normalizeAddress, normalizeMessageId } from './addresses';
+import { MailError } from './errors';
+
+/** What makes a message a reply worth returning. */
+export interface ReplyCriteria {
+	/** Message-ID of the question, with or without `<>`. */
+	messageId: string;
+	/** Addresses whose replies count; empty = any sender. */
+	recipients: string[];
+	exclusionSubjectRegex?: string;
+	exclusionBodyRegex?: string;
+}
+
+/** A reply in the output shape of SPEC section 3 (the seed's field names, `in_replay_to` included). */
+export interface ReplyFields {
+	body: string;
+	plaintext_body: string;
+	html_body: string;
+	answer: string;
+	reply_text: string;
+	subject: string;
+	sender: string;
+	to: string;
+	cc: string;
+	bcc: string;
+	receivers: string[];
+	names: Record<string, string>;
+	reply_to: string;
+	message_id: string;
+	in_replay_to: string;
+	in_reply_to: string;
+	references: string[];
+	date: string;
+	timestamp: number | null;
+	received_date: string;
+	received_timestamp: number | null;
+	content_type: string;
+	charset: string;
+	email_uid: number;
+	folder: string;
+	raw: string;
+}
+
+/** Where a candidate message was found on the server. */
+export interface StoredReply {
+	source: Buffer;
+	uid: number;
+	folder: string;
+	internalDate?: Date;
+}
+
+// Reply bodies come from people, but may be huge or hostile: the reply parser uses backtracking
+// regexes, so it only ever sees the top of the text, where the answer is.
+const REPLY_PARSE_LIMIT = 64 * 1024;
+
+/** A user's exclusion regex, compiled for linear-time matching anywhere in the text (not anchored). */
+export function compileExclusion(pattern: string | undefined, field: string): RE2JS | undefined {
+	if (!pattern || !pattern.trim()) return undefined;
+	try {
+		return RE2JS.compile(pattern);
+	} catch (error) {
+		throw new MailError('INVALID_INPUT', `${field} is not a valid regular expression (${(error as Error).message}): fix the pattern (RE2 syntax; no lookaround or backreferences).`);
+	}
+}
+
+/** `{{approve}}` -> "approve": the seed's convention for a machine-readable answer. */
+export function braceAnswer(text: string): string | undefined {
+	const match = /\{\{([^{}]*)\}\}/.exec(text);
+	return match ? match[1].trim() : undefined;
+}
+
+/** The reply without quoted history (`reply_text`) and the part without the signature too (`visible`). */
+export function splitReply(text: string): { replyText: string; visible: string } {
+	const normalized = text.replace(/\r\n?/g, '\n').slice(0, REPLY_PARSE_LIMIT);
+	const fragments = new EmailReplyParser().read(normalized).getFragments();
+	const join = (keep: (fragment: (typeof fragments)[number]) => boolean) =>
+		fragments.filter(keep).map((fragment) => fragment.getContent()).join('\n').trim();
+	return {
+		replyText: join((fragment) => !fragment.isQuoted()),
+		visible: join((fragment) => !fragment.isHidden()),
+	};
+}
+
+/** `answer`: the first `{{…}}` of the reply, else its first non-empty line; quoted history never counts. */
+export function extractAnswer(text: string): { answer: string; replyText: string } {
+	const { replyText, visible } = splitReply(text);
+	const braced = braceAnswer(replyText);
+	if (braced !== undefined) return { answer: braced, replyText };
+	const firstLine = visible.split('\n').map((line) => line.trim()).find(Boolean) ?? '';
+	return { answer: firstLine, replyText };
+}
+
+function addressList(field: AddressObject | AddressObject[] | undefined) {
+	return (Array.isArray(field) ? field : field ? [field] : []).flatMap((entry) => entry.value);
+}
+
+function flatAddresses(field: AddressObject | AddressObject[] | undefined) {
+	const flat: Array<{ address: string; name: string }> = [];
+	const visit = (entries: ReturnType<typeof addressList>) => {
+		for (const entry of entries) {
+			if (entry.group) visit(entry.group);
+			else if (entry.address) flat.push({ address: entry.address, name: entry.name ?? '' });
+		}
+	};
+	visit(addressList(field));
+	return flat;
+}
+
+function utcText(date: Date | undefined): string {
+	return date && !Number.isNaN(date.getTime()) ? date.toISOString().replace('T', ' ').slice(0, 19) : '';
+}
+
+function unixSeconds(date: Date | undefined): number | null {
+	return date && !Number.isNaN(date.getTime()) ? Math.floor(date.getTime() / 1000) : null;
+}
+
+/** Message-IDs of In-Reply-To and References, each as `<id>`. */
+export function threadIds(parsed: Pick<ParsedMail, 'inReplyTo' | 'references'>): { inReplyTo: string[]; references: string[] } {
+	const ids = (value: string | string[] | undefined) =>
+		(Array.isArray(value) ? value : value ? [value] : [])
+			.flatMap((entry) => entry.match(/<[^<>\s]+>/g) ?? (entry.trim() ? [entry] : []))
+			.map(normalizeMessageId);
+	return { inReplyTo: ids(parsed.inReplyTo), references: ids(parsed.references) };
+}
+
+export async function parseReply(stored: StoredReply): Promise<{ fields: ReplyFields; parsed: ParsedMail }> {
+	// The text rendering of HTML happens once, below, and only when there is no text part.
+	const parsed = await simpleParser(stored.source, { skipHtmlToText: true, skipTextToHtml: true, skipTextLinks: true, skipImageLinks: true });
+	const html = typeof parsed.html === 'string' ? parsed.html : '';
+	const plain = parsed.text ?? '';
+	const body = plain || (html ? htmlToText(html, { wordwrap: false }) : '');
+	const { answer, replyText } = extractAnswer(body);
+	const { inReplyTo, references } = threadIds(parsed);
+
+	const to = flatAddresses(parsed.to);
+	const cc = flatAddresses(parsed.cc);
+	const bcc = flatAddresses(parsed.bcc);
+	const from = flatAddresses(parsed.from);
+	const names: Record<string, string> = {};
+	for (const entry of [...from, ...to, ...cc, ...bcc]) {
+		if (entry.name && !names[entry.address]) names[entry.address] = entry.name;
+	}
+	const contentType = parsed.headers.get('content-type') as { value?: string; params?: Record<string, string> } | undefined;
+	const joined = (list: typeof to) => list.map((entry) => entry.address).join(', ');
+
+	return {
+		parsed,
+		fields: {
+			body,
+			plaintext_body: plain,
+			html_body: html,
+			answer,
+			reply_text: replyText,
+			subject: parsed.subject ?? '',
+			sender: from[0]?.address ?? '',
+			to: joined(to),
+			cc: joined(cc),
+			bcc: joined(bcc),
+			receivers: [...new Set([...to, ...cc, ...bcc].map((entry) => entry.address))],
+			names,
+			reply_to: joined(flatAddresses(parsed.replyTo)),
+			message_id: parsed.messageId ? normalizeMessageId(parsed.messageId) : '',
+			in_replay_to: inReplyTo.join(' '),
+			in_reply_to: inReplyTo.join(' '),
+			references,
+			date: utcText(parsed.date),
+			timestamp: unixSeconds(parsed.date),
+			received_date: utcText(stored.internalDate),
+			received_timestamp: unixSeconds(stored.internalDate),
+			content_type: contentType?.value ?? 'text/plain',
+			charset: contentType?.params?.charset ?? '',
+			email_uid: stored.uid,
+			folder: stored.folder,
+			raw: stored.source.toString('utf8'),
+		},
+	};
+}
+
+/** Decides, for one parsed message, whether it answers the question; compiled once per wait. */
+export class ReplyMatcher {
+	readonly messageId: string;
+
+	/** Normalized addresses whose replies count; empty = any sender. */
+	readonly recipients: string[];
+
+	private readonly excludeSubject?: RE2JS;
+
+	private readonly excludeBody?: RE2JS;
+
+	constructor(criteria: ReplyCriteria) {
+		this.messageId = normalizeMessageId(criteria.messageId);
+		if (this.messageId.length <= 2) throw new MailError('INVALID_INPUT', 'Message ID is empty: give the Message-ID of the mail whose reply to wait for.');
+		this.recipients = [...new Set(criteria.recipients.map(normalizeAddress).filter(Boolean))];
+		this.excludeSubject = compileExclusion(criteria.exclusionSubjectRegex, 'Exclusion Subject Regex');
+		this.excludeBody = compileExclusion(criteria.exclusionBodyRegex, 'Exclusion Body Regex');
+	}
+
+	/** Normalized sender when the reply counts, else undefined. */
+	accept(fields: ReplyFields): string | undefined {
+		const threaded = [fields.in_reply_to, ...fields.references].some((ids) => ids.split(' ').includes(this.messageId));
+		if (!threaded) return undefined;
+		const sender = normalizeAddress(fields.sender);
+		if (!sender || (this.recipients.length > 0 && !this.recipients.includes(sender))) return undefined;
+		if (this.excludeSubject?.test(fields.subject)) return undefined;
+		if (this.excludeBody?.test(fields.body)) return undefined;
+		return sender;
+	}
+}
