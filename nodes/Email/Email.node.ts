@@ -32,10 +32,10 @@ export class Email implements INodeType {
 				type: 'options',
 				noDataExpression: true,
 				options: [
-					{ name: 'Ping', value: 'ping', description: 'Check that IMAP and SMTP logins work', action: 'Ping the mail servers' },
-					{ name: 'Send Email', value: 'send', description: 'Send a mail', action: 'Send an email' },
 					{ name: 'Download Attachments', value: 'downloadAttachments', description: 'Save the attachments of matching mails to a folder on the n8n host', action: 'Download attachments' },
 					{ name: 'Get EML File', value: 'getEml', description: 'Get the original bytes of a mail as an .eml file', action: 'Get an EML file' },
+					{ name: 'Ping', value: 'ping', description: 'Check that IMAP and SMTP logins work', action: 'Ping the mail servers' },
+					{ name: 'Send Email', value: 'send', description: 'Send a mail', action: 'Send an email' },
 					{ name: 'Send Email and Wait', value: 'sendAndWait', description: 'Send a question and wait for the recipients\' reply', action: 'Send an email and wait for the reply' },
 					{ name: 'Wait for Reply', value: 'waitForReply', description: 'Wait for the reply to a mail sent earlier', action: 'Wait for the reply to an email' },
 				],
