@@ -164,10 +164,12 @@ async function executeWorkflow(host, userFolder, workflowId, extraEnv = {}) {
 	child.stderr.on('data', (chunk) => (stderr += chunk));
 	const status = await new Promise((resolve) => child.on('close', resolve));
 	if (status !== 0) throw new Error(`n8n ${args.join(' ')} failed (${status}):\n${stdout}\n${stderr}`);
-	// Log lines may come first; the run data is the pretty-printed object that starts a line with '{'.
+	// Log lines may come before and after it: the run data is the pretty-printed object from a line
+	// that is only '{' to the next line that is only '}'.
 	const start = stdout.search(/^\{$/m);
-	if (start < 0) throw new Error(`n8n execute printed no JSON:\n${stdout}`);
-	return JSON.parse(stdout.slice(start));
+	const end = start < 0 ? -1 : stdout.slice(start).search(/^\}$/m);
+	if (end < 0) throw new Error(`n8n execute printed no JSON:\n${stdout}`);
+	return JSON.parse(stdout.slice(start, start + end + 1));
 }
 
 /** Starts `n8n start` in the background; resolves once /healthz answers. */
