@@ -41,6 +41,7 @@ export class EmailCredentials implements ICredentialType {
 			default: '',
 			required: true,
 			description: 'Password or app password',
+			hint: 'Gmail and Microsoft 365 with two-factor sign-in need an app password here',
 		},
 		{
 			displayName: 'IMAP Host',
@@ -55,6 +56,7 @@ export class EmailCredentials implements ICredentialType {
 			name: 'imapPort',
 			type: 'number',
 			default: 993,
+			hint: 'Usually 993 with TLS, 143 with STARTTLS',
 		},
 		{
 			displayName: 'IMAP Security',
@@ -77,6 +79,7 @@ export class EmailCredentials implements ICredentialType {
 			name: 'smtpPort',
 			type: 'number',
 			default: 465,
+			hint: 'Usually 465 with TLS, 587 with STARTTLS',
 		},
 		{
 			displayName: 'SMTP Security',
@@ -115,6 +118,7 @@ export class EmailCredentials implements ICredentialType {
 			placeholder: 'socks5://proxy.example.com:1080',
 			default: '',
 			description: 'SOCKS or HTTP proxy for both IMAP and SMTP, e.g. socks5://host:1080 or http://host:3128',
+			hint: 'Leave empty to connect directly',
 		},
 		{
 			displayName: 'Proxy Username',

@@ -50,15 +50,14 @@ function newestMtime(target) {
 	return fs.readdirSync(target).reduce((newest, name) => Math.max(newest, newestMtime(path.join(target, name))), stat.mtimeMs);
 }
 
-/** Runs `npm run build` unless dist/ is newer than every source file. */
+/** Runs `npm run build` unless the compiled node is newer than every source file. */
 function buildIfNeeded() {
-	const stamp = path.join(PACKAGE_ROOT, 'dist', '.built');
+	const compiled = path.join(PACKAGE_ROOT, 'dist', 'nodes', 'Email', 'Email.node.js');
 	const sources = ['nodes', 'credentials', 'package.json', 'tsconfig.json', 'tsconfig.build.json'].map((name) => path.join(PACKAGE_ROOT, name));
 	const newestSource = Math.max(...sources.filter((file) => fs.existsSync(file)).map(newestMtime));
-	if (fs.existsSync(stamp) && fs.statSync(stamp).mtimeMs >= newestSource) return false;
+	if (fs.existsSync(compiled) && fs.statSync(compiled).mtimeMs >= newestSource) return false;
 	say('Building the package (npm run build)...');
 	execFileSync('npm', ['run', 'build', '--silent'], { cwd: PACKAGE_ROOT, stdio: ['ignore', 'ignore', 'inherit'] });
-	fs.writeFileSync(stamp, new Date().toISOString());
 	return true;
 }
 
