@@ -150,12 +150,8 @@ async function ensureOwner(baseUrl) {
 	throw new Error(`Creating the n8n owner account failed (${result.status}): ${result.text.slice(0, 300)}`);
 }
 
-/** The body of POST /rest/login: 2.x renamed `email` to `emailOrLdapLoginId`. */
-function loginBody(major) {
-	return major >= 2
-		? { emailOrLdapLoginId: DEMO_LOGIN.email, password: DEMO_LOGIN.password }
-		: { email: DEMO_LOGIN.email, password: DEMO_LOGIN.password };
-}
+/** The body of POST /rest/login (1.123 and 2.x both name the field emailOrLdapLoginId). */
+const LOGIN_BODY = { emailOrLdapLoginId: DEMO_LOGIN.email, password: DEMO_LOGIN.password };
 
 function waitForExit(child, timeoutMs) {
 	if (child.exitCode !== null || child.signalCode !== null) return Promise.resolve();
@@ -255,7 +251,7 @@ async function startEditor(options = {}) {
 		return {
 			url,
 			login: { email: DEMO_LOGIN.email, password: DEMO_LOGIN.password },
-			loginBody: loginBody(host.major),
+			loginBody: LOGIN_BODY,
 			owner,
 			major: host.major,
 			version: host.version,

@@ -4,12 +4,14 @@
  * and its operations, runs the workflow against the local mailbox, and saves the screenshots the
  * README shows (docs/screenshots/).
  */
-import { mkdirSync, rmSync } from 'node:fs';
+import { mkdirSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 
 import { ImapFlow } from 'imapflow';
 import { chromium, type Browser, type Page } from 'playwright-core';
+
+import { n8nMajors } from '../helpers/n8n';
 
 // eslint-disable-next-line @typescript-eslint/no-require-imports
 const start = require('../../scripts/start.js');
@@ -24,6 +26,8 @@ const n8nPort = 5690 + offset;
 const base = join(tmpdir(), `n8n-nodes-mailbox-browser-${offset}`);
 const builtTypes = start.builtNodeTypes() as Record<string, Set<string>>;
 const hasTrigger = Boolean(builtTypes['n8n-nodes-mailbox.emailTrigger']);
+// The current major, as `npm start` runs it, unless the run is limited to 1.x (MAILBOX_N8N_MAJORS=1).
+const major = n8nMajors().includes(2) ? 2 : n8nMajors()[0];
 
 interface Editor {
 	url: string;
@@ -46,8 +50,12 @@ async function shot(name: string): Promise<void> {
 
 /** Every image in the element has loaded with a real size (a broken icon has naturalWidth 0). */
 async function iconsLoaded(selector: string): Promise<Array<{ src: string; width: number }>> {
+	// Runs in the page: typed structurally, as the test's tsconfig has no DOM library.
 	return await page.$$eval(`${selector} img`, (images) =>
-		images.map((image) => ({ src: (image as HTMLImageElement).src, width: (image as HTMLImageElement).naturalWidth })),
+		images.map((image) => {
+			const { src, naturalWidth } = image as unknown as { src: string; naturalWidth: number };
+			return { src, width: naturalWidth };
+		}),
 	);
 }
 
@@ -72,7 +80,7 @@ async function closeNode(): Promise<void> {
 beforeAll(async () => {
 	rmSync(base, { recursive: true, force: true });
 	mkdirSync(SCREENSHOTS, { recursive: true });
-	editor = (await start.startEditor({ base, mailPorts, n8nPort, brokerPort: n8nPort + 1, build: false, log: () => undefined })) as Editor;
+	editor = (await start.startEditor({ base, mailPorts, n8nPort, brokerPort: n8nPort + 1, major, build: false, log: () => undefined })) as Editor;
 	browser = await chromium.launch({
 		executablePath: '/usr/bin/chromium',
 		args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run'],
@@ -145,7 +153,7 @@ it('runs the example against the local mailbox: Ping succeeds and the test alert
 		host: editor.mail.host,
 		port: editor.mail.ports.imaps,
 		secure: true,
-		tls: { ca: require('node:fs').readFileSync(editor.mail.caFile) },
+		tls: { ca: readFileSync(editor.mail.caFile) },
 		auth: { user: 'soc@example.test', pass: editor.mail.password },
 		logger: false,
 	});
