@@ -131,6 +131,8 @@ it('opens the Mailbox node and lists its operations', async () => {
 	await page.click('[data-test-id="parameter-input-operation"]');
 	const optionNames = page.locator('.el-select-dropdown__item:visible, [role="option"]:visible');
 	await optionNames.first().waitFor();
+	// Let the dropdown's fade-in finish before the screenshot.
+	await page.waitForTimeout(500);
 	const shown = (await optionNames.allInnerTexts()).join('\n');
 	for (const name of ['Ping', 'Send Email']) expect(shown).toContain(name);
 	const ndvIcons = await iconsLoaded('[data-test-id="ndv"]');
