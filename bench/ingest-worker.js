@@ -17,9 +17,15 @@ const { memory, pollContext, prepareBinaryData } = require('./lib');
 const config = JSON.parse(process.argv[2]);
 const { info, address, expected } = config;
 
+// Loaded before the clock starts: n8n loads node classes once, at start-up, not per activation.
+function loadBuiltin() {
+	const nodeDir = path.join(config.n8nDir, 'node_modules', 'n8n-nodes-base', 'dist', 'nodes', 'EmailReadImap', 'v2');
+	return require(path.join(nodeDir, 'EmailReadImapV2.node.js')).EmailReadImapV2;
+}
+const NodeClass = { ours: () => require('../dist/nodes/EmailTrigger/EmailTrigger.node').EmailTrigger, builtin: loadBuiltin, raw: () => require('imapflow').ImapFlow }[config.mode]();
+
 async function ours() {
-	const { EmailTrigger } = require('../dist/nodes/EmailTrigger/EmailTrigger.node');
-	const trigger = new EmailTrigger();
+	const trigger = new NodeClass();
 	const staticData = {};
 	const context = pollContext({ parameters: { folders: 'INBOX', maxEmailsPerCycle: config.maxEmailsPerCycle, scriptTimeoutSeconds: 600 }, credentials: config.credentials, staticData });
 	let count = 0;
@@ -34,9 +40,7 @@ async function ours() {
 }
 
 async function builtin() {
-	const nodeDir = path.join(config.n8nDir, 'node_modules', 'n8n-nodes-base', 'dist', 'nodes', 'EmailReadImap', 'v2');
-	const { EmailReadImapV2 } = require(path.join(nodeDir, 'EmailReadImapV2.node.js'));
-	const node = new EmailReadImapV2({ displayName: 'Email Trigger (IMAP)', name: 'emailReadImap', group: ['trigger'], description: '', defaultVersion: config.typeVersion });
+	const node = new NodeClass({ displayName: 'Email Trigger (IMAP)', name: 'emailReadImap', group: ['trigger'], description: '', defaultVersion: config.typeVersion });
 	const parameters = { mailbox: 'INBOX', postProcessAction: 'read', format: config.format, downloadAttachments: true, dataPropertyAttachmentsPrefixName: 'attachment_', options: {} };
 	// 2.x only catches up on mail already in the box when it has a watermark; 0 = "from the start".
 	const staticData = config.startUid === undefined ? {} : { lastMessageUid: config.startUid };
@@ -78,8 +82,7 @@ async function builtin() {
 }
 
 async function raw() {
-	const { ImapFlow } = require('imapflow');
-	const client = new ImapFlow({ host: info.host, port: info.ports.imaps, secure: true, auth: { user: address, pass: info.password }, tls: { ca: fs.readFileSync(info.caFile) }, logger: false });
+	const client = new NodeClass({ host: info.host, port: info.ports.imaps, secure: true, auth: { user: address, pass: info.password }, tls: { ca: fs.readFileSync(info.caFile) }, logger: false });
 	client.on('error', () => undefined);
 	await client.connect();
 	let count = 0;

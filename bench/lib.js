@@ -116,8 +116,16 @@ function writeMaildir(info, address, count, contents, { flags = '' } = {}) {
 		const name = `${stamp}.M${String(index).padStart(7, '0')}P${process.pid}.bench,S=${content.length}:2,${flags}`;
 		fs.writeFileSync(path.join(maildir, 'cur', name), content);
 	}
-	if (isRoot()) execFileSync('chown', ['-R', 'mail:mail', path.dirname(maildir)]);
+	giveToMailUser(info, address);
 	return maildir;
+}
+
+/** As root, Dovecot runs as the mail user: the domain directory and the user's home must be its own. */
+function giveToMailUser(info, address) {
+	if (!isRoot()) return;
+	const home = path.dirname(maildirOf(info, address));
+	execFileSync('chown', ['mail:mail', path.dirname(home)]);
+	execFileSync('chown', ['-R', 'mail:mail', home]);
 }
 
 /** The mail module's account for a bench mailbox. */
@@ -198,4 +206,4 @@ function runChild(script, config, { nodeBinary = process.execPath, timeoutMs = 1
 	});
 }
 
-module.exports = { ROOT, median, memory, seeded, typicalMail, typicalMails, maildirOf, writeMaildir, accountOf, credentialsOf, openImap, markUnread, pollContext, prepareBinaryData, runChild, isRoot };
+module.exports = { ROOT, median, memory, seeded, typicalMail, typicalMails, maildirOf, writeMaildir, giveToMailUser, accountOf, credentialsOf, openImap, markUnread, pollContext, prepareBinaryData, runChild };

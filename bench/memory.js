@@ -9,7 +9,7 @@ const crypto = require('node:crypto');
 const fs = require('node:fs');
 const path = require('node:path');
 
-const { credentialsOf, isRoot, maildirOf, median, runChild } = require('./lib');
+const { credentialsOf, giveToMailUser, maildirOf, median, runChild } = require('./lib');
 
 const MB = 2 ** 20;
 const DOWNLOAD_BYTES = 200 * MB;
@@ -49,10 +49,6 @@ function writeBigMail(info, address, index, bytes) {
 	return size;
 }
 
-function chownMail(info, address) {
-	if (isRoot()) require('node:child_process').execFileSync('chown', ['-R', 'mail:mail', path.dirname(maildirOf(info, address))]);
-}
-
 async function measure(info, runs, config) {
 	const samples = [];
 	for (let attempt = 0; attempt <= runs; attempt++) {
@@ -65,7 +61,7 @@ async function measure(info, runs, config) {
 async function run({ info, runs, log }) {
 	const downloadAddress = `bench-download@${info.domain}`;
 	const mailSize = writeBigMail(info, downloadAddress, 0, DOWNLOAD_BYTES);
-	chownMail(info, downloadAddress);
+	giveToMailUser(info, downloadAddress);
 	const download = await measure(info, runs, { mode: 'download', address: downloadAddress });
 	log(`  Download Attachments, one mail of ${(mailSize / MB).toFixed(0)} MB: peak RSS growth ${(download.growth / MB).toFixed(0)} MB (runs ${download.samples.map((s) => (s.growth / MB).toFixed(0)).join(', ')}), ${(download.ms / 1000).toFixed(1)} s`);
 	if (download.bytes !== DOWNLOAD_BYTES) throw new Error(`Download Attachments saved ${download.bytes} bytes, not ${DOWNLOAD_BYTES}`);
@@ -75,7 +71,7 @@ async function run({ info, runs, log }) {
 	const cycleAddress = `bench-bigcycle@${info.domain}`;
 	let cycleBytes = 0;
 	for (let index = 0; index < CYCLE_MAILS; index++) cycleBytes += writeBigMail(info, cycleAddress, index, CYCLE_ATTACHMENT_BYTES);
-	chownMail(info, cycleAddress);
+	giveToMailUser(info, cycleAddress);
 	// unreadOnly off and markAsRead off: every run reads the same ten mails.
 	const cycle = await measure(info, runs, { mode: 'trigger', address: cycleAddress, expected: CYCLE_MAILS, credentials: credentialsOf(info, cycleAddress) });
 	log(`  trigger cycle, ${CYCLE_MAILS} mails of ${(cycleBytes / CYCLE_MAILS / MB).toFixed(0)} MB: peak RSS growth ${(cycle.growth / MB).toFixed(0)} MB (runs ${cycle.samples.map((s) => (s.growth / MB).toFixed(0)).join(', ')}), ${(cycle.ms / 1000).toFixed(1)} s`);

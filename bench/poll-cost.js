@@ -44,7 +44,16 @@ async function run({ info, runs, log }) {
 		const { address, cursor } = await prepareFolder(info, size, log);
 		const trigger = new EmailTrigger();
 		const samples = [];
+		const floors = [];
 		for (let attempt = 0; attempt <= runs; attempt++) {
+			// What the server alone needs after the same change: log in, SELECT, log out.
+			await markUnread(info, address, `${cursor.lastUid + 1}:*`);
+			const floorStart = performance.now();
+			const client = await openImap(info, address);
+			await client.mailboxOpen('INBOX');
+			await client.logout();
+			if (attempt > 0) floors.push(performance.now() - floorStart);
+
 			await markUnread(info, address, `${cursor.lastUid + 1}:*`);
 			const staticData = { cursors: { INBOX: cursor } };
 			const context = pollContext({ parameters: { folders: 'INBOX' }, credentials: credentialsOf(info, address), staticData });
@@ -55,14 +64,17 @@ async function run({ info, runs, log }) {
 			if (emitted !== NEW_MAILS) throw new Error(`the poll in the folder of ${size} emitted ${emitted} items, not ${NEW_MAILS}`);
 			if (attempt > 0) samples.push(ms);
 		}
-		results.push({ size, ms: median(samples) });
-		log(`  folder of ${size}: ${median(samples).toFixed(0)} ms (runs ${samples.map((s) => s.toFixed(0)).join(', ')})`);
+		results.push({ size, ms: median(samples), floor: median(floors) });
+		log(`  folder of ${size}: ${median(samples).toFixed(0)} ms (runs ${samples.map((s) => s.toFixed(0)).join(', ')}); login + SELECT + logout alone ${median(floors).toFixed(0)} ms`);
 	}
 	const smallest = results[0];
 	const largest = results[results.length - 1];
 	return {
-		rows: results.map((r) => ({ case: '2 poll cost', what: `one poll, ${NEW_MAILS} new mails, folder of ${r.size.toLocaleString('en')}`, value: `${r.ms.toFixed(0)} ms`, ratio: r === smallest ? '' : `${(r.ms / smallest.ms).toFixed(2)}x the smallest` })),
-		goals: [{ goal: 'poll in the largest folder within 2x of the smallest', value: `${(largest.ms / smallest.ms).toFixed(2)}x`, met: largest.ms <= 2 * smallest.ms }],
+		rows: results.map((r) => ({ case: '2 poll cost', what: `one poll, ${NEW_MAILS} new mails, folder of ${r.size.toLocaleString('en')}`, value: `${r.ms.toFixed(0)} ms`, extra: `login+SELECT alone ${r.floor.toFixed(0)} ms`, ratio: r === smallest ? '' : `${(r.ms / smallest.ms).toFixed(2)}x the smallest` })),
+		goals: [
+			{ goal: 'poll in the largest folder within 2x of the smallest', value: `${(largest.ms / smallest.ms).toFixed(2)}x`, met: largest.ms <= 2 * smallest.ms },
+			{ goal: 'our share (poll minus login+SELECT alone) in the largest folder within 2x the smallest\'s whole poll', value: `${(largest.ms - largest.floor).toFixed(0)} ms vs ${smallest.ms.toFixed(0)} ms`, met: largest.ms - largest.floor <= 2 * smallest.ms },
+		],
 	};
 }
 

@@ -28,6 +28,8 @@ async function run({ info, quick, log }) {
 		for (let n = 0; n < replies; n++) {
 			const question = `<bench-question-${n}-${Date.now()}@${info.domain}>`;
 			const waiting = waitForReplies(account, { messageId: question, recipients: [analyst], folders: ['INBOX'], timeoutMs: 30_000, pollMs: 600_000 });
+			// Awaited below; a failure meanwhile must not count as unhandled.
+			waiting.catch(() => undefined);
 			// Let the watcher connect, search and enter IDLE before the reply lands.
 			await new Promise((resolve) => setTimeout(resolve, 400));
 			const reply = [
