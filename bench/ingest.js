@@ -19,14 +19,16 @@ function readers(info, address, quick) {
 		{ name: 'raw FETCH of all sources (imapflow, ceiling)', key: 'raw', config: { mode: 'raw' } },
 		{ name: 'Mailbox Trigger (this package), one poll, maxEmailsPerCycle 2000', key: 'ours', config: { mode: 'ours', maxEmailsPerCycle: MAILS, credentials: credentialsOf(info, address) } },
 	];
-	for (const [version, typeVersion, nodeBinary, startUid] of [['1.123.50', 2.1, process.execPath, undefined], ['2.41.1', 2.2, NODE24, 0]]) {
+	// n8n 2.x only catches up on mail already in the box from a watermark (and refuses UID 0): with
+	// lastMessageUid 1 it reads the other 1,999 mails.
+	for (const [version, typeVersion, nodeBinary, startUid] of [['1.123.50', 2.1, process.execPath, undefined], ['2.41.1', 2.2, NODE24, 1]]) {
 		const n8nDir = path.join(CACHE, `n8n-${version}`);
 		if (!fs.existsSync(path.join(n8nDir, 'node_modules', 'n8n-nodes-base'))) continue;
 		if (!fs.existsSync(nodeBinary)) continue;
 		// --quick keeps the one n8n that runs on this Node.
 		if (quick && nodeBinary !== process.execPath) continue;
 		for (const format of ['simple', 'resolved']) {
-			list.push({ name: `n8n ${version} Email Trigger (IMAP) v${typeVersion}, format "${format}"`, key: `builtin-${version}-${format}`, builtin: true, nodeBinary, config: { mode: 'builtin', n8nDir, typeVersion, format, startUid } });
+			list.push({ name: `n8n ${version} Email Trigger (IMAP) v${typeVersion}, format "${format}"`, key: `builtin-${version}-${format}`, builtin: true, nodeBinary, config: { mode: 'builtin', n8nDir, typeVersion, format, startUid }, expected: MAILS - (startUid ?? 0) });
 		}
 	}
 	return list;
@@ -45,7 +47,7 @@ async function run({ info, runs, quick, log }) {
 		// The first run warms Dovecot's caches and the page cache; it is not counted.
 		for (let attempt = 0; attempt <= runs; attempt++) {
 			await markUnread(info, address);
-			const sample = await runChild(path.join(__dirname, 'ingest-worker.js'), { ...reader.config, info, address, expected: MAILS }, { nodeBinary: reader.nodeBinary, env: { MAILBOX_EXTRA_CA_FILE: info.caFile } });
+			const sample = await runChild(path.join(__dirname, 'ingest-worker.js'), { ...reader.config, info, address, expected: reader.expected ?? MAILS }, { nodeBinary: reader.nodeBinary, env: { MAILBOX_EXTRA_CA_FILE: info.caFile } });
 			if (attempt > 0) samples.push(sample);
 		}
 		const result = { ...reader, rate: median(samples.map((s) => s.rate)), peakRss: median(samples.map((s) => s.peakRss)), samples: samples.map((s) => Math.round(s.rate)), cpuMs: median(samples.map((s) => s.cpuMs)) };
@@ -56,7 +58,6 @@ async function run({ info, runs, quick, log }) {
 	const ours = results.find((r) => r.key === 'ours');
 	const raw = results.find((r) => r.key === 'raw');
 	const builtins = results.filter((r) => r.builtin);
-	const fastestBuiltin = builtins.reduce((best, r) => (!best || r.rate > best.rate ? r : best), undefined);
 	const mb = (b) => `${(b / 2 ** 20).toFixed(0)} MB`;
 	const rows = results.map((r) => ({
 		case: '1 ingest',
@@ -66,7 +67,8 @@ async function run({ info, runs, quick, log }) {
 		ratio: r === ours ? '' : `ours ${(ours.rate / r.rate).toFixed(2)}x`,
 	}));
 	const goals = [
-		{ goal: 'ingest >= 3x the fastest built-in', value: fastestBuiltin ? `${(ours.rate / fastestBuiltin.rate).toFixed(2)}x (${fastestBuiltin.name})` : 'no n8n install found', met: fastestBuiltin ? ours.rate >= 3 * fastestBuiltin.rate : undefined },
+		// n8n's default format is "simple"; "resolved" (a full mailparser parse) is shown beside it.
+		...builtins.map((b) => ({ goal: `ingest >= 3x the built-in: ${b.name.replace('Email Trigger (IMAP) ', '')}`, value: `${(ours.rate / b.rate).toFixed(2)}x`, met: ours.rate >= 3 * b.rate })),
 		{ goal: 'ingest >= 50% of the raw FETCH rate', value: `${((ours.rate / raw.rate) * 100).toFixed(0)}%`, met: ours.rate >= raw.rate / 2 },
 		{ goal: 'peak RSS below the built-in\'s', value: `${mb(ours.peakRss)} vs ${builtins.map((b) => mb(b.peakRss)).join(' / ')}`, met: builtins.every((b) => ours.peakRss < b.peakRss) },
 	];
