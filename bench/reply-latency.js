@@ -1,48 +1,35 @@
 #!/usr/bin/env node
+'use strict';
 /**
- * How long after delivery a reply is seen by Send Email and Wait with IMAP IDLE: the median over
- * 20 replies. Runs the built mail module (npm run build first) against private Dovecot/Postfix on
- * 127.0.0.1 (MAILBOX_PORT_OFFSET moves their ports). Each reply is delivered by IMAP APPEND from a
- * second session, so "delivered" is the moment the server stored it; "seen" is when the wait returns.
- * pollSeconds is 600, so only IDLE can explain a fast detection.
+ * Case 4, reply latency: how long after delivery a reply is seen by Send Email and Wait with IMAP
+ * IDLE, the median over 20 replies (10 with --quick). Each reply is delivered by IMAP APPEND from
+ * a second session, so "delivered" is the moment the server stored it; "seen" is when the wait
+ * returns. pollSeconds is 600, so only IDLE can explain a fast detection.
+ *
+ * Part of `npm run bench`; `node bench/reply-latency.js` (after npm run build) runs it alone on
+ * servers of its own (MAILBOX_PORT_OFFSET moves their ports).
  */
 const fs = require('node:fs');
 const os = require('node:os');
 const path = require('node:path');
 
-const { ImapFlow } = require('imapflow');
-
 const { waitForReplies } = require('../dist/nodes/mail');
 const { startMailServers } = require('../scripts/lib/mailServers');
+const { accountOf, median, openImap } = require('./lib');
 
-const REPLIES = 20;
-
-function median(values) {
-	const sorted = [...values].sort((a, b) => a - b);
-	const middle = Math.floor(sorted.length / 2);
-	return sorted.length % 2 ? sorted[middle] : (sorted[middle - 1] + sorted[middle]) / 2;
-}
-
-async function main() {
-	const base = fs.mkdtempSync(path.join(os.tmpdir(), 'mailbox-bench-replies-'));
-	const servers = await startMailServers({ base });
-	const { info } = servers;
-	const ca = fs.readFileSync(info.caFile);
-	const soc = `bench-soc-${process.pid}@${info.domain}`;
-	const analyst = `bench-analyst-${process.pid}@${info.domain}`;
-	const account = {
-		emailAddress: soc, username: soc, password: info.password,
-		imapHost: info.host, imapPort: info.ports.imaps, imapSecurity: 'tls',
-		smtpHost: info.host, smtpPort: info.ports.smtp, smtpSecurity: 'starttls', ca,
-	};
-	const deliverer = new ImapFlow({ host: info.host, port: info.ports.imaps, secure: true, auth: { user: soc, pass: info.password }, tls: { ca }, logger: false });
-	deliverer.on('error', () => undefined);
+async function run({ info, quick, log }) {
+	const replies = quick ? 10 : 20;
+	const soc = `bench-soc@${info.domain}`;
+	const analyst = `bench-analyst@${info.domain}`;
+	const account = accountOf(info, soc);
+	const deliverer = await openImap(info, soc);
 	const delays = [];
 	try {
-		await deliverer.connect();
-		for (let n = 0; n < REPLIES; n++) {
+		for (let n = 0; n < replies; n++) {
 			const question = `<bench-question-${n}-${Date.now()}@${info.domain}>`;
 			const waiting = waitForReplies(account, { messageId: question, recipients: [analyst], folders: ['INBOX'], timeoutMs: 30_000, pollMs: 600_000 });
+			// Awaited below; a failure meanwhile must not count as unhandled.
+			waiting.catch(() => undefined);
 			// Let the watcher connect, search and enter IDLE before the reply lands.
 			await new Promise((resolve) => setTimeout(resolve, 400));
 			const reply = [
@@ -58,14 +45,32 @@ async function main() {
 		}
 	} finally {
 		await deliverer.logout().catch(() => deliverer.close());
+	}
+	const ms = (value) => `${value.toFixed(0)} ms`;
+	log(`  reply latency over ${replies} replies: median ${ms(median(delays))}, min ${ms(Math.min(...delays))}, max ${ms(Math.max(...delays))}`);
+	return {
+		rows: [{ case: '4 reply latency', what: `Send Email and Wait with IDLE, delivery to detection, ${replies} replies`, value: ms(median(delays)), extra: `min ${ms(Math.min(...delays))}, max ${ms(Math.max(...delays))}` }],
+		goals: [{ goal: 'reply detected < 1 s after delivery (median)', value: ms(median(delays)), met: median(delays) < 1000 }],
+	};
+}
+
+async function main() {
+	const base = fs.mkdtempSync(path.join(os.tmpdir(), 'mailbox-bench-replies-'));
+	const servers = await startMailServers({ base });
+	try {
+		const { rows } = await run({ info: servers.info, quick: process.argv.includes('--quick'), log: console.log });
+		console.log(`${rows[0].what}: median ${rows[0].value}, ${rows[0].extra}`);
+	} finally {
 		await servers.stop();
 		fs.rmSync(base, { recursive: true, force: true });
 	}
-	const shown = (ms) => `${ms.toFixed(1)} ms`;
-	console.log(`reply latency with IDLE over ${REPLIES} replies: median ${shown(median(delays))}, min ${shown(Math.min(...delays))}, max ${shown(Math.max(...delays))}`);
 }
 
-main().catch((error) => {
-	console.error(error);
-	process.exitCode = 1;
-});
+if (require.main === module) {
+	main().catch((error) => {
+		console.error(error);
+		process.exitCode = 1;
+	});
+}
+
+module.exports = { run };

@@ -151,8 +151,8 @@ export async function closeImap(client: ImapFlow): Promise<void> {
 	}
 }
 
-/** nodemailer reads `proxy` at run time; its type definitions leave it out. */
-export type SmtpOptions = SMTPTransport.Options & { proxy?: string };
+/** nodemailer reads `proxy` at run time; its type definitions leave it out. `pool` keeps sessions open for several mails. */
+export type SmtpOptions = SMTPTransport.Options & { proxy?: string; pool?: boolean; maxConnections?: number };
 
 export function smtpOptions(account: MailAccount): SmtpOptions {
 	const connectTimeout = account.connectTimeoutMs ?? DEFAULT_CONNECT_TIMEOUT_MS;

@@ -1,5 +1,6 @@
 import type { IExecuteFunctions, INodeExecutionData } from 'n8n-workflow';
 
+import type { MailAccount } from '../../mail';
 import { getMailAccount, type Authentication } from '../../shared/credentials';
 import { toNodeError } from '../../shared/errors';
 import * as ping from './ping.operation';
@@ -20,15 +21,31 @@ export async function router(this: IExecuteFunctions): Promise<INodeExecutionDat
 	const handler = operations[operation];
 	if (!handler) throw toNodeError(this.getNode(), new Error(`The operation "${operation}" is not known: pick one from the list.`));
 	const account = await getMailAccount(this, this.getNodeParameter('authentication', 0, 'password') as Authentication);
-	const results: INodeExecutionData[] = [];
-	for (let itemIndex = 0; itemIndex < items.length; itemIndex++) {
-		try {
-			results.push(...(await handler.execute.call(this, itemIndex, account)));
-		} catch (error) {
-			const nodeError = toNodeError(this.getNode(), error, { itemIndex, account });
-			if (!this.continueOnFail()) throw nodeError;
-			results.push({ json: { error: nodeError.message }, pairedItem: { item: itemIndex } });
+	// Items run in order, or (for an operation that exports `concurrency`, like Send Email) several at
+	// once; outputs stay in item order either way.
+	const concurrency = Math.max(1, (handler as { concurrency?: number }).concurrency ?? 1);
+	const outputs: INodeExecutionData[][] = [];
+	const failures: Array<{ itemIndex: number; error: Error }> = [];
+	let nextItem = 0;
+	const runItems = async () => {
+		while (nextItem < items.length && failures.length === 0) {
+			const itemIndex = nextItem++;
+			try {
+				outputs[itemIndex] = await handler.execute.call(this, itemIndex, account);
+			} catch (error) {
+				const nodeError = toNodeError(this.getNode(), error, { itemIndex, account });
+				if (!this.continueOnFail()) failures.push({ itemIndex, error: nodeError });
+				else outputs[itemIndex] = [{ json: { error: nodeError.message }, pairedItem: { item: itemIndex } }];
+			}
 		}
+	};
+	try {
+		await Promise.all(Array.from({ length: Math.min(concurrency, items.length) }, runItems));
+	} finally {
+		// An operation that keeps a session open across items (Send Email) closes it here.
+		(handler as { finish?: (account: MailAccount) => void }).finish?.(account);
 	}
-	return [results];
+	// The earliest item that failed is the one reported, as when items run one by one.
+	if (failures.length > 0) throw failures.sort((a, b) => a.itemIndex - b.itemIndex)[0].error;
+	return [outputs.flat()];
 }

@@ -1,0 +1,116 @@
+'use strict';
+/**
+ * One ingest run in its own process: the time from starting a reader (connect and login included)
+ * to the `expected`-th item, and the process's peak RSS. Prints one JSON line.
+ *
+ *   mode "ours":    EmailTrigger.poll() of this package (dist/) with a poll context as n8n's poller
+ *                   gives it; polls again until `expected` items came (maxEmailsPerCycle decides).
+ *   mode "builtin": n8n's Email Trigger (IMAP) v2 from an n8n install, trigger() with a minimal
+ *                   ITriggerFunctions context; items counted as they are emitted.
+ *   mode "raw":     one imapflow FETCH of every full source: the ceiling.
+ */
+const fs = require('node:fs');
+const path = require('node:path');
+
+const { memory, pollContext, prepareBinaryData } = require('./lib');
+
+const config = JSON.parse(process.argv[2]);
+const { info, address, expected } = config;
+
+// Loaded before the clock starts: n8n loads node classes once, at start-up, not per activation.
+function loadBuiltin() {
+	const nodeDir = path.join(config.n8nDir, 'node_modules', 'n8n-nodes-base', 'dist', 'nodes', 'EmailReadImap', 'v2');
+	return require(path.join(nodeDir, 'EmailReadImapV2.node.js')).EmailReadImapV2;
+}
+const NodeClass = { ours: () => require('../dist/nodes/EmailTrigger/EmailTrigger.node').EmailTrigger, builtin: loadBuiltin, raw: () => require('imapflow').ImapFlow }[config.mode]();
+
+async function ours() {
+	const trigger = new NodeClass();
+	const staticData = {};
+	const context = pollContext({ parameters: { folders: 'INBOX', maxEmailsPerCycle: config.maxEmailsPerCycle, scriptTimeoutSeconds: 600 }, credentials: config.credentials, staticData });
+	let count = 0;
+	let polls = 0;
+	while (count < expected) {
+		const result = await trigger.poll.call(context);
+		polls++;
+		if (!result) throw new Error(`poll ${polls} emitted nothing after ${count} items`);
+		count += result[0].length;
+	}
+	return { count, polls };
+}
+
+async function builtin() {
+	const node = new NodeClass({ displayName: 'Email Trigger (IMAP)', name: 'emailReadImap', group: ['trigger'], description: '', defaultVersion: config.typeVersion });
+	const parameters = { mailbox: 'INBOX', postProcessAction: 'read', format: config.format, downloadAttachments: true, dataPropertyAttachmentsPrefixName: 'attachment_', options: {} };
+	// 2.x only catches up on mail already in the box when it has a watermark; 0 = "from the start".
+	const staticData = config.startUid === undefined ? {} : { lastMessageUid: config.startUid };
+	let count = 0;
+	let done;
+	let failed;
+	const finished = new Promise((resolve, reject) => {
+		done = resolve;
+		failed = reject;
+	});
+	const context = {
+		getNode: () => ({ id: 'bench', name: 'Email Trigger (IMAP)', type: 'n8n-nodes-base.emailReadImap', typeVersion: config.typeVersion, position: [0, 0], parameters }),
+		getMode: () => 'trigger',
+		getActivationMode: () => 'activate',
+		getCredentials: async () => ({ user: address, password: info.password, host: info.host, port: info.ports.imaps, secure: true, allowUnauthorizedCerts: true }),
+		getNodeParameter: (name, fallback) => (parameters[name] === undefined ? fallback : parameters[name]),
+		getWorkflowStaticData: () => staticData,
+		emit: (data) => {
+			count += data[0].length;
+			if (count >= expected) done();
+		},
+		emitError: (error) => failed(error),
+		helpers: {
+			prepareBinaryData,
+			createDeferredPromise: () => {
+				const deferred = {};
+				deferred.promise = new Promise((resolve, reject) => Object.assign(deferred, { resolve, reject }));
+				return deferred;
+			},
+		},
+		logger: { debug() {}, info() {}, warn() {}, error() {} },
+	};
+	const response = await node.trigger.call(context);
+	const timer = setTimeout(() => failed(new Error(`only ${count} of ${expected} items after 120 s`)), 120_000);
+	await finished;
+	clearTimeout(timer);
+	await response.closeFunction();
+	return { count };
+}
+
+async function raw() {
+	const client = new NodeClass({ host: info.host, port: info.ports.imaps, secure: true, auth: { user: address, pass: info.password }, tls: { ca: fs.readFileSync(info.caFile) }, logger: false });
+	client.on('error', () => undefined);
+	await client.connect();
+	let count = 0;
+	try {
+		await client.mailboxOpen('INBOX', { readOnly: true });
+		for await (const message of client.fetch('1:*', { uid: true, source: true })) if (message.source) count++;
+	} finally {
+		await client.logout();
+	}
+	return { count };
+}
+
+async function main() {
+	const run = { ours, builtin, raw }[config.mode];
+	const before = memory();
+	const cpuBefore = process.cpuUsage();
+	const start = performance.now();
+	const result = await run();
+	const ms = performance.now() - start;
+	const cpu = process.cpuUsage(cpuBefore);
+	const after = memory();
+	if (result.count < expected) throw new Error(`${result.count} of ${expected} items`);
+	console.log(JSON.stringify({ ...result, ms, rate: (expected / ms) * 1000, cpuMs: (cpu.user + cpu.system) / 1000, peakRss: after.peak, rssGrowth: after.peak - before.rss }));
+	// The built-in may leave timers behind; the measurement is done.
+	process.exit(0);
+}
+
+main().catch((error) => {
+	console.error(error && error.stack ? error.stack : error);
+	process.exit(1);
+});

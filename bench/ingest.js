@@ -1,0 +1,78 @@
+'use strict';
+/**
+ * Case 1, trigger ingest: 2,000 typical mails from the server to emitted items, our trigger against
+ * n8n's built-in Email Trigger (IMAP) on the same mailbox, and one raw FETCH as the ceiling. Every
+ * reader runs in a fresh child process; between runs the mail is made unread again.
+ */
+const fs = require('node:fs');
+const os = require('node:os');
+const path = require('node:path');
+
+const { credentialsOf, markUnread, median, runChild, typicalMails, writeMaildir } = require('./lib');
+
+const MAILS = 2000;
+const CACHE = path.join(os.homedir(), '.cache', 'n8n-nodes-mailbox');
+const NODE24 = path.join(CACHE, 'node24', 'node_modules', 'node', 'bin', 'node');
+
+function readers(info, address, quick) {
+	const list = [
+		{ name: 'raw FETCH of all sources (imapflow, ceiling)', key: 'raw', config: { mode: 'raw' } },
+		{ name: 'Mailbox Trigger (this package), one poll, maxEmailsPerCycle 2000', key: 'ours', config: { mode: 'ours', maxEmailsPerCycle: MAILS, credentials: credentialsOf(info, address) } },
+	];
+	// n8n 2.x only catches up on mail already in the box from a watermark (and refuses UID 0): with
+	// lastMessageUid 1 it reads the other 1,999 mails.
+	for (const [version, typeVersion, nodeBinary, startUid] of [['1.123.50', 2.1, process.execPath, undefined], ['2.41.1', 2.2, NODE24, 1]]) {
+		const n8nDir = path.join(CACHE, `n8n-${version}`);
+		if (!fs.existsSync(path.join(n8nDir, 'node_modules', 'n8n-nodes-base'))) continue;
+		if (!fs.existsSync(nodeBinary)) continue;
+		// --quick keeps the one n8n that runs on this Node.
+		if (quick && nodeBinary !== process.execPath) continue;
+		for (const format of ['simple', 'resolved']) {
+			list.push({ name: `n8n ${version} Email Trigger (IMAP) v${typeVersion}, format "${format}"`, key: `builtin-${version}-${format}`, builtin: true, nodeBinary, config: { mode: 'builtin', n8nDir, typeVersion, format, startUid }, expected: MAILS - (startUid ?? 0) });
+		}
+	}
+	return list;
+}
+
+async function run({ info, runs, quick, log }) {
+	const address = `bench-ingest@${info.domain}`;
+	const mails = typicalMails(MAILS, { domain: info.domain, to: address });
+	const bytes = mails.reduce((sum, mail) => sum + mail.length, 0);
+	writeMaildir(info, address, MAILS, (index) => mails[index]);
+	log(`ingest: ${MAILS} mails, ${(bytes / 1e6).toFixed(1)} MB (mean ${(bytes / MAILS / 1024).toFixed(1)} KB), ${mails.filter((_, i) => i % 10 === 9).length} with a 20 KB PDF`);
+
+	const results = [];
+	for (const reader of readers(info, address, quick)) {
+		const samples = [];
+		// The first run warms Dovecot's caches and the page cache; it is not counted.
+		for (let attempt = 0; attempt <= runs; attempt++) {
+			await markUnread(info, address);
+			const sample = await runChild(path.join(__dirname, 'ingest-worker.js'), { ...reader.config, info, address, expected: reader.expected ?? MAILS }, { nodeBinary: reader.nodeBinary, env: { MAILBOX_EXTRA_CA_FILE: info.caFile } });
+			if (attempt > 0) samples.push(sample);
+		}
+		const result = { ...reader, rate: median(samples.map((s) => s.rate)), peakRss: median(samples.map((s) => s.peakRss)), samples: samples.map((s) => Math.round(s.rate)), cpuMs: median(samples.map((s) => s.cpuMs)) };
+		log(`  ${reader.name}: ${Math.round(result.rate)} msg/s (runs ${result.samples.join(', ')}), peak RSS ${(result.peakRss / 2 ** 20).toFixed(0)} MB, CPU ${(result.cpuMs / MAILS).toFixed(2)} ms/msg in the reader`);
+		results.push(result);
+	}
+
+	const ours = results.find((r) => r.key === 'ours');
+	const raw = results.find((r) => r.key === 'raw');
+	const builtins = results.filter((r) => r.builtin);
+	const mb = (b) => `${(b / 2 ** 20).toFixed(0)} MB`;
+	const rows = results.map((r) => ({
+		case: '1 ingest',
+		what: r.name,
+		value: `${Math.round(r.rate)} msg/s`,
+		extra: `peak RSS ${mb(r.peakRss)}`,
+		ratio: r === ours ? '' : `ours ${(ours.rate / r.rate).toFixed(2)}x`,
+	}));
+	const goals = [
+		// n8n's default format is "simple"; "resolved" (a full mailparser parse) is shown beside it.
+		...builtins.map((b) => ({ goal: `ingest >= 3x the built-in: ${b.name.replace('Email Trigger (IMAP) ', '')}`, value: `${(ours.rate / b.rate).toFixed(2)}x`, met: ours.rate >= 3 * b.rate })),
+		{ goal: 'ingest >= 50% of the raw FETCH rate', value: `${((ours.rate / raw.rate) * 100).toFixed(0)}%`, met: ours.rate >= raw.rate / 2 },
+		{ goal: 'peak RSS below the built-in\'s', value: `${mb(ours.peakRss)} vs ${builtins.map((b) => mb(b.peakRss)).join(' / ')}`, met: builtins.every((b) => ours.peakRss < b.peakRss) },
+	];
+	return { rows, goals };
+}
+
+module.exports = { run };

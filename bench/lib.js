@@ -1,0 +1,209 @@
+'use strict';
+/**
+ * Shared pieces of the benchmark: statistics, the typical mails, mailboxes written straight into
+ * Dovecot's Maildir, the credentials and contexts the nodes are driven with, and child processes
+ * that report one JSON line (each measured in its own process, so memory figures are its own).
+ */
+const { execFileSync, spawn } = require('node:child_process');
+const crypto = require('node:crypto');
+const fs = require('node:fs');
+const path = require('node:path');
+
+const ROOT = path.resolve(__dirname, '..');
+
+function median(values) {
+	const sorted = [...values].sort((a, b) => a - b);
+	const middle = Math.floor(sorted.length / 2);
+	return sorted.length % 2 ? sorted[middle] : (sorted[middle - 1] + sorted[middle]) / 2;
+}
+
+/** Peak and current resident set size of this process, in bytes (Linux /proc). */
+function memory() {
+	const status = fs.readFileSync('/proc/self/status', 'utf8');
+	const kb = (name) => Number(status.match(new RegExp(`^${name}:\\s+(\\d+) kB`, 'm'))[1]) * 1024;
+	return { peak: kb('VmHWM'), rss: kb('VmRSS') };
+}
+
+/** A deterministic pseudo-random source, so every run builds the same mailbox. */
+function seeded(seed) {
+	let state = seed >>> 0;
+	return () => {
+		state = (state + 0x6d2b79f5) >>> 0;
+		let t = state;
+		t = Math.imul(t ^ (t >>> 15), t | 1);
+		t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+		return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+	};
+}
+
+const WORDS = 'alert phishing report suspicious login from unknown device please review the attached invoice account verify password reset security team incident ticket escalation firewall blocked connection malware detected quarantine user mailbox forwarded message'.split(' ');
+
+function wrapBase64(buffer) {
+	return buffer.toString('base64').replace(/.{76}/g, '$&\r\n');
+}
+
+/**
+ * One typical alert mail: text and HTML alternatives of `size` bytes of prose with a few IPs and
+ * links; with `pdfBytes`, also a PDF attachment of that size.
+ */
+function typicalMail(index, { random, domain, to, bodyBytes, pdfBytes = 0 }) {
+	const sentences = [];
+	let length = 0;
+	while (length < bodyBytes / 2) {
+		const words = Array.from({ length: 8 + Math.floor(random() * 10) }, () => WORDS[Math.floor(random() * WORDS.length)]);
+		const ip = `10.${index % 250}.${Math.floor(random() * 250)}.${Math.floor(random() * 250)}`;
+		// About one sentence in four carries a link, as in an alert with a few case and portal links.
+		const link = random() < 0.25 ? ` see https://portal.${domain}/case/${index}-${sentences.length}` : '';
+		const sentence = `${words.join(' ')} source ${ip}${link}.`;
+		sentences.push(sentence);
+		length += sentence.length;
+	}
+	const text = sentences.join('\r\n');
+	const html = `<html><body>${sentences.map((s) => `<p>${s.replace(/(https:\S+)\./, '<a href="$1">$1</a>.')}</p>`).join('\r\n')}</body></html>`;
+	const boundary = `alt-${index}`;
+	const alternative = [
+		`--${boundary}`, 'Content-Type: text/plain; charset=utf-8', 'Content-Transfer-Encoding: 8bit', '', text,
+		`--${boundary}`, 'Content-Type: text/html; charset=utf-8', 'Content-Transfer-Encoding: 8bit', '', html,
+		`--${boundary}--`, '',
+	].join('\r\n');
+	const headers = [
+		`Return-Path: <alerts@sender.${domain}>`,
+		`Received: from mx.sender.${domain} (mx.sender.${domain} [192.0.2.${index % 250}]) by mail.${domain}; ${new Date(Date.UTC(2024, 0, 1, 0, 0, index)).toUTCString()}`,
+		`From: Alerts <alerts@sender.${domain}>`,
+		`To: ${to}`,
+		`Subject: [ALERT-${index}] suspicious activity on host-${index % 97}`,
+		`Date: ${new Date(Date.UTC(2024, 0, 1, 0, 0, index)).toUTCString()}`,
+		`Message-ID: <bench-${index}@sender.${domain}>`,
+		'MIME-Version: 1.0',
+	];
+	if (!pdfBytes) return Buffer.from([...headers, `Content-Type: multipart/alternative; boundary="${boundary}"`, '', alternative].join('\r\n'));
+	const mixed = `mixed-${index}`;
+	const pdf = Buffer.concat([Buffer.from('%PDF-1.4\n'), crypto.createHash('sha256').update(String(index)).digest(), Buffer.alloc(pdfBytes - 41, index % 256)]);
+	return Buffer.from([
+		...headers, `Content-Type: multipart/mixed; boundary="${mixed}"`, '',
+		`--${mixed}`, `Content-Type: multipart/alternative; boundary="${boundary}"`, '', alternative,
+		`--${mixed}`, `Content-Type: application/pdf; name="report-${index}.pdf"`, `Content-Disposition: attachment; filename="report-${index}.pdf"`, 'Content-Transfer-Encoding: base64', '', wrapBase64(pdf),
+		`--${mixed}--`, '',
+	].join('\r\n'));
+}
+
+/** The anchors' mailbox: text+HTML of 2-7 KB, every tenth mail also with a 20 KB PDF. */
+function typicalMails(count, { domain, to, seed = 7 }) {
+	const random = seeded(seed);
+	return Array.from({ length: count }, (_, index) => typicalMail(index, { random, domain, to, bodyBytes: 2000 + Math.floor(random() * 5000), pdfBytes: index % 10 === 9 ? 20 * 1024 : 0 }));
+}
+
+const isRoot = () => typeof process.getuid === 'function' && process.getuid() === 0;
+
+/** The Maildir Dovecot's userdb gives `user@domain` under the servers' base directory. */
+function maildirOf(info, address) {
+	const [user, domain] = address.split('@');
+	return path.join(info.base, 'mail', domain, user, 'Maildir');
+}
+
+/**
+ * Writes messages as files into a Maildir's cur/ (flags in the name, e.g. 'S' for \Seen); Dovecot
+ * gives them UIDs in name order when the folder is next selected. `contents(i)` makes message i,
+ * so a large mailbox never has to sit in memory at once. The mtime is the arrival time.
+ */
+function writeMaildir(info, address, count, contents, { flags = '' } = {}) {
+	const maildir = maildirOf(info, address);
+	for (const sub of ['cur', 'new', 'tmp']) fs.mkdirSync(path.join(maildir, sub), { recursive: true });
+	const stamp = Math.floor(Date.now() / 1000);
+	for (let index = 0; index < count; index++) {
+		const content = contents(index);
+		// Zero-padded, so name order is arrival order and the UIDs follow the index.
+		const name = `${stamp}.M${String(index).padStart(7, '0')}P${process.pid}.bench,S=${content.length}:2,${flags}`;
+		fs.writeFileSync(path.join(maildir, 'cur', name), content);
+	}
+	giveToMailUser(info, address);
+	return maildir;
+}
+
+/** As root, Dovecot runs as the mail user: the domain directory and the user's home must be its own. */
+function giveToMailUser(info, address) {
+	if (!isRoot()) return;
+	const home = path.dirname(maildirOf(info, address));
+	execFileSync('chown', ['mail:mail', path.dirname(home)]);
+	execFileSync('chown', ['-R', 'mail:mail', home]);
+}
+
+/** The mail module's account for a bench mailbox. */
+function accountOf(info, address) {
+	return {
+		emailAddress: address, username: address, password: info.password,
+		imapHost: info.host, imapPort: info.ports.imaps, imapSecurity: 'tls',
+		smtpHost: info.host, smtpPort: info.ports.smtp, smtpSecurity: 'starttls',
+		ca: fs.readFileSync(info.caFile),
+	};
+}
+
+/** The same account as the node credential `emailCredentials` (the CA comes from MAILBOX_EXTRA_CA_FILE). */
+function credentialsOf(info, address) {
+	const { ca, ...credentials } = accountOf(info, address);
+	return { ...credentials, allowUnauthorizedCerts: false };
+}
+
+/** An imapflow session for setting up and resetting mailboxes. */
+async function openImap(info, address) {
+	const { ImapFlow } = require('imapflow');
+	const client = new ImapFlow({ host: info.host, port: info.ports.imaps, secure: true, auth: { user: address, pass: info.password }, tls: { ca: fs.readFileSync(info.caFile) }, logger: false });
+	client.on('error', () => undefined);
+	await client.connect();
+	return client;
+}
+
+/** Clears \Seen on `range` of INBOX (all by default), so the next run finds the same unread mail. */
+async function markUnread(info, address, range = '1:*') {
+	const client = await openImap(info, address);
+	try {
+		await client.mailboxOpen('INBOX');
+		await client.messageFlagsRemove(range, ['\\Seen'], { uid: true });
+		return { exists: client.mailbox.exists, uidValidity: String(client.mailbox.uidValidity), uidNext: client.mailbox.uidNext };
+	} finally {
+		await client.logout();
+	}
+}
+
+/**
+ * The poll context n8n's poller hands EmailTrigger.poll(): parameters, credentials, static data
+ * kept between polls, the mode, binary helpers (n8n's default in-memory binary mode keeps base64).
+ */
+function pollContext({ parameters, credentials, staticData }) {
+	return {
+		getNode: () => ({ id: 'bench', name: 'Mailbox Trigger', type: 'n8n-nodes-mailbox.emailTrigger', typeVersion: 1, position: [0, 0], parameters: {} }),
+		getMode: () => 'trigger',
+		getCredentials: async () => credentials,
+		getWorkflowStaticData: () => staticData,
+		getNodeParameter: (name, fallback) => (parameters[name] === undefined ? fallback : parameters[name]),
+		helpers: { prepareBinaryData },
+		logger: { debug() {}, info() {}, warn() {}, error() {} },
+	};
+}
+
+async function prepareBinaryData(data, fileName, mimeType) {
+	return { data: data.toString('base64'), fileName, mimeType: mimeType ?? 'application/octet-stream', fileSize: String(data.length) };
+}
+
+/**
+ * Runs `script` in a child process (with `nodeBinary`) and returns the JSON it prints last; the
+ * child is killed after `timeoutMs`, so a stuck case cannot hold the benchmark.
+ */
+function runChild(script, config, { nodeBinary = process.execPath, timeoutMs = 180_000, env = {} } = {}) {
+	return new Promise((resolve, reject) => {
+		const child = spawn(nodeBinary, [script, JSON.stringify(config)], { cwd: ROOT, env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
+		let stdout = '';
+		let stderr = '';
+		child.stdout.on('data', (chunk) => (stdout += chunk));
+		child.stderr.on('data', (chunk) => (stderr += chunk));
+		const timer = setTimeout(() => child.kill('SIGKILL'), timeoutMs);
+		child.on('close', (code, signal) => {
+			clearTimeout(timer);
+			const last = stdout.trim().split('\n').pop();
+			if (code === 0 && last) return resolve(JSON.parse(last));
+			reject(new Error(`${path.basename(script)} ${JSON.stringify(config.mode ?? '')} failed (${signal ?? `exit ${code}`}): ${stderr.trim().slice(-2000)}`));
+		});
+	});
+}
+
+module.exports = { ROOT, median, memory, seeded, typicalMail, typicalMails, maildirOf, writeMaildir, giveToMailUser, accountOf, credentialsOf, openImap, markUnread, pollContext, prepareBinaryData, runChild };

@@ -1,0 +1,49 @@
+'use strict';
+/**
+ * One memory run in its own process, so the peak belongs to it alone. Prints one JSON line with
+ * the peak RSS growth over the process's RSS once everything is loaded.
+ *
+ *   mode "download": Download Attachments (the mail module's downloadAttachments) of message 1.
+ *   mode "trigger":  one EmailTrigger.poll() over the folder, items kept until the poll returns.
+ */
+const fs = require('node:fs');
+const os = require('node:os');
+const path = require('node:path');
+
+const { EmailTrigger } = require('../dist/nodes/EmailTrigger/EmailTrigger.node');
+const { downloadAttachments } = require('../dist/nodes/mail');
+const { accountOf, memory, pollContext } = require('./lib');
+
+const config = JSON.parse(process.argv[2]);
+
+async function download() {
+	const directory = fs.mkdtempSync(path.join(os.tmpdir(), 'mailbox-bench-download-'));
+	try {
+		const saved = await downloadAttachments(accountOf(config.info, config.address), { folder: 'INBOX', downloadPath: directory, filter: { uids: '1' } });
+		return { files: saved.length, bytes: saved.reduce((sum, file) => sum + file.size, 0) };
+	} finally {
+		fs.rmSync(directory, { recursive: true, force: true });
+	}
+}
+
+async function trigger() {
+	const context = pollContext({ parameters: { folders: 'INBOX', maxEmailsPerCycle: config.expected, unreadOnly: false, markAsRead: false }, credentials: config.credentials, staticData: {} });
+	const result = await new EmailTrigger().poll.call(context);
+	const items = result ? result[0] : [];
+	if (items.length !== config.expected) throw new Error(`${items.length} items, not ${config.expected}`);
+	return { files: items.length, bytes: items.reduce((sum, item) => sum + Object.values(item.binary ?? {}).reduce((s, b) => s + Number(b.fileSize), 0), 0) };
+}
+
+async function main() {
+	const before = memory();
+	const start = performance.now();
+	const result = await { download, trigger }[config.mode]();
+	const ms = performance.now() - start;
+	const after = memory();
+	console.log(JSON.stringify({ ...result, ms, baseline: before.rss, peak: after.peak, growth: after.peak - before.rss }));
+}
+
+main().catch((error) => {
+	console.error(error && error.stack ? error.stack : error);
+	process.exit(1);
+});

@@ -1,0 +1,90 @@
+'use strict';
+/**
+ * Case 3, memory: peak RSS growth of Download Attachments on one mail with a 200 MB attachment
+ * (streamed from the server to disk), and of one trigger cycle over 10 mails of 20 MB (whose
+ * items carry the attachments as binary data, so their size is a floor). Each run is a child
+ * process of its own.
+ */
+const crypto = require('node:crypto');
+const fs = require('node:fs');
+const path = require('node:path');
+
+const { credentialsOf, giveToMailUser, maildirOf, median, runChild } = require('./lib');
+
+const MB = 2 ** 20;
+const DOWNLOAD_BYTES = 200 * MB;
+const CYCLE_MAILS = 10;
+// Base64 grows content by 4/3 (plus line ends): 15 MB of content makes a mail of about 20 MB.
+const CYCLE_ATTACHMENT_BYTES = 15 * MB;
+
+/**
+ * Writes a mail with one attachment of `bytes` pseudo-random bytes straight into the Maildir,
+ * streamed in slices, so the benchmark itself never holds it in memory.
+ */
+function writeBigMail(info, address, index, bytes) {
+	const maildir = maildirOf(info, address);
+	for (const sub of ['cur', 'new', 'tmp']) fs.mkdirSync(path.join(maildir, sub), { recursive: true });
+	const temp = path.join(maildir, 'tmp', `big-${index}`);
+	const fd = fs.openSync(temp, 'w');
+	const head = [
+		`From: Sender <sender@${info.domain}>`, `To: ${address}`, `Subject: big attachment ${index}`, `Date: ${new Date().toUTCString()}`,
+		`Message-ID: <bench-big-${index}@${info.domain}>`, 'MIME-Version: 1.0', 'Content-Type: multipart/mixed; boundary="big"', '',
+		'--big', 'Content-Type: text/plain; charset=utf-8', '', 'The capture is attached.', '--big',
+		`Content-Type: application/octet-stream; name="capture-${index}.pcap"`, `Content-Disposition: attachment; filename="capture-${index}.pcap"`,
+		'Content-Transfer-Encoding: base64', '', '',
+	].join('\r\n');
+	fs.writeSync(fd, head);
+	// Slices of 57 x 2^14 bytes: whole 76-character base64 lines each.
+	const slice = 57 * 16384;
+	const seed = crypto.randomBytes(slice);
+	for (let written = 0; written < bytes; written += slice) {
+		const chunk = seed.subarray(0, Math.min(slice, bytes - written));
+		chunk[0] = written & 0xff;
+		fs.writeSync(fd, chunk.toString('base64').replace(/.{76}/g, '$&\r\n').replace(/\r\n$/, '') + '\r\n');
+	}
+	fs.writeSync(fd, '--big--\r\n');
+	fs.closeSync(fd);
+	const size = fs.statSync(temp).size;
+	fs.renameSync(temp, path.join(maildir, 'cur', `${Math.floor(Date.now() / 1000)}.M${String(index).padStart(7, '0')}P${process.pid}.bench,S=${size}:2,`));
+	return size;
+}
+
+async function measure(info, runs, config) {
+	const samples = [];
+	for (let attempt = 0; attempt <= runs; attempt++) {
+		const sample = await runChild(path.join(__dirname, 'memory-worker.js'), { ...config, info }, { env: { MAILBOX_EXTRA_CA_FILE: info.caFile } });
+		if (attempt > 0) samples.push(sample);
+	}
+	return { growth: median(samples.map((s) => s.growth)), ms: median(samples.map((s) => s.ms)), bytes: samples[0].bytes, samples };
+}
+
+async function run({ info, runs, log }) {
+	const downloadAddress = `bench-download@${info.domain}`;
+	const mailSize = writeBigMail(info, downloadAddress, 0, DOWNLOAD_BYTES);
+	giveToMailUser(info, downloadAddress);
+	const download = await measure(info, runs, { mode: 'download', address: downloadAddress });
+	log(`  Download Attachments, one mail of ${(mailSize / MB).toFixed(0)} MB: peak RSS growth ${(download.growth / MB).toFixed(0)} MB (runs ${download.samples.map((s) => (s.growth / MB).toFixed(0)).join(', ')}), ${(download.ms / 1000).toFixed(1)} s`);
+	if (download.bytes !== DOWNLOAD_BYTES) throw new Error(`Download Attachments saved ${download.bytes} bytes, not ${DOWNLOAD_BYTES}`);
+	// Only one 200 MB mail on disk at a time.
+	fs.rmSync(path.dirname(maildirOf(info, downloadAddress)), { recursive: true, force: true });
+
+	const cycleAddress = `bench-bigcycle@${info.domain}`;
+	let cycleBytes = 0;
+	for (let index = 0; index < CYCLE_MAILS; index++) cycleBytes += writeBigMail(info, cycleAddress, index, CYCLE_ATTACHMENT_BYTES);
+	giveToMailUser(info, cycleAddress);
+	// unreadOnly off and markAsRead off: every run reads the same ten mails.
+	const cycle = await measure(info, runs, { mode: 'trigger', address: cycleAddress, expected: CYCLE_MAILS, credentials: credentialsOf(info, cycleAddress) });
+	log(`  trigger cycle, ${CYCLE_MAILS} mails of ${(cycleBytes / CYCLE_MAILS / MB).toFixed(0)} MB: peak RSS growth ${(cycle.growth / MB).toFixed(0)} MB (runs ${cycle.samples.map((s) => (s.growth / MB).toFixed(0)).join(', ')}), ${(cycle.ms / 1000).toFixed(1)} s`);
+	fs.rmSync(path.dirname(maildirOf(info, cycleAddress)), { recursive: true, force: true });
+
+	const mb = (bytes) => `${(bytes / MB).toFixed(0)} MB`;
+	return {
+		rows: [
+			{ case: '3 memory', what: `Download Attachments, one ${mb(DOWNLOAD_BYTES)} attachment (mail ${mb(mailSize)})`, value: `+${mb(download.growth)} RSS`, extra: `${(download.ms / 1000).toFixed(1)} s` },
+			{ case: '3 memory', what: `trigger cycle, ${CYCLE_MAILS} mails of ${mb(cycleBytes / CYCLE_MAILS)} (${mb(cycle.bytes)} of attachments in the items)`, value: `+${mb(cycle.growth)} RSS`, extra: `${(cycle.ms / 1000).toFixed(1)} s`, ratio: `${(cycle.growth / cycle.bytes).toFixed(2)}x the attachment bytes` },
+		],
+		goals: [{ goal: 'Download Attachments of 200 MB grows RSS < 100 MB', value: mb(download.growth), met: download.growth < 100 * MB }],
+	};
+}
+
+module.exports = { run };
