@@ -5,6 +5,8 @@ export interface RunOptions {
 	credentials: Record<string, unknown>;
 	items?: INodeExecutionData[];
 	continueOnFail?: boolean;
+	/** A value for one item, as an expression would give it; undefined falls back to `parameters`. */
+	perItem?: (name: string, itemIndex: number) => unknown;
 }
 
 const node: INode = {
@@ -27,7 +29,9 @@ export async function runNode(nodeType: INodeType, options: RunOptions): Promise
 		getNode: () => node,
 		getCredentials: async () => options.credentials,
 		continueOnFail: () => options.continueOnFail ?? false,
-		getNodeParameter: (name: string, _itemIndex: number, fallback?: unknown) => {
+		getNodeParameter: (name: string, itemIndex: number, fallback?: unknown) => {
+			const own = options.perItem?.(name, itemIndex);
+			if (own !== undefined) return own;
 			const value = name.split('.').reduce<unknown>((obj, key) => (obj as IDataObject | undefined)?.[key], options.parameters);
 			if (value === undefined) {
 				if (fallback !== undefined) return fallback;

@@ -123,6 +123,43 @@ describe('send', () => {
 		expect(found).toBe(1);
 	});
 
+	it('sends many items of one execution over shared connections, outputs in item order', async () => {
+		const sender = newMailbox('from');
+		const recipients = Array.from({ length: 12 }, () => newMailbox('bulk'));
+		const items = recipients.map((recipient, index) => ({ json: { recipient, index } }));
+		const [[...outputs]] = await runNode(new Email(), {
+			parameters: { operation: 'send', recipients: '', cc: '', bcc: '', subject: 'bulk', content: 'hi', options: {} },
+			credentials: credentialsFor(sender),
+			items,
+			// Each item's recipient comes from its own json, as an expression would give it.
+			perItem: (name, itemIndex) => (name === 'recipients' ? recipients[itemIndex] : name === 'subject' ? `bulk ${itemIndex}` : undefined),
+		});
+		expect(outputs.map((output) => output.pairedItem)).toEqual(recipients.map((_, item) => ({ item })));
+		expect(outputs.map((output) => output.json.accepted)).toEqual(recipients.map((recipient) => [recipient]));
+		expect(new Set(outputs.map((output) => output.json.message_id)).size).toBe(recipients.length);
+		for (const [index, recipient] of recipients.entries()) {
+			const parsed = await simpleParser((await waitForMessages(recipient, 1))[0].source);
+			expect(parsed.subject).toBe(`bulk ${index}`);
+		}
+	});
+
+	it('reports a bad item in place with continueOnFail while the others are sent', async () => {
+		const sender = newMailbox('from');
+		const recipients = [newMailbox('bulk'), 'broken@', newMailbox('bulk')];
+		const [outputs] = await runNode(new Email(), {
+			parameters: { operation: 'send', recipients: '', cc: '', bcc: '', subject: 'mixed', content: 'hi', options: {} },
+			credentials: credentialsFor(sender),
+			items: recipients.map(() => ({ json: {} })),
+			continueOnFail: true,
+			perItem: (name, itemIndex) => (name === 'recipients' ? recipients[itemIndex] : undefined),
+		});
+		expect(outputs[0].json.is_success).toBe(true);
+		expect(outputs[1]).toEqual({ json: { error: expect.stringMatching(/invalid email address: "broken@"/) }, pairedItem: { item: 1 } });
+		expect(outputs[2].json.is_success).toBe(true);
+		await waitForMessages(recipients[0], 1);
+		await waitForMessages(recipients[2], 1);
+	});
+
 	describe('refuses bad input before anything is sent', () => {
 		// The SMTP port points at nothing: a connection attempt would fail differently.
 		const offline = (user: string) => credentialsFor(user, { smtpPort: 1 });
