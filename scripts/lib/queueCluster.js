@@ -20,6 +20,7 @@ function ensureServices() {
 	if (missing.length === 0) return;
 	if (!isRoot()) throw new Error(`Queue-mode tests need ${missing.join(' and ')}: apt-get install -y ${missing.join(' ')}`);
 	const env = { ...process.env, DEBIAN_FRONTEND: 'noninteractive' };
+	execFileSync('apt-get', ['update', '-qq'], { env, stdio: 'ignore' });
 	execFileSync('apt-get', ['install', '-y', '-qq', '--no-install-recommends', ...missing], { env, stdio: 'ignore' });
 }
 
