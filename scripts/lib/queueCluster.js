@@ -41,13 +41,37 @@ function asPostgres(command, args, options = {}) {
 	return execFileSync('runuser', ['-u', 'postgres', '--', command, ...args], options);
 }
 
+/**
+ * Every process group the cluster starts is listed in `<base>/pids`, so that a run killed before its
+ * `stop()` (a crashed jest) leaves nothing that the next run on the same base cannot stop.
+ */
+function recordPid(base, child) {
+	fs.appendFileSync(path.join(base, 'pids'), `${child.pid}\n`);
+	return child;
+}
+
+/** Stops what an earlier run on `base` left running, by PID, and clears the folder. */
+function clearBase(base) {
+	if (fs.existsSync(path.join(base, 'pg', 'data', 'postmaster.pid'))) stopPostgres(path.join(base, 'pg', 'data'));
+	const file = path.join(base, 'pids');
+	const pids = fs.existsSync(file) ? fs.readFileSync(file, 'utf8').split('\n').filter(Boolean).map(Number) : [];
+	for (const pid of pids) {
+		try {
+			process.kill(-pid, 'SIGKILL');
+		} catch {
+			// gone already
+		}
+	}
+	fs.rmSync(base, { recursive: true, force: true });
+}
+
 function startRedis(base, port) {
 	const dir = path.join(base, 'redis');
 	fs.mkdirSync(dir, { recursive: true });
 	const conf = path.join(dir, 'redis.conf');
 	fs.writeFileSync(conf, [`bind 127.0.0.1`, `port ${port}`, 'save ""', 'appendonly no', `dir ${dir}`, 'daemonize no', ''].join('\n'));
 	const log = fs.openSync(path.join(dir, 'redis.log'), 'a');
-	const child = spawn('/usr/bin/redis-server', [conf], { stdio: ['ignore', log, log], detached: true });
+	const child = recordPid(base, spawn('/usr/bin/redis-server', [conf], { stdio: ['ignore', log, log], detached: true }));
 	fs.closeSync(log);
 	return child;
 }
@@ -82,7 +106,6 @@ function stopPostgres(data) {
 /** Packs this package once and installs it with npm into a template `.n8n/nodes` folder. */
 function installPackageTemplate(base) {
 	const template = path.join(base, 'nodes-template');
-	if (fs.existsSync(path.join(template, 'node_modules', 'n8n-nodes-mailbox', 'package.json'))) return template;
 	fs.mkdirSync(template, { recursive: true });
 	const tarball = execFileSync('npm', ['pack', '--silent', '--pack-destination', template], { cwd: PACKAGE_ROOT, encoding: 'utf8' }).trim().split('\n').pop();
 	fs.writeFileSync(path.join(template, 'package.json'), JSON.stringify({ name: 'installed-nodes', private: true }, null, 2));
@@ -107,17 +130,20 @@ function userFolderFor(base, name, template) {
  * disk of its own at `privateDisk.path` (a bind mount in its own mount namespace), so that a path
  * means a different folder on each worker, as it does on separate machines.
  */
-function startProcess(host, { name, userFolder, args, env, logFile, privateDisk }) {
+function startProcess(host, { base, name, userFolder, args, env, logFile, privateDisk }) {
 	if (!isRoot()) throw new Error('The queue-mode cluster runs each n8n process in its own UTS (and mount) namespace: run it as root');
 	const log = fs.openSync(logFile, 'a');
 	const mount = privateDisk ? `mount --bind '${privateDisk.source}' '${privateDisk.path}' && ` : '';
 	const command = `hostname ${name} && ${mount}exec "$0" "$@"`;
 	const namespaces = privateDisk ? ['--uts', '--mount', '--propagation', 'private'] : ['--uts'];
-	const child = spawn('unshare', [...namespaces, 'sh', '-c', command, host.bin, ...args], {
-		env: n8nEnv(host, userFolder, env),
-		stdio: ['ignore', log, log],
-		detached: true,
-	});
+	const child = recordPid(
+		base,
+		spawn('unshare', [...namespaces, 'sh', '-c', command, host.bin, ...args], {
+			env: n8nEnv(host, userFolder, env),
+			stdio: ['ignore', log, log],
+			detached: true,
+		}),
+	);
 	fs.closeSync(log);
 	return child;
 }
@@ -169,14 +195,16 @@ function defaultPortBase() {
 
 /**
  * Starts Redis, PostgreSQL, an n8n main and `workers` workers (each with `--concurrency`).
- * `portBase` spaces out every port (Redis, PostgreSQL, n8n, broker and health ports); `workerDiskPath`
- * gives each worker its own folder at that path (see startProcess). Returns handles to find which
- * worker ran an execution, to restart the main and to stop everything.
+ * `base` is cleared first (its logs stay after stop() for reading). `portBase` spaces out every port
+ * (Redis, PostgreSQL, n8n, broker and health ports); `workerDiskPath` gives each worker its own
+ * folder at that path (see startProcess). Returns handles to find which worker ran an execution, to
+ * restart the main and to stop everything.
  */
 async function startQueueCluster({ base, portBase = defaultPortBase(), workers = 2, concurrency = 5, workerDiskPath, extraEnv = {} } = {}) {
 	ensureServices();
 	const host = ensureN8n(2);
 	if (!fs.existsSync(path.join(PACKAGE_ROOT, 'dist', 'nodes', 'Email', 'Email.node.js'))) throw new Error('dist/ is missing: run `npm run build` first');
+	clearBase(base);
 	fs.mkdirSync(base, { recursive: true });
 	if (isRoot()) fs.chmodSync(base, 0o755);
 	const ports = { redis: portBase, postgres: portBase + 1, main: portBase + 10 };
@@ -203,6 +231,7 @@ async function startQueueCluster({ base, portBase = defaultPortBase(), workers =
 	const startMain = async () => {
 		const before = fs.existsSync(mainLog) ? fs.statSync(mainLog).size : 0;
 		const child = startProcess(host, {
+			base,
 			name: 'n8n-main',
 			userFolder: mainFolder,
 			args: ['start'],
@@ -263,6 +292,7 @@ async function startQueueCluster({ base, portBase = defaultPortBase(), workers =
 			workerLogs.push(logFile);
 			cluster.workers.push(
 				startProcess(host, {
+					base,
 					name: `n8n-worker${index}`,
 					userFolder,
 					args: ['worker', `--concurrency=${concurrency}`],

@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import { existsSync, readFileSync, rmSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 
@@ -15,7 +15,8 @@ import { finishedExecution, itemsOf, N8nRest, startCluster, storedExecutions, wa
  */
 jest.setTimeout(600_000);
 
-const base = path.join(tmpdir(), `mailbox-queue-${process.env.MAILBOX_PORT_OFFSET ?? 0}-${process.pid}`);
+// Cleared when the next run starts, so that the n8n, Redis and PostgreSQL logs can be read after a run.
+const base = path.join(tmpdir(), `mailbox-queue-${process.env.MAILBOX_PORT_OFFSET ?? 0}`);
 const DISK = path.join(base, 'case-files');
 const sha256 = (data: Buffer) => createHash('sha256').update(data).digest('hex');
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
@@ -24,7 +25,6 @@ let cluster: QueueCluster;
 let rest: N8nRest;
 
 beforeAll(async () => {
-	rmSync(base, { recursive: true, force: true });
 	cluster = await startCluster({ base, concurrency: 1, workerDiskPath: DISK });
 	rest = new N8nRest(cluster.url);
 	await rest.login();
@@ -32,8 +32,6 @@ beforeAll(async () => {
 
 afterAll(async () => {
 	if (cluster) await cluster.stop();
-	// Left in place when a test failed: the n8n logs are there.
-	if (expect.getState().numPassingAsserts > 0 && !process.env.MAILBOX_KEEP_QUEUE) rmSync(base, { recursive: true, force: true });
 }, 120_000);
 
 function mailboxNode(name: string, credential: { id: string; name: string }, parameters: Record<string, unknown>, x: number) {
@@ -177,7 +175,8 @@ describe('Mailbox Trigger, published', () => {
 					type: 'n8n-nodes-mailbox.emailTrigger',
 					typeVersion: 1,
 					position: [0, 0],
-					parameters: { pollTimes: { item: [{ mode: 'everyMinute' }] }, folders: 'INBOX', maxEmailsPerCycle: 50 },
+					// Unread Only off: the cursor alone, not the \Seen flag, must keep each mail to one item.
+					parameters: { pollTimes: { item: [{ mode: 'everyMinute' }] }, folders: 'INBOX', unreadOnly: false, maxEmailsPerCycle: 50 },
 					credentials: { emailCredentials: credential },
 				},
 			],
