@@ -30,6 +30,7 @@ export class EmailCredentials implements ICredentialType {
 			default: '',
 			required: true,
 			description: 'Password or app password',
+			hint: 'Gmail and Microsoft 365 with two-factor sign-in need an app password here',
 		},
 		...mailServerFields({ imapHost: '', imapPort: 993, imapSecurity: 'tls', smtpHost: '', smtpPort: 465, smtpSecurity: 'tls' }),
 		{

@@ -27,10 +27,10 @@ export function mailServerFields(defaults: ServerDefaults): INodeProperties[] {
 	});
 	return [
 		{ displayName: 'IMAP Host', name: 'imapHost', type: 'string', placeholder: 'imap.example.com', default: defaults.imapHost, required: true },
-		{ displayName: 'IMAP Port', name: 'imapPort', type: 'number', default: defaults.imapPort },
+		{ displayName: 'IMAP Port', name: 'imapPort', type: 'number', default: defaults.imapPort, hint: 'Usually 993 with TLS, 143 with STARTTLS' },
 		security('IMAP', defaults.imapSecurity),
 		{ displayName: 'SMTP Host', name: 'smtpHost', type: 'string', placeholder: 'smtp.example.com', default: defaults.smtpHost, required: true },
-		{ displayName: 'SMTP Port', name: 'smtpPort', type: 'number', default: defaults.smtpPort },
+		{ displayName: 'SMTP Port', name: 'smtpPort', type: 'number', default: defaults.smtpPort, hint: 'Usually 465 with TLS, 587 with STARTTLS' },
 		security('SMTP', defaults.smtpSecurity),
 	];
 }
@@ -51,6 +51,7 @@ export const connectionFields: INodeProperties[] = [
 		placeholder: 'socks5://proxy.example.com:1080',
 		default: '',
 		description: 'SOCKS or HTTP proxy for both IMAP and SMTP, e.g. socks5://host:1080 or http://host:3128',
+		hint: 'Leave empty to connect directly',
 	},
 	{ displayName: 'Proxy Username', name: 'proxyUsername', type: 'string', default: '' },
 	{ displayName: 'Proxy Password', name: 'proxyPassword', type: 'string', typeOptions: { password: true }, default: '' },

@@ -17,7 +17,9 @@ export class Email implements INodeType {
 		icon: { light: 'file:mailbox.svg', dark: 'file:mailbox.dark.svg' },
 		group: ['output'],
 		version: 1,
-		subtitle: '={{$parameter["operation"]}}',
+		// The operation's display name under the node on the canvas; operations not listed show their value.
+		subtitle:
+			'={{ ({ ping: "Ping", send: "Send Email", sendAndWait: "Send and Wait for Reply", waitForReply: "Wait for Reply", downloadAttachments: "Download Attachments", getEml: "Get EML File" })[$parameter["operation"]] || $parameter["operation"] }}',
 		description: 'Send mail, wait for replies, download attachments and original .eml files over IMAP/SMTP',
 		defaults: { name: 'Mailbox' },
 		inputs: [NodeConnectionTypes.Main],

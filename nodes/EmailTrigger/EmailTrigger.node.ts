@@ -8,7 +8,7 @@ import {
 	type IPollFunctions,
 } from 'n8n-workflow';
 
-import { DEFAULT_FORWARDED_REGEXES, pollMailbox, prepareTrigger, type ExtractionRule, type FolderCursors, type PolledMail, type TriggerSettings } from '../mail';
+import { DEFAULT_FORWARDED_REGEXES, extractionRuleList, pollMailbox, prepareTrigger, type FolderCursors, type PolledMail, type TriggerSettings } from '../mail';
 import { authenticationProperty, emailConnectionTest, getMailAccount, mailboxCredentials, type Authentication } from '../shared/credentials';
 import { toNodeError } from '../shared/errors';
 
@@ -181,7 +181,7 @@ export class EmailTrigger implements INodeType {
 
 function readSettings(context: IPollFunctions): TriggerSettings {
 	const get = <T>(name: string, fallback: T) => context.getNodeParameter(name, fallback) as T;
-	const rules = get<{ rules?: ExtractionRule[] } | ExtractionRule[]>('extractionRules', {});
+	const rules = get<unknown>('extractionRules', {});
 	const forwarded = get<unknown>('forwardedEmailRegexes', '');
 	return {
 		folders: get('folders', 'INBOX'),
@@ -191,7 +191,7 @@ function readSettings(context: IPollFunctions): TriggerSettings {
 		offsetDays: get('offsetDays', 5),
 		maxEmailsPerCycle: get('maxEmailsPerCycle', 10),
 		serverTimeZone: get('serverTimeZone', 'UTC'),
-		extractionRules: Array.isArray(rules) ? rules : rules.rules ?? [],
+		extractionRules: extractionRuleList(rules),
 		// n8n hands a json parameter over parsed when it is valid JSON.
 		forwardedEmailRegexes: typeof forwarded === 'string' ? forwarded : JSON.stringify(forwarded),
 		environmentField: get('environmentField', 'subject'),

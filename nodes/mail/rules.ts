@@ -30,6 +30,24 @@ function compile(regex: string, what: string): RE2JS {
 	}
 }
 
+/**
+ * The rules as the editor stores them (`{rules: [{name, regex}]}`), or written by hand in a
+ * workflow file as a plain list or a JSON string of one.
+ */
+export function extractionRuleList(value: unknown): ExtractionRule[] {
+	if (typeof value === 'string') {
+		if (!value.trim()) return [];
+		try {
+			return extractionRuleList(JSON.parse(value));
+		} catch {
+			throw new MailError('INVALID_INPUT', 'Extraction Rules is not valid JSON: give a list of {"name", "regex"} objects, or add rules in the editor.');
+		}
+	}
+	if (Array.isArray(value)) return value as ExtractionRule[];
+	if (value && typeof value === 'object') return (Object.values(value).find(Array.isArray) as ExtractionRule[] | undefined) ?? [];
+	return [];
+}
+
 /** Compiles the rules once per cycle; a bad pattern is an error that names the rule. */
 export function compileExtractionRules(rules: ExtractionRule[]): CompiledRule[] {
 	return rules

@@ -8,6 +8,7 @@
  */
 const { execFileSync, spawn, spawnSync } = require('node:child_process');
 const fs = require('node:fs');
+const net = require('node:net');
 const os = require('node:os');
 const path = require('node:path');
 
@@ -126,6 +127,18 @@ function linkPackage(userFolder) {
 	}
 }
 
+/** A TCP port nobody listens on right now. */
+function freePort() {
+	return new Promise((resolve, reject) => {
+		const server = net.createServer();
+		server.once('error', reject);
+		server.listen(0, '127.0.0.1', () => {
+			const { port } = server.address();
+			server.close(() => resolve(port));
+		});
+	});
+}
+
 /** Runs one n8n CLI command to completion; returns stdout. */
 function n8nCli(host, userFolder, args, extraEnv = {}) {
 	const result = spawnSync(host.bin, args, {
@@ -155,26 +168,33 @@ function importJson(host, userFolder, kind, data) {
  * asynchronously, so that servers living in the calling process (a mock OAuth2 provider, a fault
  * proxy) keep answering while the workflow runs.
  */
-async function executeWorkflow(host, userFolder, workflowId, extraEnv = {}) {
+async function executeWorkflow(host, userFolder, workflowId, extraEnv = {}, { timeoutMs = 300_000 } = {}) {
 	const args = ['execute', `--id=${workflowId}`, '--rawOutput'];
-	const child = spawn(host.bin, args, { env: n8nEnv(host, userFolder, extraEnv), stdio: ['ignore', 'pipe', 'pipe'] });
+	// Each run gets a free broker port: runs left over from a failed test must not block the next.
+	const env = n8nEnv(host, userFolder, { N8N_RUNNERS_BROKER_PORT: String(await freePort()), ...extraEnv });
+	const child = spawn(host.bin, args, { env, stdio: ['ignore', 'pipe', 'pipe'] });
+	const timer = setTimeout(() => child.kill('SIGKILL'), timeoutMs);
 	let stdout = '';
 	let stderr = '';
 	child.stdout.on('data', (chunk) => (stdout += chunk));
 	child.stderr.on('data', (chunk) => (stderr += chunk));
 	const status = await new Promise((resolve) => child.on('close', resolve));
+	clearTimeout(timer);
 	if (status !== 0) throw new Error(`n8n ${args.join(' ')} failed (${status}):\n${stdout}\n${stderr}`);
-	// Log lines may come first; the run data is the pretty-printed object that starts a line with '{'.
+	// Log lines may come before and after it: the run data is the pretty-printed object from a line
+	// that is only '{' to the next line that is only '}'.
 	const start = stdout.search(/^\{$/m);
-	if (start < 0) throw new Error(`n8n execute printed no JSON:\n${stdout}`);
-	return JSON.parse(stdout.slice(start));
+	const end = start < 0 ? -1 : stdout.slice(start).search(/^\}$/m);
+	if (end < 0) throw new Error(`n8n execute printed no JSON:\n${stdout}`);
+	return JSON.parse(stdout.slice(start, start + end + 1));
 }
 
 /** Starts `n8n start` in the background; resolves once /healthz answers. */
 async function startN8n(host, userFolder, { port = n8nPort(), extraEnv = {}, logFile } = {}) {
+	const brokerPort = await freePort();
 	const out = fs.openSync(logFile || path.join(userFolder, 'n8n.log'), 'a');
 	const child = spawn(host.bin, ['start'], {
-		env: n8nEnv(host, userFolder, { N8N_PORT: String(port), N8N_RUNNERS_BROKER_PORT: String(port + 1), ...extraEnv }),
+		env: n8nEnv(host, userFolder, { N8N_PORT: String(port), N8N_RUNNERS_BROKER_PORT: String(brokerPort), ...extraEnv }),
 		stdio: ['ignore', out, out],
 		detached: true,
 	});
@@ -206,4 +226,4 @@ function stopN8n(child) {
 	}
 }
 
-module.exports = { VERSIONS, ensureN8n, n8nEnv, linkPackage, n8nCli, importJson, executeWorkflow, startN8n, stopN8n, cacheRoot, PACKAGE_ROOT };
+module.exports = { freePort, VERSIONS, ensureN8n, n8nEnv, linkPackage, n8nCli, importJson, executeWorkflow, startN8n, stopN8n, cacheRoot, PACKAGE_ROOT };

@@ -12,8 +12,8 @@ export interface Question {
 }
 
 /** Waits for the question to arrive in the recipient's INBOX and reads what a mail client shows. */
-export async function receiveQuestion(recipient: string, index = 0): Promise<Question> {
-	const messages = await waitForMessages(recipient, index + 1);
+export async function receiveQuestion(recipient: string, index = 0, timeoutMs = 15000): Promise<Question> {
+	const messages = await waitForMessages(recipient, index + 1, { timeoutMs });
 	const parsed = await simpleParser(messages[index].source);
 	return {
 		messageId: parsed.messageId ?? '',

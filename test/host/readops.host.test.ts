@@ -63,10 +63,13 @@ describe.each(n8nMajors())('in a real n8n %i.x', (major) => {
 				manualTrigger(),
 				mailboxNode('Get EML', 'mailboxRead0001', { operation: 'getEml', folder: { __rl: true, mode: 'list', value: 'INBOX' }, messageId: messageId.slice(1, -1) }, [200, 0]),
 				mailboxNode('Download', 'mailboxRead0001', { operation: 'downloadAttachments', folder: { __rl: true, mode: 'name', value: 'INBOX' }, downloadPath, messageId: '={{ $json.message_id }}', options: {} }, [400, 0]),
+				// A workflow written by hand, as SPEC words it: the folder as a plain string.
+				mailboxNode('Get EML by UID', 'mailboxRead0001', { operation: 'getEml', folder: 'INBOX', emailUid: '1', base64Encode: false }, [600, 0]),
 			],
 			connections: {
 				Start: { main: [[{ node: 'Get EML', type: 'main', index: 0 }]] },
 				'Get EML': { main: [[{ node: 'Download', type: 'main', index: 0 }]] },
+				Download: { main: [[{ node: 'Get EML by UID', type: 'main', index: 0 }]] },
 			},
 			settings: {},
 		});
@@ -82,6 +85,9 @@ describe.each(n8nMajors())('in a real n8n %i.x', (major) => {
 			{ path: expectedPath, filename: 'Rechnung überfällig.pdf', contentType: 'application/pdf', size: pdf.length, sha256: sha256(pdf), email_uid: 1, message_id: messageId },
 		]);
 		expect(readFileSync(expectedPath).equals(pdf)).toBe(true);
+		const [byUid] = nodeOutput(run, 'Get EML by UID');
+		expect(byUid).toMatchObject({ found: true, message_id: messageId, folder: 'INBOX', email_uid: 1 });
+		expect(sha256(Buffer.from(byUid.eml as string, 'utf8'))).toBe(sha256(raw));
 		expect(await seenFlags(address, 'INBOX')).toEqual([false]);
 	});
 });

@@ -3,6 +3,7 @@ import {
 	applyExtractionRules,
 	compileEnvironmentRule,
 	compileExtractionRules,
+	extractionRuleList,
 	compileForwardedRules,
 	extractEnvironment,
 	extractForwarded,
@@ -102,5 +103,22 @@ describe('offset window', () => {
 		const settings = { folders: 'INBOX', serverTimeZone: 'Mars/Olympus', offsetDays: 5, maxEmailsPerCycle: 10, scriptTimeoutSeconds: 60, extractionRules: [], forwardedEmailRegexes: '', environmentField: 'subject', environmentRegex: '', defaultEnvironment: 'D', productFieldName: '', eventFieldName: '' } as unknown as TriggerSettings;
 		expect(() => prepareTrigger(settings)).toThrow(/Server Time Zone "Mars\/Olympus"/);
 		expect(() => prepareTrigger({ ...settings, serverTimeZone: 'UTC', folders: ' , ' })).toThrow(/Folders is empty/);
+	});
+});
+
+describe('extractionRuleList', () => {
+	const rule = { name: 'ip', regex: '\\d+' };
+
+	it('reads the editor form, a plain list and a JSON string of either', () => {
+		expect(extractionRuleList({ rules: [rule] })).toEqual([rule]);
+		expect(extractionRuleList([rule])).toEqual([rule]);
+		expect(extractionRuleList(JSON.stringify([rule]))).toEqual([rule]);
+		expect(extractionRuleList(JSON.stringify({ rules: [rule] }))).toEqual([rule]);
+		expect(extractionRuleList({})).toEqual([]);
+		expect(extractionRuleList('')).toEqual([]);
+	});
+
+	it('names the parameter when the JSON is broken', () => {
+		expect(() => extractionRuleList('[{"name": ')).toThrow(/Extraction Rules is not valid JSON/);
 	});
 });

@@ -1,0 +1,328 @@
+#!/usr/bin/env node
+'use strict';
+/**
+ * `npm start`: one command to a working n8n editor with this package, a local mailbox and the
+ * example workflows.
+ *
+ *   1. builds the package (only when a source file is newer than the last build);
+ *   2. starts a private Dovecot + Postfix on 127.0.0.1 (ports of their own, not the tests') and, the
+ *      first time only, fills the demo mailbox soc@example.test with sample mail;
+ *   3. installs or reuses n8n (2.x by default, `--n8n=1` for 1.x), links this package into a
+ *      persistent user folder, imports the demo credential and those example workflows whose nodes
+ *      and operations the built package has (each once, so a user's edits are never overwritten);
+ *   4. starts the editor on http://127.0.0.1:5678, creates the owner account once, and prints the
+ *      login and what to try first. Ctrl-C stops n8n, Dovecot and Postfix.
+ *
+ * Everything lives in `.n8n-host/demo/` in the repository (git-ignored); delete it to start over.
+ * `startEditor()` is the same sequence for the browser test, with its own ports and folder.
+ */
+const { execFileSync } = require('node:child_process');
+const fs = require('node:fs');
+const path = require('node:path');
+
+const { startMailServers } = require('./lib/mailServers');
+const { ensureN8n, linkPackage, importJson, startN8n, PACKAGE_ROOT } = require('./lib/n8nHost');
+const { DEMO_MAILBOX, DEMO_ANALYST, seedDemoMailbox, startDemoAnalyst } = require('./lib/demoMailbox');
+
+const DEMO_BASE = path.join(PACKAGE_ROOT, '.n8n-host', 'demo');
+const DEMO_MAIL_PORTS = { imap: 1143, imaps: 1993, lmtp: 1424, sasl: 1124, smtp: 1587 };
+const DEMO_N8N_PORT = 5678;
+const EXAMPLES_DIR = path.join(PACKAGE_ROOT, 'examples');
+const DEMO_CREDENTIAL = { id: 'mailboxDemoCred1', name: `Demo mailbox (${DEMO_MAILBOX})` };
+// A fixed login for a local demo that listens on 127.0.0.1 only.
+const DEMO_LOGIN = { email: 'demo@example.test', password: 'Mailbox-demo-1', firstName: 'Demo', lastName: 'Analyst' };
+
+function say(message) {
+	process.stdout.write(`${message}\n`);
+}
+
+function readJson(file, fallback) {
+	try {
+		return JSON.parse(fs.readFileSync(file, 'utf8'));
+	} catch {
+		return fallback;
+	}
+}
+
+function newestMtime(target) {
+	const stat = fs.statSync(target);
+	if (!stat.isDirectory()) return stat.mtimeMs;
+	return fs.readdirSync(target).reduce((newest, name) => Math.max(newest, newestMtime(path.join(target, name))), stat.mtimeMs);
+}
+
+/** Runs `npm run build` unless the compiled node is newer than every source file. */
+function buildIfNeeded() {
+	const compiled = path.join(PACKAGE_ROOT, 'dist', 'nodes', 'Email', 'Email.node.js');
+	const sources = ['nodes', 'credentials', 'package.json', 'tsconfig.json', 'tsconfig.build.json'].map((name) => path.join(PACKAGE_ROOT, name));
+	const newestSource = Math.max(...sources.filter((file) => fs.existsSync(file)).map(newestMtime));
+	if (fs.existsSync(compiled) && fs.statSync(compiled).mtimeMs >= newestSource) return false;
+	say('Building the package (npm run build)...');
+	execFileSync('npm', ['run', 'build', '--silent'], { cwd: PACKAGE_ROOT, stdio: ['ignore', 'ignore', 'inherit'] });
+	return true;
+}
+
+/**
+ * What the built package offers, read from its node descriptions in dist/:
+ * `{ 'n8n-nodes-mailbox.email': Set<operation>, 'n8n-nodes-mailbox.emailTrigger': Set<> }`.
+ */
+function builtNodeTypes() {
+	const manifest = readJson(path.join(PACKAGE_ROOT, 'package.json'), {});
+	const types = {};
+	for (const file of manifest.n8n.nodes) {
+		const compiled = path.join(PACKAGE_ROOT, file);
+		if (!fs.existsSync(compiled)) continue;
+		for (const NodeClass of Object.values(require(compiled))) {
+			if (typeof NodeClass !== 'function') continue;
+			const { description } = new NodeClass();
+			const operation = description.properties.find((property) => property.name === 'operation');
+			types[`n8n-nodes-mailbox.${description.name}`] = new Set((operation?.options ?? []).map((option) => option.value));
+		}
+	}
+	return types;
+}
+
+/** Why an example workflow cannot run in the built package yet (a missing node or operation), or undefined. */
+function missingFeature(workflow, types) {
+	for (const node of workflow.nodes) {
+		if (!node.type.startsWith('n8n-nodes-mailbox.')) continue;
+		const operations = types[node.type];
+		if (!operations) return `node ${node.type}`;
+		const operation = node.parameters?.operation;
+		if (operation && !operations.has(operation)) return `operation ${operation} of ${node.type}`;
+	}
+	return undefined;
+}
+
+/** The example workflows in examples/, each with `missing` set when the built package cannot run it. */
+function exampleWorkflows() {
+	const types = builtNodeTypes();
+	return fs
+		.readdirSync(EXAMPLES_DIR)
+		.filter((name) => name.endsWith('.json'))
+		.sort()
+		.map((name) => {
+			const workflow = readJson(path.join(EXAMPLES_DIR, name));
+			return { file: name, id: workflow.id, name: workflow.name, workflow, missing: missingFeature(workflow, types) };
+		});
+}
+
+function demoCredentialData(mail) {
+	return {
+		emailAddress: DEMO_MAILBOX,
+		username: DEMO_MAILBOX,
+		password: mail.password,
+		imapHost: mail.host,
+		imapPort: mail.ports.imaps,
+		imapSecurity: 'tls',
+		smtpHost: mail.host,
+		smtpPort: mail.ports.smtp,
+		smtpSecurity: 'starttls',
+		smtpUsername: '',
+		smtpPassword: '',
+		allowUnauthorizedCerts: false,
+		proxyAddress: '',
+		proxyUsername: '',
+		proxyPassword: '',
+	};
+}
+
+async function restCall(baseUrl, route, body, cookie) {
+	const response = await fetch(`${baseUrl}${route}`, {
+		method: body ? 'POST' : 'GET',
+		headers: { 'content-type': 'application/json', ...(cookie ? { cookie } : {}) },
+		body: body ? JSON.stringify(body) : undefined,
+	});
+	const text = await response.text();
+	return { status: response.status, text, cookie: response.headers.get('set-cookie') };
+}
+
+/** Creates the owner account when the instance has none yet (n8n answers 400 once it has one). */
+async function ensureOwner(baseUrl) {
+	// /healthz answers a few seconds before the REST routes are mounted: until then they are 404s.
+	const deadline = Date.now() + 60_000;
+	let result = await restCall(baseUrl, '/rest/owner/setup', DEMO_LOGIN);
+	while (result.status === 404 && Date.now() < deadline) {
+		await new Promise((resolve) => setTimeout(resolve, 250));
+		result = await restCall(baseUrl, '/rest/owner/setup', DEMO_LOGIN);
+	}
+	if (result.status === 200) return 'created';
+	if (result.status === 400 && /already/i.test(result.text)) return 'existing';
+	throw new Error(`Creating the n8n owner account failed (${result.status}): ${result.text.slice(0, 300)}`);
+}
+
+/** The body of POST /rest/login (1.123 and 2.x both name the field emailOrLdapLoginId). */
+const LOGIN_BODY = { emailOrLdapLoginId: DEMO_LOGIN.email, password: DEMO_LOGIN.password };
+
+function waitForExit(child, timeoutMs) {
+	if (child.exitCode !== null || child.signalCode !== null) return Promise.resolve();
+	return new Promise((resolve) => {
+		const timer = setTimeout(() => {
+			try {
+				process.kill(-child.pid, 'SIGKILL');
+			} catch {
+				// gone meanwhile
+			}
+			resolve();
+		}, timeoutMs);
+		child.once('exit', () => {
+			clearTimeout(timer);
+			resolve();
+		});
+	});
+}
+
+/**
+ * Starts the whole demo and resolves once the editor answers. Options (all optional):
+ * `base` folder for servers and n8n data, `mailPorts`, `n8nPort`, `brokerPort` (2.x task runners),
+ * `major` (1 or 2), `build` (false when dist/ is known to be fresh), `log` (progress lines).
+ * Returns `{url, login, loginBody, major, version, workflows, mail, stop()}`.
+ */
+async function startEditor(options = {}) {
+	const {
+		base = DEMO_BASE,
+		mailPorts = DEMO_MAIL_PORTS,
+		n8nPort = DEMO_N8N_PORT,
+		brokerPort = n8nPort + 1,
+		major = 2,
+		build = true,
+		log = say,
+	} = options;
+	const started = Date.now();
+	if (build) buildIfNeeded();
+	fs.mkdirSync(base, { recursive: true });
+
+	log(`Starting Dovecot and Postfix on 127.0.0.1 (IMAPS ${mailPorts.imaps}, SMTP ${mailPorts.smtp})...`);
+	const servers = await startMailServers({ base: path.join(base, 'mail'), ports: mailPorts });
+	const mail = servers.info;
+	const ca = fs.readFileSync(mail.caFile);
+	const stops = [() => servers.stop()];
+	const stopAll = async () => {
+		for (const stop of stops.reverse()) await stop();
+	};
+	try {
+		const seededMarker = path.join(base, 'mailbox-seeded');
+		if (!fs.existsSync(seededMarker)) {
+			const count = await seedDemoMailbox({ host: mail.host, port: mail.ports.imaps, ca, password: mail.password });
+			fs.writeFileSync(seededMarker, new Date().toISOString());
+			log(`Filled ${DEMO_MAILBOX} with sample mail (${count} messages in INBOX).`);
+		}
+		const analyst = startDemoAnalyst({ host: mail.host, port: mail.ports.imaps, smtpPort: mail.ports.smtp, ca, password: mail.password });
+		stops.push(() => analyst.stop());
+
+		const host = ensureN8n(major);
+		const userFolder = path.join(base, `n8n-${host.major}`);
+		fs.mkdirSync(userFolder, { recursive: true });
+		linkPackage(userFolder);
+		const stateFile = path.join(userFolder, 'mailbox-demo.json');
+		const state = readJson(stateFile, { credentialImported: false, importedWorkflows: [] });
+		const saveState = () => fs.writeFileSync(stateFile, JSON.stringify(state, null, 2));
+		if (!state.credentialImported) {
+			log('Importing the demo credential into n8n...');
+			importJson(host, userFolder, 'credentials', [{ ...DEMO_CREDENTIAL, type: 'emailCredentials', data: demoCredentialData(mail) }]);
+			state.credentialImported = true;
+			saveState();
+		}
+		// Each example is imported once, when the built package can run it: later starts keep the user's edits.
+		const workflows = exampleWorkflows();
+		const fresh = workflows.filter((example) => !example.missing && !state.importedWorkflows.includes(example.id));
+		if (fresh.length > 0) {
+			log(`Importing ${fresh.length} example workflow(s) into n8n...`);
+			importJson(host, userFolder, 'workflow', fresh.map((example) => example.workflow));
+			state.importedWorkflows.push(...fresh.map((example) => example.id));
+			saveState();
+		}
+
+		log(`Starting n8n ${host.version} on http://127.0.0.1:${n8nPort} ...`);
+		const n8n = await startN8n(host, userFolder, {
+			port: n8nPort,
+			logFile: path.join(base, `n8n-${host.major}.log`),
+			extraEnv: { N8N_RUNNERS_BROKER_PORT: String(brokerPort), MAILBOX_EXTRA_CA_FILE: mail.caFile },
+		});
+		stops.push(async () => {
+			try {
+				process.kill(-n8n.pid, 'SIGTERM');
+			} catch {
+				// already gone
+			}
+			await waitForExit(n8n, 20_000);
+		});
+		const url = `http://127.0.0.1:${n8nPort}`;
+		const owner = await ensureOwner(url);
+		return {
+			url,
+			login: { email: DEMO_LOGIN.email, password: DEMO_LOGIN.password },
+			loginBody: LOGIN_BODY,
+			owner,
+			major: host.major,
+			version: host.version,
+			mail,
+			userFolder,
+			workflows: workflows.map(({ file, id, name, missing }) => ({ file, id, name, missing, imported: state.importedWorkflows.includes(id) })),
+			startedInMs: Date.now() - started,
+			stop: stopAll,
+		};
+	} catch (error) {
+		await stopAll();
+		throw error;
+	}
+}
+
+function printWelcome(editor) {
+	const lines = [
+		'',
+		`n8n ${editor.version} with n8n-nodes-mailbox is ready (${(editor.startedInMs / 1000).toFixed(1)} s):`,
+		'',
+		`  Editor    ${editor.url}`,
+		`  Login     ${editor.login.email}  /  ${editor.login.password}`,
+		`  Mailbox   ${DEMO_MAILBOX} on 127.0.0.1: IMAPS ${editor.mail.ports.imaps}, SMTP ${editor.mail.ports.smtp} (STARTTLS),`,
+		`            password ${editor.mail.password}; credential "${DEMO_CREDENTIAL.name}" is set up.`,
+		`            ${DEMO_ANALYST} answers every question mailed to it with {{approve}}.`,
+		'',
+		'  Example workflows:',
+	];
+	for (const workflow of editor.workflows) {
+		lines.push(
+			workflow.imported
+				? `    ${editor.url}/workflow/${workflow.id}   ${workflow.name}`
+				: `    (not imported: this build has no ${workflow.missing})   ${workflow.name}, examples/${workflow.file}`,
+		);
+	}
+	lines.push(
+		'',
+		'  Try first: open "Mailbox: ping and send a test alert" and click "Execute workflow"; the Ping node',
+		'  shows both logins, and the test alert lands in the demo mailbox for the triage workflow.',
+		'',
+		'  Ctrl-C stops n8n, Dovecot and Postfix. Data stays in .n8n-host/demo/ (delete it to start over).',
+		'',
+	);
+	say(lines.join('\n'));
+}
+
+async function main() {
+	const majorFlag = process.argv.find((arg) => arg.startsWith('--n8n='));
+	const major = Number(majorFlag ? majorFlag.slice('--n8n='.length) : process.env.MAILBOX_N8N_MAJOR || 2);
+	const editor = await startEditor({ major });
+	printWelcome(editor);
+	let stopping = false;
+	const shutdown = async () => {
+		if (stopping) return;
+		stopping = true;
+		say('\nStopping n8n, Dovecot and Postfix...');
+		await editor.stop();
+		say('Stopped.');
+		process.exit(0);
+	};
+	process.on('SIGINT', shutdown);
+	process.on('SIGTERM', shutdown);
+	// Keep running until a signal arrives.
+	setInterval(() => {}, 1 << 30);
+}
+
+if (require.main === module) {
+	main().catch((error) => {
+		process.stderr.write(`npm start failed: ${error.stack || error.message}\n`);
+		process.exit(1);
+	});
+}
+
+module.exports = { startEditor, exampleWorkflows, builtNodeTypes, DEMO_MAIL_PORTS, DEMO_N8N_PORT, DEMO_LOGIN, DEMO_CREDENTIAL };

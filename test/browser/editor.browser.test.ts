@@ -1,0 +1,212 @@
+/**
+ * The editor as a new user meets it: `npm start`'s own sequence (scripts/start.js startEditor) on a
+ * fresh folder with test ports, then headless Chromium opens the example workflow, the Mailbox node
+ * and its operations, runs the workflow against the local mailbox, and saves the screenshots the
+ * README shows (docs/screenshots/).
+ */
+import { mkdirSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+
+import { ImapFlow } from 'imapflow';
+import { chromium, type Browser, type Page } from 'playwright-core';
+
+import { n8nMajors } from '../helpers/n8n';
+
+// eslint-disable-next-line @typescript-eslint/no-require-imports
+const start = require('../../scripts/start.js');
+
+jest.setTimeout(300_000);
+
+const SCREENSHOTS = join(__dirname, '..', '..', 'docs', 'screenshots');
+const offset = Number(process.env.MAILBOX_PORT_OFFSET || 0);
+// Ports of their own: the demo's plus 50 (so a running `npm start` is left alone), moved by the offset.
+const mailPorts = Object.fromEntries(Object.entries(start.DEMO_MAIL_PORTS as Record<string, number>).map(([name, port]) => [name, port + 50 + offset]));
+const n8nPort = 5690 + offset;
+const base = join(tmpdir(), `n8n-nodes-mailbox-browser-${offset}`);
+const builtTypes = start.builtNodeTypes() as Record<string, Set<string>>;
+const hasTrigger = Boolean(builtTypes['n8n-nodes-mailbox.emailTrigger']);
+// The current major, as `npm start` runs it, unless the run is limited to 1.x (MAILBOX_N8N_MAJORS=1).
+const major = n8nMajors().includes(2) ? 2 : n8nMajors()[0];
+
+interface Editor {
+	url: string;
+	loginBody: Record<string, string>;
+	owner: string;
+	version: string;
+	mail: { host: string; ports: { imaps: number }; password: string; caFile: string };
+	workflows: Array<{ id: string; file: string; imported: boolean; missing?: string }>;
+	stop(): Promise<void>;
+}
+
+let editor: Editor;
+let browser: Browser;
+let page: Page;
+const offLoopback: string[] = [];
+
+async function shot(name: string): Promise<void> {
+	await page.screenshot({ path: join(SCREENSHOTS, name) });
+}
+
+/** Every image in the element has loaded with a real size (a broken icon has naturalWidth 0). */
+async function iconsLoaded(selector: string): Promise<Array<{ src: string; width: number }>> {
+	// Runs in the page: typed structurally, as the test's tsconfig has no DOM library.
+	return await page.$$eval(`${selector} img`, (images) =>
+		images.map((image) => {
+			const { src, naturalWidth } = image as unknown as { src: string; naturalWidth: number };
+			return { src, width: naturalWidth };
+		}),
+	);
+}
+
+async function openWorkflow(id: string): Promise<void> {
+	await page.goto(`${editor.url}/workflow/${id}`);
+	await page.waitForSelector('[data-test-id="canvas-node"]', { timeout: 90_000 });
+	// Icons and edges settle a moment after the first node is drawn.
+	await page.waitForTimeout(1500);
+}
+
+async function openNode(name: string): Promise<void> {
+	await page.dblclick(`[data-test-id="canvas-node"][data-node-name="${name}"]`);
+	await page.waitForSelector('[data-test-id="parameter-input-operation"], [data-test-id="node-parameters"]', { timeout: 30_000 });
+	await page.waitForTimeout(500);
+}
+
+async function closeNode(): Promise<void> {
+	await page.click('[data-test-id="ndv-close-button"]');
+	await page.locator('[data-test-id="ndv"]').waitFor({ state: 'detached' });
+}
+
+beforeAll(async () => {
+	rmSync(base, { recursive: true, force: true });
+	mkdirSync(SCREENSHOTS, { recursive: true });
+	editor = (await start.startEditor({ base, mailPorts, n8nPort, brokerPort: n8nPort + 1, major, build: false, log: () => undefined })) as Editor;
+	browser = await chromium.launch({
+		executablePath: '/usr/bin/chromium',
+		args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run'],
+	});
+	const context = await browser.newContext({ viewport: { width: 1440, height: 900 } });
+	// The editor must work without the internet, and nothing may call home.
+	await context.route('**/*', async (route) => {
+		const url = new URL(route.request().url());
+		if (url.hostname === '127.0.0.1') return await route.continue();
+		offLoopback.push(url.href);
+		return await route.abort();
+	});
+	page = await context.newPage();
+	const login = await page.request.post(`${editor.url}/rest/login`, { data: editor.loginBody });
+	expect(login.status()).toBe(200);
+});
+
+afterAll(async () => {
+	await browser?.close();
+	await editor?.stop();
+});
+
+it('starts the way npm start does: owner account, demo credential, the examples this build can run', () => {
+	expect(editor.owner).toBe('created');
+	const pingAndSend = editor.workflows.find((workflow) => workflow.file === 'ping-and-send.json');
+	expect(pingAndSend).toMatchObject({ imported: true });
+	for (const workflow of editor.workflows) expect(workflow.imported).toBe(!workflow.missing);
+});
+
+it('shows the example workflow with the Mailbox icons and the operation under each node', async () => {
+	await openWorkflow('mailboxExample01');
+	const mailboxNodes = page.locator('[data-test-id="canvas-node"][data-node-type="n8n-nodes-mailbox.email"]');
+	await expect(mailboxNodes.count()).resolves.toBe(2);
+	const icons = await iconsLoaded('[data-test-id="canvas-node"][data-node-type="n8n-nodes-mailbox.email"]');
+	expect(icons).toHaveLength(2);
+	for (const icon of icons) {
+		expect(icon.src).toMatch(/mailbox(\.dark)?\.svg/);
+		expect(icon.width).toBeGreaterThan(0);
+	}
+	const canvasText = await page.locator('[data-test-id="canvas-node"][data-node-name="Send test alert"]').innerText();
+	expect(canvasText).toContain('Send Email');
+	await shot('example-workflow.png');
+});
+
+it('opens the Mailbox node and lists its operations', async () => {
+	await openNode('Send test alert');
+	await expect(page.locator('[data-test-id="node-credentials-select"] input').inputValue()).resolves.toBe(start.DEMO_CREDENTIAL.name);
+	await page.click('[data-test-id="parameter-input-operation"]');
+	const optionNames = page.locator('.el-select-dropdown__item:visible, [role="option"]:visible');
+	await optionNames.first().waitFor();
+	// Let the dropdown's fade-in finish before the screenshot.
+	await page.waitForTimeout(500);
+	const shown = (await optionNames.allInnerTexts()).join('\n');
+	for (const name of ['Ping', 'Send Email']) expect(shown).toContain(name);
+	const ndvIcons = await iconsLoaded('[data-test-id="ndv"]');
+	expect(ndvIcons.some((icon) => /mailbox/.test(icon.src) && icon.width > 0)).toBe(true);
+	await shot('mailbox-node-operations.png');
+	await page.keyboard.press('Escape');
+	await closeNode();
+});
+
+it('runs the example against the local mailbox: Ping succeeds and the test alert arrives', async () => {
+	await page.click('[data-test-id="execute-workflow-button"]');
+	await page.waitForSelector('[data-test-id="canvas-node"][data-node-name="Send test alert"] [data-test-id="canvas-node-status-success"]', { timeout: 60_000 });
+	await shot('example-workflow-run.png');
+	await openNode('Ping');
+	const output = await page.locator('[data-test-id="output-panel"]').innerText();
+	expect(output).toMatch(/is_succeed[\s\S]*true/);
+	await shot('ping-output.png');
+	await closeNode();
+	const client = new ImapFlow({
+		host: editor.mail.host,
+		port: editor.mail.ports.imaps,
+		secure: true,
+		tls: { ca: readFileSync(editor.mail.caFile) },
+		auth: { user: 'soc@example.test', pass: editor.mail.password },
+		logger: false,
+	});
+	await client.connect();
+	try {
+		await client.mailboxOpen('INBOX');
+		const found = await client.search({ subject: 'Test alert from n8n' }, { uid: true });
+		expect(found).toHaveLength(1);
+	} finally {
+		await client.logout();
+	}
+});
+
+it('finds both Mailbox nodes in the node panel, with their icons', async () => {
+	await page.click('[data-test-id="node-creator-plus-button"]');
+	await page.keyboard.type('Mailbox');
+	await page.waitForSelector('[data-test-id="node-creator-item-name"]', { timeout: 15_000 });
+	await page.waitForTimeout(800);
+	const names = await page.locator('[data-test-id="node-creator-item-name"]').allInnerTexts();
+	expect(names).toContain('Mailbox');
+	if (hasTrigger) expect(names).toContain('Mailbox Trigger');
+	const icons = await iconsLoaded('[data-test-id="node-creator"]');
+	expect(icons.some((icon) => /mailbox/.test(icon.src) && icon.width > 0)).toBe(true);
+	await shot('node-panel.png');
+	// The node's details: one action per operation, each drawn with the node's icon.
+	await page.locator('[data-test-id="node-creator-item-name"]', { hasText: /^Mailbox$/ }).click();
+	await page.getByText('Send an email').waitFor({ timeout: 15_000 });
+	const details = await page.locator('[data-test-id="node-creator"]').innerText();
+	const actionNames = ['Ping the mail servers', 'Send an email'];
+	for (const action of actionNames) expect(details).toContain(action);
+	const detailIcons = (await iconsLoaded('[data-test-id="node-creator"]')).filter((icon) => /mailbox/.test(icon.src));
+	expect(detailIcons.length).toBeGreaterThan(actionNames.length);
+	for (const icon of detailIcons) expect(icon.width).toBeGreaterThan(0);
+	await shot('node-actions.png');
+	await page.keyboard.press('Escape');
+});
+
+(hasTrigger ? it : it.skip)('shows the Mailbox Trigger parameters in the phishing triage example', async () => {
+	await openWorkflow('mailboxExample02');
+	const icons = await iconsLoaded('[data-test-id="canvas-node"][data-node-type="n8n-nodes-mailbox.emailTrigger"]');
+	expect(icons.some((icon) => icon.width > 0)).toBe(true);
+	await shot('phishing-triage-workflow.png');
+	await openNode('New mail in the SOC mailbox');
+	const labels = (await page.locator('[data-test-id="input-label"]').allInnerTexts()).join('\n');
+	for (const label of ['Folders', 'Unread Only', 'Mark as Read']) expect(labels).toMatch(new RegExp(label, 'i'));
+	await shot('mailbox-trigger-parameters.png');
+	await closeNode();
+});
+
+it('made no request off the loopback interface', () => {
+	// The node panel's footer of a community node looks up its npm page (n8n's own editor code):
+	// blocked here and harmless offline. Anything else would be a call home.
+	expect(offLoopback.filter((url) => url !== 'https://registry.npmjs.org/n8n-nodes-mailbox')).toEqual([]);
+});

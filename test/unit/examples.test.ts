@@ -1,0 +1,80 @@
+/**
+ * The example workflows use the public names of SPEC.md (node types, operations, parameters), so that
+ * they run as soon as each part is built; npm start imports exactly those the build can run.
+ */
+import { readdirSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+
+// eslint-disable-next-line @typescript-eslint/no-require-imports
+const start = require('../../scripts/start.js');
+
+interface WorkflowNode {
+	name: string;
+	type: string;
+	parameters: Record<string, unknown>;
+	credentials?: Record<string, { id: string }>;
+}
+
+const EXAMPLES = join(__dirname, '..', '..', 'examples');
+const examples = readdirSync(EXAMPLES)
+	.filter((file) => file.endsWith('.json'))
+	.map((file) => ({ file, workflow: JSON.parse(readFileSync(join(EXAMPLES, file), 'utf8')) as { id: string; nodes: WorkflowNode[]; connections: Record<string, unknown> } }));
+
+const OPERATIONS: Record<string, string[]> = {
+	ping: ['operation'],
+	send: ['operation', 'recipients', 'cc', 'bcc', 'subject', 'content', 'options'],
+	sendAndWait: ['operation', 'recipients', 'cc', 'bcc', 'subject', 'content', 'exclusionSubjectRegex', 'exclusionBodyRegex', 'options'],
+	downloadAttachments: ['operation', 'folder', 'downloadPath', 'messageId', 'subjectFilter', 'emailUid', 'onlyUnread', 'options'],
+	getEml: ['operation', 'folder', 'messageId', 'emailUid', 'base64Encode'],
+};
+const TRIGGER_PARAMETERS = [
+	'pollTimes', 'folders', 'unreadOnly', 'markAsRead', 'attachOriginalEml', 'offsetDays', 'maxEmailsPerCycle', 'serverTimeZone',
+	'extractionRules', 'forwardedEmailRegexes', 'environmentField', 'environmentRegex', 'defaultEnvironment', 'productFieldName',
+	'eventFieldName', 'scriptTimeoutSeconds',
+];
+
+it('has the three examples of the README', () => {
+	expect(examples.map((example) => example.file).sort()).toEqual(['ask-and-branch.json', 'phishing-triage.json', 'ping-and-send.json']);
+});
+
+describe.each(examples)('$file', ({ workflow }) => {
+	const mailboxNodes = workflow.nodes.filter((node) => node.type.startsWith('n8n-nodes-mailbox.'));
+
+	it('uses only the SPEC node types, operations and parameter names', () => {
+		for (const node of mailboxNodes) {
+			if (node.type === 'n8n-nodes-mailbox.emailTrigger') {
+				expect(TRIGGER_PARAMETERS).toEqual(expect.arrayContaining(Object.keys(node.parameters)));
+				continue;
+			}
+			expect(node.type).toBe('n8n-nodes-mailbox.email');
+			const allowed = OPERATIONS[node.parameters.operation as string];
+			expect(allowed).toBeDefined();
+			expect(allowed).toEqual(expect.arrayContaining(Object.keys(node.parameters)));
+		}
+	});
+
+	it('points every Mailbox node at the demo credential', () => {
+		for (const node of mailboxNodes) expect(node.credentials?.emailCredentials.id).toBe(start.DEMO_CREDENTIAL.id);
+	});
+
+	it('connects only nodes that exist', () => {
+		const names = new Set(workflow.nodes.map((node) => node.name));
+		for (const [from, outputs] of Object.entries(workflow.connections)) {
+			expect(names.has(from)).toBe(true);
+			for (const output of (outputs as { main: Array<Array<{ node: string }>> }).main) for (const link of output) expect(names.has(link.node)).toBe(true);
+		}
+	});
+});
+
+it('npm start imports the examples the build can run and says what the others miss', () => {
+	const types = start.builtNodeTypes() as Record<string, Set<string>>;
+	expect([...types['n8n-nodes-mailbox.email']]).toEqual(expect.arrayContaining(['ping', 'send']));
+	const listed = start.exampleWorkflows() as Array<{ file: string; missing?: string }>;
+	expect(listed.find((example) => example.file === 'ping-and-send.json')?.missing).toBeUndefined();
+	for (const { missing } of listed) {
+		if (!missing) continue;
+		const [, kind, name, nodeType] = /^(node|operation) (\S+)(?: of (\S+))?$/.exec(missing) ?? [];
+		if (kind === 'node') expect(types[name]).toBeUndefined();
+		else expect(types[nodeType].has(name)).toBe(false);
+	}
+});
