@@ -20,6 +20,7 @@ function ensureServices() {
 	if (missing.length === 0) return;
 	if (!isRoot()) throw new Error(`Queue-mode tests need ${missing.join(' and ')}: apt-get install -y ${missing.join(' ')}`);
 	const env = { ...process.env, DEBIAN_FRONTEND: 'noninteractive' };
+	execFileSync('apt-get', ['update', '-qq'], { env, stdio: 'ignore' });
 	execFileSync('apt-get', ['install', '-y', '-qq', '--no-install-recommends', ...missing], { env, stdio: 'ignore' });
 }
 
@@ -40,13 +41,37 @@ function asPostgres(command, args, options = {}) {
 	return execFileSync('runuser', ['-u', 'postgres', '--', command, ...args], options);
 }
 
+/**
+ * Every process group the cluster starts is listed in `<base>/pids`, so that a run killed before its
+ * `stop()` (a crashed jest) leaves nothing that the next run on the same base cannot stop.
+ */
+function recordPid(base, child) {
+	fs.appendFileSync(path.join(base, 'pids'), `${child.pid}\n`);
+	return child;
+}
+
+/** Stops what an earlier run on `base` left running, by PID, and clears the folder. */
+function clearBase(base) {
+	if (fs.existsSync(path.join(base, 'pg', 'data', 'postmaster.pid'))) stopPostgres(path.join(base, 'pg', 'data'));
+	const file = path.join(base, 'pids');
+	const pids = fs.existsSync(file) ? fs.readFileSync(file, 'utf8').split('\n').filter(Boolean).map(Number) : [];
+	for (const pid of pids) {
+		try {
+			process.kill(-pid, 'SIGKILL');
+		} catch {
+			// gone already
+		}
+	}
+	fs.rmSync(base, { recursive: true, force: true });
+}
+
 function startRedis(base, port) {
 	const dir = path.join(base, 'redis');
 	fs.mkdirSync(dir, { recursive: true });
 	const conf = path.join(dir, 'redis.conf');
 	fs.writeFileSync(conf, [`bind 127.0.0.1`, `port ${port}`, 'save ""', 'appendonly no', `dir ${dir}`, 'daemonize no', ''].join('\n'));
 	const log = fs.openSync(path.join(dir, 'redis.log'), 'a');
-	const child = spawn('/usr/bin/redis-server', [conf], { stdio: ['ignore', log, log], detached: true });
+	const child = recordPid(base, spawn('/usr/bin/redis-server', [conf], { stdio: ['ignore', log, log], detached: true }));
 	fs.closeSync(log);
 	return child;
 }
@@ -81,7 +106,6 @@ function stopPostgres(data) {
 /** Packs this package once and installs it with npm into a template `.n8n/nodes` folder. */
 function installPackageTemplate(base) {
 	const template = path.join(base, 'nodes-template');
-	if (fs.existsSync(path.join(template, 'node_modules', 'n8n-nodes-mailbox', 'package.json'))) return template;
 	fs.mkdirSync(template, { recursive: true });
 	const tarball = execFileSync('npm', ['pack', '--silent', '--pack-destination', template], { cwd: PACKAGE_ROOT, encoding: 'utf8' }).trim().split('\n').pop();
 	fs.writeFileSync(path.join(template, 'package.json'), JSON.stringify({ name: 'installed-nodes', private: true }, null, 2));
@@ -102,17 +126,24 @@ function userFolderFor(base, name, template) {
 
 /**
  * One n8n process (main or worker) under its own host name: n8n names instances by host name, and
- * three processes with one name confuse its leader election and worker registry.
+ * three processes with one name confuse its leader election and worker registry. A worker may get a
+ * disk of its own at `privateDisk.path` (a bind mount in its own mount namespace), so that a path
+ * means a different folder on each worker, as it does on separate machines.
  */
-function startProcess(host, { name, userFolder, args, env, logFile }) {
+function startProcess(host, { base, name, userFolder, args, env, logFile, privateDisk }) {
+	if (!isRoot()) throw new Error('The queue-mode cluster runs each n8n process in its own UTS (and mount) namespace: run it as root');
 	const log = fs.openSync(logFile, 'a');
-	const command = `hostname ${name}; exec "$0" "$@"`;
-	const useUts = isRoot();
-	const child = spawn(useUts ? 'unshare' : host.bin, useUts ? ['--uts', 'sh', '-c', command, host.bin, ...args] : args, {
-		env: n8nEnv(host, userFolder, env),
-		stdio: ['ignore', log, log],
-		detached: true,
-	});
+	const mount = privateDisk ? `mount --bind '${privateDisk.source}' '${privateDisk.path}' && ` : '';
+	const command = `hostname ${name} && ${mount}exec "$0" "$@"`;
+	const namespaces = privateDisk ? ['--uts', '--mount', '--propagation', 'private'] : ['--uts'];
+	const child = recordPid(
+		base,
+		spawn('unshare', [...namespaces, 'sh', '-c', command, host.bin, ...args], {
+			env: n8nEnv(host, userFolder, env),
+			stdio: ['ignore', log, log],
+			detached: true,
+		}),
+	);
 	fs.closeSync(log);
 	return child;
 }
@@ -125,8 +156,6 @@ async function waitFor(check, timeoutMs, what) {
 		await new Promise((resolve) => setTimeout(resolve, 250));
 	}
 }
-
-const logSays = (file, text) => () => fs.existsSync(file) && fs.readFileSync(file, 'utf8').includes(text);
 
 async function httpOk(url) {
 	try {
@@ -159,14 +188,23 @@ async function waitForExit(child, timeoutMs = 20000) {
 	}
 }
 
+/** Ports of a cluster: moved by MAILBOX_PORT_OFFSET like the mail servers', away from n8n's usual ones. */
+function defaultPortBase() {
+	return 17000 + Number(process.env.MAILBOX_PORT_OFFSET || 0);
+}
+
 /**
- * Starts Redis, PostgreSQL, an n8n main and two workers. `portBase` spaces out every port
- * (Redis, PostgreSQL, n8n, broker and health ports). Returns handles to restart the main and to
- * stop everything.
+ * Starts Redis, PostgreSQL, an n8n main and `workers` workers (each with `--concurrency`).
+ * `base` is cleared first (its logs stay after stop() for reading). `portBase` spaces out every port
+ * (Redis, PostgreSQL, n8n, broker and health ports); `workerDiskPath` gives each worker its own
+ * folder at that path (see startProcess). Returns handles to find which worker ran an execution, to
+ * restart the main and to stop everything.
  */
-async function startQueueCluster({ base, portBase = 7000, workers = 2, extraEnv = {} } = {}) {
+async function startQueueCluster({ base, portBase = defaultPortBase(), workers = 2, concurrency = 5, workerDiskPath, extraEnv = {} } = {}) {
 	ensureServices();
 	const host = ensureN8n(2);
+	if (!fs.existsSync(path.join(PACKAGE_ROOT, 'dist', 'nodes', 'Email', 'Email.node.js'))) throw new Error('dist/ is missing: run `npm run build` first');
+	clearBase(base);
 	fs.mkdirSync(base, { recursive: true });
 	if (isRoot()) fs.chmodSync(base, 0o755);
 	const ports = { redis: portBase, postgres: portBase + 1, main: portBase + 10 };
@@ -189,16 +227,21 @@ async function startQueueCluster({ base, portBase = 7000, workers = 2, extraEnv 
 	};
 	const mainFolder = userFolderFor(base, 'main', template);
 	const mainLog = path.join(base, 'main.log');
+	const workerLogs = [];
 	const startMain = async () => {
 		const before = fs.existsSync(mainLog) ? fs.statSync(mainLog).size : 0;
 		const child = startProcess(host, {
+			base,
 			name: 'n8n-main',
 			userFolder: mainFolder,
 			args: ['start'],
 			env: { ...shared, N8N_PORT: String(ports.main), N8N_RUNNERS_BROKER_PORT: String(ports.main + 1) },
 			logFile: mainLog,
 		});
-		await waitFor(() => fs.readFileSync(mainLog, 'utf8').slice(before).includes('Editor is now accessible'), 180_000, 'n8n main start');
+		await waitFor(() => {
+			if (child.exitCode !== null) throw new Error(`n8n main exited with ${child.exitCode}; see ${mainLog}`);
+			return fs.readFileSync(mainLog, 'utf8').slice(before).includes('Editor is now accessible');
+		}, 180_000, 'n8n main start');
 		return child;
 	};
 	const cluster = {
@@ -206,11 +249,20 @@ async function startQueueCluster({ base, portBase = 7000, workers = 2, extraEnv 
 		ports,
 		host,
 		url: `http://127.0.0.1:${ports.main}`,
+		postgres: { host: '127.0.0.1', port: ports.postgres, user: 'postgres', database: 'n8n' },
 		mainFolder,
 		workerFolders: [],
+		workerDisks: [],
+		workerLogs,
 		main: undefined,
 		workers: [],
 		redis,
+		/** The host name of the worker whose log says it started the execution, if any did. */
+		workerOf(executionId) {
+			const line = `Worker started execution ${executionId} (`;
+			const index = workerLogs.findIndex((file) => fs.readFileSync(file, 'utf8').includes(line));
+			return index < 0 ? undefined : `n8n-worker${index + 1}`;
+		},
 		async restartMain() {
 			kill(cluster.main);
 			await waitForExit(cluster.main);
@@ -224,31 +276,45 @@ async function startQueueCluster({ base, portBase = 7000, workers = 2, extraEnv 
 			stopPostgres(postgres.data);
 		},
 	};
-	// The main runs the database migrations; workers start after it.
-	cluster.main = await startMain();
-	for (let index = 1; index <= workers; index++) {
-		const userFolder = userFolderFor(base, `worker${index}`, template);
-		const healthPort = ports.main + 10 + index;
-		const logFile = path.join(base, `worker${index}.log`);
-		cluster.workerFolders.push(userFolder);
-		cluster.workers.push(
-			startProcess(host, {
-				name: `n8n-worker${index}`,
-				userFolder,
-				args: ['worker', '--concurrency=5'],
-				env: {
-					...shared,
-					QUEUE_HEALTH_CHECK_ACTIVE: 'true',
-					QUEUE_HEALTH_CHECK_PORT: String(healthPort),
-					N8N_WORKER_SERVER_ADDRESS: '127.0.0.1',
-					N8N_RUNNERS_BROKER_PORT: String(ports.main + 20 + index),
-				},
-				logFile,
-			}),
-		);
-		await waitFor(() => httpOk(`http://127.0.0.1:${healthPort}/healthz/readiness`), 120_000, `n8n worker ${index} start`);
+	try {
+		// The main runs the database migrations; workers start after it.
+		cluster.main = await startMain();
+		if (workerDiskPath) fs.mkdirSync(workerDiskPath, { recursive: true });
+		const ready = [];
+		for (let index = 1; index <= workers; index++) {
+			const userFolder = userFolderFor(base, `worker${index}`, template);
+			const healthPort = ports.main + 10 + index;
+			const logFile = path.join(base, `worker${index}.log`);
+			const disk = path.join(userFolder, 'disk');
+			fs.mkdirSync(disk, { recursive: true });
+			cluster.workerFolders.push(userFolder);
+			cluster.workerDisks.push(disk);
+			workerLogs.push(logFile);
+			cluster.workers.push(
+				startProcess(host, {
+					base,
+					name: `n8n-worker${index}`,
+					userFolder,
+					args: ['worker', `--concurrency=${concurrency}`],
+					env: {
+						...shared,
+						QUEUE_HEALTH_CHECK_ACTIVE: 'true',
+						QUEUE_HEALTH_CHECK_PORT: String(healthPort),
+						N8N_WORKER_SERVER_ADDRESS: '127.0.0.1',
+						N8N_RUNNERS_BROKER_PORT: String(ports.main + 20 + index),
+					},
+					logFile,
+					privateDisk: workerDiskPath ? { source: disk, path: workerDiskPath } : undefined,
+				}),
+			);
+			ready.push(waitFor(() => httpOk(`http://127.0.0.1:${healthPort}/healthz/readiness`), 120_000, `n8n worker ${index} start`));
+		}
+		await Promise.all(ready);
+	} catch (error) {
+		await cluster.stop();
+		throw error;
 	}
 	return cluster;
 }
 
-module.exports = { startQueueCluster, logSays };
+module.exports = { startQueueCluster };

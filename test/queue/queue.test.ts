@@ -1,0 +1,236 @@
+import { createHash } from 'node:crypto';
+import { existsSync, readFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+
+import { receiveQuestion, replyAs } from '../helpers/replies';
+import { appendMessages, credentialsFor, newMailbox, waitForMessages } from '../helpers/servers';
+import { finishedExecution, itemsOf, N8nRest, startCluster, storedExecutions, waitFor, type QueueCluster } from './cluster';
+
+/**
+ * The package in n8n 2.x queue mode: one main (editor, triggers) and two workers (executions), with
+ * Redis and PostgreSQL, each n8n process with the package installed from its npm tarball. Each
+ * worker runs one execution at a time (`--concurrency=1`), so that a waiting execution provably
+ * leaves the other worker to run the rest, and has its own disk at DISK, as separate machines would.
+ */
+jest.setTimeout(600_000);
+
+// Cleared when the next run starts, so that the n8n, Redis and PostgreSQL logs can be read after a run.
+const base = path.join(tmpdir(), `mailbox-queue-${process.env.MAILBOX_PORT_OFFSET ?? 0}`);
+const DISK = path.join(base, 'case-files');
+const sha256 = (data: Buffer) => createHash('sha256').update(data).digest('hex');
+const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+
+let cluster: QueueCluster;
+let rest: N8nRest;
+
+beforeAll(async () => {
+	cluster = await startCluster({ base, concurrency: 1, workerDiskPath: DISK });
+	rest = new N8nRest(cluster.url);
+	await rest.login();
+}, 300_000);
+
+afterAll(async () => {
+	if (cluster) await cluster.stop();
+}, 120_000);
+
+function mailboxNode(name: string, credential: { id: string; name: string }, parameters: Record<string, unknown>, x: number) {
+	return {
+		id: `node-${name.toLowerCase().replace(/\W+/g, '-')}`,
+		name,
+		type: 'n8n-nodes-mailbox.email',
+		typeVersion: 1,
+		position: [x, 0],
+		parameters,
+		credentials: { emailCredentials: credential },
+	};
+}
+
+const manualTrigger = { id: 'node-start', name: 'Start', type: 'n8n-nodes-base.manualTrigger', typeVersion: 1, position: [0, 0], parameters: {} };
+
+/** A workflow Start → first → second → ... */
+function chain(nodes: Array<{ name: string }>) {
+	const all = [manualTrigger, ...nodes];
+	return Object.fromEntries(all.slice(0, -1).map((node, index) => [node.name, { main: [[{ node: all[index + 1].name, type: 'main', index: 0 }]] }]));
+}
+
+async function credentialFor(address: string): Promise<{ id: string; name: string }> {
+	const name = `Mailbox ${address}`;
+	return { id: await rest.createCredential(name, credentialsFor(address)), name };
+}
+
+const otherWorker = (worker: string) => (worker === 'n8n-worker1' ? 'n8n-worker2' : 'n8n-worker1');
+const diskOf = (worker: string) => cluster.workerDisks[Number(worker.slice(-1)) - 1];
+
+describe('read operations and send on a worker', () => {
+	let workflowId: string;
+	let soc: string;
+	let analyst: string;
+	const pdf = Buffer.from('%PDF-1.4 evidence bytes');
+	const messageId = `<queue-case-${Date.now()}@example.test>`;
+
+	beforeAll(async () => {
+		[soc, analyst] = [newMailbox('queue-soc'), newMailbox('queue-analyst')];
+		await appendMessages(soc, [
+			[
+				'From: attacker@example.test',
+				`To: ${soc}`,
+				'Subject: Invoice overdue',
+				`Message-ID: ${messageId}`,
+				'MIME-Version: 1.0',
+				'Content-Type: multipart/mixed; boundary="b1"',
+				'',
+				'--b1',
+				'Content-Type: text/plain',
+				'',
+				'see attachment',
+				'--b1',
+				'Content-Type: application/pdf',
+				'Content-Disposition: attachment; filename="evidence.pdf"',
+				'Content-Transfer-Encoding: base64',
+				'',
+				pdf.toString('base64'),
+				'--b1--',
+				'',
+			].join('\r\n'),
+		]);
+		const credential = await credentialFor(soc);
+		const nodes = [
+			mailboxNode('Get EML', credential, { operation: 'getEml', folder: { __rl: true, mode: 'name', value: 'INBOX' }, messageId: messageId.slice(1, -1) }, 200),
+			mailboxNode('Download', credential, { operation: 'downloadAttachments', folder: { __rl: true, mode: 'name', value: 'INBOX' }, downloadPath: DISK, messageId: '={{ $json.message_id }}', options: {} }, 400),
+			mailboxNode('Notify', credential, { operation: 'send', recipients: analyst, subject: 'Case files saved', content: '=Saved: {{ $json.attachments_local_paths }}', options: { contentType: 'text' } }, 600),
+		];
+		({ id: workflowId } = await rest.createWorkflow({ name: 'Case files', nodes: [manualTrigger, ...nodes], connections: chain(nodes), settings: {} }));
+	});
+
+	it('runs send, getEml and downloadAttachments on a worker; the files land on that worker’s disk only', async () => {
+		const executionId = await rest.run(workflowId);
+		const execution = await finishedExecution(cluster, executionId);
+		const worker = cluster.workerOf(executionId);
+		expect(worker).toMatch(/^n8n-worker[12]$/);
+
+		const [eml] = itemsOf(execution, 'Get EML');
+		expect(eml).toMatchObject({ found: true, message_id: messageId });
+		const [download] = itemsOf(execution, 'Download');
+		const saved = path.join(DISK, 'evidence.pdf');
+		expect(download.attachments_local_paths).toBe(saved);
+		expect(itemsOf(execution, 'Notify')).toEqual([expect.objectContaining({ is_success: true, accepted: [analyst] })]);
+		expect(execution.status).toBe('success');
+
+		// DISK is a different folder on each worker: the file is on the worker that ran the node,
+		// and neither on the other worker nor on the main (which sees the machine's own DISK).
+		const onWorker = path.join(diskOf(worker!), 'evidence.pdf');
+		expect(sha256(readFileSync(onWorker))).toBe(sha256(pdf));
+		expect(existsSync(path.join(diskOf(otherWorker(worker!)), 'evidence.pdf'))).toBe(false);
+		expect(existsSync(saved)).toBe(false);
+
+		const [notice] = await waitForMessages(analyst, 1);
+		expect(notice.source.toString()).toMatch(/^Subject: Case files saved\r$/m);
+		expect(notice.source.toString()).toContain(`Saved: ${saved}`);
+	});
+
+	it('Send Email and Wait holds its worker until the reply, while the other worker runs other executions', async () => {
+		const [desk, approver] = [newMailbox('queue-desk'), newMailbox('queue-approver')];
+		const credential = await credentialFor(desk);
+		const ask = mailboxNode('Ask', credential, { operation: 'sendAndWait', recipients: approver, subject: 'Block 203.0.113.7?', content: '<p>Reply {{approve}} or {{deny}}.</p>', options: { timeoutMinutes: 3 } }, 200);
+		const { id: askId } = await rest.createWorkflow({ name: 'Ask', nodes: [manualTrigger, ask], connections: chain([ask]), settings: {} });
+
+		const askExecution = await rest.run(askId);
+		const question = await receiveQuestion(approver);
+		const waitingOn = await waitFor('the worker running Send Email and Wait', 30_000, async () => cluster.workerOf(askExecution), Boolean);
+
+		// The waiting execution holds its worker's only slot: everything else goes to the other worker.
+		const others = [];
+		for (let run = 0; run < 3; run++) {
+			const id = await rest.run(workflowId);
+			const done = await finishedExecution(cluster, id);
+			others.push({ id, status: done.status, worker: cluster.workerOf(id) });
+		}
+		expect(others).toEqual(others.map(({ id }) => ({ id, status: 'success', worker: otherWorker(waitingOn!) })));
+		const [stillWaiting] = await storedExecutions(cluster, { executionId: askExecution });
+		expect(stillWaiting.status).toBe('running');
+
+		await replyAs(approver, desk, question, { text: '{{approve}}\nOwner confirmed.' });
+		const answered = await finishedExecution(cluster, askExecution, 90_000);
+		expect(answered.status).toBe('success');
+		expect(itemsOf(answered, 'Ask')).toEqual([expect.objectContaining({ is_success: true, timed_out: false, answer: 'approve', sender: approver, sent_message_id: question.messageId })]);
+		expect(cluster.workerOf(askExecution)).toBe(waitingOn);
+	});
+});
+
+describe('Mailbox Trigger, published', () => {
+	function rawMail(messageId: string, subject: string): string {
+		return [`From: reporter@example.test`, 'To: soc@example.test', `Subject: ${subject}`, `Message-ID: ${messageId}`, `Date: ${new Date().toUTCString()}`, 'Content-Type: text/plain', '', `Report ${subject}`, ''].join('\r\n');
+	}
+
+	it('turns 30 mails in bursts over three poll cycles and a main restart into exactly one item each, on the workers', async () => {
+		const address = newMailbox('queue-trigger');
+		const credential = await credentialFor(address);
+		const workflow = await rest.createWorkflow({
+			name: 'Mailbox alerts',
+			nodes: [
+				{
+					id: 'node-mailbox-trigger',
+					name: 'Mailbox Trigger',
+					type: 'n8n-nodes-mailbox.emailTrigger',
+					typeVersion: 1,
+					position: [0, 0],
+					// Unread Only off: the cursor alone, not the \Seen flag, must keep each mail to one item.
+					parameters: { pollTimes: { item: [{ mode: 'everyMinute' }] }, folders: 'INBOX', unreadOnly: false, maxEmailsPerCycle: 50 },
+					credentials: { emailCredentials: credential },
+				},
+			],
+			connections: {},
+			settings: { saveDataSuccessExecution: 'all' },
+		});
+
+		const sent: string[] = [];
+		// Mails arrive one by one, a little apart, so that a poll may land in the middle of a burst.
+		const burst = async (label: string, count: number) => {
+			for (let index = 1; index <= count; index++) {
+				const messageId = `<queue-${label}-${index}-${Date.now()}@example.test>`;
+				await appendMessages(address, [rawMail(messageId, `Alert ${label} ${index}`)]);
+				sent.push(messageId);
+				await sleep(300);
+			}
+		};
+		const emitted = async () => {
+			const executions = await storedExecutions(cluster, { workflowId: workflow.id });
+			return { executions, messageIds: executions.flatMap((execution) => (execution.nodes['Mailbox Trigger']?.items ?? []).map((item) => item.message_id as string)) };
+		};
+		const emittedAtLeast = (count: number, what: string) => waitFor(what, 100_000, emitted, (seen) => seen.messageIds.length >= count);
+
+		await rest.activate(workflow);
+		await burst('first', 10);
+		await emittedAtLeast(10, 'the first burst');
+
+		// The main goes down with mail arriving; the new main polls again at once when it is up.
+		await burst('second', 5);
+		const restarting = cluster.restartMain();
+		await sleep(1000);
+		await burst('during-restart', 5);
+		await restarting;
+		await emittedAtLeast(20, 'the mail around the restart');
+
+		await burst('third', 10);
+		await emittedAtLeast(30, 'the third burst');
+		// One more scheduled poll, which must emit nothing again.
+		await sleep(65_000);
+		const { executions, messageIds } = await emitted();
+
+		const counts = new Map<string, number>();
+		for (const id of messageIds) counts.set(id, (counts.get(id) ?? 0) + 1);
+		const duplicates = [...counts.values()].filter((count) => count > 1).length;
+		const misses = sent.filter((id) => !counts.has(id));
+		const strangers = [...counts.keys()].filter((id) => !sent.includes(id));
+		console.log(`queue-mode trigger: ${sent.length} mails sent, ${messageIds.length} items emitted in ${executions.length} executions, ${duplicates} duplicated, ${misses.length} missed`);
+
+		expect({ sent: sent.length, emitted: messageIds.length, duplicates, misses, strangers }).toEqual({ sent: 30, emitted: 30, duplicates: 0, misses: [], strangers: [] });
+		expect(executions.map((execution) => [execution.mode, execution.status])).toEqual(executions.map(() => ['trigger', 'success']));
+		const workers = executions.map((execution) => cluster.workerOf(execution.id));
+		expect(workers.every((worker) => worker === 'n8n-worker1' || worker === 'n8n-worker2')).toBe(true);
+		// Three poll cycles at least: before, around and after the restart.
+		expect(executions.length).toBeGreaterThanOrEqual(3);
+		await rest.deactivate(workflow.id).catch(() => undefined);
+	});
+});
