@@ -7,7 +7,13 @@ import { join } from 'node:path';
 
 import { pingAccount, sendMail, withImap, type MailAccount } from '../../nodes/mail';
 import { refreshFrom, signToken, startMockOAuthProvider, type MockOAuthProvider } from '../helpers/oauth';
-import { accountFor, newMailbox, servers, waitForMessages } from '../helpers/servers';
+import type { ICredentialsDecrypted, ICredentialTestFunctions } from 'n8n-workflow';
+
+import { Email } from '../../nodes/Email/Email.node';
+import { emailConnectionTest } from '../../nodes/shared/credentials';
+import { runNode } from '../helpers/nodeContext';
+import { triggerHarness } from '../helpers/pollContext';
+import { accountFor, appendMessages, newMailbox, servers, waitForMessages } from '../helpers/servers';
 
 // eslint-disable-next-line @typescript-eslint/no-require-imports
 const { startMailServers } = require('../../scripts/lib/mailServers.js');
@@ -96,6 +102,40 @@ describe('OAuth2 login (XOAUTH2 / OAUTHBEARER)', () => {
 		expect(result.imap).toMatchObject({ ok: false, code: 'AUTH_FAILED' });
 		expect(result.smtp).toMatchObject({ ok: false, code: 'AUTH_FAILED' });
 		expect(JSON.stringify(result)).not.toContain(token);
+	});
+
+	it('runs a read operation and a trigger poll with a token, chosen by the authentication parameter', async () => {
+		const user = newMailbox('oauth');
+		const info = servers();
+		const credentials = {
+			emailAddress: user,
+			oauthTokenData: { access_token: signToken(user), token_type: 'Bearer' },
+			imapHost: info.host,
+			imapPort: info.ports.imaps,
+			imapSecurity: 'tls',
+			smtpHost: info.host,
+			smtpPort: info.ports.smtp,
+			smtpSecurity: 'starttls',
+		};
+		const raw = 'From: a@example.test\r\nTo: b@example.test\r\nSubject: token read\r\nMessage-ID: <token-read@example.test>\r\n\r\nbody\r\n';
+		await appendMessages(user, [raw]);
+
+		const [[eml]] = await runNode(new Email(), {
+			parameters: { authentication: 'googleOAuth2', operation: 'getEml', folder: 'INBOX', messageId: 'token-read@example.test', base64Encode: true },
+			credentials,
+		});
+		expect(eml.json).toMatchObject({ message_id: '<token-read@example.test>', email_uid: 1 });
+
+		const trigger = triggerHarness({ credentials, parameters: { authentication: 'microsoftOAuth2' } });
+		const items = await trigger.poll();
+		expect(items.map((item) => item.json.subject)).toEqual(['token read']);
+
+		// The credential's Test button, for a connected OAuth2 credential and for another user's token.
+		const test = (data: object) => emailConnectionTest.call({} as ICredentialTestFunctions, { id: 'c', name: 'c', type: 'mailboxGoogleOAuth2Api', data } as ICredentialsDecrypted);
+		expect(await test(credentials)).toMatchObject({ status: 'OK' });
+		const wrong = await test({ ...credentials, oauthTokenData: { access_token: signToken(newMailbox('other')) } });
+		expect(wrong.status).toBe('Error');
+		expect(wrong.message).toMatch(/IMAP: .*rejected the login.*SMTP: .*rejected the login/);
 	});
 
 	it('logs in to a server that offers XOAUTH2 only, as Microsoft 365 does', async () => {
