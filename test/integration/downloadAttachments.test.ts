@@ -11,7 +11,8 @@ import { searchFolders } from '../../nodes/Email/methods/folders';
 import { fallbackFileName, isInlinePart, safeFileName, type SavedAttachment } from '../../nodes/mail';
 import { runNode } from '../helpers/nodeContext';
 import { appendMessages, credentialsFor, newMailbox, waitForMessages } from '../helpers/servers';
-import { asServed, corpusFiles, seenFlags } from './readops.helpers';
+import { corpusFiles } from '../helpers/corpus';
+import { asServed, seenFlags } from './readops.helpers';
 
 const sha256 = (data: Buffer) => createHash('sha256').update(data).digest('hex');
 const tempDir = () => mkdtempSync(path.join(tmpdir(), 'mailbox-dl-'));

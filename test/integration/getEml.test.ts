@@ -5,7 +5,8 @@ import path from 'node:path';
 import { Email } from '../../nodes/Email/Email.node';
 import { runNode } from '../helpers/nodeContext';
 import { appendMessages, credentialsFor, newMailbox } from '../helpers/servers';
-import { asServed, corpusFiles, seenFlags } from './readops.helpers';
+import { corpusFiles } from '../helpers/corpus';
+import { asServed, seenFlags } from './readops.helpers';
 
 const sha256 = (data: Buffer) => createHash('sha256').update(data).digest('hex');
 

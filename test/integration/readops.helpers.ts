@@ -1,16 +1,4 @@
-import { readdirSync } from 'node:fs';
-import path from 'node:path';
-
 import { openMailbox } from '../helpers/servers';
-
-const CORPUS = path.resolve(__dirname, '../../../shared/corpus/mail-fixtures');
-
-/** Every file of the shared corpus, recursively, in a stable order. */
-export function corpusFiles(directory = process.env.MAILBOX_CORPUS_DIR ?? CORPUS): string[] {
-	return readdirSync(directory, { withFileTypes: true })
-		.flatMap((entry) => (entry.isDirectory() ? corpusFiles(path.join(directory, entry.name)) : [path.join(directory, entry.name)]))
-		.sort();
-}
 
 /** Whether each message of `folder` carries \Seen on the server, in UID order. */
 export async function seenFlags(address: string, folder: string): Promise<boolean[]> {

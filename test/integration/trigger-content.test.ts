@@ -1,23 +1,13 @@
 import { createHash } from 'node:crypto';
-import { readdirSync, readFileSync, statSync } from 'node:fs';
-import { join } from 'node:path';
+import { readFileSync } from 'node:fs';
 
 import nodemailer from 'nodemailer';
 
 import { createSmtpTransport } from '../../nodes/mail';
 import { APPLE_BODY, forwardedMail, GMAIL_BODY, ORIGINAL, OUTLOOK_BODY } from '../fixtures/forwarded';
 import { jsonOf, triggerHarness } from '../helpers/pollContext';
+import { corpusFiles } from '../helpers/corpus';
 import { accountFor, appendMessages, credentialsFor, newMailbox, waitForMessages } from '../helpers/servers';
-
-const CORPUS = join(__dirname, '..', '..', '..', 'shared', 'corpus', 'mail-fixtures');
-
-function corpusFiles(folder = CORPUS): string[] {
-	return readdirSync(folder).sort().flatMap((name) => {
-		const path = join(folder, name);
-		if (statSync(path).isDirectory()) return corpusFiles(path);
-		return name.endsWith('.eml') ? [path] : [];
-	});
-}
 
 const sha256 = (data: Buffer) => createHash('sha256').update(data).digest('hex');
 
