@@ -2,7 +2,7 @@ import type { ImapFlow, MailboxObject } from 'imapflow';
 
 import type { MailAccount } from './account';
 import { imapEndpoint, withImap } from './connection';
-import { advanceCursor, firstPendingUid, pendingUids, type FolderCursor, type FolderCursors, type UidOutcome } from './cursor';
+import { advanceCursor, firstPendingUid, pendingUids, withUnflagged, type FolderCursor, type FolderCursors, type UidOutcome } from './cursor';
 import { describeConnectionError, MailError } from './errors';
 import { parseMessage, type MessageAttachment } from './message';
 import {
@@ -15,6 +15,9 @@ import {
 	isForwardedSubject,
 	type ExtractionRule,
 } from './rules';
+
+/** After the cycle's budget, this long (at most) for an answer already under way, then the connection is closed. */
+const HARD_STOP_GRACE_MS = 10_000;
 
 /** The trigger's parameters (SPEC section 4), as the node read them. */
 export interface TriggerSettings {
@@ -136,6 +139,14 @@ async function openFolder(client: ImapFlow, folder: string, readOnly: boolean) {
 	}
 }
 
+/** Sets \Seen on emitted mail; returns the UIDs it could not be set on (the connection failed). */
+async function markSeen(client: ImapFlow, uids: number[]): Promise<number[]> {
+	if (uids.length === 0) return [];
+	// imapflow answers a failed STORE with false rather than an exception.
+	const stored = await client.messageFlagsAdd(uids.join(','), ['\\Seen'], { uid: true }).catch(() => false);
+	return stored ? [] : uids;
+}
+
 /**
  * One folder's share of a cycle: one SEARCH, one FETCH of the oldest pending messages (parsed as
  * they stream in), \Seen on what was built, and the cursor moved past exactly that.
@@ -147,12 +158,15 @@ async function pollFolder(client: ImapFlow, folder: string, cursor: FolderCursor
 		const uidValidity = String(mailbox.uidValidity);
 		// A manual run shows the newest match whatever the cursor says: it is a preview.
 		const fromUid = options.manual ? 1 : firstPendingUid(cursor, uidValidity);
-		if (mailbox.exists === 0) return { mails: [], cursor: advanceCursor(cursor, uidValidity, [], () => 'gone') };
+		const flagging = trigger.markAsRead && !options.manual;
+		// \Seen that a lost connection kept from the server last cycle (UIDs are void under a new UIDVALIDITY).
+		const unflagged = flagging && cursor?.uidValidity === uidValidity ? await markSeen(client, cursor.unflagged ?? []) : [];
+		if (mailbox.exists === 0) return { mails: [], cursor: withUnflagged(advanceCursor(cursor, uidValidity, [], () => 'gone'), unflagged) };
 
 		const found = await client.search({ uid: `${fromUid}:*`, since: options.since, ...(trigger.unreadOnly ? { seen: false } : {}) }, { uid: true });
 		const matching = pendingUids(found || [], fromUid, Number.MAX_SAFE_INTEGER);
 		const pending = options.manual ? matching.slice(-1) : matching.slice(0, trigger.maxEmailsPerCycle);
-		if (pending.length === 0) return { mails: [], cursor: advanceCursor(cursor, uidValidity, [], () => 'gone') };
+		if (pending.length === 0) return { mails: [], cursor: withUnflagged(advanceCursor(cursor, uidValidity, [], () => 'gone'), unflagged) };
 
 		const built = new Map<number, PolledMail>();
 		const returned = new Set<number>();
@@ -172,13 +186,11 @@ async function pollFolder(client: ImapFlow, folder: string, cursor: FolderCursor
 			if (built.has(uid)) emitted.push(uid);
 		}
 
-		if (trigger.markAsRead && !options.manual && emitted.length > 0) {
-			// The items are built: a failure here must not drop them, the flag is only a courtesy.
-			await client.messageFlagsAdd(emitted.join(','), ['\\Seen'], { uid: true }).catch(() => undefined);
-		}
+		// The items are built: a failed flag must not drop them; it is set again next cycle.
+		if (flagging) unflagged.push(...(await markSeen(client, emitted)));
 		return {
 			mails: emitted.map((uid) => built.get(uid) as PolledMail),
-			cursor: options.manual ? cursor : advanceCursor(cursor, uidValidity, pending, outcome),
+			cursor: options.manual ? cursor : withUnflagged(advanceCursor(cursor, uidValidity, pending, outcome), unflagged),
 		};
 	} finally {
 		lock.release();
@@ -194,21 +206,39 @@ export async function pollMailbox(account: MailAccount, cursors: FolderCursors, 
 	const deadline = Date.now() + trigger.timeoutMs;
 	const since = sinceDate(options.now ?? new Date(), trigger.offsetDays, trigger.timeZone);
 	const result: PollResult = { mails: [], cursors: { ...cursors }, failures: [] };
-	await withImap(account, async (client) => {
-		for (const folder of trigger.folders) {
-			if (Date.now() >= deadline) break;
-			try {
-				const { mails, cursor } = await pollFolder(client, folder, cursors[folder], trigger, account, { manual, since, deadline });
-				result.mails.push(...mails);
-				if (cursor && !manual) result.cursors[folder] = cursor;
-			} catch (error) {
-				const failure = error instanceof MailError ? error : describeConnectionError(error, imapEndpoint(account));
-				result.failures.push(new MailError(failure.code, `Folder "${folder}": ${failure.message}`, { service: 'IMAP', cause: error }));
-				if (!client.usable) break;
-			}
+	// A silent or stalled server must not hold the poll past its budget: no wait on the network is
+	// longer than the budget, and the connection is closed once the budget and a grace are spent.
+	const bounded: MailAccount = {
+		...account,
+		connectTimeoutMs: Math.min(account.connectTimeoutMs ?? trigger.timeoutMs, trigger.timeoutMs),
+		socketTimeoutMs: Math.min(account.socketTimeoutMs ?? trigger.timeoutMs, trigger.timeoutMs),
+	};
+	await withImap(bounded, async (client) => {
+		const hardStop = setTimeout(() => client.close(), trigger.timeoutMs + Math.min(trigger.timeoutMs, HARD_STOP_GRACE_MS));
+		hardStop.unref();
+		try {
+			await pollFolders(client, cursors, trigger, bounded, { manual, since, deadline }, result);
+		} finally {
+			clearTimeout(hardStop);
 		}
 	});
 	const arrival = (mail: PolledMail) => Date.parse(String(mail.json.received_date)) || 0;
 	if (manual) result.mails = result.mails.sort((a, b) => arrival(b) - arrival(a)).slice(0, 1);
 	return result;
+}
+
+/** Every folder in turn; a folder that fails is reported and, while the connection lives, the next one is read. */
+async function pollFolders(client: ImapFlow, cursors: FolderCursors, trigger: PreparedTrigger, account: MailAccount, options: { manual: boolean; since: Date; deadline: number }, result: PollResult): Promise<void> {
+	for (const folder of trigger.folders) {
+		if (Date.now() >= options.deadline) break;
+		try {
+			const { mails, cursor } = await pollFolder(client, folder, cursors[folder], trigger, account, options);
+			result.mails.push(...mails);
+			if (cursor && !options.manual) result.cursors[folder] = cursor;
+		} catch (error) {
+			const failure = error instanceof MailError ? error : describeConnectionError(error, imapEndpoint(account));
+			result.failures.push(new MailError(failure.code, `Folder "${folder}": ${failure.message}`, { service: 'IMAP', cause: error }));
+			if (!client.usable) break;
+		}
+	}
 }
