@@ -185,12 +185,17 @@ interface SaveContext {
 async function saveAttachmentsOf(source: Readable, context: SaveContext, depth: number): Promise<void> {
 	const parser = new MailParser({ skipHtmlToText: true, skipTextToHtml: true, skipTextLinks: true, skipImageLinks: true, checksumAlgo: false });
 	const work: Promise<void>[] = [];
+	// Attachment streams still being written: a source that fails mid-message leaves them neither
+	// ended nor failed, so they are failed by hand, or their writes would wait forever.
+	const unfinished = new Set<Readable>();
 	parser.on('headers', (headers) => {
 		const value = headers.get('message-id');
 		if (depth === 0 && typeof value === 'string') context.messageId = normalizeMessageId(value);
 	});
 	parser.on('data', (data: AttachmentStream | MessageText) => {
 		if (data.type !== 'attachment') return;
+		unfinished.add(data.content);
+		data.content.once('end', () => unfinished.delete(data.content));
 		work.push(
 			(async () => {
 				try {
@@ -216,6 +221,9 @@ async function saveAttachmentsOf(source: Readable, context: SaveContext, depth: 
 	});
 	try {
 		await pipeline(source, parser);
+	} catch (error) {
+		for (const content of unfinished) content.destroy(error as Error);
+		throw error;
 	} finally {
 		// Settled before leaving, also when parsing failed, so no file is still being written.
 		await Promise.allSettled(work);

@@ -134,6 +134,12 @@ export async function withImap<T>(account: MailAccount, work: (client: ImapFlow)
 	const client = await connectImap(account);
 	try {
 		return await work(client);
+	} catch (error) {
+		// A connection lost in the middle of the work: say so, rather than a library's bare "Connection not available".
+		if (client.usable || error instanceof MailError) throw error;
+		const { service, host, port } = imapEndpoint(account);
+		const reason = (error as Error).message || String(error);
+		throw new MailError('CONNECTION_FAILED', `The connection to the ${service} server ${host}:${port} was lost in the middle of the operation (${reason}): run it again; if it keeps happening, check the network to the server.`, { service, cause: error });
 	} finally {
 		await closeImap(client);
 	}

@@ -27,14 +27,14 @@ type Scenario = 'drop during SEARCH' | 'drop during FETCH after N bytes' | 'drop
 
 const SCENARIOS: Scenario[] = ['drop during SEARCH', 'drop during FETCH after N bytes', 'drop during STORE \\Seen', 'stall during FETCH', 'stall at login', 'connection refused', 'Dovecot restart between polls', 'UIDVALIDITY change'];
 
-interface Row {
+type Row = {
 	round: number;
 	scenario: string;
 	delivered: number;
 	faultedPoll: string;
 	ms: number;
 	recovered: string;
-}
+};
 
 describe('Mailbox Trigger under network and server faults', () => {
 	let dovecot: PrivateDovecot;
