@@ -4,7 +4,7 @@ import type { MailAccount } from './account';
 import { imapEndpoint, withImap } from './connection';
 import { advanceCursor, firstPendingUid, pendingUids, withUnflagged, type FolderCursor, type FolderCursors, type UidOutcome } from './cursor';
 import { describeConnectionError, MailError } from './errors';
-import { parseMessage, type MessageAttachment } from './message';
+import { parseMessage, type MessageAttachment, type MessageFields } from './message';
 import {
 	applyExtractionRules,
 	compileEnvironmentRule,
@@ -36,7 +36,14 @@ export interface TriggerSettings {
 	productFieldName: string;
 	eventFieldName: string;
 	scriptTimeoutSeconds: number;
+	/** Bytes of a message read and parsed at most, in MB; the rest is left on the server (default 25). */
+	maxMessageSizeMb?: number;
+	/** Attachments per item at most (default 100). */
+	maxAttachments?: number;
 }
+
+export const DEFAULT_MAX_MESSAGE_SIZE_MB = 25;
+export const DEFAULT_MAX_ATTACHMENTS = 100;
 
 /** Settings checked and compiled once, before any connection is made. */
 export type PreparedTrigger = ReturnType<typeof prepareTrigger>;
@@ -63,6 +70,8 @@ export function prepareTrigger(settings: TriggerSettings) {
 		maxEmailsPerCycle: whole(settings.maxEmailsPerCycle, 'Max Emails Per Cycle', 1),
 		timeZone,
 		timeoutMs: whole(settings.scriptTimeoutSeconds, 'Script Timeout Seconds', 1) * 1000,
+		maxMessageBytes: whole(settings.maxMessageSizeMb ?? DEFAULT_MAX_MESSAGE_SIZE_MB, 'Max Message Size MB', 1) * 1024 * 1024,
+		maxAttachments: whole(settings.maxAttachments ?? DEFAULT_MAX_ATTACHMENTS, 'Max Attachments', 0),
 		rules: compileExtractionRules(settings.extractionRules),
 		forwarded: compileForwardedRules(settings.forwardedEmailRegexes),
 		environment: compileEnvironmentRule(settings.environmentRegex, settings.environmentField, settings.defaultEnvironment),
@@ -109,8 +118,25 @@ export interface PollOptions {
 	now?: Date;
 }
 
-async function toAlert(source: Buffer, origin: Parameters<typeof parseMessage>[1], trigger: PreparedTrigger, account: MailAccount): Promise<PolledMail> {
-	const { fields, attachments } = await parseMessage(source, origin);
+/**
+ * What the size limits cut from one mail, for the item: the limits protect the n8n process from
+ * hostile mail, and a workflow must be able to tell that it did not get everything.
+ */
+function applyLimits(fields: MessageFields, attachments: MessageAttachment[], source: Buffer, size: number, trigger: PreparedTrigger) {
+	const truncated: Record<string, unknown> = {};
+	if (size > source.length) truncated.message = { size, readBytes: source.length, maxMessageSizeMb: trigger.maxMessageBytes / 1024 / 1024 };
+	if (attachments.length > trigger.maxAttachments) {
+		truncated.attachments = { total: attachments.length, kept: trigger.maxAttachments };
+		attachments = attachments.slice(0, trigger.maxAttachments);
+		fields.attachments = fields.attachments.slice(0, trigger.maxAttachments);
+	}
+	return { attachments, truncated: Object.keys(truncated).length ? truncated : undefined };
+}
+
+async function toAlert(source: Buffer, size: number, origin: Parameters<typeof parseMessage>[1], trigger: PreparedTrigger, account: MailAccount): Promise<PolledMail> {
+	const parsed = await parseMessage(source, origin);
+	const fields = parsed.fields;
+	const { attachments, truncated } = applyLimits(fields, parsed.attachments, source, size, trigger);
 	const extraction = applyExtractionRules(trigger.rules, fields.body);
 	const json: Record<string, unknown> = { ...fields, regex: extraction.regex, ...extraction.flat };
 	json.environment = extractEnvironment(trigger.environment, json);
@@ -121,6 +147,7 @@ async function toAlert(source: Buffer, origin: Parameters<typeof parseMessage>[1
 		json.last_email_sender = fields.from;
 		json.last_email_recipient = fields.to.join(', ');
 	}
+	if (truncated) json.truncated = truncated;
 	return { json, attachments, source: trigger.attachOriginalEml ? source : undefined };
 }
 
@@ -170,12 +197,12 @@ async function pollFolder(client: ImapFlow, folder: string, cursor: FolderCursor
 
 		const built = new Map<number, PolledMail>();
 		const returned = new Set<number>();
-		for await (const message of client.fetch(pending.join(','), { uid: true, flags: true, internalDate: true, source: true }, { uid: true })) {
+		for await (const message of client.fetch(pending.join(','), { uid: true, flags: true, internalDate: true, size: true, source: { maxLength: trigger.maxMessageBytes } }, { uid: true })) {
 			returned.add(message.uid);
 			// Past the budget the rest of the answer is only drained; those messages come next cycle.
 			if (Date.now() >= options.deadline || !message.source) continue;
 			const internalDate = message.internalDate ? new Date(message.internalDate) : undefined;
-			built.set(message.uid, await toAlert(message.source, { uid: message.uid, uidValidity, folder, flags: [...(message.flags ?? [])], internalDate }, trigger, account));
+			built.set(message.uid, await toAlert(message.source, message.size ?? message.source.length, { uid: message.uid, uidValidity, folder, flags: [...(message.flags ?? [])], internalDate }, trigger, account));
 		}
 
 		// Not returned by a completed FETCH: expunged since the SEARCH; UIDs are never reused.
