@@ -32,6 +32,8 @@ export interface FaultProxy {
 	readonly fired: number;
 	/** The armed fault that has not fired yet, if any. */
 	readonly armed: Fault | undefined;
+	/** Everything clients sent (latin1, first MB), to check what crossed the wire. */
+	readonly clientText: string;
 	cut(): void;
 	down(): void;
 	up(): void;
@@ -43,13 +45,24 @@ export interface FaultProxy {
 // The client's recent text is matched against the fault patterns; commands are short.
 const MATCH_WINDOW = 4096;
 
-export async function startFaultProxy(targetPort: number, { targetHost = '127.0.0.1', cutOn }: { targetHost?: string; cutOn?: RegExp } = {}): Promise<FaultProxy> {
+export interface FaultProxyOptions {
+	targetHost?: string;
+	/** Drop every connection when the client sends a command matching this. */
+	cutOn?: RegExp;
+	/** Rewrites what the server says (latin1), as a man in the middle would: e.g. hide STARTTLS. */
+	rewriteAnswer?: (text: string) => string;
+}
+
+const CLIENT_TEXT_LIMIT = 1024 * 1024;
+
+export async function startFaultProxy(targetPort: number, { targetHost = '127.0.0.1', cutOn, rewriteAnswer }: FaultProxyOptions = {}): Promise<FaultProxy> {
 	const open = new Set<Socket>();
 	let accepting = true;
 	let connections = 0;
 	let cuts = 0;
 	let fired = 0;
 	let armed: Fault | undefined;
+	let clientText = '';
 
 	const server: Server = createServer((client) => {
 		if (!accepting) {
@@ -81,6 +94,7 @@ export async function startFaultProxy(targetPort: number, { targetHost = '127.0.
 
 		client.on('data', (chunk: Buffer) => {
 			if (stalled) return;
+			if (clientText.length < CLIENT_TEXT_LIMIT) clientText += chunk.toString('latin1');
 			sent = (sent + chunk.toString('latin1')).slice(-MATCH_WINDOW);
 			if (cutOn?.test(sent)) {
 				cuts++;
@@ -105,8 +119,9 @@ export async function startFaultProxy(targetPort: number, { targetHost = '127.0.
 			}
 			upstream.write(chunk);
 		});
-		upstream.on('data', (chunk: Buffer) => {
+		upstream.on('data', (answer: Buffer) => {
 			if (stalled) return;
+			const chunk = rewriteAnswer ? Buffer.from(rewriteAnswer(answer.toString('latin1')), 'latin1') : answer;
 			if (answerBudget === undefined) {
 				client.write(chunk);
 				return;
@@ -137,6 +152,9 @@ export async function startFaultProxy(targetPort: number, { targetHost = '127.0.
 		},
 		get armed() {
 			return armed;
+		},
+		get clientText() {
+			return clientText;
 		},
 		cut,
 		down() {
