@@ -23,9 +23,18 @@ function rawMail(index: number, address: string): string {
 	].join('\r\n');
 }
 
-type Scenario = 'drop during SEARCH' | 'drop during FETCH after N bytes' | 'drop during STORE \\Seen' | 'stall during FETCH' | 'stall at login' | 'connection refused' | 'Dovecot restart between polls' | 'UIDVALIDITY change';
+type Scenario =
+	| 'drop during SEARCH'
+	| 'drop during FETCH after N bytes'
+	| 'drop during STORE \\Seen'
+	| 'stall during FETCH'
+	| 'stall at login'
+	| 'connection refused'
+	| 'Dovecot restart between polls'
+	| 'Dovecot restart mid-FETCH'
+	| 'UIDVALIDITY change';
 
-const SCENARIOS: Scenario[] = ['drop during SEARCH', 'drop during FETCH after N bytes', 'drop during STORE \\Seen', 'stall during FETCH', 'stall at login', 'connection refused', 'Dovecot restart between polls', 'UIDVALIDITY change'];
+const SCENARIOS: Scenario[] = ['drop during SEARCH', 'drop during FETCH after N bytes', 'drop during STORE \\Seen', 'stall during FETCH', 'stall at login', 'connection refused', 'Dovecot restart between polls', 'Dovecot restart mid-FETCH', 'UIDVALIDITY change'];
 
 type Row = {
 	round: number;
@@ -92,7 +101,18 @@ describe('Mailbox Trigger under network and server faults', () => {
 			if (scenario === 'Dovecot restart between polls') dovecot.stop();
 			if (scenario === 'UIDVALIDITY change') dovecot.changeUidValidity(address, 'INBOX');
 
-			const faulted = await poll();
+			let faulted;
+			if (scenario === 'Dovecot restart mid-FETCH') {
+				// The FETCH is held at the proxy, Dovecot goes down under it and comes back.
+				proxy.arm({ stallOn: /UID FETCH/i });
+				const polling = poll();
+				while (proxy.armed) await new Promise((resolve) => setTimeout(resolve, 10));
+				dovecot.stop();
+				await dovecot.start();
+				faulted = await polling;
+			} else {
+				faulted = await poll();
+			}
 			proxy.disarm();
 			proxy.up();
 			if (scenario === 'Dovecot restart between polls') await dovecot.start();
