@@ -154,6 +154,8 @@ async function toAlert(source: Buffer, size: number, origin: Parameters<typeof p
 interface FolderResult {
 	mails: PolledMail[];
 	cursor?: FolderCursor;
+	/** Why the FETCH stopped early, when it did after some mails were built. */
+	failure?: unknown;
 }
 
 async function openFolder(client: ImapFlow, folder: string, readOnly: boolean) {
@@ -197,16 +199,25 @@ async function pollFolder(client: ImapFlow, folder: string, cursor: FolderCursor
 
 		const built = new Map<number, PolledMail>();
 		const returned = new Set<number>();
-		for await (const message of client.fetch(pending.join(','), { uid: true, flags: true, internalDate: true, size: true, source: { maxLength: trigger.maxMessageBytes } }, { uid: true })) {
-			returned.add(message.uid);
-			// Past the budget the rest of the answer is only drained; those messages come next cycle.
-			if (Date.now() >= options.deadline || !message.source) continue;
-			const internalDate = message.internalDate ? new Date(message.internalDate) : undefined;
-			built.set(message.uid, await toAlert(message.source, message.size ?? message.source.length, { uid: message.uid, uidValidity, folder, flags: [...(message.flags ?? [])], internalDate }, trigger, account));
+		let fetchError: unknown;
+		try {
+			for await (const message of client.fetch(pending.join(','), { uid: true, flags: true, internalDate: true, size: true, source: { maxLength: trigger.maxMessageBytes } }, { uid: true })) {
+				returned.add(message.uid);
+				// Past the budget the rest of the answer is only drained; those messages come next cycle.
+				if (Date.now() >= options.deadline || !message.source) continue;
+				const internalDate = message.internalDate ? new Date(message.internalDate) : undefined;
+				built.set(message.uid, await toAlert(message.source, message.size ?? message.source.length, { uid: message.uid, uidValidity, folder, flags: [...(message.flags ?? [])], internalDate }, trigger, account));
+			}
+		} catch (error) {
+			// Cut off in the middle (a dropped or hung connection): the mails built so far are emitted,
+			// so that a server which fails every time still lets the folder move forward.
+			if (built.size === 0) throw error;
+			fetchError = error;
 		}
 
 		// Not returned by a completed FETCH: expunged since the SEARCH; UIDs are never reused.
-		const outcome = (uid: number): UidOutcome => (built.has(uid) ? 'emitted' : returned.has(uid) ? 'not-reached' : 'gone');
+		// After an incomplete FETCH, a mail not returned may simply not have come yet.
+		const outcome = (uid: number): UidOutcome => (built.has(uid) ? 'emitted' : returned.has(uid) || fetchError ? 'not-reached' : 'gone');
 		const emitted: number[] = [];
 		for (const uid of pending) {
 			if (outcome(uid) === 'not-reached') break;
@@ -218,6 +229,7 @@ async function pollFolder(client: ImapFlow, folder: string, cursor: FolderCursor
 		return {
 			mails: emitted.map((uid) => built.get(uid) as PolledMail),
 			cursor: options.manual ? cursor : withUnflagged(advanceCursor(cursor, uidValidity, pending, outcome), unflagged),
+			failure: fetchError,
 		};
 	} finally {
 		lock.release();
@@ -258,14 +270,18 @@ export async function pollMailbox(account: MailAccount, cursors: FolderCursors, 
 async function pollFolders(client: ImapFlow, cursors: FolderCursors, trigger: PreparedTrigger, account: MailAccount, options: { manual: boolean; since: Date; deadline: number }, result: PollResult): Promise<void> {
 	for (const folder of trigger.folders) {
 		if (Date.now() >= options.deadline) break;
-		try {
-			const { mails, cursor } = await pollFolder(client, folder, cursors[folder], trigger, account, options);
-			result.mails.push(...mails);
-			if (cursor && !options.manual) result.cursors[folder] = cursor;
-		} catch (error) {
+		const fail = (error: unknown) => {
 			const failure = error instanceof MailError ? error : describeConnectionError(error, imapEndpoint(account));
 			result.failures.push(new MailError(failure.code, `Folder "${folder}": ${failure.message}`, { service: 'IMAP', cause: error }));
-			if (!client.usable) break;
+		};
+		try {
+			const { mails, cursor, failure } = await pollFolder(client, folder, cursors[folder], trigger, account, options);
+			result.mails.push(...mails);
+			if (cursor && !options.manual) result.cursors[folder] = cursor;
+			if (failure) fail(failure);
+		} catch (error) {
+			fail(error);
 		}
+		if (result.failures.length > 0 && !client.usable) break;
 	}
 }

@@ -70,13 +70,15 @@ describe('Mailbox Trigger under network and server faults', () => {
 		});
 		const poll = async () => {
 			const started = Date.now();
+			const warnings = trigger.warnings.length;
 			try {
 				const items = await trigger.poll();
 				for (const item of items) {
 					const id = String(item.json.message_id);
 					emitted.set(id, (emitted.get(id) ?? 0) + 1);
 				}
-				return { ok: true, items: items.length, ms: Date.now() - started, error: '' };
+				// Mail built before a cut is emitted, and the cut logged as a warning.
+				return { ok: true, items: items.length, ms: Date.now() - started, error: trigger.warnings.slice(warnings).join(' ') };
 			} catch (error) {
 				return { ok: false, items: 0, ms: Date.now() - started, error: (error as Error).message };
 			}
@@ -125,7 +127,7 @@ describe('Mailbox Trigger under network and server faults', () => {
 				round: round + 1,
 				scenario,
 				delivered,
-				faultedPoll: faulted.ok ? `ok, ${faulted.items} items` : `failed: ${faulted.error.slice(0, 70)}`,
+				faultedPoll: faulted.ok ? `ok, ${faulted.items} items${faulted.error ? ', warned' : ''}` : `failed: ${faulted.error.slice(0, 70)}`,
 				ms: faulted.ms,
 				recovered: `ok, ${recovery.items} items`,
 			});
