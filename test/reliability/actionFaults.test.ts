@@ -1,7 +1,5 @@
 import { randomBytes } from 'node:crypto';
-import { mkdtempSync, readdirSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import path from 'node:path';
+import { readdirSync } from 'node:fs';
 
 import type { IDataObject } from 'n8n-workflow';
 
@@ -10,7 +8,7 @@ import { startFaultProxy } from '../helpers/faultProxy';
 import { runNode } from '../helpers/nodeContext';
 import { receiveQuestion, replyAs } from '../helpers/replies';
 import { appendMessages, credentialsFor, newMailbox, servers, waitForMessages } from '../helpers/servers';
-import { printTable, seededRandom } from './seeded';
+import { printTable, scratchFolders, seededRandom } from './seeded';
 
 const SEED = Number(process.env.RELIABILITY_SEED || 20261130);
 
@@ -44,6 +42,9 @@ async function runEmail(parameters: IDataObject, credentials: Record<string, unk
 }
 
 describe('actions under a connection dropped mid-transfer', () => {
+	const scratch = scratchFolders();
+	afterAll(() => scratch.removeAll());
+
 	it('Download Attachments and Get EML File fail with a clear error and leave no file under its final name', async () => {
 		const address = newMailbox('dropdl');
 		const payload = randomBytes(600_000);
@@ -59,7 +60,7 @@ describe('actions under a connection dropped mid-transfer', () => {
 		try {
 			const credentials = credentialsFor(address, { imapPort: proxy.port, imapSecurity: 'none' });
 			for (const bytes of cutPoints) {
-				const directory = mkdtempSync(path.join(tmpdir(), 'mailbox-drop-'));
+				const directory = scratch.make('mailbox-drop-');
 				proxy.arm({ dropAfter: { after: /UID FETCH/i, bytes } });
 				const download = await runEmail({ operation: 'downloadAttachments', folder: 'INBOX', downloadPath: directory, messageId, subjectFilter: '', emailUid: '', onlyUnread: false, options: {} }, credentials).then(
 					() => 'succeeded',
@@ -77,7 +78,7 @@ describe('actions under a connection dropped mid-transfer', () => {
 				expect(eml).toMatch(/connection to the IMAP server .* was lost in the middle of the operation/);
 			}
 			// The same operations through a healthy connection: the whole file, byte-exact.
-			const directory = mkdtempSync(path.join(tmpdir(), 'mailbox-drop-'));
+			const directory = scratch.make('mailbox-drop-');
 			const [item] = await runEmail({ operation: 'downloadAttachments', folder: 'INBOX', downloadPath: directory, messageId, subjectFilter: '', emailUid: '', onlyUnread: false, options: {} }, credentials);
 			expect((item.json.attachments as Array<{ size: number }>)[0].size).toBe(payload.length);
 			expect(readdirSync(directory)).toEqual(['report.bin']);

@@ -1,5 +1,4 @@
-import { existsSync, mkdtempSync, readdirSync, readFileSync, statSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import path from 'node:path';
 
 import type { IDataObject, INodeExecutionData } from 'n8n-workflow';
@@ -10,7 +9,7 @@ import { triggerHarness } from '../helpers/pollContext';
 import { appendMessages, credentialsFor, newMailbox, waitForMessages } from '../helpers/servers';
 import { corpusFiles } from '../integration/readops.helpers';
 import { hostileMails } from './hostileMail';
-import { printTable } from './seeded';
+import { printTable, scratchFolders } from './seeded';
 
 /** The highest resident memory seen while `work` runs, sampled every 20 ms. */
 async function peakMemory<T>(work: () => Promise<T>): Promise<{ result: T; peakMb: number; baseMb: number }> {
@@ -37,6 +36,8 @@ function filesUnder(directory: string): string[] {
 }
 
 describe('hostile mail through the trigger and the read operations', () => {
+	const scratch = scratchFolders();
+	afterAll(() => scratch.removeAll());
 	const hostile = hostileMails();
 	const corpus = corpusFiles().filter((file) => file.endsWith('.eml'));
 	const address = newMailbox('hostile');
@@ -116,7 +117,7 @@ describe('hostile mail through the trigger and the read operations', () => {
 			expect(item.json.error).toBeUndefined();
 			expect(Buffer.from(String(item.json.eml_base64), 'base64').equals(stored.get(uid)!)).toBe(true);
 		}
-		const directory = mkdtempSync(path.join(tmpdir(), 'mailbox-hostile-'));
+		const directory = scratch.make('mailbox-hostile-');
 		const outside = readdirSync(path.dirname(directory)).length;
 		const started = Date.now();
 		const { result: items, peakMb, baseMb } = await peakMemory(() =>

@@ -1,4 +1,4 @@
-import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, symlinkSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync, readFileSync, symlinkSync } from 'node:fs';
 import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
@@ -13,7 +13,7 @@ import { binaryItem, runNode } from '../helpers/nodeContext';
 import { triggerHarness } from '../helpers/pollContext';
 import { accountFor, appendMessages, credentialsFor, newMailbox, servers, waitForMessages } from '../helpers/servers';
 import { startPrivateDovecot, type PrivateDovecot } from './privateDovecot';
-import { printTable, seededRandom } from './seeded';
+import { printTable, scratchFolders, seededRandom } from './seeded';
 
 const SEED = Number(process.env.RELIABILITY_SEED || 20261130);
 
@@ -46,7 +46,9 @@ describe('security', () => {
 		dovecot = await startPrivateDovecot();
 	}, 60_000);
 
+	const scratch = scratchFolders();
 	afterAll(async () => {
+		scratch.removeAll();
 		await dovecot?.close();
 	});
 
@@ -63,7 +65,7 @@ describe('security', () => {
 		const address = newMailbox('fuzz');
 		const batches = Array.from({ length: 10 }, (_, i) => names.slice(i * 100, i * 100 + 100));
 		const uids = await appendMessages(address, batches.map((batch, i) => mailWithNames(batch, i)));
-		const parent = mkdtempSync(path.join(tmpdir(), 'mailbox-fuzz-'));
+		const parent = scratch.make('mailbox-fuzz-');
 		const directory = path.join(parent, 'downloads');
 		const outside = path.join(parent, 'outside');
 		mkdirSync(directory);

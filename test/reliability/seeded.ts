@@ -1,3 +1,7 @@
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+
 /** A small seeded generator (mulberry32): the same seed gives the same scenarios on every run. */
 export function seededRandom(seed: number) {
 	let state = seed >>> 0;
@@ -30,4 +34,19 @@ export function printTable(title: string, rows: Array<Record<string, string | nu
 	const width = (column: string) => Math.max(column.length, ...rows.map((row) => String(row[column]).length));
 	const line = (cells: string[]) => cells.map((cell, i) => cell.padEnd(width(columns[i]))).join('  ');
 	console.log([title, line(columns), ...rows.map((row) => line(columns.map((column) => String(row[column]))))].join('\n'));
+}
+
+/** Temporary folders for one test file, removed in its afterAll (`scratch.removeAll`). */
+export function scratchFolders() {
+	const made: string[] = [];
+	return {
+		make(prefix: string): string {
+			const directory = mkdtempSync(join(tmpdir(), prefix));
+			made.push(directory);
+			return directory;
+		},
+		removeAll(): void {
+			for (const directory of made.splice(0)) rmSync(directory, { recursive: true, force: true });
+		},
+	};
 }
