@@ -1,7 +1,7 @@
 import type { ImapFlow, MailboxObject } from 'imapflow';
 
 import type { MailAccount } from './account';
-import { imapEndpoint, withImap } from './connection';
+import { connectionLost, imapEndpoint, withImap } from './connection';
 import { advanceCursor, firstPendingUid, pendingUids, withUnflagged, type FolderCursor, type FolderCursors, type UidOutcome } from './cursor';
 import { describeConnectionError, MailError } from './errors';
 import { parseMessage, type MessageAttachment, type MessageFields } from './message';
@@ -271,7 +271,7 @@ async function pollFolders(client: ImapFlow, cursors: FolderCursors, trigger: Pr
 	for (const folder of trigger.folders) {
 		if (Date.now() >= options.deadline) break;
 		const fail = (error: unknown) => {
-			const failure = error instanceof MailError ? error : describeConnectionError(error, imapEndpoint(account));
+			const failure = error instanceof MailError ? error : client.usable ? describeConnectionError(error, imapEndpoint(account)) : connectionLost(error, account);
 			result.failures.push(new MailError(failure.code, `Folder "${folder}": ${failure.message}`, { service: 'IMAP', cause: error }));
 		};
 		try {
