@@ -8,7 +8,7 @@ import {
 	type IPollFunctions,
 } from 'n8n-workflow';
 
-import { DEFAULT_FORWARDED_REGEXES, extractionRuleList, pollMailbox, prepareTrigger, type FolderCursors, type PolledMail, type TriggerSettings } from '../mail';
+import { DEFAULT_FORWARDED_REGEXES, DEFAULT_MAX_ATTACHMENTS, DEFAULT_MAX_MESSAGE_SIZE_MB, extractionRuleList, pollMailbox, prepareTrigger, type FolderCursors, type PolledMail, type TriggerSettings } from '../mail';
 import { authenticationProperty, emailConnectionTest, getMailAccount, mailboxCredentials, type Authentication } from '../shared/credentials';
 import { toNodeError } from '../shared/errors';
 
@@ -148,6 +148,22 @@ export class EmailTrigger implements INodeType {
 				default: 60,
 				description: 'Time budget of one poll; mail not reached waits for the next poll',
 			},
+			{
+				displayName: 'Max Message Size MB',
+				name: 'maxMessageSizeMb',
+				type: 'number',
+				typeOptions: { minValue: 1 },
+				default: DEFAULT_MAX_MESSAGE_SIZE_MB,
+				description: 'Read and parse at most this much of each mail; a bigger mail is still emitted, from its first part, with truncated.message saying so',
+			},
+			{
+				displayName: 'Max Attachments',
+				name: 'maxAttachments',
+				type: 'number',
+				typeOptions: { minValue: 0 },
+				default: DEFAULT_MAX_ATTACHMENTS,
+				description: 'Attachments per item at most; the item says how many there were in truncated.attachments',
+			},
 		],
 	};
 
@@ -200,6 +216,8 @@ function readSettings(context: IPollFunctions): TriggerSettings {
 		productFieldName: get('productFieldName', 'device_product'),
 		eventFieldName: get('eventFieldName', 'event_name'),
 		scriptTimeoutSeconds: get('scriptTimeoutSeconds', 60),
+		maxMessageSizeMb: get('maxMessageSizeMb', DEFAULT_MAX_MESSAGE_SIZE_MB),
+		maxAttachments: get('maxAttachments', DEFAULT_MAX_ATTACHMENTS),
 	};
 }
 

@@ -185,12 +185,17 @@ interface SaveContext {
 async function saveAttachmentsOf(source: Readable, context: SaveContext, depth: number): Promise<void> {
 	const parser = new MailParser({ skipHtmlToText: true, skipTextToHtml: true, skipTextLinks: true, skipImageLinks: true, checksumAlgo: false });
 	const work: Promise<void>[] = [];
+	// Attachment streams still being written: a source that fails mid-message leaves them neither
+	// ended nor failed, so they are failed by hand, or their writes would wait forever.
+	const unfinished = new Set<Readable>();
 	parser.on('headers', (headers) => {
 		const value = headers.get('message-id');
 		if (depth === 0 && typeof value === 'string') context.messageId = normalizeMessageId(value);
 	});
 	parser.on('data', (data: AttachmentStream | MessageText) => {
 		if (data.type !== 'attachment') return;
+		unfinished.add(data.content);
+		data.content.once('end', () => unfinished.delete(data.content));
 		work.push(
 			(async () => {
 				try {
@@ -216,6 +221,9 @@ async function saveAttachmentsOf(source: Readable, context: SaveContext, depth: 
 	});
 	try {
 		await pipeline(source, parser);
+	} catch (error) {
+		for (const content of unfinished) content.destroy(error as Error);
+		throw error;
 	} finally {
 		// Settled before leaving, also when parsing failed, so no file is still being written.
 		await Promise.allSettled(work);
@@ -223,14 +231,29 @@ async function saveAttachmentsOf(source: Readable, context: SaveContext, depth: 
 	await Promise.all(work);
 }
 
+/** A message whose attachments could not all be read: hostile or broken MIME. */
+export interface UnreadableMessage {
+	email_uid: number;
+	message_id: string;
+	parse_error: string;
+}
+
+export interface DownloadResult {
+	attachments: SavedAttachment[];
+	/** Messages the parser gave up on; the files saved before that are in `attachments`. */
+	parseErrors: UnreadableMessage[];
+}
+
 /**
  * Finds the messages that match the filter in `folder` (opened read-only, so no flag changes) and
- * streams each attachment straight from the server to a file in `downloadPath`.
+ * streams each attachment straight from the server to a file in `downloadPath`. A message the
+ * parser gives up on is reported and the next one is read; a lost connection fails the whole call.
  */
-export async function downloadAttachments(account: MailAccount, options: DownloadAttachmentsOptions): Promise<SavedAttachment[]> {
+export async function downloadAttachments(account: MailAccount, options: DownloadAttachmentsOptions): Promise<DownloadResult> {
 	if (!options.downloadPath?.trim()) throw new MailError('INVALID_INPUT', 'Download Path is empty: give the folder on the n8n host where attachments are saved.');
 	const directory = path.resolve(options.downloadPath.trim());
 	const saved: SavedAttachment[] = [];
+	const parseErrors: UnreadableMessage[] = [];
 	await withImap(account, (client: ImapFlow) =>
 		withFolder(client, options.folder, async () => {
 			const uids = await findMessages(client, options.filter);
@@ -239,10 +262,15 @@ export async function downloadAttachments(account: MailAccount, options: Downloa
 				const { content } = await client.download(String(uid), undefined, { uid: true });
 				if (!content) continue;
 				const context: SaveContext = { directory, includeInline: options.includeInline ?? false, emailUid: uid, messageId: '', saved: [] };
-				await saveAttachmentsOf(content, context, 0);
+				try {
+					await saveAttachmentsOf(content, context, 0);
+				} catch (error) {
+					if (!client.usable) throw error;
+					parseErrors.push({ email_uid: uid, message_id: context.messageId, parse_error: (error as Error).message || String(error) });
+				}
 				saved.push(...context.saved);
 			}
 		}),
 	);
-	return saved;
+	return { attachments: saved, parseErrors };
 }

@@ -129,11 +129,21 @@ async function openImap(account: MailAccount): Promise<ImapFlow> {
 	return client;
 }
 
+/** A connection lost in the middle of the work, said plainly rather than as a library's bare "Connection not available". */
+export function connectionLost(error: unknown, account: MailAccount): MailError {
+	const { service, host, port } = imapEndpoint(account);
+	const reason = (error as Error).message || String(error);
+	return new MailError('CONNECTION_FAILED', `The connection to the ${service} server ${host}:${port} was lost in the middle of the operation (${reason}): run it again; if it keeps happening, check the network to the server.`, { service, cause: error });
+}
+
 /** Runs `work` on a logged-in IMAP session and always logs out, whatever happens inside. */
 export async function withImap<T>(account: MailAccount, work: (client: ImapFlow) => Promise<T>): Promise<T> {
 	const client = await connectImap(account);
 	try {
 		return await work(client);
+	} catch (error) {
+		if (client.usable || error instanceof MailError) throw error;
+		throw connectionLost(error, account);
 	} finally {
 		await closeImap(client);
 	}

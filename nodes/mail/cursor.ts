@@ -9,6 +9,8 @@
 export interface FolderCursor {
 	uidValidity: string;
 	lastUid: number;
+	/** Emitted UIDs whose \Seen flag a failed connection kept from the server: set again next cycle. */
+	unflagged?: number[];
 }
 
 export type FolderCursors = Record<string, FolderCursor>;
@@ -46,4 +48,9 @@ export function advanceCursor(cursor: FolderCursor | undefined, uidValidity: str
 		lastUid = uid;
 	}
 	return { uidValidity, lastUid };
+}
+
+/** The cursor, carrying the UIDs still to be flagged \Seen when there are any. */
+export function withUnflagged(cursor: FolderCursor, unflagged: number[]): FolderCursor {
+	return unflagged.length > 0 ? { ...cursor, unflagged } : cursor;
 }

@@ -5,6 +5,7 @@ import LinkifyIt from 'linkify-it';
 import PostalMime from 'postal-mime';
 
 import { normalizeMessageId } from './addresses';
+import { safeFileName } from './attachments';
 
 /** Where a message was read from: what the server says about it besides its bytes. */
 export interface MessageOrigin {
@@ -107,8 +108,17 @@ export function findUrls(...texts: string[]): string[] {
 	return [...urls];
 }
 
+/**
+ * HTML rendered as text. html-to-text walks the element tree recursively, so hostile HTML nested
+ * some ten thousand levels deep overflows the stack: such a body falls back to its text with the
+ * tags taken out, rather than failing the whole message.
+ */
 export function htmlAsText(html: string): string {
-	return htmlToText(html, { wordwrap: false, selectors: [{ selector: 'img', format: 'skip' }] });
+	try {
+		return htmlToText(html, { wordwrap: false, selectors: [{ selector: 'img', format: 'skip' }] });
+	} catch {
+		return html.replace(/<[^>]*>/g, ' ').replace(/[ \t]+/g, ' ').trim();
+	}
 }
 
 function hashes(content: Buffer) {
@@ -130,10 +140,12 @@ const EXTENSIONS: Record<string, string> = {
 	'image/gif': 'gif',
 };
 
-/** A part without a name gets one from its type, so every binary has a usable file name. */
+/**
+ * The name as a plain file name (no path, no control characters such as NUL, which also break
+ * n8n's database); a part without one gets a name from its type, so every binary has a usable name.
+ */
 function attachmentName(filename: string | null, contentType: string, index: number): string {
-	if (filename && filename.trim()) return filename.trim();
-	return `attachment-${index + 1}.${EXTENSIONS[contentType] ?? 'bin'}`;
+	return safeFileName(filename ?? undefined) || `attachment-${index + 1}.${EXTENSIONS[contentType] ?? 'bin'}`;
 }
 
 function selectedHeaders(headers: PostalMime.Header[]): Record<string, string | string[]> {

@@ -5,26 +5,65 @@ import { createServer, connect, type Server, type Socket } from 'node:net';
  * connection (both sides see the socket close), `down()` also refuses new ones until `up()`, and
  * `cutOn` drops a connection as soon as the client sends a command matching it, before the server
  * sees it: a network failure at a chosen step, with everything else real.
+ *
+ * `arm(fault)` sets a one-shot fault for the next connection that reaches its step: cut on a
+ * command, drop after N more bytes of the server's answer to a command (a transfer cut in the
+ * middle), or stall (both directions go silent, the sockets stay open). Once it has fired the
+ * proxy is healthy again, as a network usually is after a hiccup.
  */
+export interface Fault {
+	/** Drop the connection when the client sends a command matching this, before the server sees it. */
+	cutOn?: RegExp;
+	/** After the client sent a command matching `after`, let `afterBytes` bytes of the answer through, then drop. */
+	dropAfter?: { after: RegExp; bytes: number };
+	/** When the client sends a command matching this, forward nothing more either way (a hung server). */
+	stallOn?: RegExp;
+}
+
 export interface FaultProxy {
 	port: number;
 	/** Connections accepted since start, to tell that a client reconnected. */
 	readonly connections: number;
 	/** Connections open right now, to tell that a client closed its sessions. */
 	readonly openConnections: number;
-	/** Connections dropped by `cutOn` so far. */
+	/** Connections dropped by `cutOn` (constructor or armed) so far. */
 	readonly cuts: number;
+	/** Armed faults that fired so far (cuts, drops after bytes and stalls). */
+	readonly fired: number;
+	/** The armed fault that has not fired yet, if any. */
+	readonly armed: Fault | undefined;
+	/** Everything clients sent (latin1, first MB), to check what crossed the wire. */
+	readonly clientText: string;
 	cut(): void;
 	down(): void;
 	up(): void;
+	arm(fault: Fault): void;
+	disarm(): void;
 	close(): Promise<void>;
 }
 
-export async function startFaultProxy(targetPort: number, { targetHost = '127.0.0.1', cutOn }: { targetHost?: string; cutOn?: RegExp } = {}): Promise<FaultProxy> {
+// The client's recent text is matched against the fault patterns; commands are short.
+const MATCH_WINDOW = 4096;
+
+export interface FaultProxyOptions {
+	targetHost?: string;
+	/** Drop every connection when the client sends a command matching this. */
+	cutOn?: RegExp;
+	/** Rewrites what the server says (latin1), as a man in the middle would: e.g. hide STARTTLS. */
+	rewriteAnswer?: (text: string) => string;
+}
+
+const CLIENT_TEXT_LIMIT = 1024 * 1024;
+
+export async function startFaultProxy(targetPort: number, { targetHost = '127.0.0.1', cutOn, rewriteAnswer }: FaultProxyOptions = {}): Promise<FaultProxy> {
 	const open = new Set<Socket>();
 	let accepting = true;
 	let connections = 0;
 	let cuts = 0;
+	let fired = 0;
+	let armed: Fault | undefined;
+	let clientText = '';
+
 	const server: Server = createServer((client) => {
 		if (!accepting) {
 			client.destroy();
@@ -32,29 +71,66 @@ export async function startFaultProxy(targetPort: number, { targetHost = '127.0.
 		}
 		connections++;
 		const upstream = connect(targetPort, targetHost);
+		const drop = () => {
+			client.destroy();
+			upstream.destroy();
+		};
 		for (const socket of [client, upstream]) {
 			open.add(socket);
 			socket.on('error', () => undefined);
 			socket.on('close', () => {
 				open.delete(socket);
-				client.destroy();
-				upstream.destroy();
+				drop();
 			});
 		}
 		let sent = '';
+		let stalled = false;
+		// Bytes of the server's answer still allowed through before an armed drop fires.
+		let answerBudget: number | undefined;
+		const fire = () => {
+			armed = undefined;
+			fired++;
+		};
+
 		client.on('data', (chunk: Buffer) => {
-			if (cutOn) {
-				sent += chunk.toString('latin1');
-				if (cutOn.test(sent)) {
-					cuts++;
-					client.destroy();
-					upstream.destroy();
-					return;
-				}
+			if (stalled) return;
+			if (clientText.length < CLIENT_TEXT_LIMIT) clientText += chunk.toString('latin1');
+			sent = (sent + chunk.toString('latin1')).slice(-MATCH_WINDOW);
+			if (cutOn?.test(sent)) {
+				cuts++;
+				drop();
+				return;
+			}
+			const fault = armed;
+			if (fault?.cutOn?.test(sent)) {
+				fire();
+				cuts++;
+				drop();
+				return;
+			}
+			if (fault?.stallOn?.test(sent)) {
+				fire();
+				stalled = true;
+				return;
+			}
+			if (fault?.dropAfter && answerBudget === undefined && fault.dropAfter.after.test(sent)) {
+				fire();
+				answerBudget = fault.dropAfter.bytes;
 			}
 			upstream.write(chunk);
 		});
-		upstream.pipe(client);
+		upstream.on('data', (answer: Buffer) => {
+			if (stalled) return;
+			const chunk = rewriteAnswer ? Buffer.from(rewriteAnswer(answer.toString('latin1')), 'latin1') : answer;
+			if (answerBudget === undefined) {
+				client.write(chunk);
+				return;
+			}
+			const allowed = chunk.subarray(0, answerBudget);
+			answerBudget -= allowed.length;
+			if (allowed.length) client.write(allowed);
+			if (answerBudget <= 0) client.end(drop);
+		});
 	});
 	await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
 	const cut = () => {
@@ -71,6 +147,15 @@ export async function startFaultProxy(targetPort: number, { targetHost = '127.0.
 		get cuts() {
 			return cuts;
 		},
+		get fired() {
+			return fired;
+		},
+		get armed() {
+			return armed;
+		},
+		get clientText() {
+			return clientText;
+		},
 		cut,
 		down() {
 			accepting = false;
@@ -78,6 +163,12 @@ export async function startFaultProxy(targetPort: number, { targetHost = '127.0.
 		},
 		up() {
 			accepting = true;
+		},
+		arm(fault: Fault) {
+			armed = fault;
+		},
+		disarm() {
+			armed = undefined;
 		},
 		close: () => {
 			cut();

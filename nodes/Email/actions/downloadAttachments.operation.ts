@@ -77,7 +77,7 @@ export const description = updateDisplayOptions({ show: { operation: ['downloadA
 export async function execute(this: IExecuteFunctions, itemIndex: number, account: MailAccount): Promise<INodeExecutionData[]> {
 	const text = (name: string) => String(this.getNodeParameter(name, itemIndex, '') ?? '');
 	const options = this.getNodeParameter('options', itemIndex, {}) as { binaryOutput?: boolean; includeInline?: boolean };
-	const attachments = await downloadAttachments(account, {
+	const { attachments, parseErrors } = await downloadAttachments(account, {
 		folder: readFolder(this, itemIndex),
 		downloadPath: text('downloadPath'),
 		filter: {
@@ -89,7 +89,12 @@ export async function execute(this: IExecuteFunctions, itemIndex: number, accoun
 		includeInline: options.includeInline ?? false,
 	});
 	const item: INodeExecutionData = {
-		json: { attachments_local_paths: attachments.map((entry) => entry.path).join(','), attachments: attachments.map((entry) => ({ ...entry })) },
+		json: {
+			attachments_local_paths: attachments.map((entry) => entry.path).join(','),
+			attachments: attachments.map((entry) => ({ ...entry })),
+			// Mail the parser gave up on (hostile or broken MIME): said, never skipped silently.
+			...(parseErrors.length ? { parse_errors: parseErrors.map((entry) => ({ ...entry })) } : {}),
+		},
 		pairedItem: { item: itemIndex },
 	};
 	if (options.binaryOutput ?? true) {
