@@ -88,7 +88,7 @@ async function waitFor<T>(what: string, timeoutMs: number, read: () => Promise<T
 }
 
 /** The json (and binary file names) of every item a node put on each of its outputs. */
-function outputs(run: Execution, node: string) {
+function outputs(run: Execution, node: string): Array<Array<Record<string, unknown>>> | undefined {
 	const runs = run.runData[node];
 	if (!runs) return undefined;
 	if (runs[0].error) throw new Error(`node "${node}" failed: ${runs[0].error.message}`);
