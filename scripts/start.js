@@ -174,8 +174,9 @@ function waitForExit(child, timeoutMs) {
 /**
  * Starts the whole demo and resolves once the editor answers. Options (all optional):
  * `base` folder for servers and n8n data, `mailPorts`, `n8nPort`, `brokerPort` (2.x task runners),
- * `major` (1 or 2), `build` (false when dist/ is known to be fresh), `log` (progress lines).
- * Returns `{url, login, loginBody, major, version, workflows, mail, stop()}`.
+ * `major` (1 or 2), `build` (false when dist/ is known to be fresh), `log` (progress lines),
+ * `signal` (an AbortSignal: once aborted, the start stops what it started after the current step and
+ * rejects with a STOPPED error). Returns `{url, login, loginBody, major, version, workflows, mail, stop()}`.
  */
 async function startEditor(options = {}) {
 	const {
@@ -186,6 +187,7 @@ async function startEditor(options = {}) {
 		major = 2,
 		build = true,
 		log = say,
+		signal,
 	} = options;
 	const started = Date.now();
 	if (build) buildIfNeeded();
@@ -199,7 +201,11 @@ async function startEditor(options = {}) {
 	const stopAll = async () => {
 		for (const stop of stops.reverse()) await stop();
 	};
+	const stopIfAsked = () => {
+		if (signal?.aborted) throw Object.assign(new Error('start interrupted'), { code: 'STOPPED' });
+	};
 	try {
+		stopIfAsked();
 		const seededMarker = path.join(base, 'mailbox-seeded');
 		if (!fs.existsSync(seededMarker)) {
 			const count = await seedDemoMailbox({ host: mail.host, port: mail.ports.imaps, ca, password: mail.password });
@@ -209,6 +215,7 @@ async function startEditor(options = {}) {
 		const analyst = startDemoAnalyst({ host: mail.host, port: mail.ports.imaps, smtpPort: mail.ports.smtp, ca, password: mail.password });
 		stops.push(() => analyst.stop());
 
+		stopIfAsked();
 		const host = ensureN8n(major);
 		const userFolder = path.join(base, `n8n-${host.major}`);
 		fs.mkdirSync(userFolder, { recursive: true });
@@ -232,6 +239,7 @@ async function startEditor(options = {}) {
 			saveState();
 		}
 
+		stopIfAsked();
 		log(`Starting n8n ${host.version} on http://127.0.0.1:${n8nPort} ...`);
 		const n8n = await startN8n(host, userFolder, {
 			port: n8nPort,
@@ -246,8 +254,10 @@ async function startEditor(options = {}) {
 			}
 			await waitForExit(n8n, 20_000);
 		});
+		stopIfAsked();
 		const url = `http://127.0.0.1:${n8nPort}`;
 		const owner = await ensureOwner(url);
+		stopIfAsked();
 		return {
 			url,
 			login: { email: DEMO_LOGIN.email, password: DEMO_LOGIN.password },
@@ -287,10 +297,16 @@ function printWelcome(editor) {
 				: `    (not imported: this build has no ${workflow.missing})   ${workflow.name}, examples/${workflow.file}`,
 		);
 	}
+	// n8n 2.x activates a workflow with "Publish", 1.x with the "Active" switch.
+	const activate = editor.major >= 2 ? 'click "Publish"' : 'switch it to "Active"';
 	lines.push(
 		'',
 		'  Try first: open "Mailbox: ping and send a test alert" and click "Execute workflow"; the Ping node',
-		'  shows both logins, and the test alert lands in the demo mailbox for the triage workflow.',
+		'  shows both logins, and the test alert lands in the demo mailbox.',
+		`  Then open "Mailbox: phishing mailbox triage" and ${activate}: its trigger takes the unread alerts`,
+		'  at once ("Executions" tab): [Production] ones get their attachments saved to',
+		'  /tmp/n8n-mailbox-demo/attachments, the others their original .eml.',
+		'  And "Mailbox: ask an analyst ...": "Execute workflow"; lead@example.test approves within seconds.',
 		'',
 		'  Ctrl-C stops n8n, Dovecot and Postfix. Data stays in .n8n-host/demo/ (delete it to start over).',
 		'',
@@ -301,7 +317,25 @@ function printWelcome(editor) {
 async function main() {
 	const majorFlag = process.argv.find((arg) => arg.startsWith('--n8n='));
 	const major = Number(majorFlag ? majorFlag.slice('--n8n='.length) : process.env.MAILBOX_N8N_MAJOR || 2);
-	const editor = await startEditor({ major });
+	// Ctrl-C while starting: the start stops what it has started so far, so nothing is left running.
+	const interrupted = new AbortController();
+	const interrupt = () => {
+		if (interrupted.signal.aborted) return;
+		say('\nStopping what has started so far...');
+		interrupted.abort();
+	};
+	process.on('SIGINT', interrupt);
+	process.on('SIGTERM', interrupt);
+	let editor;
+	try {
+		editor = await startEditor({ major, signal: interrupted.signal });
+	} catch (error) {
+		if (error.code !== 'STOPPED') throw error;
+		say('Stopped.');
+		process.exit(0);
+	}
+	process.off('SIGINT', interrupt);
+	process.off('SIGTERM', interrupt);
 	printWelcome(editor);
 	let stopping = false;
 	const shutdown = async () => {

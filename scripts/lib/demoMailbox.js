@@ -96,6 +96,8 @@ async function demoMessages() {
 					{
 						filename: 'Invoice overdue.eml',
 						contentType: 'message/rfc822',
+						// nodemailer would mark an attached mail inline; Outlook's report attaches it.
+						contentDisposition: 'attachment',
 						content: await compose({
 							from: 'Accounts <billing@invoices-online.example>',
 							to: 'bob@example.test',
@@ -215,7 +217,8 @@ function startDemoAnalyst(server, { intervalMs = 3000 } = {}) {
 			try {
 				const unread = await client.search({ seen: false }, { uid: true });
 				if (!unread || unread.length === 0) return;
-				for await (const message of client.fetch(unread, { envelope: true, uid: true }, { uid: true })) {
+				// fetchAll, not a fetch loop: an IMAP command issued while a fetch streams waits forever.
+				for (const message of await client.fetchAll(unread, { envelope: true, uid: true }, { uid: true })) {
 					const { subject = '', messageId, from = [] } = message.envelope;
 					const sender = from[0] && from[0].address;
 					if (sender && messageId && !/^re:/i.test(subject)) {

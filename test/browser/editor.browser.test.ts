@@ -24,8 +24,6 @@ const offset = Number(process.env.MAILBOX_PORT_OFFSET || 0);
 const mailPorts = Object.fromEntries(Object.entries(start.DEMO_MAIL_PORTS as Record<string, number>).map(([name, port]) => [name, port + 50 + offset]));
 const n8nPort = 5690 + offset;
 const base = join(tmpdir(), `n8n-nodes-mailbox-browser-${offset}`);
-const builtTypes = start.builtNodeTypes() as Record<string, Set<string>>;
-const hasTrigger = Boolean(builtTypes['n8n-nodes-mailbox.emailTrigger']);
 // The current major, as `npm start` runs it, unless the run is limited to 1.x (MAILBOX_N8N_MAJORS=1).
 const major = n8nMajors().includes(2) ? 2 : n8nMajors()[0];
 
@@ -38,6 +36,10 @@ interface Editor {
 	workflows: Array<{ id: string; file: string; imported: boolean; missing?: string }>;
 	stop(): Promise<void>;
 }
+
+// The Mailbox node's operations and the trigger's parameters, as the editor labels them.
+const OPERATION_NAMES = ['Download Attachments', 'Get EML File', 'Ping', 'Send Email', 'Send Email and Wait', 'Wait for Reply'];
+const TRIGGER_LABELS = ['Folders', 'Unread Only', 'Mark as Read', 'Attach Original EML', 'Offset Days', 'Max Emails Per Cycle', 'Extraction Rules', 'Environment Regex'];
 
 let editor: Editor;
 let browser: Browser;
@@ -103,11 +105,13 @@ afterAll(async () => {
 	await editor?.stop();
 });
 
-it('starts the way npm start does: owner account, demo credential, the examples this build can run', () => {
+it('starts the way npm start does: owner account, demo credential, every example workflow', () => {
 	expect(editor.owner).toBe('created');
-	const pingAndSend = editor.workflows.find((workflow) => workflow.file === 'ping-and-send.json');
-	expect(pingAndSend).toMatchObject({ imported: true });
-	for (const workflow of editor.workflows) expect(workflow.imported).toBe(!workflow.missing);
+	expect(editor.workflows.map((workflow) => [workflow.file, workflow.imported])).toEqual([
+		['ask-and-branch.json', true],
+		['phishing-triage.json', true],
+		['ping-and-send.json', true],
+	]);
 });
 
 it('shows the example workflow with the Mailbox icons and the operation under each node', async () => {
@@ -134,7 +138,7 @@ it('opens the Mailbox node and lists its operations', async () => {
 	// Let the dropdown's fade-in finish before the screenshot.
 	await page.waitForTimeout(500);
 	const shown = (await optionNames.allInnerTexts()).join('\n');
-	for (const name of ['Ping', 'Send Email']) expect(shown).toContain(name);
+	for (const name of OPERATION_NAMES) expect(shown).toContain(name);
 	const ndvIcons = await iconsLoaded('[data-test-id="ndv"]');
 	expect(ndvIcons.some((icon) => /mailbox/.test(icon.src) && icon.width > 0)).toBe(true);
 	await shot('mailbox-node-operations.png');
@@ -176,31 +180,41 @@ it('finds both Mailbox nodes in the node panel, with their icons', async () => {
 	await page.waitForTimeout(800);
 	const names = await page.locator('[data-test-id="node-creator-item-name"]').allInnerTexts();
 	expect(names).toContain('Mailbox');
-	if (hasTrigger) expect(names).toContain('Mailbox Trigger');
 	const icons = await iconsLoaded('[data-test-id="node-creator"]');
 	expect(icons.some((icon) => /mailbox/.test(icon.src) && icon.width > 0)).toBe(true);
 	await shot('node-panel.png');
 	// The node's details: one action per operation, each drawn with the node's icon.
 	await page.locator('[data-test-id="node-creator-item-name"]', { hasText: /^Mailbox$/ }).click();
-	await page.getByText('Send an email').waitFor({ timeout: 15_000 });
+	await page.getByText('Send an email', { exact: true }).waitFor({ timeout: 15_000 });
 	const details = await page.locator('[data-test-id="node-creator"]').innerText();
-	const actionNames = ['Ping the mail servers', 'Send an email'];
+	const actionNames = ['Download attachments', 'Get an EML file', 'Ping the mail servers', 'Send an email', 'Send an email and wait for the reply', 'Wait for the reply to an email'];
 	for (const action of actionNames) expect(details).toContain(action);
+	expect(details).toMatch(/Triggers/);
 	const detailIcons = (await iconsLoaded('[data-test-id="node-creator"]')).filter((icon) => /mailbox/.test(icon.src));
 	expect(detailIcons.length).toBeGreaterThan(actionNames.length);
 	for (const icon of detailIcons) expect(icon.width).toBeGreaterThan(0);
+	// Let the details panel finish sliding in.
+	await page.waitForTimeout(800);
 	await shot('node-actions.png');
 	await page.keyboard.press('Escape');
 });
 
-(hasTrigger ? it : it.skip)('shows the Mailbox Trigger parameters in the phishing triage example', async () => {
+it('shows the phishing triage example with the Mailbox Trigger and its parameters', async () => {
 	await openWorkflow('mailboxExample02');
-	const icons = await iconsLoaded('[data-test-id="canvas-node"][data-node-type="n8n-nodes-mailbox.emailTrigger"]');
-	expect(icons.some((icon) => icon.width > 0)).toBe(true);
+	const triggerIcons = await iconsLoaded('[data-test-id="canvas-node"][data-node-type="n8n-nodes-mailbox.emailTrigger"]');
+	expect(triggerIcons).toHaveLength(1);
+	expect(triggerIcons[0].src).toMatch(/mailboxTrigger(\.dark)?\.svg/);
+	expect(triggerIcons[0].width).toBeGreaterThan(0);
+	const canvasText = await page.locator('[data-test-id="canvas-node"][data-node-type="n8n-nodes-mailbox.email"]').allInnerTexts();
+	expect(canvasText.join('\n')).toMatch(/Download Attachments[\s\S]*Get EML File|Get EML File[\s\S]*Download Attachments/);
 	await shot('phishing-triage-workflow.png');
 	await openNode('New mail in the SOC mailbox');
-	const labels = (await page.locator('[data-test-id="input-label"]').allInnerTexts()).join('\n');
-	for (const label of ['Folders', 'Unread Only', 'Mark as Read']) expect(labels).toMatch(new RegExp(label, 'i'));
+	const labels = await page.locator('[data-test-id="ndv"] [data-test-id="input-label"]').allInnerTexts();
+	for (const label of TRIGGER_LABELS) expect(labels.map((text) => text.trim())).toContainEqual(expect.stringMatching(new RegExp(`^${label}`)));
+	// The example's own values, as the user set them.
+	await expect(page.locator('[data-test-id="parameter-input-environmentRegex"] input').inputValue()).resolves.toBe('\\[(\\w+)\\]');
+	const ndvIcons = await iconsLoaded('[data-test-id="ndv"]');
+	expect(ndvIcons.some((icon) => /mailboxTrigger(\.dark)?\.svg/.test(icon.src) && icon.width > 0)).toBe(true);
 	await shot('mailbox-trigger-parameters.png');
 	await closeNode();
 });
