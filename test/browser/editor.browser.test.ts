@@ -2,7 +2,7 @@
  * The editor as a new user meets it: `npm start`'s own sequence (scripts/start.js startEditor) on a
  * fresh folder with test ports, then headless Chromium opens the example workflow, the Mailbox node
  * and its operations, runs the workflow against the local mailbox, and saves the screenshots the
- * README shows (docs/screenshots/).
+ * README shows (docs/screenshots/ with MAILBOX_UPDATE_SCREENSHOTS=1, else .test-output/screenshots/).
  */
 import { mkdirSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -18,7 +18,10 @@ const start = require('../../scripts/start.js');
 
 jest.setTimeout(300_000);
 
-const SCREENSHOTS = join(__dirname, '..', '..', 'docs', 'screenshots');
+// The README's pictures are refreshed only when asked, so a test run leaves the checkout clean.
+const SCREENSHOTS = process.env.MAILBOX_UPDATE_SCREENSHOTS
+	? join(__dirname, '..', '..', 'docs', 'screenshots')
+	: join(__dirname, '..', '..', '.test-output', 'screenshots');
 const offset = Number(process.env.MAILBOX_PORT_OFFSET || 0);
 // Ports of their own: the demo's plus 50 (so a running `npm start` is left alone), moved by the offset.
 const mailPorts = Object.fromEntries(Object.entries(start.DEMO_MAIL_PORTS as Record<string, number>).map(([name, port]) => [name, port + 50 + offset]));
