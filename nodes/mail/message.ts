@@ -78,8 +78,21 @@ export const SELECTED_HEADERS = [
 ];
 const SELECTED = new Set(SELECTED_HEADERS);
 
+/**
+ * linkify-it's own check of an http(s)/ftp link, run once: its default runs the same pattern (25 KB
+ * of Unicode classes, the costliest step of finding URLs) twice per link, test() and then match().
+ */
+function httpLinkLength(text: string, pos: number, self: LinkifyIt): number {
+	const re = self.re as unknown as Record<string, RegExp | string>;
+	// Built as linkify-it builds it, and dropped with the rest of `re` when linkify recompiles.
+	re.http ??= new RegExp(`^\\/\\/${re.src_auth}${re.src_host_port_strict}${re.src_path}`, 'i');
+	const match = (re.http as RegExp).exec(text.slice(pos));
+	return match ? match[0].length : 0;
+}
+
 // Only links written with a scheme: a bare "x.org" or address is too often a name, not a link.
-const linkify = new LinkifyIt().set({ fuzzyLink: false, fuzzyEmail: false });
+// https: and ftp: are linkify-it aliases of http: and take its check.
+const linkify = new LinkifyIt().set({ fuzzyLink: false, fuzzyEmail: false }).add('http:', { validate: httpLinkLength });
 
 /**
  * postal-mime 4.0 joins every decoded part with `new Blob(chunks).arrayBuffer()`. Node copies each
