@@ -198,8 +198,13 @@ function splitIds(value: string | undefined): string[] {
 }
 
 async function parse(source: Buffer): Promise<{ email?: PostalMime.Email; error?: string }> {
+	// postal-mime copies any view into an ArrayBuffer of its own. A Buffer that spans its whole
+	// ArrayBuffer (as imapflow's message sources above 4 KB do) is handed over as that, uncopied:
+	// postal-mime only reads it.
+	const whole = source.buffer instanceof ArrayBuffer && source.byteOffset === 0 && source.byteLength === source.buffer.byteLength;
+	const input = whole ? (source.buffer as ArrayBuffer) : source;
 	try {
-		return { email: await PostalMime.parse(source) };
+		return { email: await PostalMime.parse(input) };
 	} catch (error) {
 		return { error: (error as Error).message || String(error) };
 	}
