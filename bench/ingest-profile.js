@@ -3,7 +3,9 @@
  * Case 1 for one reader, repeated, without the rest of the benchmark: starts its own servers (ports
  * 50 past MAILBOX_PORT_OFFSET, as `npm run bench`), writes the 2,000 typical mails, and runs
  * ingest-worker.js `--runs` times (default 5) for `--mode` (ours or raw, default both, alternating so
- * a busy machine weighs on both alike). `--cpu-prof` leaves a V8 CPU profile of each run in
+ * a busy machine weighs on both alike). `--dists=dirA,dirB` runs "ours" from each of those builds of
+ * the package instead of dist/ (copies of dist/ before and after a change), alternating too.
+ * `--cpu-prof` leaves a V8 CPU profile of each run in
  * $TMPDIR/mailbox-ingest-profiles/. Build first (`npm run build`).
  *
  *   node bench/ingest-profile.js --mode=ours --runs=3 --cpu-prof
@@ -19,7 +21,9 @@ const { credentialsOf, markUnread, median, typicalMails, writeMaildir } = requir
 const MAILS = 2000;
 const PROFILES = path.join(os.tmpdir(), 'mailbox-ingest-profiles');
 const args = Object.fromEntries(process.argv.slice(2).map((arg) => arg.replace(/^--/, '').split('=')).map(([key, value]) => [key, value ?? true]));
-const modes = args.mode ? [args.mode] : ['raw', 'ours'];
+const dists = args.dists ? String(args.dists).split(',') : [undefined];
+const readers = (args.mode ? [args.mode] : ['raw', 'ours']).flatMap((mode) => (mode === 'ours' ? dists.map((dist) => ({ mode, dist })) : [{ mode }]));
+const label = ({ mode, dist }) => (dist ? `${mode} ${dist}` : mode);
 const runs = Number(args.runs ?? 5);
 
 function worker(config) {
@@ -40,18 +44,18 @@ async function main() {
 		const address = `bench-ingest@${info.domain}`;
 		const mails = typicalMails(MAILS, { domain: info.domain, to: address });
 		writeMaildir(info, address, MAILS, (index) => mails[index]);
-		const samples = Object.fromEntries(modes.map((mode) => [mode, []]));
+		const samples = Object.fromEntries(readers.map((reader) => [label(reader), []]));
 		for (let run = 0; run <= runs; run++) {
-			for (const mode of modes) {
+			for (const reader of readers) {
 				await markUnread(info, address);
-				const config = { mode, info, address, expected: MAILS, maxEmailsPerCycle: MAILS, credentials: credentialsOf(info, address) };
+				const config = { ...reader, info, address, expected: MAILS, maxEmailsPerCycle: MAILS, credentials: credentialsOf(info, address) };
 				const sample = await worker(config);
 				// The first round warms Dovecot's and the page cache.
-				if (run > 0) samples[mode].push(sample);
-				console.error(`${mode}: ${Math.round(sample.rate)} msg/s, CPU ${(sample.cpuMs / MAILS).toFixed(2)} ms/msg${run === 0 ? ' (warm-up)' : ''}`);
+				if (run > 0) samples[label(reader)].push(sample);
+				console.error(`${label(reader)}: ${Math.round(sample.rate)} msg/s, CPU ${(sample.cpuMs / MAILS).toFixed(2)} ms/msg${run === 0 ? ' (warm-up)' : ''}`);
 			}
 		}
-		for (const mode of modes) console.log(`${mode}: median ${Math.round(median(samples[mode].map((s) => s.rate)))} msg/s, CPU ${(median(samples[mode].map((s) => s.cpuMs)) / MAILS).toFixed(2)} ms/msg`);
+		for (const [name, runs] of Object.entries(samples)) console.log(`${name}: median ${Math.round(median(runs.map((s) => s.rate)))} msg/s (runs ${runs.map((s) => Math.round(s.rate)).join(', ')}), CPU ${(median(runs.map((s) => s.cpuMs)) / MAILS).toFixed(2)} ms/msg`);
 	} finally {
 		await servers.stop();
 	}
