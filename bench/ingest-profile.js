@@ -58,6 +58,7 @@ async function main() {
 		for (const [name, runs] of Object.entries(samples)) console.log(`${name}: median ${Math.round(median(runs.map((s) => s.rate)))} msg/s (runs ${runs.map((s) => Math.round(s.rate)).join(', ')}), CPU ${(median(runs.map((s) => s.cpuMs)) / MAILS).toFixed(2)} ms/msg`);
 	} finally {
 		await servers.stop();
+		fs.rmSync(base, { recursive: true, force: true });
 	}
 }
 
