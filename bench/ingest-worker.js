@@ -22,7 +22,8 @@ function loadBuiltin() {
 	const nodeDir = path.join(config.n8nDir, 'node_modules', 'n8n-nodes-base', 'dist', 'nodes', 'EmailReadImap', 'v2');
 	return require(path.join(nodeDir, 'EmailReadImapV2.node.js')).EmailReadImapV2;
 }
-const NodeClass = { ours: () => require('../dist/nodes/EmailTrigger/EmailTrigger.node').EmailTrigger, builtin: loadBuiltin, raw: () => require('imapflow').ImapFlow }[config.mode]();
+// `dist` may name another build of this package, for comparing two versions (bench/ingest-profile.js).
+const NodeClass = { ours: () => require(path.join(config.dist ?? path.join(__dirname, '..', 'dist'), 'nodes', 'EmailTrigger', 'EmailTrigger.node')).EmailTrigger, builtin: loadBuiltin, raw: () => require('imapflow').ImapFlow }[config.mode]();
 
 async function ours() {
 	const trigger = new NodeClass();

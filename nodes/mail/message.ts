@@ -1,4 +1,5 @@
 import { createHash } from 'node:crypto';
+import { dirname, join } from 'node:path';
 
 import { convert as htmlToText } from 'html-to-text';
 import LinkifyIt from 'linkify-it';
@@ -78,8 +79,53 @@ export const SELECTED_HEADERS = [
 ];
 const SELECTED = new Set(SELECTED_HEADERS);
 
+/**
+ * linkify-it's own check of an http(s)/ftp link, run once: its default runs the same pattern (25 KB
+ * of Unicode classes, the costliest step of finding URLs) twice per link, test() and then match().
+ */
+function httpLinkLength(text: string, pos: number, self: LinkifyIt): number {
+	const re = self.re as unknown as Record<string, RegExp | string>;
+	// Built as linkify-it builds it, and dropped with the rest of `re` when linkify recompiles.
+	re.http ??= new RegExp(`^\\/\\/${re.src_auth}${re.src_host_port_strict}${re.src_path}`, 'i');
+	const match = (re.http as RegExp).exec(text.slice(pos));
+	return match ? match[0].length : 0;
+}
+
 // Only links written with a scheme: a bare "x.org" or address is too often a name, not a link.
-const linkify = new LinkifyIt().set({ fuzzyLink: false, fuzzyEmail: false });
+// https: and ftp: are linkify-it aliases of http: and take its check.
+const linkify = new LinkifyIt().set({ fuzzyLink: false, fuzzyEmail: false }).add('http:', { validate: httpLinkLength });
+
+/**
+ * postal-mime 4.0 joins every decoded part with `new Blob(chunks).arrayBuffer()`. Node copies each
+ * chunk into the Blob and reads it back with a microtask per chunk, and a text part in 8bit is one
+ * chunk per line: profiled on typical alert mails, that round trip was 40% of building an item
+ * (Node 20 and 24 alike). The three decoders keep their output as a list of byte arrays (and '\n'
+ * strings), so one allocation and one copy per chunk give the same bytes. Applied only to a decoder
+ * whose finalize still does the Blob join (postal-mime is pinned); any other is left as it is.
+ */
+function joinDecodedPartsWithoutBlob(): void {
+	const directory = dirname(require.resolve('postal-mime'));
+	const encoder = new TextEncoder();
+	// Each decoder's last step before the join, which moves what it still holds into `chunks`.
+	const decoders: Array<[file: string, flush?: string]> = [['pass-through-decoder.js'], ['base64-decoder.js', 'flushRemainder'], ['qp-decoder.js', 'flushBuffer']];
+	for (const [file, flush] of decoders) {
+		const decoder = (require(join(directory, file)) as { prototype?: Record<string, unknown> }).prototype;
+		const finalize = decoder?.finalize;
+		if (typeof finalize !== 'function' || !String(finalize).includes('new Blob(this.chunks') || (flush && typeof decoder?.[flush] !== 'function')) continue;
+		(decoder as Record<string, unknown>).finalize = async function (this: Record<string, () => void> & { chunks: Array<string | ArrayBuffer | Uint8Array> }) {
+			if (flush) this[flush]();
+			const parts = this.chunks.map((chunk) => (typeof chunk === 'string' ? encoder.encode(chunk) : chunk instanceof Uint8Array ? chunk : new Uint8Array(chunk)));
+			const joined = new Uint8Array(parts.reduce((length, part) => length + part.length, 0));
+			let offset = 0;
+			for (const part of parts) {
+				joined.set(part, offset);
+				offset += part.length;
+			}
+			return joined.buffer;
+		};
+	}
+}
+joinDecodedPartsWithoutBlob();
 
 type PostalAddress = PostalMime.Address;
 
@@ -164,8 +210,13 @@ function splitIds(value: string | undefined): string[] {
 }
 
 async function parse(source: Buffer): Promise<{ email?: PostalMime.Email; error?: string }> {
+	// postal-mime copies any view into an ArrayBuffer of its own. A Buffer that spans its whole
+	// ArrayBuffer (as imapflow's message sources above 4 KB do) is handed over as that, uncopied:
+	// postal-mime only reads it.
+	const whole = source.buffer instanceof ArrayBuffer && source.byteOffset === 0 && source.byteLength === source.buffer.byteLength;
+	const input = whole ? (source.buffer as ArrayBuffer) : source;
 	try {
-		return { email: await PostalMime.parse(source) };
+		return { email: await PostalMime.parse(input) };
 	} catch (error) {
 		return { error: (error as Error).message || String(error) };
 	}
