@@ -4,7 +4,7 @@ import type { IBinaryKeyData, IExecuteFunctions, INodeExecutionData, INodeProper
 
 import { downloadAttachments, type MailAccount } from '../../mail';
 import { updateDisplayOptions } from '../../shared/displayOptions';
-import { folderProperty, readFolder } from '../descriptions/folder.description';
+import { folderProperty, messageIdProperty, readFolder } from '../descriptions/folder.description';
 
 const properties: INodeProperties[] = [
 	folderProperty,
@@ -17,14 +17,7 @@ const properties: INodeProperties[] = [
 		placeholder: '/data/attachments',
 		description: 'Folder on the n8n host where the files are saved; created when missing. Existing files are never overwritten.',
 	},
-	{
-		displayName: 'Message ID',
-		name: 'messageId',
-		type: 'string',
-		default: '',
-		placeholder: '<abc@example.com>',
-		description: 'Message-ID header of the mail, with or without angle brackets',
-	},
+	messageIdProperty,
 	{
 		displayName: 'Subject Filter',
 		name: 'subjectFilter',

@@ -2,18 +2,11 @@ import type { IExecuteFunctions, INodeExecutionData, INodeProperties } from 'n8n
 
 import { emlFileName, getOriginalMessage, normalizeMessageId, type MailAccount } from '../../mail';
 import { updateDisplayOptions } from '../../shared/displayOptions';
-import { folderProperty, readFolder } from '../descriptions/folder.description';
+import { folderProperty, messageIdProperty, readFolder } from '../descriptions/folder.description';
 
 const properties: INodeProperties[] = [
 	folderProperty,
-	{
-		displayName: 'Message ID',
-		name: 'messageId',
-		type: 'string',
-		default: '',
-		placeholder: '<abc@example.com>',
-		description: 'Message-ID header of the mail, with or without angle brackets',
-	},
+	messageIdProperty,
 	{
 		displayName: 'Email UID',
 		name: 'emailUid',

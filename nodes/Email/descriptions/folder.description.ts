@@ -28,6 +28,16 @@ export const folderProperty: INodeProperties = {
 	],
 };
 
+/** Finds a mail by its Message-ID header (Download Attachments, Get EML File). */
+export const messageIdProperty: INodeProperties = {
+	displayName: 'Message ID',
+	name: 'messageId',
+	type: 'string',
+	default: '',
+	placeholder: '<abc@example.com>',
+	description: 'Message-ID header of the mail, with or without angle brackets',
+};
+
 /** The folder name, whether the parameter holds a resource locator or a plain string (older data, expressions). */
 export function readFolder(context: IExecuteFunctions, itemIndex: number): string {
 	const value = context.getNodeParameter('folder', itemIndex, 'INBOX', { extractValue: true }) as unknown;
