@@ -162,9 +162,12 @@ export interface DownloadAttachmentsOptions {
 
 /**
  * An inline part is shown inside the body rather than attached: Content-Disposition inline, or an
- * undeclared part referenced by Content-ID from a multipart/related body (an embedded image).
+ * undeclared part referenced by Content-ID from a multipart/related body (an embedded image). An
+ * attached mail is never counted as inline: clients that forward "inline" still attach the
+ * reported message, and it is what a SOC case needs.
  */
-export function isInlinePart(part: { contentDisposition?: string; related?: boolean }): boolean {
+export function isInlinePart(part: { contentType?: string; contentDisposition?: string; related?: boolean }): boolean {
+	if (part.contentType?.toLowerCase() === 'message/rfc822') return false;
 	const disposition = part.contentDisposition?.toLowerCase();
 	return disposition === 'inline' || (!disposition && part.related === true);
 }

@@ -205,6 +205,18 @@ describe('downloadAttachments', () => {
 		expect(readFileSync(saved[2].path, 'utf8')).toBe('nested');
 	});
 
+	it('saves a reported mail attached inline (as some clients forward) with its attachments, without includeInline', async () => {
+		const address = newMailbox('inline-eml');
+		const inner = mime([attachment('filename="invoice.pdf"', '%PDF-1.4 phish')], 'Invoice overdue', '<phish@example.test>');
+		const report = mime([{ headers: 'Content-Type: message/rfc822\r\nContent-Disposition: inline', body: inner }], 'Fwd: Invoice overdue', '<report@example.test>');
+		const [uid] = await appendMessages(address, [report]);
+		const [item] = await download(address, { emailUid: String(uid), downloadPath: tempDir(), options: { binaryOutput: false } });
+		const saved = item.json.attachments as unknown as Attachment[];
+		expect(saved[0].contentType).toBe('message/rfc822');
+		expect(saved.map((entry) => path.extname(entry.filename))).toEqual(['.eml', '.pdf']);
+		expect(readFileSync(saved[1].path, 'utf8')).toBe('%PDF-1.4 phish');
+	});
+
 	it('refuses to run without a filter, and a missing message is an empty result', async () => {
 		const address = newMailbox('nofilter');
 		await appendMessages(address, [mime([attachment('filename="a.txt"', 'a')])]);
