@@ -138,6 +138,29 @@ it('imports every example', () => {
 	]);
 });
 
+it("the credential's Test button logs in, and names what is wrong in plain words when it cannot", async () => {
+	const [credential] = await rest<Array<{ id: string; name: string; type: string }>>('/credentials');
+	const data = {
+		emailAddress: 'soc@example.test',
+		username: 'soc@example.test',
+		password: editor.mail.password,
+		imapHost: editor.mail.host,
+		imapPort: editor.mail.ports.imaps,
+		imapSecurity: 'tls',
+		smtpHost: editor.mail.host,
+		smtpPort: mailPorts.smtp,
+		smtpSecurity: 'starttls',
+	};
+	const test = (overrides: Record<string, unknown>) =>
+		rest<{ status: string; message: string }>('/credentials/test', { credentials: { id: credential.id, name: credential.name, type: credential.type, data: { ...data, ...overrides } } });
+	expect(await test({})).toMatchObject({ status: 'OK', message: expect.stringMatching(/^IMAP and SMTP login succeeded/) });
+	const wrong = await test({ password: 'Wrong-Pass-77', smtpPort: 1 });
+	expect(wrong.status).toBe('Error');
+	expect(wrong.message).toMatch(/IMAP: IMAP server .* rejected the login: check the username and password/);
+	expect(wrong.message).toMatch(/SMTP: Nothing accepts connections at SMTP server 127\.0\.0\.1:1: check the host and port/);
+	expect(wrong.message).not.toContain('Wrong-Pass-77');
+});
+
 it('ask-and-branch: the question goes out, the stand-in analyst approves, the approve branch notifies the firewall team', async () => {
 	const workflow = await rest<Record<string, unknown>>('/workflows/mailboxExample03');
 	const { executionId } = await rest<{ executionId: string }>('/workflows/mailboxExample03/run', {
