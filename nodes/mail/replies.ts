@@ -1,10 +1,10 @@
 import EmailReplyParser from 'email-reply-parser';
-import { convert as htmlToText } from 'html-to-text';
 import { simpleParser, type AddressObject, type ParsedMail } from 'mailparser';
 import { RE2JS } from 're2js';
 
 import { normalizeAddress, normalizeMessageId } from './addresses';
 import { MailError } from './errors';
+import { htmlAsText } from './message';
 
 /** What makes a message a reply worth returning. */
 export interface ReplyCriteria {
@@ -133,7 +133,7 @@ export async function parseReply(stored: StoredReply): Promise<{ fields: ReplyFi
 	const parsed = await simpleParser(stored.source, { skipHtmlToText: true, skipTextToHtml: true, skipTextLinks: true, skipImageLinks: true });
 	const html = typeof parsed.html === 'string' ? parsed.html : '';
 	const plain = parsed.text ?? '';
-	const body = plain || (html ? htmlToText(html, { wordwrap: false }) : '');
+	const body = plain || (html ? htmlAsText(html) : '');
 	const { answer, replyText } = extractAnswer(body);
 	const { inReplyTo, references } = threadIds(parsed);
 

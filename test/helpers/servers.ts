@@ -75,6 +75,12 @@ export function credentialsFor(address: string, overrides: Record<string, unknow
 	};
 }
 
+/** OAuth2 credential data (as n8n stores it after the consent flow) for a test user: a token, no password. */
+export function oauthCredentialsFor(address: string, oauthTokenData: Record<string, unknown>, overrides: Record<string, unknown> = {}): Record<string, unknown> {
+	const { username: _username, password: _password, ...fields } = credentialsFor(address);
+	return { ...fields, oauthTokenData, ...overrides };
+}
+
 /** Opens an independent IMAP session as `address`, for checking what the nodes did. */
 export async function openMailbox<T>(address: string, work: (client: ImapFlow) => Promise<T>): Promise<T> {
 	const info = servers();

@@ -2,7 +2,7 @@ import { rmSync } from 'node:fs';
 
 import { executeWorkflow, importCredential, importWorkflow, mailboxNode, manualTrigger, n8nMajors, prepareN8n, type RunData } from '../helpers/n8n';
 import { signToken, startMockOAuthProvider, type MockOAuthProvider } from '../helpers/oauth';
-import { newMailbox, servers, waitForMessages } from '../helpers/servers';
+import { newMailbox, oauthCredentialsFor, waitForMessages } from '../helpers/servers';
 
 jest.setTimeout(600_000);
 
@@ -11,8 +11,7 @@ jest.setTimeout(600_000);
  * local token endpoint (its token URL is an ordinary field, as tenants need; Google's is fixed).
  */
 function microsoftCredential(address: string, provider: MockOAuthProvider, accessToken: string, refreshToken: string) {
-	const info = servers();
-	return {
+	return oauthCredentialsFor(address, { access_token: accessToken, refresh_token: refreshToken, token_type: 'Bearer', expires_in: 3600 }, {
 		clientId: 'test-client',
 		clientSecret: 'test-client-secret',
 		accessTokenUrl: provider.tokenUrl,
@@ -20,16 +19,7 @@ function microsoftCredential(address: string, provider: MockOAuthProvider, acces
 		authentication: 'body',
 		grantType: 'authorizationCode',
 		clientCredentialType: 'clientSecret',
-		oauthTokenData: { access_token: accessToken, refresh_token: refreshToken, token_type: 'Bearer', expires_in: 3600 },
-		emailAddress: address,
-		imapHost: info.host,
-		imapPort: info.ports.imaps,
-		imapSecurity: 'tls',
-		smtpHost: info.host,
-		smtpPort: info.ports.smtp,
-		smtpSecurity: 'starttls',
-		allowUnauthorizedCerts: false,
-	};
+	});
 }
 
 function firstOutput(run: RunData, node: string) {

@@ -13,7 +13,7 @@ import { Email } from '../../nodes/Email/Email.node';
 import { emailConnectionTest } from '../../nodes/shared/credentials';
 import { runNode } from '../helpers/nodeContext';
 import { triggerHarness } from '../helpers/pollContext';
-import { accountFor, appendMessages, newMailbox, servers, waitForMessages } from '../helpers/servers';
+import { accountFor, appendMessages, newMailbox, oauthCredentialsFor, servers, waitForMessages } from '../helpers/servers';
 
 // eslint-disable-next-line @typescript-eslint/no-require-imports
 const { startMailServers } = require('../../scripts/lib/mailServers.js');
@@ -106,17 +106,7 @@ describe('OAuth2 login (XOAUTH2 / OAUTHBEARER)', () => {
 
 	it('runs a read operation and a trigger poll with a token, chosen by the authentication parameter', async () => {
 		const user = newMailbox('oauth');
-		const info = servers();
-		const credentials = {
-			emailAddress: user,
-			oauthTokenData: { access_token: signToken(user), token_type: 'Bearer' },
-			imapHost: info.host,
-			imapPort: info.ports.imaps,
-			imapSecurity: 'tls',
-			smtpHost: info.host,
-			smtpPort: info.ports.smtp,
-			smtpSecurity: 'starttls',
-		};
+		const credentials = oauthCredentialsFor(user, { access_token: signToken(user), token_type: 'Bearer' });
 		const raw = 'From: a@example.test\r\nTo: b@example.test\r\nSubject: token read\r\nMessage-ID: <token-read@example.test>\r\n\r\nbody\r\n';
 		await appendMessages(user, [raw]);
 

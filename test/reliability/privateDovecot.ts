@@ -102,19 +102,8 @@ export async function startPrivateDovecot(): Promise<PrivateDovecot> {
 			};
 		},
 		credentials(address, overrides = {}) {
-			return {
-				emailAddress: address,
-				username: address,
-				password,
-				imapHost: '127.0.0.1',
-				imapPort: ports.imap,
-				imapSecurity: 'none',
-				smtpHost: '127.0.0.1',
-				smtpPort: 1,
-				smtpSecurity: 'none',
-				allowUnauthorizedCerts: false,
-				...overrides,
-			};
+			const { connectTimeoutMs: _timeout, ...fields } = dovecot.account(address);
+			return { ...fields, allowUnauthorizedCerts: false, ...overrides };
 		},
 		async imap(address, work) {
 			const client = new ImapFlow({ host: '127.0.0.1', port: ports.imap, secure: false, doSTARTTLS: false, auth: { user: address, pass: password }, logger: false });
