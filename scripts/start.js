@@ -138,13 +138,7 @@ async function restCall(baseUrl, route, body, cookie) {
 
 /** Creates the owner account when the instance has none yet (n8n answers 400 once it has one). */
 async function ensureOwner(baseUrl) {
-	// /healthz answers a few seconds before the REST routes are mounted: until then they are 404s.
-	const deadline = Date.now() + 60_000;
-	let result = await restCall(baseUrl, '/rest/owner/setup', DEMO_LOGIN);
-	while (result.status === 404 && Date.now() < deadline) {
-		await new Promise((resolve) => setTimeout(resolve, 250));
-		result = await restCall(baseUrl, '/rest/owner/setup', DEMO_LOGIN);
-	}
+	const result = await restCall(baseUrl, '/rest/owner/setup', DEMO_LOGIN);
 	if (result.status === 200) return 'created';
 	if (result.status === 400 && /already/i.test(result.text)) return 'existing';
 	throw new Error(`Creating the n8n owner account failed (${result.status}): ${result.text.slice(0, 300)}`);

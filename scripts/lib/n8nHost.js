@@ -189,28 +189,38 @@ async function executeWorkflow(host, userFolder, workflowId, extraEnv = {}, { ti
 	return JSON.parse(stdout.slice(start, start + end + 1));
 }
 
-/** Starts `n8n start` in the background; resolves once /healthz answers. */
-async function startN8n(host, userFolder, { port = n8nPort(), extraEnv = {}, logFile } = {}) {
+/**
+ * Starts `n8n start` in the background; resolves once the editor and every REST route are up.
+ * /healthz answers seconds earlier, while most REST routes are still 404s, so this waits for n8n's
+ * own "Editor is now accessible" line (in what this start wrote to the log, not an earlier start's).
+ */
+async function startN8n(host, userFolder, { port = n8nPort(), extraEnv = {}, logFile = path.join(userFolder, 'n8n.log') } = {}) {
 	const brokerPort = await freePort();
-	const out = fs.openSync(logFile || path.join(userFolder, 'n8n.log'), 'a');
+	const logStart = fs.existsSync(logFile) ? fs.statSync(logFile).size : 0;
+	const out = fs.openSync(logFile, 'a');
 	const child = spawn(host.bin, ['start'], {
 		env: n8nEnv(host, userFolder, { N8N_PORT: String(port), N8N_RUNNERS_BROKER_PORT: String(brokerPort), ...extraEnv }),
 		stdio: ['ignore', out, out],
 		detached: true,
 	});
 	fs.closeSync(out);
-	const deadline = Date.now() + 120_000;
-	for (;;) {
-		if (child.exitCode !== null) throw new Error(`n8n exited with ${child.exitCode}; see ${logFile || path.join(userFolder, 'n8n.log')}`);
+	const ready = () => {
+		const fd = fs.openSync(logFile, 'r');
 		try {
-			const response = await fetch(`http://127.0.0.1:${port}/healthz`);
-			if (response.ok) break;
-		} catch {
-			// not listening yet
+			const length = fs.fstatSync(fd).size - logStart;
+			const buffer = Buffer.alloc(Math.max(0, length));
+			fs.readSync(fd, buffer, 0, buffer.length, logStart);
+			return buffer.toString('utf8').includes('Editor is now accessible');
+		} finally {
+			fs.closeSync(fd);
 		}
+	};
+	const deadline = Date.now() + 180_000;
+	while (!ready()) {
+		if (child.exitCode !== null) throw new Error(`n8n exited with ${child.exitCode}; see ${logFile}`);
 		if (Date.now() > deadline) {
 			stopN8n(child);
-			throw new Error('n8n did not answer /healthz within 120 s');
+			throw new Error(`n8n did not finish starting within 180 s; see ${logFile}`);
 		}
 		await new Promise((resolve) => setTimeout(resolve, 250));
 	}
