@@ -13,6 +13,8 @@ const net = require('node:net');
 const os = require('node:os');
 const path = require('node:path');
 
+const { ensureSystemPackages, isRoot, which } = require('./systemPackages');
+
 const MAIL_DOMAIN = 'example.test';
 const TEST_PASSWORD = 'mailbox-test-secret-7f3a';
 // Dovecot checks OAuth2 tokens itself (JWT, HS256, this issuer): no token server is needed to log in.
@@ -24,36 +26,9 @@ function portsFromEnv(offset = Number(process.env.MAILBOX_PORT_OFFSET || 0)) {
 	return Object.fromEntries(Object.entries(DEFAULT_PORTS).map(([name, port]) => [name, port + offset]));
 }
 
-const isRoot = () => typeof process.getuid === 'function' && process.getuid() === 0;
-
-function which(binary) {
-	for (const dir of ['/usr/sbin', '/usr/bin', '/sbin', '/bin', ...(process.env.PATH || '').split(':')]) {
-		const candidate = path.join(dir, binary);
-		if (fs.existsSync(candidate)) return candidate;
-	}
-	return undefined;
-}
-
-/** Installs Dovecot and Postfix from Debian when missing and we are root; otherwise says what to install. */
+/** Installs Dovecot and Postfix (as root) when missing; otherwise says what to install. */
 function ensurePackages() {
-	const missing = [];
-	if (!which('dovecot')) missing.push('dovecot-imapd', 'dovecot-lmtpd');
-	if (!which('postfix') && isRoot()) missing.push('postfix');
-	if (missing.length === 0) return;
-	if (!isRoot() || !which('apt-get')) {
-		throw new Error(
-			`The tests need a local Dovecot. Install the Debian packages ${missing.join(' ')} ` +
-				'(apt-get install -y --no-install-recommends dovecot-imapd dovecot-lmtpd postfix) and run again.',
-		);
-	}
-	const env = { ...process.env, DEBIAN_FRONTEND: 'noninteractive' };
-	execFileSync('sh', ['-c', 'echo "postfix postfix/main_mailer_type select No configuration" | debconf-set-selections'], { env });
-	try {
-		execFileSync('apt-get', ['install', '-y', '-qq', '--no-install-recommends', ...missing], { env, stdio: 'ignore' });
-	} catch {
-		execFileSync('apt-get', ['update', '-qq'], { env, stdio: 'ignore' });
-		execFileSync('apt-get', ['install', '-y', '-qq', '--no-install-recommends', ...missing], { env, stdio: 'ignore' });
-	}
+	ensureSystemPackages(['dovecot', 'postfix', 'openssl']);
 }
 
 function waitForPort(port, timeoutMs = 15000) {
