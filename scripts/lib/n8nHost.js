@@ -70,7 +70,7 @@ const RETRY_ADVICE = (folder) => `Check the network to the npm registry and the 
 
 /** Node 24 from the npm registry, for n8n 2.x; the machine's own node serves 1.x. Checked to run and say v24. */
 function ensureNode24() {
-	const folder = path.join(cacheRoot(), 'node24');
+	const folder = path.join(cacheRoot(), `node-${NODE24.version}`);
 	const home = path.join(folder, 'node_modules', NODE24.package);
 	const bin = path.join(home, 'bin');
 	if (!fs.existsSync(path.join(bin, 'node'))) {
