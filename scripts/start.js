@@ -17,6 +17,7 @@
  * `startEditor()` is the same sequence for the browser test, with its own ports and folder.
  */
 const { execFileSync } = require('node:child_process');
+const crypto = require('node:crypto');
 const fs = require('node:fs');
 const path = require('node:path');
 
@@ -24,6 +25,7 @@ const { startMailServers } = require('./lib/mailServers');
 const { ensureN8n, linkPackage, importJson, startN8n, PACKAGE_ROOT } = require('./lib/n8nHost');
 const { DEMO_MAILBOX, DEMO_ANALYST, seedDemoMailbox, startDemoAnalyst } = require('./lib/demoMailbox');
 const { stopMailServersAt } = require('./lib/mailServers');
+const { isRoot } = require('./lib/systemPackages');
 const { record, requireFreePorts, stopRecorded } = require('./lib/processes');
 
 // MAILBOX_DEMO_DIR moves the demo's data (the tests start it from an empty folder).
@@ -42,6 +44,25 @@ function say(message) {
 	} catch {
 		// nobody is reading
 	}
+}
+
+/** Whether the mail servers' own users (dovecot, postfix, the mail uid) can reach a folder: every parent searchable by all. */
+function searchableByAll(folder) {
+	for (let dir = path.resolve(folder); ; dir = path.dirname(dir)) {
+		if (fs.existsSync(dir) && (fs.statSync(dir).mode & 0o001) === 0) return false;
+		if (dir === path.dirname(dir)) return true;
+	}
+}
+
+/**
+ * Where the demo's Dovecot and Postfix keep their data: beside n8n's, unless a parent folder is closed
+ * to other users (a checkout under /root, a 0700 temporary folder); then under /var/tmp, one folder per
+ * demo folder, so the mailbox still lasts from one start to the next.
+ */
+function mailFolder(base) {
+	if (!isRoot() || searchableByAll(base)) return path.join(base, 'mail');
+	const key = crypto.createHash('sha256').update(path.resolve(base)).digest('hex').slice(0, 16);
+	return path.join('/var/tmp', 'n8n-nodes-mailbox-demo', key, 'mail');
 }
 
 function readJson(file, fallback) {
@@ -178,7 +199,8 @@ function waitForExit(child, timeoutMs) {
  * `base` folder for servers and n8n data, `mailPorts`, `n8nPort`, `brokerPort` (2.x task runners),
  * `major` (1 or 2), `build` (false when dist/ is known to be fresh), `log` (progress lines),
  * `signal` (an AbortSignal: once aborted, the start stops what it started after the current step and
- * rejects with a STOPPED error). Returns `{url, login, loginBody, major, version, workflows, mail, stop()}`.
+ * rejects with a STOPPED error), `recordSelf` (npm start: this process is recorded with n8n's PID, so
+ * that a later start can stop it if it was orphaned). Returns `{url, login, loginBody, major, version, workflows, mail, stop()}`.
  */
 async function startEditor(options = {}) {
 	const {
@@ -190,6 +212,7 @@ async function startEditor(options = {}) {
 		build = true,
 		log = say,
 		signal,
+		recordSelf = false,
 	} = options;
 	const started = Date.now();
 	if (build) buildIfNeeded();
@@ -197,13 +220,19 @@ async function startEditor(options = {}) {
 	// What an earlier run left running (it was killed, or its terminal closed) is stopped by the PIDs it
 	// recorded; a port still taken after that belongs to someone else and is named.
 	const pidFile = path.join(base, 'running.json');
-	const leftovers = stopRecorded(pidFile, { n8n: /n8n/ });
-	stopMailServersAt(path.join(base, 'mail'));
+	const leftovers = stopRecorded(pidFile, {
+		// The earlier start script first, at once, so that it cannot stop what this run starts.
+		start: { pattern: /scripts\/start\.js/, group: false, graceMs: 0 },
+		n8n: { pattern: /n8n/ },
+	});
+	const mailBase = mailFolder(base);
+	stopMailServersAt(mailBase);
 	if (leftovers.length > 0) log(`Stopped what an earlier run left running: ${leftovers.join(', ')}.`);
+	if (recordSelf) record(pidFile, 'start', process.pid);
 	await requireFreePorts({ ...Object.fromEntries(Object.entries(mailPorts).map(([name, port]) => [`mail ${name}`, port])), n8n: n8nPort, 'n8n task broker': brokerPort });
 
 	log(`Starting Dovecot and Postfix on 127.0.0.1 (IMAPS ${mailPorts.imaps}, SMTP ${mailPorts.smtp})...`);
-	const servers = await startMailServers({ base: path.join(base, 'mail'), ports: mailPorts });
+	const servers = await startMailServers({ base: mailBase, ports: mailPorts });
 	const mail = servers.info;
 	const ca = fs.readFileSync(mail.caFile);
 	const stops = [() => servers.stop()];
@@ -215,7 +244,8 @@ async function startEditor(options = {}) {
 	};
 	try {
 		stopIfAsked();
-		const seededMarker = path.join(base, 'mailbox-seeded');
+		// Beside the mail data, so that a mailbox cleared away (under /var/tmp) is filled again.
+		const seededMarker = path.join(path.dirname(mailBase), 'mailbox-seeded');
 		if (!fs.existsSync(seededMarker)) {
 			const count = await seedDemoMailbox({ host: mail.host, port: mail.ports.imaps, ca, password: mail.password });
 			fs.writeFileSync(seededMarker, new Date().toISOString());
@@ -254,6 +284,7 @@ async function startEditor(options = {}) {
 			port: n8nPort,
 			logFile: path.join(base, `n8n-${host.major}.log`),
 			extraEnv: { N8N_RUNNERS_BROKER_PORT: String(brokerPort), MAILBOX_EXTRA_CA_FILE: mail.caFile },
+			signal,
 			onSpawn: (child) => {
 				record(pidFile, 'n8n', child.pid);
 				stops.push(async () => {
@@ -363,7 +394,7 @@ async function main() {
 	});
 	let editor;
 	try {
-		editor = await startEditor({ major, mailPorts, n8nPort: DEMO_N8N_PORT + offset, signal: interrupted.signal });
+		editor = await startEditor({ major, mailPorts, n8nPort: DEMO_N8N_PORT + offset, signal: interrupted.signal, recordSelf: true });
 	} catch (error) {
 		if (error.code !== 'STOPPED') throw error;
 		say('Stopped.');
@@ -389,4 +420,4 @@ if (require.main === module) {
 	});
 }
 
-module.exports = { startEditor, exampleWorkflows, builtNodeTypes, DEMO_MAIL_PORTS, DEMO_N8N_PORT, DEMO_LOGIN, DEMO_CREDENTIAL };
+module.exports = { mailFolder, startEditor, exampleWorkflows, builtNodeTypes, DEMO_MAIL_PORTS, DEMO_N8N_PORT, DEMO_LOGIN, DEMO_CREDENTIAL };

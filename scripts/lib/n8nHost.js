@@ -266,7 +266,7 @@ async function executeWorkflow(host, userFolder, workflowId, extraEnv = {}, { ti
  * /healthz answers seconds earlier, while most REST routes are still 404s, so this waits for n8n's
  * own "Editor is now accessible" line (in what this start wrote to the log, not an earlier start's).
  */
-async function startN8n(host, userFolder, { port = n8nPort(), extraEnv = {}, logFile = path.join(userFolder, 'n8n.log'), onSpawn } = {}) {
+async function startN8n(host, userFolder, { port = n8nPort(), extraEnv = {}, logFile = path.join(userFolder, 'n8n.log'), onSpawn, signal } = {}) {
 	const brokerPort = await freePort();
 	const logStart = fs.existsSync(logFile) ? fs.statSync(logFile).size : 0;
 	const out = fs.openSync(logFile, 'a');
@@ -291,6 +291,10 @@ async function startN8n(host, userFolder, { port = n8nPort(), extraEnv = {}, log
 	};
 	const deadline = Date.now() + 180_000;
 	while (!ready()) {
+		if (signal?.aborted) {
+			stopN8n(child);
+			throw Object.assign(new Error('start interrupted'), { code: 'STOPPED' });
+		}
 		if (child.exitCode !== null) throw new Error(`n8n exited with ${child.exitCode}; see ${logFile}`);
 		if (Date.now() > deadline) {
 			stopN8n(child);

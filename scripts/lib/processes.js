@@ -24,11 +24,11 @@ function commandLine(pid) {
 	}
 }
 
-/** SIGTERM to a process group, SIGKILL after `graceMs` if it still lives. */
-function stopGroup(pid, graceMs = 20_000) {
+/** SIGTERM to a process (with `group`, to its process group), SIGKILL after `graceMs` if it still lives. */
+function stopProcess(pid, { group = true, graceMs = 20_000 } = {}) {
 	const signal = (name) => {
 		try {
-			process.kill(-pid, name);
+			process.kill(group ? -pid : pid, name);
 		} catch {
 			try {
 				process.kill(pid, name);
@@ -37,17 +37,18 @@ function stopGroup(pid, graceMs = 20_000) {
 			}
 		}
 	};
-	signal('SIGTERM');
+	if (graceMs > 0) signal('SIGTERM');
 	const deadline = Date.now() + graceMs;
 	while (isAlive(pid) && Date.now() < deadline) execFileSync('sleep', ['0.1']);
 	if (isAlive(pid)) signal('SIGKILL');
 }
 
 /**
- * Stops what an earlier run recorded in `file` ({name: pid}) and is still running, if its command
- * line still matches (a PID can be reused by an unrelated process). Returns the names stopped.
+ * Stops what an earlier run recorded in `file` ({name: pid}) and is still running, in the order it
+ * was recorded, if its command line matches `kinds[name].pattern` (a PID can be reused by an unrelated
+ * process); `kinds[name]` also holds stopProcess's options. Returns the names stopped.
  */
-function stopRecorded(file, matches = {}) {
+function stopRecorded(file, kinds = {}) {
 	let recorded;
 	try {
 		recorded = JSON.parse(fs.readFileSync(file, 'utf8'));
@@ -57,8 +58,9 @@ function stopRecorded(file, matches = {}) {
 	const stopped = [];
 	for (const [name, pid] of Object.entries(recorded)) {
 		if (!Number.isInteger(pid) || !isAlive(pid)) continue;
-		if (matches[name] && !matches[name].test(commandLine(pid))) continue;
-		stopGroup(pid);
+		const kind = kinds[name] ?? {};
+		if (kind.pattern && !kind.pattern.test(commandLine(pid))) continue;
+		stopProcess(pid, kind);
 		stopped.push(`${name} (PID ${pid})`);
 	}
 	fs.rmSync(file, { force: true });
@@ -132,4 +134,4 @@ async function requireFreePorts(ports) {
 	}
 }
 
-module.exports = { isAlive, commandLine, stopGroup, stopRecorded, record, portInUse, portHolder, requireFreePorts };
+module.exports = { isAlive, commandLine, stopProcess, stopRecorded, record, portInUse, portHolder, requireFreePorts };

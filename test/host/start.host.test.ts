@@ -8,10 +8,12 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { createServer, type Server } from 'node:net';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import path, { join } from 'node:path';
 
 // eslint-disable-next-line @typescript-eslint/no-require-imports
 const start = require('../../scripts/start.js');
+// eslint-disable-next-line @typescript-eslint/no-require-imports
+const mailServers = require('../../scripts/lib/mailServers.js');
 // eslint-disable-next-line @typescript-eslint/no-require-imports
 const processes = require('../../scripts/lib/processes.js');
 
@@ -21,6 +23,7 @@ const ROOT = join(__dirname, '..', '..');
 // Ports of their own: the demo's plus 90 (the browser test takes +50, the examples test +70).
 const offset = Number(process.env.MAILBOX_PORT_OFFSET || 0) + 90;
 const n8nUrl = `http://127.0.0.1:${start.DEMO_N8N_PORT + offset}`;
+// A 0700 folder, as mkdtemp makes it: the mail servers' data then goes to /var/tmp (see mailFolder in start.js).
 const demoDir = mkdtempSync(join(tmpdir(), 'mailbox-npm-start-'));
 const ports = [...Object.values(start.DEMO_MAIL_PORTS as Record<string, number>).map((port) => port + offset), start.DEMO_N8N_PORT + offset];
 
@@ -56,9 +59,22 @@ async function until(what: string, timeoutMs: number, check: () => boolean | Pro
 
 async function ready(run: Run): Promise<void> {
 	await until('the editor is ready', 480_000, () => {
-		if (run.child.exitCode !== null) throw new Error(`npm start exited with ${run.child.exitCode}:\n${run.output()}`);
+		if (run.child.exitCode !== null) throw new Error(`npm start exited with ${run.child.exitCode}:\n${run.output()}\n${serverLogs()}`);
 		return run.output().includes('is ready');
 	});
+}
+
+/** What the mail servers said while starting, for a start that failed. */
+function serverLogs(): string {
+	return ['postfix.start.log', 'postfix.log', 'dovecot.log']
+		.map((name) => {
+			try {
+				return `${name}:\n${readFileSync(join(start.mailFolder(demoDir), name), 'utf8').slice(-2000)}`;
+			} catch {
+				return '';
+			}
+		})
+		.join('\n');
 }
 
 /** Every process that belongs to this demo: its folder in the command line or the environment. */
@@ -97,6 +113,10 @@ async function rest<T>(route: string, body?: unknown): Promise<T> {
 }
 
 afterAll(() => {
+	// A failed test must not leave servers behind on these ports for the next run.
+	for (const entry of demoProcesses()) processes.stopProcess(Number(entry.split(':')[0]), { group: false, graceMs: 5000 });
+	mailServers.stopMailServersAt(start.mailFolder(demoDir));
+	rmSync(path.dirname(start.mailFolder(demoDir)), { recursive: true, force: true });
 	rmSync(demoDir, { recursive: true, force: true });
 });
 
@@ -120,9 +140,12 @@ it('from an empty folder: the editor serves both node types and runs the ping ex
 		});
 		expect(status).toBe('success');
 	} finally {
-		process.kill(-run.child.pid!, 'SIGINT');
+		// Ctrl-C in a terminal: SIGINT to the whole foreground process group.
+		if (run.child.exitCode === null) process.kill(-run.child.pid!, 'SIGINT');
 	}
-	expect(await run.exited).toBe(0);
+	// npm passes Ctrl-C on, waits for the script, then ends itself by the same signal, as in a terminal.
+	expect([0, null]).toContain(await run.exited);
+	expect(run.output()).toContain('Stopping n8n, Dovecot and Postfix...');
 	expect(run.output()).toContain('Stopped.');
 	await nothingLeft();
 });
