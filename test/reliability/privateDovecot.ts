@@ -7,6 +7,7 @@ import { join } from 'node:path';
 import { ImapFlow } from 'imapflow';
 
 import type { MailAccount } from '../../nodes/mail';
+import { imapSessions } from '../helpers/servers';
 
 // eslint-disable-next-line @typescript-eslint/no-require-imports
 const mailServers = require('../../scripts/lib/mailServers.js');
@@ -46,6 +47,8 @@ export interface PrivateDovecot {
 	/** Gives the folder a new UIDVALIDITY in place: the mail stays, its UIDs start a new life. */
 	changeUidValidity(address: string, folder: string): void;
 	imap<T>(address: string, work: (client: ImapFlow) => Promise<T>): Promise<T>;
+	/** IMAP sessions this Dovecot has open for the address right now. */
+	sessions(address: string): number;
 }
 
 export async function startPrivateDovecot(): Promise<PrivateDovecot> {
@@ -121,6 +124,7 @@ export async function startPrivateDovecot(): Promise<PrivateDovecot> {
 				for (const raw of raws) await client.append(folder, raw);
 			});
 		},
+		sessions: (address) => imapSessions(address, dovecotConf),
 		changeUidValidity(address, folder) {
 			uidValidity++;
 			execFileSync('doveadm', ['-c', dovecotConf, 'mailbox', 'update', '-u', address, '--uid-validity', String(uidValidity), folder], { stdio: 'ignore' });
