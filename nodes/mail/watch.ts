@@ -235,7 +235,9 @@ export class MailboxWatcher {
 	private async idle(client: ImapFlow): Promise<void> {
 		while (!this.closed && client.usable) {
 			// The NOOP breaks the IDLE (imapflow sends DONE first), after which it is issued again.
+			let renewed = false;
 			const renew = setTimeout(() => {
+				renewed = true;
 				this.renewals++;
 				void client.noop().catch(() => undefined);
 			}, this.options.idleRenewMs);
@@ -247,7 +249,7 @@ export class MailboxWatcher {
 			} finally {
 				clearTimeout(renew);
 			}
-			if (Date.now() - started < MIN_IDLE_MS) await this.sleep(1000);
+			if (!renewed && Date.now() - started < MIN_IDLE_MS) await this.sleep(1000);
 		}
 	}
 

@@ -26,6 +26,15 @@ async function freePort(): Promise<number> {
 	return port;
 }
 
+/** The master has exited (gone, or a zombie nobody reaps). */
+function exited(pid: number): boolean {
+	try {
+		return /^\d+ \(.*\) Z/.test(readFileSync(`/proc/${pid}/stat`, 'utf8'));
+	} catch {
+		return true;
+	}
+}
+
 /**
  * A Dovecot of its own (own base directory, own ports, own self-signed certificate), so that a test
  * can stop and restart it mid-cycle, or change a folder's UIDVALIDITY, without touching the
@@ -49,6 +58,8 @@ export interface PrivateDovecot {
 	imap<T>(address: string, work: (client: ImapFlow) => Promise<T>): Promise<T>;
 	/** IMAP sessions this Dovecot has open for the address right now. */
 	sessions(address: string): number;
+	/** As stop(), waiting without blocking: clients in this process (a proxy) keep running meanwhile. */
+	halt(): Promise<void>;
 }
 
 export async function startPrivateDovecot(): Promise<PrivateDovecot> {
@@ -69,19 +80,21 @@ export async function startPrivateDovecot(): Promise<PrivateDovecot> {
 			process.kill(pid, 'SIGTERM');
 			// Wait for the listeners to go: the master exits after its children.
 			const deadline = Date.now() + 5000;
-			while (Date.now() < deadline) {
-				try {
-					const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
-					if (/^\d+ \(.*\) Z/.test(stat)) break;
-				} catch {
-					break;
-				}
-				execFileSync('sleep', ['0.05']);
-			}
+			while (Date.now() < deadline && !exited(pid)) execFileSync('sleep', ['0.05']);
 		},
 		async start() {
 			const log = openSync(join(base, 'dovecot.start.log'), 'a');
-			execFileSync('dovecot', ['-c', dovecotConf], { stdio: ['ignore', log, log] });
+			// A master that has just exited can still be a zombie for a moment: Dovecot then says
+			// "already running" and is tried again.
+			for (let attempt = 0; ; attempt++) {
+				try {
+					execFileSync('dovecot', ['-c', dovecotConf], { stdio: ['ignore', log, log] });
+					break;
+				} catch (error) {
+					if (attempt >= 50) throw error;
+					await new Promise((resolve) => setTimeout(resolve, 200));
+				}
+			}
 			closeSync(log);
 			await Promise.all([mailServers.waitForPort(ports.imap), mailServers.waitForPort(ports.imaps)]);
 		},
@@ -125,6 +138,12 @@ export async function startPrivateDovecot(): Promise<PrivateDovecot> {
 			});
 		},
 		sessions: (address) => imapSessions(address, dovecotConf),
+		async halt() {
+			const pid = Number(readFileSync(pidFile, 'utf8').trim());
+			process.kill(pid, 'SIGTERM');
+			const deadline = Date.now() + 15_000;
+			while (Date.now() < deadline && !exited(pid)) await new Promise((resolve) => setTimeout(resolve, 50));
+		},
 		changeUidValidity(address, folder) {
 			uidValidity++;
 			execFileSync('doveadm', ['-c', dovecotConf, 'mailbox', 'update', '-u', address, '--uid-validity', String(uidValidity), folder], { stdio: 'ignore' });
