@@ -1,5 +1,6 @@
+import { MailboxWatcher } from '../../nodes/mail';
 import { activateInstant, testStep, until, type InstantHarness } from '../helpers/instantContext';
-import { appendMessages, credentialsFor, imapSessions, newMailbox, openMailbox, waitForMessages } from '../helpers/servers';
+import { accountFor, appendMessages, credentialsFor, imapSessions, newMailbox, openMailbox, waitForMessages } from '../helpers/servers';
 
 function rawMail(subject: string, to = 'soc@example.test'): string {
 	return [
@@ -131,5 +132,38 @@ describe('Mailbox Trigger (Instant): new mail becomes an emit within seconds, ex
 		expect(trigger.errors).toHaveLength(1);
 		expect(trigger.errors[0].message).toMatch(/Folder "Doomed"/);
 		await until('every session closed on the server', 5000, () => imapSessions(address) === 0);
+	});
+
+	it('never runs two cycles of a folder at once: requests during a cycle become one more cycle after it', async () => {
+		const address = newMailbox('instant-serial');
+		let running = 0;
+		let most = 0;
+		let cycles = 0;
+		const watcher = new MailboxWatcher(accountFor(address), {
+			folders: ['INBOX'],
+			fallbackPollMs: 600_000,
+			cycle: async () => {
+				running++;
+				most = Math.max(most, running);
+				cycles++;
+				await new Promise((resolve) => setTimeout(resolve, 300));
+				running--;
+				return false;
+			},
+			onFailure: (error) => {
+				throw error;
+			},
+		});
+		await watcher.start();
+		try {
+			// The catch-up cycle after connecting is under way; ten more requests arrive meanwhile.
+			await until('the catch-up cycle', 5000, () => cycles === 1);
+			for (let i = 0; i < 10; i++) watcher.requestCycle('INBOX');
+			await until('the coalesced cycle', 5000, () => cycles === 2 && running === 0);
+			await new Promise((resolve) => setTimeout(resolve, 500));
+			expect({ most, cycles }).toEqual({ most: 1, cycles: 2 });
+		} finally {
+			await watcher.close();
+		}
 	});
 });
