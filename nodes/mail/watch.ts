@@ -171,7 +171,7 @@ export class MailboxWatcher {
 		const failure = asMailError(error, this.account);
 		state.cycleFailingSince ??= Date.now();
 		if (FATAL_CODES.has(failure.code) || Date.now() - state.cycleFailingSince >= this.options.giveUpMs) {
-			this.fail(folder, failure);
+			this.fail(folder, failure, state.cycleFailingSince);
 			return;
 		}
 		clearTimeout(state.retry);
@@ -179,11 +179,13 @@ export class MailboxWatcher {
 		state.cycleBackoffMs = Math.min(state.cycleBackoffMs * 2, this.options.maxBackoffMs);
 	}
 
-	private fail(folder: string, failure: MailError): void {
+	private fail(folder: string, failure: MailError, failingSince: number): void {
 		if (this.failed || this.closed) return;
 		this.failed = true;
 		void this.close();
-		this.options.onFailure(new MailError(failure.code, `Folder "${folder}": ${failure.message}`, { service: 'IMAP', cause: failure }));
+		const seconds = Math.round((Date.now() - failingSince) / 1000);
+		const retried = FATAL_CODES.has(failure.code) ? '' : `, still after ${seconds} s of retrying`;
+		this.options.onFailure(new MailError(failure.code, `Folder "${folder}"${retried}: ${failure.message}`, { service: 'IMAP', cause: failure }));
 	}
 
 	/** One folder's connection, reopened after every drop until the watcher closes. */
@@ -219,7 +221,7 @@ export class MailboxWatcher {
 				}
 				failingSince ??= Date.now();
 				if (FATAL_CODES.has(failure.code) || Date.now() - failingSince >= this.options.giveUpMs) {
-					this.fail(folder, failure);
+					this.fail(folder, failure, failingSince);
 					return;
 				}
 				await this.sleep(backoff);
