@@ -7,42 +7,15 @@
  */
 import { rmSync } from 'node:fs';
 
-import { simpleParser } from 'mailparser';
-
 import { importCredential, importWorkflow, n8nMajors, prepareN8n } from '../helpers/n8n';
-import { credentialsFor, newMailbox, waitForMessages } from '../helpers/servers';
+import { postForm, receiveLinks, type LinkedQuestion } from '../helpers/replies';
+import { credentialsFor, newMailbox } from '../helpers/servers';
 import { N8nRest, waitFor, type StoredExecution } from '../queue/cluster';
 
 // eslint-disable-next-line @typescript-eslint/no-require-imports
 const host = require('../../scripts/lib/n8nHost.js');
 
 jest.setTimeout(600_000);
-
-interface Question {
-	messageId: string;
-	html: string;
-	text: string;
-	/** The response links of the mail, by label. */
-	links: Record<string, string>;
-}
-
-/** The n-th question in the recipient's INBOX and its links, read from the HTML part (or the text part's "Label: URL" lines). */
-async function receiveLinks(recipient: string, index: number): Promise<Question> {
-	const messages = await waitForMessages(recipient, index + 1, { timeoutMs: 120_000 });
-	const parsed = await simpleParser(messages[index].source);
-	const html = typeof parsed.html === 'string' ? parsed.html : '';
-	const text = parsed.text ?? '';
-	const links: Record<string, string> = {};
-	for (const [, href, label] of html.matchAll(/<a href="([^"]+)"[^>]*>([^<]+)<\/a>/g)) links[label] = href.replace(/&amp;/g, '&');
-	if (!html) for (const [, label, url] of text.matchAll(/^(\w[\w ]*): (http\S+)$/gm)) links[label] = url;
-	return { messageId: parsed.messageId ?? '', html, text, links };
-}
-
-const form = (fields: Record<string, string> = {}) => ({
-	method: 'POST',
-	headers: { 'content-type': 'application/x-www-form-urlencoded' },
-	body: new URLSearchParams(fields).toString(),
-});
 
 function webhookTrigger(path: string) {
 	return {
@@ -107,7 +80,7 @@ describe.each(n8nMajors())('Approval and Free Text in a real n8n %i.x', (major) 
 	};
 
 	/** Starts the workflow through its webhook; returns the new execution's id once it waits, and its question mail. */
-	async function ask(workflow: { id: string; path: string }): Promise<{ executionId: string; question: Question }> {
+	async function ask(workflow: { id: string; path: string }): Promise<{ executionId: string; question: LinkedQuestion }> {
 		const before = new Set((await rest.executions(workflow.id)).map((execution) => execution.id));
 		const started = await fetch(`${url}/webhook/${workflow.path}`, { method: 'POST' });
 		expect(started.status).toBe(200);
@@ -174,13 +147,13 @@ describe.each(n8nMajors())('Approval and Free Text in a real n8n %i.x', (major) 
 		const forged = new URL(approve);
 		forged.searchParams.set('signature', 'f'.repeat(64));
 		for (const bad of [flipped, forged.toString()]) {
-			expect((await fetch(bad, form())).status).toBe(401);
+			expect((await postForm(bad)).status).toBe(401);
 			expect((await fetch(bad)).status).toBe(401);
 		}
 		expect((await stored(executionId)).status).toBe('waiting');
 
 		// The person presses the page's button.
-		const answered = await fetch(approve, form());
+		const answered = await postForm(approve);
 		expect(answered.status).toBe(200);
 		expect(await answered.text()).toContain('your answer was recorded');
 		const execution = await finished(executionId);
@@ -191,7 +164,7 @@ describe.each(n8nMajors())('Approval and Free Text in a real n8n %i.x', (major) 
 
 		// Too late: the other button, or the same one again, changes nothing.
 		for (const late of [question.links['Leave it'], approve]) {
-			const again = await fetch(late, form());
+			const again = await postForm(late);
 			expect(again.status).toBe(200);
 			expect(await again.text()).toMatch(/No action required/);
 		}
@@ -206,11 +179,11 @@ describe.each(n8nMajors())('Approval and Free Text in a real n8n %i.x', (major) 
 		const page = await fetch(respond);
 		expect(await page.text()).toMatch(/<textarea id="text" name="text" required>/);
 		// An empty answer is asked again, and records nothing.
-		expect((await fetch(respond, form({ text: '  ' }))).status).toBe(400);
+		expect((await postForm(respond, { text: '  ' })).status).toBe(400);
 		expect((await stored(executionId)).status).toBe('waiting');
 
 		const answer = 'It came through the partner relay; block it and tell the partner.';
-		expect((await fetch(respond, form({ text: answer }))).status).toBe(200);
+		expect((await postForm(respond, { text: answer })).status).toBe(200);
 		const execution = await finished(executionId);
 		expect(execution.nodes.Ask.items).toEqual([{ data: { text: answer }, responded_at: expect.any(String), timed_out: false, sent_message_id: question.messageId }]);
 	});
@@ -226,13 +199,26 @@ describe.each(n8nMajors())('Approval and Free Text in a real n8n %i.x', (major) 
 		const timedOut = await finished(limited.executionId);
 		expect(timedOut.status).toBe('success');
 		expect(timedOut.nodes.Ask.items).toEqual([{ data: {}, responded_at: null, timed_out: true, sent_message_id: limited.question.messageId }]);
-		expect((await fetch(limited.question.links.Approve, form())).status).toBe(200);
+		expect((await postForm(limited.question.links.Approve)).status).toBe(200);
 		expect((await stored(limited.executionId)).nodes.Ask.items[0]).toMatchObject({ timed_out: true });
 
 		expect((await stored(waiting.executionId)).status).toBe('waiting');
 		expect((await fetch(waiting.question.links['Leave it'])).status).toBe(200);
-		expect((await fetch(waiting.question.links['Leave it'], form())).status).toBe(200);
+		expect((await postForm(waiting.question.links['Leave it'])).status).toBe(200);
 		const execution = await finished(waiting.executionId);
 		expect(execution.nodes.Ask.items).toEqual([expect.objectContaining({ data: { approved: false }, timed_out: false, sent_message_id: waiting.question.messageId })]);
+	});
+
+	(major >= 2 ? it : it.skip)('is offered to AI agents as a human-review tool (n8n 2.x builds it from the sendAndWait webhooks)', async () => {
+		const types = await rest.nodeTypes();
+		const tool = types.find((type) => type.name === 'n8n-nodes-mailbox.emailHitlTool');
+		expect(tool).toBeDefined();
+		const parameter = (name: string) => tool!.properties.find((property) => property.name === name);
+		// n8n fixes the tool to this operation and to an approval, and adds the message the agent's call fills in.
+		expect(parameter('operation')).toMatchObject({ type: 'hidden', default: 'sendAndWait' });
+		expect(parameter('responseType')).toMatchObject({ type: 'hidden', default: 'approval' });
+		expect(parameter('message')).toMatchObject({ type: 'string' });
+		expect(parameter('recipients')).toBeDefined();
+		expect(JSON.stringify(tool!.outputs)).toContain('ai_tool');
 	});
 });

@@ -76,6 +76,13 @@ export class N8nRest {
 		await this.call('POST', `/workflows/${workflowId}/deactivate`, {});
 	}
 
+	/** The node types the editor offers (/types/nodes.json; 2.x serves it only to a logged-in user). */
+	async nodeTypes(): Promise<Array<{ name: string; displayName: string; properties: Array<{ name: string; type: string; default: unknown }>; outputs: unknown }>> {
+		const response = await fetch(`${this.url}/types/nodes.json`, { headers: { cookie: this.cookie } });
+		if (!response.ok) throw new Error(`GET /types/nodes.json: ${response.status}`);
+		return (await response.json()) as Awaited<ReturnType<N8nRest['nodeTypes']>>;
+	}
+
 	/** The workflow's executions, newest first (waiting ones included). */
 	async executions(workflowId: string): Promise<Array<{ id: string; status: string }>> {
 		const filter = encodeURIComponent(JSON.stringify({ workflowId }));
