@@ -105,7 +105,7 @@ describe.each(n8nMajors())('Approval and Free Text in a real n8n %i.x', (major) 
 				...common,
 				subject: `Quick decision (${major}.x)`,
 				responseType: 'approval',
-				options: { limitWaitTime: { values: { limitType: 'afterTimeInterval', resumeAmount: 0.05, resumeUnit: 'minutes' } } },
+				options: { approvalType: 'single', limitWaitTime: { values: { limitType: 'afterTimeInterval', resumeAmount: 0.05, resumeUnit: 'minutes' } } },
 			}),
 		];
 		for (const workflow of definitions) {
@@ -191,6 +191,7 @@ describe.each(n8nMajors())('Approval and Free Text in a real n8n %i.x', (major) 
 	it('survives a restart: stopped while waiting, started again, the click resumes it; an expired limit ends with timed_out', async () => {
 		const waiting = await ask(workflows.approval);
 		const limited = await ask(workflows.limited);
+		expect(Object.keys(limited.question.links)).toEqual(['Approve']);
 		await stop();
 		// The limit (3 s) passes while n8n is down; on start n8n resumes what is due.
 		await new Promise((resolve) => setTimeout(resolve, 5000));

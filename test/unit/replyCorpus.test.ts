@@ -48,12 +48,12 @@ describe('linear time on hostile replies', () => {
 		['quote markers and closings', '>\nThanks\n-\n'.repeat(1 << 17)],
 	];
 
-	// ~0.02-0.3 s per MB on a quiet machine; the budget leaves room for a loaded CI, and a quadratic
-	// rule would take minutes here.
+	// Measured 0.01-2.1 s per MB on a shared 2-core machine at load 8-18 (1-3 times a plain split and
+	// trim of the text); a quadratic rule would take minutes here.
 	it.each(hostile)('%s: 1 MB within the time budget', (_name, text) => {
 		const started = process.hrtime.bigint();
 		splitReply(text);
 		const ms = Number(process.hrtime.bigint() - started) / 1e6;
-		expect(ms).toBeLessThan(3000);
+		expect(ms).toBeLessThan(5000);
 	});
 });

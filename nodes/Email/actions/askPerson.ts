@@ -244,7 +244,7 @@ function sendPage(context: IWebhookFunctions, status: number, html: string | und
 
 /** The answer as the node's output: one item per input item, each with its own mail's Message-ID. */
 function answerItems(query: Record<string, unknown>, data: IDataObject): INodeExecutionData[] {
-	const ref = typeof query.ref === 'string' && /^[\w.-]+@[\w.-]+$/.test(query.ref) ? query.ref : '';
+	const ref = typeof query.ref === 'string' && /^mailbox-[0-9a-f]{24}@[^\s<>@]+$/.test(query.ref) ? query.ref : '';
 	const count = Math.min(Math.max(1, Number.parseInt(String(query.n ?? '1'), 10) || 1), 10_000);
 	const respondedAt = new Date().toISOString();
 	return Array.from({ length: count }, (_, itemIndex) => ({
