@@ -36,19 +36,22 @@ function askWorkflow(id: string, path: string, credentialId: string, parameters:
 		active: false,
 		nodes: [
 			webhookTrigger(path),
+			// One item per recipient in the POSTed body: {"recipients": [{"to": "..."}, ...]}.
+			{ id: `split-${path}`, name: 'Recipients', type: 'n8n-nodes-base.splitOut', typeVersion: 1, position: [100, 0], parameters: { fieldToSplitOut: 'body.recipients', include: 'noOtherFields', options: {} } },
 			{
 				id: `ask-${path}`,
 				name: 'Ask',
 				type: 'n8n-nodes-mailbox.email',
 				typeVersion: 1,
 				position: [200, 0],
-				parameters: { operation: 'sendAndWait', ...parameters },
+				parameters: { operation: 'sendAndWait', recipients: '={{ $json.to }}', ...parameters },
 				credentials: { emailCredentials: { id: credentialId, name: `Mailbox ${credentialId}` } },
 			},
 			{ id: `done-${path}`, name: 'Done', type: 'n8n-nodes-base.noOp', typeVersion: 1, position: [400, 0], parameters: {} },
 		],
 		connections: {
-			Start: { main: [[{ node: 'Ask', type: 'main', index: 0 }]] },
+			Start: { main: [[{ node: 'Recipients', type: 'main', index: 0 }]] },
+			Recipients: { main: [[{ node: 'Ask', type: 'main', index: 0 }]] },
 			Ask: { main: [[{ node: 'Done', type: 'main', index: 0 }]] },
 		},
 		settings: { saveDataSuccessExecution: 'all' },
@@ -62,6 +65,7 @@ describe.each(n8nMajors())('Approval and Free Text in a real n8n %i.x', (major) 
 	let url: string;
 	const soc = newMailbox(`n8n${major}-ask-soc`);
 	const analyst = newMailbox(`n8n${major}-ask-analyst`);
+	const lead = newMailbox(`n8n${major}-ask-lead`);
 	let received = 0;
 	const workflows = {
 		approval: { id: `mailboxAsk${major}appr`, path: `approve-${major}` },
@@ -80,9 +84,10 @@ describe.each(n8nMajors())('Approval and Free Text in a real n8n %i.x', (major) 
 	};
 
 	/** Starts the workflow through its webhook; returns the new execution's id once it waits, and its question mail. */
-	async function ask(workflow: { id: string; path: string }): Promise<{ executionId: string; question: LinkedQuestion }> {
+	async function ask(workflow: { id: string; path: string }, recipients = [analyst]): Promise<{ executionId: string; question: LinkedQuestion }> {
 		const before = new Set((await rest.executions(workflow.id)).map((execution) => execution.id));
-		const started = await fetch(`${url}/webhook/${workflow.path}`, { method: 'POST' });
+		const body = JSON.stringify({ recipients: recipients.map((to) => ({ to })) });
+		const started = await fetch(`${url}/webhook/${workflow.path}`, { method: 'POST', headers: { 'content-type': 'application/json' }, body });
 		expect(started.status).toBe(200);
 		const [execution] = await waitFor(`an execution of ${workflow.id} to wait`, 120_000, () => rest.executions(workflow.id), (list) => list.some((entry) => !before.has(entry.id) && entry.status === 'waiting'));
 		const question = await receiveLinks(analyst, received++);
@@ -97,7 +102,7 @@ describe.each(n8nMajors())('Approval and Free Text in a real n8n %i.x', (major) 
 		const { n8n, userFolder } = setup;
 		url = `http://127.0.0.1:${host.n8nPort()}`;
 		importCredential(n8n, userFolder, 'mailboxAskCred1', credentialsFor(soc));
-		const common = { recipients: analyst, content: '<p>Sender 203.0.113.7 sent 40 phishing mails. Block it on the gateway?</p>' };
+		const common = { content: '<p>Sender 203.0.113.7 sent 40 phishing mails. Block it on the gateway?</p>' };
 		const definitions = [
 			askWorkflow(workflows.approval.id, workflows.approval.path, 'mailboxAskCred1', { ...common, subject: `Block 203.0.113.7? (${major}.x)`, responseType: 'approval', options: { approveLabel: 'Block it', rejectLabel: 'Leave it' } }),
 			askWorkflow(workflows.freeText.id, workflows.freeText.path, 'mailboxAskCred1', { ...common, subject: `Why was 203.0.113.7 allowed? (${major}.x)`, responseType: 'freeText', options: { contentType: 'text' } }),
@@ -171,8 +176,10 @@ describe.each(n8nMajors())('Approval and Free Text in a real n8n %i.x', (major) 
 		expect((await stored(executionId)).nodes.Ask.items).toEqual([output]);
 	});
 
-	it('free text: the link opens a page with a text box, the POSTed text is the output', async () => {
-		const { executionId, question } = await ask(workflows.freeText);
+	it('free text, two items: each recipient gets a link to a page with a text box, one POSTed text answers both items', async () => {
+		const { executionId, question } = await ask(workflows.freeText, [analyst, lead]);
+		const other = await receiveLinks(lead, 0);
+		expect(other.messageId).not.toBe(question.messageId);
 		expect(question.html).toBe('');
 		const respond = question.links.Respond;
 		expect(respond).toBeDefined();
@@ -185,7 +192,7 @@ describe.each(n8nMajors())('Approval and Free Text in a real n8n %i.x', (major) 
 		const answer = 'It came through the partner relay; block it and tell the partner.';
 		expect((await postForm(respond, { text: answer })).status).toBe(200);
 		const execution = await finished(executionId);
-		expect(execution.nodes.Ask.items).toEqual([{ data: { text: answer }, responded_at: expect.any(String), timed_out: false, sent_message_id: question.messageId }]);
+		expect(execution.nodes.Ask.items).toEqual([question, other].map((mail) => ({ data: { text: answer }, responded_at: expect.any(String), timed_out: false, sent_message_id: mail.messageId })));
 	});
 
 	it('survives a restart: stopped while waiting, started again, the click resumes it; an expired limit ends with timed_out', async () => {

@@ -157,7 +157,8 @@ function waitUntil(options: IDataObject): Date {
 
 // All mails of one node run share a random token, from which each item's Message-ID is made
 // (`<token.N@domain>`): the links carry the token and the item count, so the webhook can give every
-// item its own sent_message_id back without any state kept between the send and the answer.
+// item its own sent_message_id back without any state kept between the send and the answer. The
+// router runs every item of one node run with the same context object, which keys the token.
 const runTokens = new WeakMap<object, string>();
 
 function runToken(context: IExecuteFunctions): string {
