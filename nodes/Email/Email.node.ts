@@ -1,4 +1,4 @@
-import { NodeConnectionTypes, type IExecuteFunctions, type INodeExecutionData, type INodeType, type INodeTypeDescription } from 'n8n-workflow';
+import { NodeConnectionTypes, type IExecuteFunctions, type INodeExecutionData, type INodeType, type INodeTypeDescription, type IWebhookFunctions, type IWebhookResponseData } from 'n8n-workflow';
 
 import { authenticationProperty, emailConnectionTest, mailboxCredentials } from '../shared/credentials';
 import { router } from './actions/router';
@@ -9,6 +9,7 @@ import * as getEml from './actions/getEml.operation';
 import * as sendAndWait from './actions/sendAndWait.operation';
 import * as waitForReply from './actions/waitForReply.operation';
 import { getFolders, searchFolders } from './methods/folders';
+import { responseWebhooks, webhook } from './actions/askPerson';
 
 export class Email implements INodeType {
 	description: INodeTypeDescription = {
@@ -26,6 +27,8 @@ export class Email implements INodeType {
 		outputs: [NodeConnectionTypes.Main],
 		usableAsTool: true,
 		credentials: mailboxCredentials,
+		// Send Email and Wait's Approval and Free Text answers resume the waiting execution here.
+		webhooks: responseWebhooks,
 		properties: [
 			authenticationProperty,
 			{
@@ -60,5 +63,9 @@ export class Email implements INodeType {
 
 	async execute(this: IExecuteFunctions): Promise<INodeExecutionData[][]> {
 		return await router.call(this);
+	}
+
+	async webhook(this: IWebhookFunctions): Promise<IWebhookResponseData> {
+		return await webhook.call(this);
 	}
 }

@@ -1,10 +1,10 @@
-import EmailReplyParser from 'email-reply-parser';
 import { simpleParser, type AddressObject, type ParsedMail } from 'mailparser';
 import { RE2JS } from 're2js';
 
 import { normalizeAddress, normalizeMessageId } from './addresses';
 import { MailError } from './errors';
 import { htmlAsText } from './message';
+import { splitReply } from './replyText';
 
 /** What makes a message a reply worth returning. */
 export interface ReplyCriteria {
@@ -54,10 +54,6 @@ export interface StoredReply {
 	internalDate?: Date;
 }
 
-// Reply bodies come from people, but may be huge or hostile: the reply parser uses backtracking
-// regexes, so it only ever sees the top of the text, where the answer is.
-const REPLY_PARSE_LIMIT = 64 * 1024;
-
 /** A user's exclusion regex, compiled for linear-time matching anywhere in the text (not anchored). */
 export function compileExclusion(pattern: string | undefined, field: string): RE2JS | undefined {
 	if (!pattern || !pattern.trim()) return undefined;
@@ -72,18 +68,6 @@ export function compileExclusion(pattern: string | undefined, field: string): RE
 export function braceAnswer(text: string): string | undefined {
 	const match = /\{\{([^{}]*)\}\}/.exec(text);
 	return match ? match[1].trim() : undefined;
-}
-
-/** The reply without quoted history (`reply_text`) and the part without the signature too (`visible`). */
-export function splitReply(text: string): { replyText: string; visible: string } {
-	const normalized = text.replace(/\r\n?/g, '\n').slice(0, REPLY_PARSE_LIMIT);
-	const fragments = new EmailReplyParser().read(normalized).getFragments();
-	const join = (keep: (fragment: (typeof fragments)[number]) => boolean) =>
-		fragments.filter(keep).map((fragment) => fragment.getContent()).join('\n').trim();
-	return {
-		replyText: join((fragment) => !fragment.isQuoted()),
-		visible: join((fragment) => !fragment.isHidden()),
-	};
 }
 
 /** `answer`: the first `{{…}}` of the reply, else its first non-empty line; quoted history never counts. */

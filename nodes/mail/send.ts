@@ -28,6 +28,8 @@ export interface OutgoingMail {
 	references?: string[];
 	fromName?: string;
 	headers?: Array<{ name: string; value: string }>;
+	/** A Message-ID chosen before sending (links in the mail can then name it); else nodemailer makes one. */
+	messageId?: string;
 }
 
 export interface SendResult {
@@ -89,6 +91,7 @@ export function composeMail(account: MailAccount, mail: OutgoingMail): Mail.Opti
 			? { html: mail.content, text: htmlToText(mail.content, { wordwrap: false }) }
 			: { text: mail.content }),
 		inReplyTo,
+		messageId: mail.messageId ? normalizeMessageId(mail.messageId) : undefined,
 		references: references.length ? [...new Set(references)] : undefined,
 		headers,
 		attachments: (mail.attachments ?? []).map((attachment) => ({

@@ -314,4 +314,4 @@ function stopN8n(child) {
 	}
 }
 
-module.exports = { HostInstallError, cleanNpmEnv, freePort, VERSIONS, ensureN8n, n8nEnv, linkPackage, n8nCli, importJson, executeWorkflow, startN8n, stopN8n, cacheRoot, PACKAGE_ROOT };
+module.exports = { HostInstallError, cleanNpmEnv, freePort, n8nPort, VERSIONS, ensureN8n, n8nEnv, linkPackage, n8nCli, importJson, executeWorkflow, startN8n, stopN8n, cacheRoot, PACKAGE_ROOT };

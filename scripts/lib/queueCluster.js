@@ -204,6 +204,8 @@ async function startQueueCluster({ base, portBase = defaultPortBase(), workers =
 		DB_POSTGRESDB_USER: 'postgres',
 		OFFLOAD_MANUAL_EXECUTIONS_TO_WORKERS: 'true',
 		N8N_GRACEFUL_SHUTDOWN_TIMEOUT: '10',
+		// Links a worker puts in mail (Send Email and Wait's resume links) must point at the main.
+		WEBHOOK_URL: `http://127.0.0.1:${ports.main}/`,
 		...extraEnv,
 	};
 	const mainFolder = userFolderFor(base, 'main', template);

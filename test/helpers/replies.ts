@@ -24,6 +24,34 @@ export async function receiveQuestion(recipient: string, index = 0, timeoutMs = 
 	};
 }
 
+export interface LinkedQuestion {
+	messageId: string;
+	html: string;
+	text: string;
+	/** The response links of the mail (Approval, Free Text), by label. */
+	links: Record<string, string>;
+}
+
+/**
+ * The index-th question in the recipient's INBOX and its response links: the HTML part's buttons, or
+ * the text part's "Label: URL" lines when the mail is plain text.
+ */
+export async function receiveLinks(recipient: string, index = 0, timeoutMs = 120_000): Promise<LinkedQuestion> {
+	const messages = await waitForMessages(recipient, index + 1, { timeoutMs });
+	const parsed = await simpleParser(messages[index].source);
+	const html = typeof parsed.html === 'string' ? parsed.html : '';
+	const text = parsed.text ?? '';
+	const links: Record<string, string> = {};
+	for (const [, href, label] of html.matchAll(/<a href="([^"]+)"[^>]*>([^<]+)<\/a>/g)) links[label] = href.replace(/&amp;/g, '&');
+	if (!html) for (const [, label, url] of text.matchAll(/^(\w[\w ]*): (http\S+)$/gm)) links[label] = url;
+	return { messageId: parsed.messageId ?? '', html, text, links };
+}
+
+/** What the answer page's form sends when the person presses its button: a plain HTML form POST. */
+export function postForm(url: string, fields: Record<string, string> = {}): Promise<Response> {
+	return fetch(url, { method: 'POST', headers: { 'content-type': 'application/x-www-form-urlencoded' }, body: new URLSearchParams(fields).toString() });
+}
+
 export interface ReplyContent {
 	/** The text the person types above the quote (top-posting), or below it when `bottomPost`. */
 	text?: string;

@@ -133,6 +133,7 @@ afterAll(async () => {
 it('imports every example', () => {
 	expect(editor.workflows.map((workflow) => [workflow.file, workflow.imported])).toEqual([
 		['ask-and-branch.json', true],
+		['ask-for-approval.json', true],
 		['phishing-triage.json', true],
 		['ping-and-send.json', true],
 	]);

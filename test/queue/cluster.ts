@@ -76,6 +76,29 @@ export class N8nRest {
 		await this.call('POST', `/workflows/${workflowId}/deactivate`, {});
 	}
 
+	/** The node types the editor offers (/types/nodes.json; 2.x serves it only to a logged-in user). */
+	async nodeTypes(): Promise<Array<{ name: string; displayName: string; properties: Array<{ name: string; type: string; default: unknown }>; outputs: unknown }>> {
+		const response = await fetch(`${this.url}/types/nodes.json`, { headers: { cookie: this.cookie } });
+		if (!response.ok) throw new Error(`GET /types/nodes.json: ${response.status}`);
+		return (await response.json()) as Awaited<ReturnType<N8nRest['nodeTypes']>>;
+	}
+
+	/** The workflow's executions, newest first (waiting ones included). */
+	async executions(workflowId: string): Promise<Array<{ id: string; status: string }>> {
+		const filter = encodeURIComponent(JSON.stringify({ workflowId }));
+		const { results } = await this.call<{ results: Array<{ id: string; status: string }> }>('GET', `/executions?filter=${filter}`);
+		return results.map(({ id, status }) => ({ id: String(id), status }));
+	}
+
+	/** One execution with the items of each node, decoded with n8n's own `flatted` module from the n8n install at `n8nFolder`. */
+	async execution(id: string, n8nFolder: string): Promise<StoredExecution> {
+		// eslint-disable-next-line @typescript-eslint/no-require-imports
+		const { parse } = require(join(n8nFolder, 'node_modules', 'flatted')) as { parse: FlattedParse };
+		const found = await this.call<{ id: string; mode: string; status: string; startedAt: string | null; stoppedAt: string | null; data: string }>('GET', `/executions/${id}`);
+		const date = (value: string | null) => (value ? new Date(value) : null);
+		return { ...decodeRunData(found.data, parse), id: String(found.id), mode: found.mode, status: found.status, startedAt: date(found.startedAt), stoppedAt: date(found.stoppedAt) };
+	}
+
 	/** Runs a workflow from its Manual Trigger; in queue mode the run is enqueued for a worker. */
 	async run(workflowId: string, startNode = 'Start'): Promise<string> {
 		const result = await this.call<{ executionId?: string }>('POST', `/workflows/${workflowId}/run`, { triggerToStartFrom: { name: startNode } });
@@ -92,6 +115,18 @@ interface PgClient {
 
 type RunData = Record<string, Array<{ data?: { main: Array<Array<{ json: Record<string, unknown> }> | null> }; error?: { message: string } }>>;
 
+type FlattedParse = (text: string) => { resultData: { runData: RunData; error?: { message: string } } };
+
+/** Run data as n8n stores it (`flatted` text) -> the items of each node's first output, and errors. */
+function decodeRunData(data: string | null, parse: FlattedParse): Pick<StoredExecution, 'nodes' | 'error'> {
+	// A queued execution has no run data yet.
+	const result = (data ? parse(data).resultData : undefined) ?? { runData: {} as RunData };
+	const nodes = Object.fromEntries(
+		Object.entries(result.runData ?? {}).map(([name, runs]) => [name, { items: (runs[0]?.data?.main[0] ?? []).map((item) => item.json), error: runs[0]?.error?.message }]),
+	);
+	return { nodes, error: result.error?.message };
+}
+
 /**
  * Executions as n8n stored them in PostgreSQL, run data decoded from n8n's `flatted` form with
  * n8n's own pg and flatted modules.
@@ -100,7 +135,7 @@ export async function storedExecutions(cluster: QueueCluster, where: { workflowI
 	// eslint-disable-next-line @typescript-eslint/no-require-imports
 	const { Client } = require(join(cluster.host.folder, 'node_modules', 'pg')) as { Client: new (config: unknown) => PgClient };
 	// eslint-disable-next-line @typescript-eslint/no-require-imports
-	const { parse } = require(join(cluster.host.folder, 'node_modules', 'flatted')) as { parse: (text: string) => { resultData: { runData: RunData; error?: { message: string } } } };
+	const { parse } = require(join(cluster.host.folder, 'node_modules', 'flatted')) as { parse: FlattedParse };
 	const client = new Client(cluster.postgres);
 	await client.connect();
 	try {
@@ -109,22 +144,14 @@ export async function storedExecutions(cluster: QueueCluster, where: { workflowI
 			`SELECT e.id, e.mode, e.status, e."startedAt", e."stoppedAt", d.data FROM execution_entity e LEFT JOIN execution_data d ON d."executionId" = e.id WHERE ${column} = $1 ORDER BY e.id`,
 			[value],
 		);
-		return rows.map((row) => {
-			// A queued execution has no run data yet.
-			const result = (row.data ? parse(row.data as string).resultData : undefined) ?? { runData: {} as RunData };
-			const nodes = Object.fromEntries(
-				Object.entries(result.runData ?? {}).map(([name, runs]) => [name, { items: (runs[0]?.data?.main[0] ?? []).map((item) => item.json), error: runs[0]?.error?.message }]),
-			);
-			return {
-				id: String(row.id),
-				mode: row.mode as string,
-				status: row.status as string,
-				startedAt: row.startedAt as Date | null,
-				stoppedAt: row.stoppedAt as Date | null,
-				nodes,
-				error: result.error?.message,
-			};
-		});
+		return rows.map((row) => ({
+			...decodeRunData(row.data as string | null, parse),
+			id: String(row.id),
+			mode: row.mode as string,
+			status: row.status as string,
+			startedAt: row.startedAt as Date | null,
+			stoppedAt: row.stoppedAt as Date | null,
+		}));
 	} finally {
 		await client.end();
 	}

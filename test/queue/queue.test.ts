@@ -3,7 +3,7 @@ import { existsSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 
-import { receiveQuestion, replyAs } from '../helpers/replies';
+import { postForm, receiveLinks, receiveQuestion, replyAs } from '../helpers/replies';
 import { appendMessages, credentialsFor, imapSessions, newMailbox, waitForMessages } from '../helpers/servers';
 import { finishedExecution, itemsOf, N8nRest, startCluster, storedExecutions, waitFor, type QueueCluster, type StoredExecution } from './cluster';
 
@@ -155,6 +155,34 @@ describe('read operations and send on a worker', () => {
 		expect(answered.status).toBe('success');
 		expect(itemsOf(answered, 'Ask')).toEqual([expect.objectContaining({ is_success: true, timed_out: false, answer: 'approve', sender: approver, sent_message_id: question.messageId })]);
 		expect(cluster.workerOf(askExecution)).toBe(waitingOn);
+	});
+
+	it('5 executions waiting for approval hold no worker: meanwhile other executions run on both workers', async () => {
+		const [desk, approver] = [newMailbox('queue-approval-desk'), newMailbox('queue-approval-analyst')];
+		const credential = await credentialFor(desk);
+		const ask = mailboxNode('Ask', credential, { operation: 'sendAndWait', recipients: approver, subject: 'Block 203.0.113.7?', content: 'Block the sender on the gateway?', responseType: 'approval', options: { contentType: 'text' } }, 200);
+		const { id: askId } = await rest.createWorkflow({ name: 'Ask for approval', nodes: [manualTrigger, ask], connections: chain([ask]), settings: {} });
+
+		const asks: string[] = [];
+		for (let run = 0; run < 5; run++) asks.push(await rest.run(askId));
+		const statuses = () => Promise.all(asks.map(async (executionId) => (await storedExecutions(cluster, { executionId }))[0]?.status));
+		await waitFor('5 executions waiting for approval', 120_000, statuses, (list) => list.every((status) => status === 'waiting'));
+
+		// Each worker has one slot (--concurrency=1): runs started together can only all finish if
+		// the waiting executions left both slots free.
+		const others = await Promise.all([0, 1, 2, 3].map(() => rest.run(workflowId)));
+		const done = await Promise.all(others.map((id) => finishedExecution(cluster, id, 120_000)));
+		expect(done.map((execution) => execution.status)).toEqual(['success', 'success', 'success', 'success']);
+		expect(new Set(others.map((id) => cluster.workerOf(id)))).toEqual(new Set(['n8n-worker1', 'n8n-worker2']));
+		expect(await statuses()).toEqual(['waiting', 'waiting', 'waiting', 'waiting', 'waiting']);
+
+		// Each mail's Approve link resumes its own execution.
+		const questions = await Promise.all(asks.map((_, index) => receiveLinks(approver, index)));
+		for (const question of questions) expect((await postForm(question.links.Approve)).status).toBe(200);
+		const answered = await Promise.all(asks.map((id) => finishedExecution(cluster, id, 120_000)));
+		expect(answered.map((execution) => execution.status)).toEqual(['success', 'success', 'success', 'success', 'success']);
+		expect(answered.map((execution) => itemsOf(execution, 'Ask')[0].sent_message_id).sort()).toEqual(questions.map((question) => question.messageId).sort());
+		for (const execution of answered) expect(itemsOf(execution, 'Ask')).toEqual([expect.objectContaining({ data: { approved: true }, timed_out: false })]);
 	});
 });
 

@@ -23,7 +23,7 @@ const examples = readdirSync(EXAMPLES)
 const OPERATIONS: Record<string, string[]> = {
 	ping: ['operation'],
 	send: ['operation', 'recipients', 'cc', 'bcc', 'subject', 'content', 'options'],
-	sendAndWait: ['operation', 'recipients', 'cc', 'bcc', 'subject', 'content', 'exclusionSubjectRegex', 'exclusionBodyRegex', 'options'],
+	sendAndWait: ['operation', 'recipients', 'cc', 'bcc', 'subject', 'content', 'responseType', 'exclusionSubjectRegex', 'exclusionBodyRegex', 'options'],
 	downloadAttachments: ['operation', 'folder', 'downloadPath', 'messageId', 'subjectFilter', 'emailUid', 'onlyUnread', 'options'],
 	getEml: ['operation', 'folder', 'messageId', 'emailUid', 'base64Encode'],
 };
@@ -33,8 +33,8 @@ const TRIGGER_PARAMETERS = [
 	'eventFieldName', 'scriptTimeoutSeconds',
 ];
 
-it('has the three examples of the README', () => {
-	expect(examples.map((example) => example.file).sort()).toEqual(['ask-and-branch.json', 'phishing-triage.json', 'ping-and-send.json']);
+it('has the four examples of the README', () => {
+	expect(examples.map((example) => example.file).sort()).toEqual(['ask-and-branch.json', 'ask-for-approval.json', 'phishing-triage.json', 'ping-and-send.json']);
 });
 
 describe.each(examples)('$file', ({ workflow }) => {
@@ -74,6 +74,7 @@ it('npm start imports every example: the build has each node and operation they 
 	const listed = start.exampleWorkflows() as Array<{ file: string; missing?: string }>;
 	expect(listed.map(({ file, missing }) => [file, missing])).toEqual([
 		['ask-and-branch.json', undefined],
+		['ask-for-approval.json', undefined],
 		['phishing-triage.json', undefined],
 		['ping-and-send.json', undefined],
 	]);

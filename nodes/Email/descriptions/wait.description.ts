@@ -1,4 +1,4 @@
-import type { INodeProperties } from 'n8n-workflow';
+import type { IDisplayOptions, INodeProperties } from 'n8n-workflow';
 
 /** Exclusion regexes shared by Send Email and Wait and Wait for Reply. */
 export const exclusionFields: INodeProperties[] = [
@@ -54,14 +54,18 @@ export const waitOptions: INodeProperties[] = [
 	},
 ];
 
-/** The `options` collection of a waiting operation: the wait options plus `extra` entries, by name. */
-export function waitOptionsCollection(extra: INodeProperties[] = []): INodeProperties {
+/**
+ * The `options` collection of a waiting operation: the wait options plus `extra` entries, by name;
+ * `waitDisplay` limits where the wait options show (Send Email and Wait: only for reply mail).
+ */
+export function waitOptionsCollection(extra: INodeProperties[] = [], waitDisplay?: IDisplayOptions): INodeProperties {
+	const shownWait = waitDisplay ? waitOptions.map((option) => ({ ...option, displayOptions: waitDisplay })) : waitOptions;
 	return {
 		displayName: 'Options',
 		name: 'options',
 		type: 'collection',
 		placeholder: 'Add Option',
 		default: {},
-		options: [...extra, ...waitOptions].sort((a, b) => a.displayName.localeCompare(b.displayName)),
+		options: [...extra, ...shownWait].sort((a, b) => a.displayName.localeCompare(b.displayName)),
 	};
 }

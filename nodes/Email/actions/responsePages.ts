@@ -1,0 +1,77 @@
+/**
+ * What a person sees when asked through Send Email and Wait's Approval and Free Text response types:
+ * the links added to the mail, and the pages behind them. Plain HTML with inline styles, no script
+ * and nothing loaded from elsewhere, so it works in any browser and with JavaScript off.
+ *
+ * Security mailboxes sit behind gateways that open every link of a mail: opening a link only shows a
+ * page, and the answer is recorded by the page's form (a POST), which scanners do not submit.
+ */
+
+export interface ResponseLink {
+	label: string;
+	url: string;
+}
+
+export function escapeHtml(text: string): string {
+	return text.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;').replace(/"/g, '&quot;').replace(/'/g, '&#39;');
+}
+
+const BUTTON = 'display:inline-block;padding:10px 22px;margin:0 12px 8px 0;border-radius:6px;background:#1f4f99;color:#ffffff;font:600 15px sans-serif;text-decoration:none';
+
+/** The mail's content with the response links below it, in the mail's own format. */
+export function withResponseLinks(content: string, contentType: 'html' | 'text', links: ResponseLink[], note: string): string {
+	if (contentType === 'text') {
+		return `${content}\n\n${links.map((link) => `${link.label}: ${link.url}`).join('\n')}\n\n${note}\n`;
+	}
+	const buttons = links.map((link) => `<a href="${escapeHtml(link.url)}" style="${BUTTON}">${escapeHtml(link.label)}</a>`).join('');
+	return `${content}\n<div style="margin:24px 0 8px">${buttons}</div>\n<p style="font:12px sans-serif;color:#666666">${escapeHtml(note)}</p>\n`;
+}
+
+function page(title: string, body: string): string {
+	return [
+		'<!DOCTYPE html>',
+		'<html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1">',
+		'<meta name="robots" content="noindex, nofollow">',
+		`<title>${escapeHtml(title)}</title>`,
+		'<style>body{font:16px/1.5 sans-serif;background:#f4f5f7;color:#1d2330;margin:0;padding:24px}main{max-width:560px;margin:40px auto;background:#fff;border-radius:8px;padding:28px 32px;box-shadow:0 1px 4px rgba(0,0,0,.12)}h1{font-size:20px;margin:0 0 12px}p.hint{color:#5a6270;font-size:14px}button{font:600 16px sans-serif;padding:10px 24px;border:0;border-radius:6px;background:#1f4f99;color:#fff;cursor:pointer}textarea{width:100%;box-sizing:border-box;min-height:140px;font:15px sans-serif;padding:8px;margin:8px 0 16px}</style>',
+		'</head><body><main>',
+		body,
+		'</main></body></html>',
+	].join('\n');
+}
+
+/**
+ * The page a link opens: it records nothing. Its form has no action, so the browser posts to the
+ * very URL that was opened (signed by n8n, with the choice in it): the POST is the answer.
+ */
+export function approvalPage(question: string, choice: { label: string }): string {
+	return page(choice.label, [
+		`<h1>${escapeHtml(question || 'Your answer is asked for')}</h1>`,
+		`<p>Your answer: <strong>${escapeHtml(choice.label)}</strong>.</p>`,
+		'<form method="post">',
+		`<button type="submit">${escapeHtml(choice.label)}</button>`,
+		'</form>',
+		'<p class="hint">Nothing is recorded until you press the button.</p>',
+	].join('\n'));
+}
+
+export function freeTextPage(question: string, problem?: string): string {
+	return page(question || 'Your answer is asked for', [
+		`<h1>${escapeHtml(question || 'Your answer is asked for')}</h1>`,
+		problem ? `<p><strong>${escapeHtml(problem)}</strong></p>` : '',
+		'<form method="post">',
+		'<label for="text">Your answer</label>',
+		'<textarea id="text" name="text" required></textarea>',
+		'<button type="submit">Send</button>',
+		'</form>',
+		'<p class="hint">Nothing is recorded until you press Send.</p>',
+	].join('\n'));
+}
+
+export function recordedPage(answer: string): string {
+	return page('Answer recorded', `<h1>Thank you: your answer was recorded</h1>\n<p>${escapeHtml(answer)}</p>\n<p class="hint">You can close this page.</p>`);
+}
+
+export function unknownLinkPage(): string {
+	return page('Link not valid', '<h1>This link is not valid</h1>\n<p class="hint">It does not belong to a question waiting for an answer.</p>');
+}
