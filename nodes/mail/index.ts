@@ -15,3 +15,6 @@ export * from './eml';
 export * from './folders';
 export * from './replies';
 export * from './wait';
+export * from './mailbox';
+export * from './searchMail';
+export * from './respond';
