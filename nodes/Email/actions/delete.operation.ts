@@ -2,28 +2,20 @@ import type { IExecuteFunctions, INodeExecutionData, INodeProperties } from 'n8n
 
 import { deleteMessage, type MailAccount } from '../../mail';
 import { updateDisplayOptions } from '../../shared/displayOptions';
-import { emailUidProperty, folderProperty, messageIdProperty, readMessagePick } from '../descriptions/folder.description';
+import { optionsCollection } from '../descriptions/options.description';
+import { pickedMessageProperties, readMessagePick } from '../descriptions/folder.description';
 
 const properties: INodeProperties[] = [
-	folderProperty,
-	messageIdProperty,
-	emailUidProperty,
-	{
-		displayName: 'Options',
-		name: 'options',
-		type: 'collection',
-		placeholder: 'Add Option',
-		default: {},
-		options: [
-			{
-				displayName: 'Permanent',
-				name: 'permanent',
-				type: 'boolean',
-				default: false,
-				description: 'Whether to delete the mail for good instead of moving it to the trash folder (needs a server with UIDPLUS)',
-			},
-		],
-	},
+	...pickedMessageProperties,
+	optionsCollection([
+		{
+			displayName: 'Permanent',
+			name: 'permanent',
+			type: 'boolean',
+			default: false,
+			description: 'Whether to delete the mail for good instead of moving it to the trash folder (needs a server with UIDPLUS)',
+		},
+	]),
 ];
 
 export const description = updateDisplayOptions({ show: { operation: ['delete'] } }, properties);

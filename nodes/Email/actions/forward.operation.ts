@@ -2,34 +2,26 @@ import type { IDataObject, IExecuteFunctions, INodeExecutionData, INodePropertie
 
 import { forwardMessage, type MailAccount } from '../../mail';
 import { updateDisplayOptions } from '../../shared/displayOptions';
-import { emailUidProperty, folderProperty, messageIdProperty, readMessagePick } from '../descriptions/folder.description';
+import { optionsCollection } from '../descriptions/options.description';
+import { pickedMessageProperties, readMessagePick } from '../descriptions/folder.description';
 import { messageProperty } from '../descriptions/message.description';
 
 const properties: INodeProperties[] = [
-	folderProperty,
-	messageIdProperty,
-	emailUidProperty,
+	...pickedMessageProperties,
 	messageProperty('recipients'),
 	messageProperty('content', { required: false, description: 'A note above the forwarded mail: HTML by default, or text when Content Type is Text' }),
-	{
-		displayName: 'Options',
-		name: 'options',
-		type: 'collection',
-		placeholder: 'Add Option',
-		default: {},
-		options: [
-			{
-				displayName: 'As Attachment',
-				name: 'asAttachment',
-				type: 'boolean',
-				default: true,
-				description: 'Whether to attach the original mail unchanged (.eml, message/rfc822) instead of quoting it inline with its attachments',
-			},
-			messageProperty('bcc'),
-			messageProperty('cc'),
-			messageProperty('contentType'),
-		],
-	},
+	optionsCollection([
+		{
+			displayName: 'As Attachment',
+			name: 'asAttachment',
+			type: 'boolean',
+			default: true,
+			description: 'Whether to attach the original mail unchanged (.eml, message/rfc822) instead of quoting it inline with its attachments',
+		},
+		messageProperty('bcc'),
+		messageProperty('cc'),
+		messageProperty('contentType'),
+	]),
 ];
 
 export const description = updateDisplayOptions({ show: { operation: ['forward'] } }, properties);

@@ -2,29 +2,21 @@ import type { IExecuteFunctions, INodeExecutionData, INodeProperties } from 'n8n
 
 import { moveMessage, type MailAccount } from '../../mail';
 import { updateDisplayOptions } from '../../shared/displayOptions';
-import { destinationFolderProperty, emailUidProperty, folderProperty, messageIdProperty, readFolder, readMessagePick } from '../descriptions/folder.description';
+import { optionsCollection } from '../descriptions/options.description';
+import { destinationFolderProperty, pickedMessageProperties, readFolder, readMessagePick } from '../descriptions/folder.description';
 
 const properties: INodeProperties[] = [
-	folderProperty,
-	messageIdProperty,
-	emailUidProperty,
+	...pickedMessageProperties,
 	destinationFolderProperty,
-	{
-		displayName: 'Options',
-		name: 'options',
-		type: 'collection',
-		placeholder: 'Add Option',
-		default: {},
-		options: [
-			{
-				displayName: 'Create Folder',
-				name: 'createFolder',
-				type: 'boolean',
-				default: false,
-				description: 'Whether to create the destination folder when it does not exist',
-			},
-		],
-	},
+	optionsCollection([
+		{
+			displayName: 'Create Folder',
+			name: 'createFolder',
+			type: 'boolean',
+			default: false,
+			description: 'Whether to create the destination folder when it does not exist',
+		},
+	]),
 ];
 
 export const description = updateDisplayOptions({ show: { operation: ['move'] } }, properties);

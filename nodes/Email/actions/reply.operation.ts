@@ -2,43 +2,35 @@ import type { IDataObject, IExecuteFunctions, INodeExecutionData, INodePropertie
 
 import { replyToMessage, type MailAccount } from '../../mail';
 import { updateDisplayOptions } from '../../shared/displayOptions';
-import { emailUidProperty, folderProperty, messageIdProperty, readMessagePick } from '../descriptions/folder.description';
+import { optionsCollection } from '../descriptions/options.description';
+import { pickedMessageProperties, readMessagePick } from '../descriptions/folder.description';
 import { messageProperty } from '../descriptions/message.description';
 import { readAttachments } from './outgoingMail';
 
 const properties: INodeProperties[] = [
-	folderProperty,
-	messageIdProperty,
-	emailUidProperty,
+	...pickedMessageProperties,
 	messageProperty('content', { description: 'Your answer, above the quoted original: HTML by default, or text when Content Type is Text' }),
-	{
-		displayName: 'Options',
-		name: 'options',
-		type: 'collection',
-		placeholder: 'Add Option',
-		default: {},
-		options: [
-			messageProperty('attachments'),
-			messageProperty('bcc'),
-			messageProperty('cc', { description: 'Comma-separated email addresses, added to the reply\'s CC' }),
-			messageProperty('contentType'),
-			messageProperty('fromName'),
-			{
-				displayName: 'Quote Original',
-				name: 'quoteOriginal',
-				type: 'boolean',
-				default: true,
-				description: 'Whether to quote the original mail\'s text below the answer',
-			},
-			{
-				displayName: 'Reply All',
-				name: 'replyAll',
-				type: 'boolean',
-				default: false,
-				description: 'Whether to also answer the original\'s To and CC (the mailbox\'s own address left out)',
-			},
-		],
-	},
+	optionsCollection([
+		messageProperty('attachments'),
+		messageProperty('bcc'),
+		messageProperty('cc', { description: 'Comma-separated email addresses, added to the reply\'s CC' }),
+		messageProperty('contentType'),
+		messageProperty('fromName'),
+		{
+			displayName: 'Quote Original',
+			name: 'quoteOriginal',
+			type: 'boolean',
+			default: true,
+			description: 'Whether to quote the original mail\'s text below the answer',
+		},
+		{
+			displayName: 'Reply All',
+			name: 'replyAll',
+			type: 'boolean',
+			default: false,
+			description: 'Whether to also answer the original\'s To and CC (the mailbox\'s own address left out)',
+		},
+	]),
 ];
 
 export const description = updateDisplayOptions({ show: { operation: ['reply'] } }, properties);

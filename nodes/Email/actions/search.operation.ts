@@ -2,6 +2,7 @@ import type { IExecuteFunctions, INodeExecutionData, INodeProperties } from 'n8n
 
 import { searchMessages, type MailAccount } from '../../mail';
 import { updateDisplayOptions } from '../../shared/displayOptions';
+import { optionsCollection } from '../descriptions/options.description';
 import { folderProperty, messageIdProperty, readFolder } from '../descriptions/folder.description';
 
 const properties: INodeProperties[] = [
@@ -22,29 +23,22 @@ const properties: INodeProperties[] = [
 		default: 50,
 		description: 'Max number of results to return',
 	},
-	{
-		displayName: 'Options',
-		name: 'options',
-		type: 'collection',
-		placeholder: 'Add Option',
-		default: {},
-		options: [
-			{
-				displayName: 'Include Body',
-				name: 'includeBody',
-				type: 'boolean',
-				default: false,
-				description: 'Whether to also read each mail: body, html_body and attachment metadata (slower)',
-			},
-			{
-				displayName: 'Newest First',
-				name: 'newestFirst',
-				type: 'boolean',
-				default: true,
-				description: 'Whether the latest arrivals come first (and are the ones kept by Limit)',
-			},
-		],
-	},
+	optionsCollection([
+		{
+			displayName: 'Include Body',
+			name: 'includeBody',
+			type: 'boolean',
+			default: false,
+			description: 'Whether to also read each mail: body, html_body and attachment metadata (slower)',
+		},
+		{
+			displayName: 'Newest First',
+			name: 'newestFirst',
+			type: 'boolean',
+			default: true,
+			description: 'Whether the latest arrivals come first (and are the ones kept by Limit)',
+		},
+	]),
 ];
 
 export const description = updateDisplayOptions({ show: { operation: ['search'] } }, properties);

@@ -2,12 +2,11 @@ import type { IExecuteFunctions, INodeExecutionData, INodeProperties } from 'n8n
 
 import { setMessageFlags, type MailAccount, type MarkAs } from '../../mail';
 import { updateDisplayOptions } from '../../shared/displayOptions';
-import { emailUidProperty, folderProperty, messageIdProperty, readMessagePick } from '../descriptions/folder.description';
+import { optionsCollection } from '../descriptions/options.description';
+import { pickedMessageProperties, readMessagePick } from '../descriptions/folder.description';
 
 const properties: INodeProperties[] = [
-	folderProperty,
-	messageIdProperty,
-	emailUidProperty,
+	...pickedMessageProperties,
 	{
 		displayName: 'Mark As',
 		name: 'markAs',
@@ -20,30 +19,23 @@ const properties: INodeProperties[] = [
 		],
 		default: 'read',
 	},
-	{
-		displayName: 'Options',
-		name: 'options',
-		type: 'collection',
-		placeholder: 'Add Option',
-		default: {},
-		options: [
-			{
-				displayName: 'Add Keywords',
-				name: 'addKeywords',
-				type: 'string',
-				default: '',
-				placeholder: '$Phishing, Triaged',
-				description: 'Comma-separated IMAP keywords (tags) to set on the mail',
-			},
-			{
-				displayName: 'Remove Keywords',
-				name: 'removeKeywords',
-				type: 'string',
-				default: '',
-				description: 'Comma-separated IMAP keywords (tags) to take off the mail',
-			},
-		],
-	},
+	optionsCollection([
+		{
+			displayName: 'Add Keywords',
+			name: 'addKeywords',
+			type: 'string',
+			default: '',
+			placeholder: '$Phishing, Triaged',
+			description: 'Comma-separated IMAP keywords (tags) to set on the mail',
+		},
+		{
+			displayName: 'Remove Keywords',
+			name: 'removeKeywords',
+			type: 'string',
+			default: '',
+			description: 'Comma-separated IMAP keywords (tags) to take off the mail',
+		},
+	]),
 ];
 
 export const description = updateDisplayOptions({ show: { operation: ['setFlags'] } }, properties);

@@ -48,6 +48,9 @@ export const emailUidProperty: INodeProperties = {
 	description: 'UID of the mail in the folder, used when Message ID is empty',
 };
 
+/** Folder, Message ID and Email UID: which mail an operation works on (Move, Delete, Mark, Reply, Forward). */
+export const pickedMessageProperties: INodeProperties[] = [folderProperty, messageIdProperty, emailUidProperty];
+
 /** Where Move Email puts the mail: the same picker as `folder`. */
 export const destinationFolderProperty: INodeProperties = {
 	...folderProperty,
