@@ -3,6 +3,9 @@ import { simpleParser, type ParsedMail } from 'mailparser';
 import { Email } from '../../nodes/Email/Email.node';
 import { hideCapabilities, startFaultProxy, type FaultProxy } from '../helpers/faultProxy';
 import { runNode } from '../helpers/nodeContext';
+// eslint-disable-next-line @typescript-eslint/no-require-imports
+const { writeMaildir } = require('../../bench/lib') as { writeMaildir: (info: unknown, address: string, count: number, contents: (index: number) => Buffer) => string };
+
 import { appendMessages, credentialsFor, newMailbox, openMailbox, servers, waitForMessages } from '../helpers/servers';
 
 function rawMail(subject: string, { id = `${subject.replace(/\W+/g, '-')}-${Math.random().toString(16).slice(2)}@example.test`, from = 'Reporter <reporter@example.test>', to = 'soc@example.test', extra = [] as string[], body = `Body of ${subject}` } = {}): string {
@@ -98,6 +101,41 @@ describe('Search Emails', () => {
 			await proxy.close();
 		}
 	});
+
+	it('searches a 10,000-mail folder in one SEARCH and one FETCH (measured)', async () => {
+		const address = newMailbox('search-10k');
+		const size = 10_000;
+		writeMaildir(servers(), address, size, (index) => Buffer.from(rawMail(`Alert ${index}`, { from: `sensor-${index % 100}@example.test`, id: `alert-${index}@example.test`, body: `Alert body ${index} ${index % 250 === 0 ? 'ransomware' : 'routine'}` })));
+		// Dovecot indexes the new Maildir files on the first SELECT; that is set-up, not search.
+		expect(await openMailbox(address, async (client) => (await client.mailboxOpen('INBOX')).exists)).toBe(size);
+		const proxy = await startFaultProxy(servers().ports.imap);
+		const credentials = credentialsFor(address, { imapPort: proxy.port, imapSecurity: 'none' });
+		const timings: Record<string, number> = {};
+		try {
+			const cases: Array<[string, Record<string, unknown>, number, string]> = [
+				['newest 50 of all 10,000', { limit: 50 }, 50, 'Alert 9999'],
+				['newest 50 of 10,000 matching a subject', { subject: 'Alert', limit: 50 }, 50, 'Alert 9999'],
+				['from one sender (100 match), limit 500', { from: 'sensor-7@example.test', limit: 500 }, 100, 'Alert 9907'],
+				['body text (40 match), with bodies', { text: 'ransomware', limit: 50, options: { includeBody: true } }, 40, 'Alert 9750'],
+				['oldest 1000 of all', { limit: 1000, options: { newestFirst: false } }, 1000, 'Alert 0'],
+			];
+			for (const [name, parameters, count, first] of cases) {
+				const before = proxy.clientText.length;
+				const started = Date.now();
+				const items = await run(credentials, { operation: 'search', ...parameters });
+				timings[name] = Date.now() - started;
+				expect(items.length).toBe(count);
+				expect(items[0].json.subject).toBe(first);
+				const commands = proxy.clientText.slice(before).split('\r\n').map((line) => line.split(' ').slice(1, 3).join(' ').toUpperCase());
+				expect(commands.filter((command) => /^(UID )?SEARCH/.test(command))).toHaveLength(1);
+				expect(commands.filter((command) => /^(UID )?FETCH/.test(command))).toHaveLength(1);
+			}
+		} finally {
+			await proxy.close();
+		}
+		console.log(`Search Emails over a ${size.toLocaleString('en')}-mail folder (ms, login included):\n${Object.entries(timings).map(([name, ms]) => `  ${name}: ${ms}`).join('\n')}`);
+		for (const ms of Object.values(timings)) expect(ms).toBeLessThan(10_000);
+	}, 180_000);
 });
 
 describe('Move, Delete and Mark', () => {
