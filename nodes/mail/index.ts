@@ -18,3 +18,4 @@ export * from './wait';
 export * from './mailbox';
 export * from './searchMail';
 export * from './respond';
+export * from './triggerFilters';

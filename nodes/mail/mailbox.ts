@@ -263,3 +263,21 @@ export async function setMessageFlags(account: MailAccount, request: FlagsReques
 		},
 	);
 }
+
+/**
+ * The trigger's Move to Folder after a cycle: moves the emitted UIDs (creating the folder when
+ * missing) and returns those still to move next cycle. A failure never drops the cycle's items: the
+ * cursor has passed them, so moving again later cannot emit them twice. A server that cannot move
+ * safely at all (no MOVE, no UIDPLUS) gets nothing carried over, only the error each cycle.
+ */
+export async function moveAfterCycle(client: ImapFlow, uids: number[], destination: string): Promise<{ left: number[]; error?: unknown }> {
+	if (uids.length === 0) return { left: [] };
+	try {
+		await ensureFolder(client, destination);
+		await moveUids(client, uids, destination);
+		return { left: [] };
+	} catch (error) {
+		const hopeless = error instanceof MailError && error.code === 'NOT_SUPPORTED';
+		return { left: hopeless ? [] : uids, error };
+	}
+}
