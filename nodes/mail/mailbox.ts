@@ -44,17 +44,27 @@ export async function expungeUids(client: ImapFlow, uids: number[], what = 'a pe
 	if (!(await client.messageDelete(uidSet(uids), { uid: true }))) refused(client, `The IMAP server refused to remove the mail (UID ${uidSet(uids)}).`);
 }
 
+/** Where moved mail now is: its new UIDs and the destination's UIDVALIDITY, when the server says them (COPYUID). */
+export interface MovedTo {
+	uidMap: Map<number, number>;
+	uidValidity?: string;
+}
+
+function movedTo(response: { uidMap?: Map<number, number>; uidValidity?: bigint }): MovedTo {
+	return { uidMap: response.uidMap ?? new Map(), uidValidity: response.uidValidity === undefined ? undefined : String(response.uidValidity) };
+}
+
 /**
- * Moves exactly `uids` of the selected (read-write) folder to `destination`. Returns the new UIDs
- * when the server says them (COPYUID). Without MOVE and UIDPLUS nothing is copied or changed.
+ * Moves exactly `uids` of the selected (read-write) folder to `destination`. Without MOVE and
+ * UIDPLUS nothing is copied or changed.
  */
-export async function moveUids(client: ImapFlow, uids: number[], destination: string): Promise<Map<number, number>> {
-	if (uids.length === 0) return new Map();
+export async function moveUids(client: ImapFlow, uids: number[], destination: string): Promise<MovedTo> {
+	if (uids.length === 0) return { uidMap: new Map() };
 	const set = uidSet(uids);
 	if (client.capabilities.has('MOVE')) {
 		const moved = await client.messageMove(set, destination, { uid: true });
 		if (!moved) refused(client, `The IMAP server refused to move the mail (UID ${set}) to "${destination}".`);
-		return moved.uidMap ?? new Map();
+		return movedTo(moved);
 	}
 	// Checked before the copy, so that a server without UIDPLUS is left exactly as it was.
 	const instead = 'use a server with MOVE or UIDPLUS, or move the mail with a mail client';
@@ -62,7 +72,7 @@ export async function moveUids(client: ImapFlow, uids: number[], destination: st
 	const copied = await client.messageCopy(set, destination, { uid: true });
 	if (!copied) refused(client, `The IMAP server refused to copy the mail (UID ${set}) to "${destination}".`);
 	await expungeUids(client, uids, 'a move', instead);
-	return copied.uidMap ?? new Map();
+	return movedTo(copied);
 }
 
 /** Whether a folder of that exact name exists (INBOX in any case). */
@@ -160,7 +170,7 @@ export async function moveMessage(account: MailAccount, request: MoveRequest): P
 		else if (!(await folderExists(client, destination))) {
 			throw new MailError('NOT_FOUND', `Destination Folder "${destination}" does not exist: pick an existing folder (names are case-sensitive) or switch on the Create Folder option.`, { service: 'IMAP' });
 		}
-		const uidMap = await moveUids(client, [picked.uid], destination);
+		const { uidMap } = await moveUids(client, [picked.uid], destination);
 		return answer(true, true, picked.messageId, uidMap.get(picked.uid) ?? null);
 	});
 }
@@ -270,12 +280,11 @@ export async function setMessageFlags(account: MailAccount, request: FlagsReques
  * cursor has passed them, so moving again later cannot emit them twice. A server that cannot move
  * safely at all (no MOVE, no UIDPLUS) gets nothing carried over, only the error each cycle.
  */
-export async function moveAfterCycle(client: ImapFlow, uids: number[], destination: string): Promise<{ left: number[]; error?: unknown }> {
+export async function moveAfterCycle(client: ImapFlow, uids: number[], destination: string): Promise<{ left: number[]; moved?: MovedTo; error?: unknown }> {
 	if (uids.length === 0) return { left: [] };
 	try {
 		await ensureFolder(client, destination);
-		await moveUids(client, uids, destination);
-		return { left: [] };
+		return { left: [], moved: await moveUids(client, uids, destination) };
 	} catch (error) {
 		const hopeless = error instanceof MailError && error.code === 'NOT_SUPPORTED';
 		return { left: hopeless ? [] : uids, error };

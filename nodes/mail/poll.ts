@@ -4,7 +4,7 @@ import type { MailAccount } from './account';
 import { connectionLost, imapEndpoint, withImap } from './connection';
 import { advanceCursor, firstPendingUid, pendingUids, withUnflagged, withUnmoved, type FolderCursor, type FolderCursors, type UidOutcome } from './cursor';
 import { describeConnectionError, MailError } from './errors';
-import { moveAfterCycle } from './mailbox';
+import { moveAfterCycle, type MovedTo } from './mailbox';
 import { parseMessage, type MessageAttachment, type MessageFields } from './message';
 import {
 	applyExtractionRules,
@@ -163,6 +163,13 @@ async function toAlert(source: Buffer, size: number, origin: Parameters<typeof p
 	return { json, attachments, source: trigger.attachOriginalEml ? source : undefined };
 }
 
+/** An emitted mail's item after the cycle moved it: the destination, its UID and UIDVALIDITY there (null when the server did not say). */
+function locateMoved(mail: PolledMail, folder: string, uid: number, moved: MovedTo): void {
+	mail.json.folder = folder;
+	mail.json.email_uid = moved.uidMap.get(uid) ?? null;
+	mail.json.uid_validity = moved.uidValidity ?? null;
+}
+
 interface FolderResult {
 	mails: PolledMail[];
 	cursor?: FolderCursor;
@@ -249,6 +256,8 @@ async function pollFolder(client: ImapFlow, folder: string, cursor: FolderCursor
 		// Likewise a failed move: the cursor has passed the mail, so it is moved next cycle, never emitted again.
 		const moved = moving ? await moveAfterCycle(client, emitted, trigger.moveToFolder) : { left: [] };
 		unmoved.push(...moved.left);
+		// The items say where the mail is now, so that the workflow's next nodes find it there.
+		if (moved.moved) for (const uid of emitted) locateMoved(built.get(uid) as PolledMail, trigger.moveToFolder, uid, moved.moved);
 		return {
 			mails: emitted.map((uid) => built.get(uid) as PolledMail),
 			cursor: options.manual ? cursor : keep(advanceCursor(cursor, uidValidity, pending, outcome)),

@@ -29,7 +29,11 @@ describe('Mailbox Trigger additions: move after the cycle, exclusions, permitted
 		const address = newMailbox('tidy-move');
 		await appendMessages(address, [rawMail('Report 1'), rawMail('Report 2')]);
 		const trigger = triggerHarness({ credentials: credentialsFor(address), parameters: { moveToFolder: 'Processed' } });
-		expect(subjects(await trigger.poll())).toEqual(['Report 1', 'Report 2']);
+		const items = jsonOf(await trigger.poll());
+		expect(items.map((item) => item.subject)).toEqual(['Report 1', 'Report 2']);
+		// The items say where the mail is now: the next node finds it by folder and UID.
+		const processed = await openMailbox(address, async (client) => String((await client.mailboxOpen('Processed', { readOnly: true })).uidValidity));
+		expect(items.map((item) => [item.folder, item.email_uid, item.uid_validity])).toEqual([['Processed', 1, processed], ['Processed', 2, processed]]);
 		expect(await folder(address, 'INBOX')).toEqual({});
 		expect(await folder(address, 'Processed')).toEqual({ 'Report 1': ['\\Seen'], 'Report 2': ['\\Seen'] });
 		await appendMessages(address, [rawMail('Report 3')]);
