@@ -13,6 +13,8 @@ export interface FolderCursor {
 	unflagged?: number[];
 	/** Emitted UIDs a failed move after the cycle left in the folder: moved next cycle (Move to Folder). */
 	unmoved?: number[];
+	/** Emitted UIDs already copied to Move to Folder whose removal here was cut (no MOVE): only removed next cycle. */
+	unexpunged?: number[];
 }
 
 export type FolderCursors = Record<string, FolderCursor>;
@@ -57,7 +59,11 @@ export function withUnflagged(cursor: FolderCursor, unflagged: number[]): Folder
 	return unflagged.length > 0 ? { ...cursor, unflagged } : cursor;
 }
 
-/** The cursor, carrying the UIDs still to be moved when there are any. */
-export function withUnmoved(cursor: FolderCursor, unmoved: number[]): FolderCursor {
-	return unmoved.length > 0 ? { ...cursor, unmoved } : cursor;
+/** The cursor, carrying the UIDs whose move is still to be done or finished, when there are any. */
+export function withPendingMoves(cursor: FolderCursor, pending: { unmoved: number[]; unexpunged: number[] }): FolderCursor {
+	return {
+		...cursor,
+		...(pending.unmoved.length > 0 ? { unmoved: pending.unmoved } : {}),
+		...(pending.unexpunged.length > 0 ? { unexpunged: pending.unexpunged } : {}),
+	};
 }

@@ -58,7 +58,7 @@ function movedTo(response: { uidMap?: Map<number, number>; uidValidity?: bigint 
  * Moves exactly `uids` of the selected (read-write) folder to `destination`. Without MOVE and
  * UIDPLUS nothing is copied or changed.
  */
-export async function moveUids(client: ImapFlow, uids: number[], destination: string): Promise<MovedTo> {
+export async function moveUids(client: ImapFlow, uids: number[], destination: string, progress: { copied?: boolean } = {}): Promise<MovedTo> {
 	if (uids.length === 0) return { uidMap: new Map() };
 	const set = uidSet(uids);
 	if (client.capabilities.has('MOVE')) {
@@ -71,6 +71,7 @@ export async function moveUids(client: ImapFlow, uids: number[], destination: st
 	requireUidPlus(client, 'a move', instead);
 	const copied = await client.messageCopy(set, destination, { uid: true });
 	if (!copied) refused(client, `The IMAP server refused to copy the mail (UID ${set}) to "${destination}".`);
+	progress.copied = true;
 	await expungeUids(client, uids, 'a move', instead);
 	return movedTo(copied);
 }
@@ -274,19 +275,34 @@ export async function setMessageFlags(account: MailAccount, request: FlagsReques
 	);
 }
 
+/** UIDs whose move after a cycle is still to do: the whole move, or (copied already, no MOVE) only the removal. */
+export interface PendingMoves {
+	unmoved: number[];
+	unexpunged: number[];
+}
+
+const hopeless = (error: unknown) => error instanceof MailError && error.code === 'NOT_SUPPORTED';
+
 /**
- * The trigger's Move to Folder after a cycle: moves the emitted UIDs (creating the folder when
- * missing) and returns those still to move next cycle. A failure never drops the cycle's items: the
- * cursor has passed them, so moving again later cannot emit them twice. A server that cannot move
- * safely at all (no MOVE, no UIDPLUS) gets nothing carried over, only the error each cycle.
+ * The trigger's Move to Folder after a cycle: finishes the removals a cut left, moves `unmoved`
+ * (creating the folder when missing), and returns what is still to do next cycle. A failure never
+ * drops the cycle's items: the cursor has passed them, so moving later cannot emit them twice. A
+ * copy already made is never made again, only its removal redone. A server that cannot move safely
+ * at all (no MOVE, no UIDPLUS) gets nothing carried over, only the error each cycle.
  */
-export async function moveAfterCycle(client: ImapFlow, uids: number[], destination: string): Promise<{ left: number[]; moved?: MovedTo; error?: unknown }> {
-	if (uids.length === 0) return { left: [] };
+export async function moveAfterCycle(client: ImapFlow, pending: PendingMoves, destination: string): Promise<PendingMoves & { moved?: MovedTo; error?: unknown }> {
+	try {
+		await expungeUids(client, pending.unexpunged, 'a move', 'use a server with MOVE or UIDPLUS');
+	} catch (error) {
+		return hopeless(error) ? { unmoved: [], unexpunged: [], error } : { ...pending, error };
+	}
+	if (pending.unmoved.length === 0) return { unmoved: [], unexpunged: [] };
+	const progress: { copied?: boolean } = {};
 	try {
 		await ensureFolder(client, destination);
-		return { left: [], moved: await moveUids(client, uids, destination) };
+		return { unmoved: [], unexpunged: [], moved: await moveUids(client, pending.unmoved, destination, progress) };
 	} catch (error) {
-		const hopeless = error instanceof MailError && error.code === 'NOT_SUPPORTED';
-		return { left: hopeless ? [] : uids, error };
+		if (hopeless(error)) return { unmoved: [], unexpunged: [], error };
+		return progress.copied ? { unmoved: [], unexpunged: pending.unmoved, error } : { unmoved: pending.unmoved, unexpunged: [], error };
 	}
 }

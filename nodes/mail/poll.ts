@@ -2,9 +2,9 @@ import type { ImapFlow, MailboxObject } from 'imapflow';
 
 import type { MailAccount } from './account';
 import { connectionLost, imapEndpoint, withImap } from './connection';
-import { advanceCursor, firstPendingUid, pendingUids, withUnflagged, withUnmoved, type FolderCursor, type FolderCursors, type UidOutcome } from './cursor';
+import { advanceCursor, firstPendingUid, pendingUids, withPendingMoves, withUnflagged, type FolderCursor, type FolderCursors, type UidOutcome } from './cursor';
 import { describeConnectionError, MailError } from './errors';
-import { moveAfterCycle, type MovedTo } from './mailbox';
+import { moveAfterCycle, type MovedTo, type PendingMoves } from './mailbox';
 import { parseMessage, type MessageAttachment, type MessageFields } from './message';
 import {
 	applyExtractionRules,
@@ -211,9 +211,10 @@ async function pollFolder(client: ImapFlow, folder: string, cursor: FolderCursor
 		// \Seen that a lost connection kept from the server last cycle (UIDs are void under a new UIDVALIDITY).
 		const unflagged = flagging && cursor?.uidValidity === uidValidity ? await markSeen(client, cursor.unflagged ?? []) : [];
 		// Then what a failed move left last cycle (after \Seen, which travels with the mail).
-		const carried = moving && cursor?.uidValidity === uidValidity ? await moveAfterCycle(client, cursor.unmoved ?? [], trigger.moveToFolder) : { left: [] };
-		const unmoved = carried.left;
-		const keep = (next: FolderCursor) => withUnmoved(withUnflagged(next, unflagged), unmoved);
+		const none: PendingMoves & { moved?: MovedTo; error?: unknown } = { unmoved: [], unexpunged: [] };
+		const carried = moving && cursor?.uidValidity === uidValidity ? await moveAfterCycle(client, { unmoved: cursor.unmoved ?? [], unexpunged: cursor.unexpunged ?? [] }, trigger.moveToFolder) : none;
+		const pendingMoves: PendingMoves = { unmoved: [...carried.unmoved], unexpunged: [...carried.unexpunged] };
+		const keep = (next: FolderCursor) => withPendingMoves(withUnflagged(next, unflagged), pendingMoves);
 		if (mailbox.exists === 0) return { mails: [], cursor: keep(advanceCursor(cursor, uidValidity, [], () => 'gone')), failure: carried.error };
 
 		const found = await client.search({ uid: `${fromUid}:*`, since: options.since, ...(trigger.unreadOnly ? { seen: false } : {}) }, { uid: true });
@@ -254,8 +255,9 @@ async function pollFolder(client: ImapFlow, folder: string, cursor: FolderCursor
 		// The items are built: a failed flag must not drop them; it is set again next cycle.
 		if (flagging) unflagged.push(...(await markSeen(client, emitted)));
 		// Likewise a failed move: the cursor has passed the mail, so it is moved next cycle, never emitted again.
-		const moved = moving ? await moveAfterCycle(client, emitted, trigger.moveToFolder) : { left: [] };
-		unmoved.push(...moved.left);
+		const moved = moving ? await moveAfterCycle(client, { unmoved: emitted, unexpunged: [] }, trigger.moveToFolder) : none;
+		pendingMoves.unmoved.push(...moved.unmoved);
+		pendingMoves.unexpunged.push(...moved.unexpunged);
 		// The items say where the mail is now, so that the workflow's next nodes find it there.
 		if (moved.moved) for (const uid of emitted) locateMoved(built.get(uid) as PolledMail, trigger.moveToFolder, uid, moved.moved);
 		return {

@@ -168,8 +168,9 @@ describe('Mailbox Trigger under network and server faults', () => {
  * Move to Folder under faults: the move after each cycle is cut at a random point (before the
  * command, after some bytes of its answer, stalled; on a server with MOVE, and on one without it,
  * where the move is UID COPY, \Deleted and UID EXPUNGE). The items are built before the move, so
- * every mail must still be emitted exactly once, and end up moved. Without MOVE, a cut between the
- * COPY and the EXPUNGE leaves a copy in the destination that the retry copies again (counted).
+ * every mail must still be emitted exactly once, and end up moved. Without MOVE, a copy known to be
+ * made is never made again (only its removal is redone); a cut while the server answers the COPY
+ * leaves that unknown, and the retry copies again (counted).
  */
 function describeFault(fault: Fault): string {
 	if (fault.cutOn) return `cut on ${fault.cutOn.source}`;
