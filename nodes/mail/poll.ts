@@ -66,7 +66,9 @@ export function prepareTrigger(settings: TriggerSettings) {
 	// Fails here, once, for a zone name the runtime does not know.
 	sinceDate(new Date(), 0, timeZone);
 	const moveToFolder = settings.moveToFolder?.trim() ?? '';
-	if (folders.includes(moveToFolder)) {
+	// INBOX is one folder in any case (RFC 3501); other names are case-sensitive.
+	const sameFolder = (a: string, b: string) => a === b || (a.toUpperCase() === 'INBOX' && b.toUpperCase() === 'INBOX');
+	if (moveToFolder && folders.some((folder) => sameFolder(folder, moveToFolder))) {
 		throw new MailError('INVALID_INPUT', `Move to Folder "${moveToFolder}" is also one of the Folders the trigger reads: its mail would be emitted again. Pick another folder.`);
 	}
 	return {

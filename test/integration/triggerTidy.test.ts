@@ -47,6 +47,7 @@ describe('Mailbox Trigger additions: move after the cycle, exclusions, permitted
 		// Moving into a folder the trigger reads would emit the mail again.
 		const loop = triggerHarness({ credentials: credentialsFor(address), parameters: { folders: 'INBOX, Processed', moveToFolder: 'Processed' } });
 		await expect(loop.poll()).rejects.toThrow(/Move to Folder "Processed" is also one of the Folders/);
+		await expect(triggerHarness({ credentials: credentialsFor(address), parameters: { moveToFolder: 'inbox' } }).poll()).rejects.toThrow(/Move to Folder "inbox" is also one of the Folders/);
 	});
 
 	it('leaves excluded mail and mail from other senders exactly as it was, passes it, and emits the rest', async () => {
