@@ -12,16 +12,13 @@
 const fs = require('node:fs');
 const path = require('node:path');
 
-const { memory, pollContext, prepareBinaryData } = require('./lib');
+const { builtinImapTrigger, loadBuiltinImap, memory, pollContext } = require('./lib');
 
 const config = JSON.parse(process.argv[2]);
 const { info, address, expected } = config;
 
 // Loaded before the clock starts: n8n loads node classes once, at start-up, not per activation.
-function loadBuiltin() {
-	const nodeDir = path.join(config.n8nDir, 'node_modules', 'n8n-nodes-base', 'dist', 'nodes', 'EmailReadImap', 'v2');
-	return require(path.join(nodeDir, 'EmailReadImapV2.node.js')).EmailReadImapV2;
-}
+const loadBuiltin = () => loadBuiltinImap(config.n8nDir);
 // `dist` may name another build of this package, for comparing two versions (bench/ingest-profile.js).
 const NodeClass = { ours: () => require(path.join(config.dist ?? path.join(__dirname, '..', 'dist'), 'nodes', 'EmailTrigger', 'EmailTrigger.node')).EmailTrigger, builtin: loadBuiltin, raw: () => require('imapflow').ImapFlow }[config.mode]();
 
@@ -41,10 +38,6 @@ async function ours() {
 }
 
 async function builtin() {
-	const node = new NodeClass({ displayName: 'Email Trigger (IMAP)', name: 'emailReadImap', group: ['trigger'], description: '', defaultVersion: config.typeVersion });
-	const parameters = { mailbox: 'INBOX', postProcessAction: 'read', format: config.format, downloadAttachments: true, dataPropertyAttachmentsPrefixName: 'attachment_', options: {} };
-	// 2.x only catches up on mail already in the box when it has a watermark; 0 = "from the start".
-	const staticData = config.startUid === undefined ? {} : { lastMessageUid: config.startUid };
 	let count = 0;
 	let done;
 	let failed;
@@ -52,29 +45,13 @@ async function builtin() {
 		done = resolve;
 		failed = reject;
 	});
-	const context = {
-		getNode: () => ({ id: 'bench', name: 'Email Trigger (IMAP)', type: 'n8n-nodes-base.emailReadImap', typeVersion: config.typeVersion, position: [0, 0], parameters }),
-		getMode: () => 'trigger',
-		getActivationMode: () => 'activate',
-		getCredentials: async () => ({ user: address, password: info.password, host: info.host, port: info.ports.imaps, secure: true, allowUnauthorizedCerts: true }),
-		getNodeParameter: (name, fallback) => (parameters[name] === undefined ? fallback : parameters[name]),
-		getWorkflowStaticData: () => staticData,
-		emit: (data) => {
-			count += data[0].length;
-			if (count >= expected) done();
-		},
-		emitError: (error) => failed(error),
-		helpers: {
-			prepareBinaryData,
-			createDeferredPromise: () => {
-				const deferred = {};
-				deferred.promise = new Promise((resolve, reject) => Object.assign(deferred, { resolve, reject }));
-				return deferred;
-			},
-		},
-		logger: { debug() {}, info() {}, warn() {}, error() {} },
+	// 2.x only catches up on mail already in the box when it has a watermark; 0 = "from the start".
+	const staticData = config.startUid === undefined ? {} : { lastMessageUid: config.startUid };
+	const emit = (data) => {
+		count += data[0].length;
+		if (count >= expected) done();
 	};
-	const response = await node.trigger.call(context);
+	const response = await builtinImapTrigger({ NodeClass, typeVersion: config.typeVersion, format: config.format, info, address, staticData, emit, emitError: (error) => failed(error) });
 	const timer = setTimeout(() => failed(new Error(`only ${count} of ${expected} items after 120 s`)), 120_000);
 	await finished;
 	clearTimeout(timer);

@@ -185,6 +185,42 @@ async function prepareBinaryData(data, fileName, mimeType) {
 	return { data: data.toString('base64'), fileName, mimeType: mimeType ?? 'application/octet-stream', fileSize: String(data.length) };
 }
 
+/** n8n's Email Trigger (IMAP) v2 class from an n8n install. */
+function loadBuiltinImap(n8nDir) {
+	const nodeDir = path.join(n8nDir, 'node_modules', 'n8n-nodes-base', 'dist', 'nodes', 'EmailReadImap', 'v2');
+	return require(path.join(nodeDir, 'EmailReadImapV2.node.js')).EmailReadImapV2;
+}
+
+/**
+ * Activates n8n's Email Trigger (IMAP) v2 (`NodeClass`, or loaded from `n8nDir`) with a minimal
+ * ITriggerFunctions context on the IMAPS server, marking mail read as n8n's default does.
+ */
+async function builtinImapTrigger({ NodeClass, n8nDir, typeVersion, format, info, address, staticData, emit, emitError }) {
+	const Builtin = NodeClass ?? loadBuiltinImap(n8nDir);
+	const node = new Builtin({ displayName: 'Email Trigger (IMAP)', name: 'emailReadImap', group: ['trigger'], description: '', defaultVersion: typeVersion });
+	const parameters = { mailbox: 'INBOX', postProcessAction: 'read', format, downloadAttachments: true, dataPropertyAttachmentsPrefixName: 'attachment_', options: {} };
+	const context = {
+		getNode: () => ({ id: 'bench', name: 'Email Trigger (IMAP)', type: 'n8n-nodes-base.emailReadImap', typeVersion, position: [0, 0], parameters }),
+		getMode: () => 'trigger',
+		getActivationMode: () => 'activate',
+		getCredentials: async () => ({ user: address, password: info.password, host: info.host, port: info.ports.imaps, secure: true, allowUnauthorizedCerts: true }),
+		getNodeParameter: (name, fallback) => (parameters[name] === undefined ? fallback : parameters[name]),
+		getWorkflowStaticData: () => staticData,
+		emit,
+		emitError,
+		helpers: {
+			prepareBinaryData,
+			createDeferredPromise: () => {
+				const deferred = {};
+				deferred.promise = new Promise((resolve, reject) => Object.assign(deferred, { resolve, reject }));
+				return deferred;
+			},
+		},
+		logger: { debug() {}, info() {}, warn() {}, error() {} },
+	};
+	return await node.trigger.call(context);
+}
+
 /**
  * Runs `script` in a child process (with `nodeBinary`) and returns the JSON it prints last; the
  * child is killed after `timeoutMs`, so a stuck case cannot hold the benchmark.
@@ -206,4 +242,4 @@ function runChild(script, config, { nodeBinary = process.execPath, timeoutMs = 1
 	});
 }
 
-module.exports = { ROOT, median, memory, seeded, typicalMail, typicalMails, maildirOf, writeMaildir, giveToMailUser, accountOf, credentialsOf, openImap, markUnread, pollContext, prepareBinaryData, runChild };
+module.exports = { ROOT, median, memory, seeded, typicalMail, typicalMails, maildirOf, writeMaildir, giveToMailUser, accountOf, credentialsOf, openImap, markUnread, pollContext, prepareBinaryData, runChild, loadBuiltinImap, builtinImapTrigger };

@@ -17,14 +17,19 @@
  * `startEditor()` is the same sequence for the browser test, with its own ports and folder.
  */
 const { execFileSync } = require('node:child_process');
+const crypto = require('node:crypto');
 const fs = require('node:fs');
 const path = require('node:path');
 
 const { startMailServers } = require('./lib/mailServers');
 const { ensureN8n, linkPackage, importJson, startN8n, PACKAGE_ROOT } = require('./lib/n8nHost');
 const { DEMO_MAILBOX, DEMO_ANALYST, seedDemoMailbox, startDemoAnalyst } = require('./lib/demoMailbox');
+const { stopMailServersAt } = require('./lib/mailServers');
+const { isRoot } = require('./lib/systemPackages');
+const { record, requireFreePorts, stopRecorded } = require('./lib/processes');
 
-const DEMO_BASE = path.join(PACKAGE_ROOT, '.n8n-host', 'demo');
+// MAILBOX_DEMO_DIR moves the demo's data (the tests start it from an empty folder).
+const DEMO_BASE = process.env.MAILBOX_DEMO_DIR || path.join(PACKAGE_ROOT, '.n8n-host', 'demo');
 const DEMO_MAIL_PORTS = { imap: 1143, imaps: 1993, lmtp: 1424, sasl: 1124, smtp: 1587 };
 const DEMO_N8N_PORT = 5678;
 const EXAMPLES_DIR = path.join(PACKAGE_ROOT, 'examples');
@@ -33,7 +38,31 @@ const DEMO_CREDENTIAL = { id: 'mailboxDemoCred1', name: `Demo mailbox (${DEMO_MA
 const DEMO_LOGIN = { email: 'demo@example.test', password: 'Mailbox-demo-1', firstName: 'Demo', lastName: 'Analyst' };
 
 function say(message) {
-	process.stdout.write(`${message}\n`);
+	// A closed terminal makes writes fail: that must not stop the shutdown that follows.
+	try {
+		process.stdout.write(`${message}\n`);
+	} catch {
+		// nobody is reading
+	}
+}
+
+/** Whether the mail servers' own users (dovecot, postfix, the mail uid) can reach a folder: every parent searchable by all. */
+function searchableByAll(folder) {
+	for (let dir = path.resolve(folder); ; dir = path.dirname(dir)) {
+		if (fs.existsSync(dir) && (fs.statSync(dir).mode & 0o001) === 0) return false;
+		if (dir === path.dirname(dir)) return true;
+	}
+}
+
+/**
+ * Where the demo's Dovecot and Postfix keep their data: beside n8n's, unless a parent folder is closed
+ * to other users (a checkout under /root, a 0700 temporary folder); then under /var/tmp, one folder per
+ * demo folder, so the mailbox still lasts from one start to the next.
+ */
+function mailFolder(base) {
+	if (!isRoot() || searchableByAll(base)) return path.join(base, 'mail');
+	const key = crypto.createHash('sha256').update(path.resolve(base)).digest('hex').slice(0, 16);
+	return path.join('/var/tmp', 'n8n-nodes-mailbox-demo', key, 'mail');
 }
 
 function readJson(file, fallback) {
@@ -170,7 +199,8 @@ function waitForExit(child, timeoutMs) {
  * `base` folder for servers and n8n data, `mailPorts`, `n8nPort`, `brokerPort` (2.x task runners),
  * `major` (1 or 2), `build` (false when dist/ is known to be fresh), `log` (progress lines),
  * `signal` (an AbortSignal: once aborted, the start stops what it started after the current step and
- * rejects with a STOPPED error). Returns `{url, login, loginBody, major, version, workflows, mail, stop()}`.
+ * rejects with a STOPPED error), `recordSelf` (npm start: this process is recorded with n8n's PID, so
+ * that a later start can stop it if it was orphaned). Returns `{url, login, loginBody, major, version, workflows, mail, stop()}`.
  */
 async function startEditor(options = {}) {
 	const {
@@ -182,13 +212,27 @@ async function startEditor(options = {}) {
 		build = true,
 		log = say,
 		signal,
+		recordSelf = false,
 	} = options;
 	const started = Date.now();
 	if (build) buildIfNeeded();
 	fs.mkdirSync(base, { recursive: true });
+	// What an earlier run left running (it was killed, or its terminal closed) is stopped by the PIDs it
+	// recorded; a port still taken after that belongs to someone else and is named.
+	const pidFile = path.join(base, 'running.json');
+	const leftovers = stopRecorded(pidFile, {
+		// The earlier start script first, at once, so that it cannot stop what this run starts.
+		start: { pattern: /scripts\/start\.js/, group: false, graceMs: 0 },
+		n8n: { pattern: /n8n/ },
+	});
+	const mailBase = mailFolder(base);
+	stopMailServersAt(mailBase);
+	if (leftovers.length > 0) log(`Stopped what an earlier run left running: ${leftovers.join(', ')}.`);
+	if (recordSelf) record(pidFile, 'start', process.pid);
+	await requireFreePorts({ ...Object.fromEntries(Object.entries(mailPorts).map(([name, port]) => [`mail ${name}`, port])), n8n: n8nPort, 'n8n task broker': brokerPort });
 
 	log(`Starting Dovecot and Postfix on 127.0.0.1 (IMAPS ${mailPorts.imaps}, SMTP ${mailPorts.smtp})...`);
-	const servers = await startMailServers({ base: path.join(base, 'mail'), ports: mailPorts });
+	const servers = await startMailServers({ base: mailBase, ports: mailPorts });
 	const mail = servers.info;
 	const ca = fs.readFileSync(mail.caFile);
 	const stops = [() => servers.stop()];
@@ -200,7 +244,8 @@ async function startEditor(options = {}) {
 	};
 	try {
 		stopIfAsked();
-		const seededMarker = path.join(base, 'mailbox-seeded');
+		// Beside the mail data, so that a mailbox cleared away (under /var/tmp) is filled again.
+		const seededMarker = path.join(path.dirname(mailBase), 'mailbox-seeded');
 		if (!fs.existsSync(seededMarker)) {
 			const count = await seedDemoMailbox({ host: mail.host, port: mail.ports.imaps, ca, password: mail.password });
 			fs.writeFileSync(seededMarker, new Date().toISOString());
@@ -235,18 +280,23 @@ async function startEditor(options = {}) {
 
 		stopIfAsked();
 		log(`Starting n8n ${host.version} on http://127.0.0.1:${n8nPort} ...`);
-		const n8n = await startN8n(host, userFolder, {
+		await startN8n(host, userFolder, {
 			port: n8nPort,
 			logFile: path.join(base, `n8n-${host.major}.log`),
 			extraEnv: { N8N_RUNNERS_BROKER_PORT: String(brokerPort), MAILBOX_EXTRA_CA_FILE: mail.caFile },
-		});
-		stops.push(async () => {
-			try {
-				process.kill(-n8n.pid, 'SIGTERM');
-			} catch {
-				// already gone
-			}
-			await waitForExit(n8n, 20_000);
+			signal,
+			onSpawn: (child) => {
+				record(pidFile, 'n8n', child.pid);
+				stops.push(async () => {
+					try {
+						process.kill(-child.pid, 'SIGTERM');
+					} catch {
+						// already gone
+					}
+					await waitForExit(child, 20_000);
+					fs.rmSync(pidFile, { force: true });
+				});
+			},
 		});
 		stopIfAsked();
 		const url = `http://127.0.0.1:${n8nPort}`;
@@ -308,42 +358,59 @@ function printWelcome(editor) {
 	say(lines.join('\n'));
 }
 
+/** Signals that end `npm start`: Ctrl-C, a plain `kill`, and a closed terminal. */
+const STOP_SIGNALS = ['SIGINT', 'SIGTERM', 'SIGHUP'];
+
+/**
+ * Calls `stop` once when a stop signal arrives or when this process loses its parent: npm runs the
+ * script under `sh -c`, which does not pass on the SIGTERM npm forwards, so a `kill` of npm leaves
+ * this process orphaned rather than signalled.
+ */
+function onStop(stop) {
+	const parent = process.ppid;
+	const handler = () => stop();
+	for (const signal of STOP_SIGNALS) process.on(signal, handler);
+	const watch = setInterval(() => {
+		if (process.ppid !== parent) stop();
+	}, 500);
+	return () => {
+		clearInterval(watch);
+		for (const signal of STOP_SIGNALS) process.off(signal, handler);
+	};
+}
+
 async function main() {
 	const majorFlag = process.argv.find((arg) => arg.startsWith('--n8n='));
 	const major = Number(majorFlag ? majorFlag.slice('--n8n='.length) : process.env.MAILBOX_N8N_MAJOR || 2);
-	// Ctrl-C while starting: the start stops what it has started so far, so nothing is left running.
+	// MAILBOX_PORT_OFFSET moves every port of the demo, as it moves the tests'.
+	const offset = Number(process.env.MAILBOX_PORT_OFFSET || 0);
+	const mailPorts = Object.fromEntries(Object.entries(DEMO_MAIL_PORTS).map(([name, port]) => [name, port + offset]));
+	// A stop while starting: the start stops what it has started so far, so nothing is left running.
 	const interrupted = new AbortController();
-	const interrupt = () => {
+	const stopWatching = onStop(() => {
 		if (interrupted.signal.aborted) return;
 		say('\nStopping what has started so far...');
 		interrupted.abort();
-	};
-	process.on('SIGINT', interrupt);
-	process.on('SIGTERM', interrupt);
+	});
 	let editor;
 	try {
-		editor = await startEditor({ major, signal: interrupted.signal });
+		editor = await startEditor({ major, mailPorts, n8nPort: DEMO_N8N_PORT + offset, signal: interrupted.signal, recordSelf: true });
 	} catch (error) {
 		if (error.code !== 'STOPPED') throw error;
 		say('Stopped.');
 		process.exit(0);
 	}
-	process.off('SIGINT', interrupt);
-	process.off('SIGTERM', interrupt);
+	stopWatching();
 	printWelcome(editor);
 	let stopping = false;
-	const shutdown = async () => {
+	onStop(async () => {
 		if (stopping) return;
 		stopping = true;
 		say('\nStopping n8n, Dovecot and Postfix...');
 		await editor.stop();
 		say('Stopped.');
 		process.exit(0);
-	};
-	process.on('SIGINT', shutdown);
-	process.on('SIGTERM', shutdown);
-	// Keep running until a signal arrives.
-	setInterval(() => {}, 1 << 30);
+	});
 }
 
 if (require.main === module) {
@@ -353,4 +420,4 @@ if (require.main === module) {
 	});
 }
 
-module.exports = { startEditor, exampleWorkflows, builtNodeTypes, DEMO_MAIL_PORTS, DEMO_N8N_PORT, DEMO_LOGIN, DEMO_CREDENTIAL };
+module.exports = { mailFolder, startEditor, exampleWorkflows, builtNodeTypes, DEMO_MAIL_PORTS, DEMO_N8N_PORT, DEMO_LOGIN, DEMO_CREDENTIAL };

@@ -1,16 +1,15 @@
 import {
 	NodeConnectionTypes,
-	type IBinaryKeyData,
-	type IDataObject,
 	type INodeExecutionData,
 	type INodeType,
 	type INodeTypeDescription,
 	type IPollFunctions,
 } from 'n8n-workflow';
 
-import { DEFAULT_MAX_ATTACHMENTS, DEFAULT_MAX_MESSAGE_SIZE_MB, extractionRuleList, pollMailbox, prepareTrigger, type FolderCursors, type PolledMail, type TriggerSettings } from '../mail';
+import { pollMailbox, prepareTrigger, type FolderCursors } from '../mail';
 import { emailConnectionTest, getMailAccount, mailboxCredentials, type Authentication } from '../shared/credentials';
 import { toNodeError } from '../shared/errors';
+import { readSettings, toItem } from '../shared/triggerItems';
 import { triggerProperties } from './description';
 
 export class EmailTrigger implements INodeType {
@@ -56,47 +55,4 @@ export class EmailTrigger implements INodeType {
 		const items = await Promise.all(result.mails.map(async (mail) => await toItem(this, mail)));
 		return [items];
 	}
-}
-
-function readSettings(context: IPollFunctions): TriggerSettings {
-	const get = <T>(name: string, fallback: T) => context.getNodeParameter(name, fallback) as T;
-	const rules = get<unknown>('extractionRules', {});
-	const forwarded = get<unknown>('forwardedEmailRegexes', '');
-	return {
-		folders: get('folders', 'INBOX'),
-		unreadOnly: get('unreadOnly', true),
-		markAsRead: get('markAsRead', true),
-		attachOriginalEml: get('attachOriginalEml', false),
-		offsetDays: get('offsetDays', 5),
-		maxEmailsPerCycle: get('maxEmailsPerCycle', 10),
-		serverTimeZone: get('serverTimeZone', 'UTC'),
-		extractionRules: extractionRuleList(rules),
-		// n8n hands a json parameter over parsed when it is valid JSON.
-		forwardedEmailRegexes: typeof forwarded === 'string' ? forwarded : JSON.stringify(forwarded),
-		environmentField: get('environmentField', 'subject'),
-		environmentRegex: get('environmentRegex', ''),
-		defaultEnvironment: get('defaultEnvironment', 'Default Environment'),
-		productFieldName: get('productFieldName', 'device_product'),
-		eventFieldName: get('eventFieldName', 'event_name'),
-		scriptTimeoutSeconds: get('scriptTimeoutSeconds', 60),
-		maxMessageSizeMb: get('maxMessageSizeMb', DEFAULT_MAX_MESSAGE_SIZE_MB),
-		maxAttachments: get('maxAttachments', DEFAULT_MAX_ATTACHMENTS),
-		moveToFolder: get('moveToFolder', ''),
-		excludeSubjectRegex: get('excludeSubjectRegex', ''),
-		excludeBodyRegex: get('excludeBodyRegex', ''),
-		permittedSenders: get('permittedSenders', ''),
-		headersToExtract: get('headersToExtract', ''),
-	};
-}
-
-async function toItem(context: IPollFunctions, mail: PolledMail): Promise<INodeExecutionData> {
-	const binary: IBinaryKeyData = {};
-	for (const [index, attachment] of mail.attachments.entries()) {
-		binary[`attachment_${index}`] = await context.helpers.prepareBinaryData(attachment.content, attachment.filename, attachment.contentType);
-	}
-	if (mail.source) {
-		const name = `${String(mail.json.message_id || mail.json.email_uid).replace(/[<>/\\]/g, '')}.eml`;
-		binary.original_eml = await context.helpers.prepareBinaryData(mail.source, name, 'message/rfc822');
-	}
-	return { json: mail.json as IDataObject, ...(Object.keys(binary).length ? { binary } : {}) };
 }

@@ -15,6 +15,7 @@ export * from './eml';
 export * from './folders';
 export * from './replies';
 export * from './wait';
+export * from './watch';
 export * from './mailbox';
 export * from './searchMail';
 export * from './respond';

@@ -11,6 +11,7 @@ import type {
 	INodeCredentialTestResult,
 	IPollFunctions,
 	ILoadOptionsFunctions,
+	ITriggerFunctions,
 } from 'n8n-workflow';
 
 import { pingAccount, type MailAccount, type Security } from '../mail';
@@ -90,7 +91,7 @@ function readCa(file: string): Buffer | undefined {
  * refreshed once through n8n, which stores the new token in the credential.
  */
 export async function getMailAccount(
-	context: IExecuteFunctions | IPollFunctions | ILoadOptionsFunctions,
+	context: IExecuteFunctions | IPollFunctions | ILoadOptionsFunctions | ITriggerFunctions,
 	authentication: Authentication = 'password',
 ): Promise<MailAccount> {
 	const credentialType = CREDENTIAL_TYPES[authentication] ?? CREDENTIAL_TYPES.password;

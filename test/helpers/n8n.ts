@@ -1,3 +1,4 @@
+import { spawnSync } from 'node:child_process';
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -63,4 +64,47 @@ export function mailboxNode(name: string, credentialId: string, parameters: Reco
 		parameters,
 		credentials: { [credentialType]: { id: credentialId, name: `Mailbox ${credentialId}` } },
 	};
+}
+
+export interface StoredExecution {
+	id: number;
+	mode: string;
+	status: string;
+	subjects: string[];
+	/** When n8n started the execution (ms since the epoch). */
+	startedAt: number;
+}
+
+/**
+ * The executions n8n stored for a workflow, read from its sqlite database with n8n's own sqlite3
+ * and flatted modules, run by n8n's own Node (24 for n8n 2.x).
+ */
+export function storedExecutions(n8n: N8nHost, userFolder: string, workflowId: string, nodeName = 'Mailbox Trigger'): StoredExecution[] {
+	const script = `
+		const sqlite3 = require(${JSON.stringify(join(n8n.folder, 'node_modules', 'sqlite3'))});
+		const { parse } = require(${JSON.stringify(join(n8n.folder, 'node_modules', 'flatted'))});
+		const db = new sqlite3.Database(${JSON.stringify(join(userFolder, '.n8n', 'database.sqlite'))}, sqlite3.OPEN_READONLY);
+		db.all('SELECT e.id, e.mode, e.status, e."startedAt", d.data FROM execution_entity e JOIN execution_data d ON d."executionId" = e.id WHERE e."workflowId" = ? ORDER BY e.id', [${JSON.stringify(workflowId)}], (error, rows) => {
+			if (error) throw error;
+			const out = rows.map((row) => {
+				const run = parse(row.data).resultData.runData[${JSON.stringify(nodeName)}] || [];
+				const items = run[0] && run[0].data ? run[0].data.main[0] : [];
+				return { id: row.id, mode: row.mode, status: row.status, startedAt: new Date(typeof row.startedAt === 'number' ? row.startedAt : String(row.startedAt).replace(' ', 'T') + (/Z|[+-]\\d\\d:?\\d\\d$/.test(String(row.startedAt)) ? '' : 'Z')).getTime(), subjects: items.map((item) => item.json.subject) };
+			});
+			process.stdout.write(JSON.stringify(out));
+			db.close();
+		});`;
+	const result = spawnSync('node', ['-e', script], { env: host.n8nEnv(n8n, userFolder), encoding: 'utf8' });
+	if (result.status !== 0) throw new Error(`reading n8n's database failed: ${result.stderr}`);
+	return JSON.parse(result.stdout) as StoredExecution[];
+}
+
+export async function waitFor<T>(what: string, timeoutMs: number, read: () => T, done: (value: T) => boolean): Promise<T> {
+	const deadline = Date.now() + timeoutMs;
+	for (;;) {
+		const value = read();
+		if (done(value)) return value;
+		if (Date.now() > deadline) throw new Error(`${what}: gave up after ${timeoutMs} ms, last seen ${JSON.stringify(value)}`);
+		await new Promise((resolve) => setTimeout(resolve, 1000));
+	}
 }

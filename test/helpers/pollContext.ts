@@ -20,6 +20,11 @@ const node: INode = {
 	parameters: {},
 };
 
+/** n8n's prepareBinaryData in its default (in-memory) binary mode. */
+export async function prepareBinaryData(data: Buffer, fileName?: string, mimeType?: string): Promise<IBinaryData> {
+	return { data: data.toString('base64'), fileName, mimeType: mimeType ?? 'application/octet-stream', fileSize: String(data.length) };
+}
+
 /**
  * Calls the real EmailTrigger.poll() the way n8n's poller does: parameters, credentials, static
  * data that survives between polls (a JSON round trip, as n8n stores it in its database), the mode,
@@ -43,14 +48,7 @@ export function triggerHarness(options: { parameters?: IDataObject; credentials:
 					const value = harness.parameters[name];
 					return value === undefined ? fallback : value;
 				},
-				helpers: {
-					prepareBinaryData: async (data: Buffer, fileName?: string, mimeType?: string): Promise<IBinaryData> => ({
-						data: data.toString('base64'),
-						fileName,
-						mimeType: mimeType ?? 'application/octet-stream',
-						fileSize: String(data.length),
-					}),
-				},
+				helpers: { prepareBinaryData },
 				logger: { debug: () => undefined, info: () => undefined, warn: (message: string) => harness.warnings.push(message), error: () => undefined },
 			} as unknown as IPollFunctions;
 			const result = await trigger.poll.call(context);

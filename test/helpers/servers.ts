@@ -1,3 +1,4 @@
+import { execFileSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 
@@ -141,4 +142,10 @@ export async function appendMessages(address: string, raws: Array<Buffer | strin
 		}
 		return uids;
 	});
+}
+
+/** IMAP sessions Dovecot has open for `address` right now (`doveadm who`), to tell that a client closed its connections. */
+export function imapSessions(address: string, dovecotConf = servers().dovecotConf): number {
+	const output = execFileSync('doveadm', ['-c', dovecotConf, 'who', '-1', address], { encoding: 'utf8' });
+	return output.split('\n').filter((line) => line.startsWith(`${address} `) && /\bimap\b/.test(line)).length;
 }

@@ -1,55 +1,12 @@
-import { spawnSync } from 'node:child_process';
 import { rmSync } from 'node:fs';
-import { join } from 'node:path';
 
-import { importCredential, importWorkflow, n8nMajors, prepareN8n, type N8nHost } from '../helpers/n8n';
+import { importCredential, importWorkflow, n8nMajors, prepareN8n, storedExecutions, waitFor } from '../helpers/n8n';
 import { appendMessages, credentialsFor, newMailbox } from '../helpers/servers';
 
 // eslint-disable-next-line @typescript-eslint/no-require-imports
 const host = require('../../scripts/lib/n8nHost.js');
 
 jest.setTimeout(600_000);
-
-interface StoredExecution {
-	id: number;
-	mode: string;
-	status: string;
-	subjects: string[];
-}
-
-/**
- * The executions n8n stored for a workflow, read from its sqlite database with n8n's own sqlite3
- * and flatted modules, run by n8n's own Node (24 for n8n 2.x).
- */
-function storedExecutions(n8n: N8nHost, userFolder: string, workflowId: string): StoredExecution[] {
-	const script = `
-		const sqlite3 = require(${JSON.stringify(join(n8n.folder, 'node_modules', 'sqlite3'))});
-		const { parse } = require(${JSON.stringify(join(n8n.folder, 'node_modules', 'flatted'))});
-		const db = new sqlite3.Database(${JSON.stringify(join(userFolder, '.n8n', 'database.sqlite'))}, sqlite3.OPEN_READONLY);
-		db.all('SELECT e.id, e.mode, e.status, d.data FROM execution_entity e JOIN execution_data d ON d."executionId" = e.id WHERE e."workflowId" = ? ORDER BY e.id', [${JSON.stringify(workflowId)}], (error, rows) => {
-			if (error) throw error;
-			const out = rows.map((row) => {
-				const run = parse(row.data).resultData.runData['Mailbox Trigger'] || [];
-				const items = run[0] && run[0].data ? run[0].data.main[0] : [];
-				return { id: row.id, mode: row.mode, status: row.status, subjects: items.map((item) => item.json.subject) };
-			});
-			process.stdout.write(JSON.stringify(out));
-			db.close();
-		});`;
-	const result = spawnSync('node', ['-e', script], { env: host.n8nEnv(n8n, userFolder), encoding: 'utf8' });
-	if (result.status !== 0) throw new Error(`reading n8n's database failed: ${result.stderr}`);
-	return JSON.parse(result.stdout) as StoredExecution[];
-}
-
-async function waitFor<T>(what: string, timeoutMs: number, read: () => T, done: (value: T) => boolean): Promise<T> {
-	const deadline = Date.now() + timeoutMs;
-	for (;;) {
-		const value = read();
-		if (done(value)) return value;
-		if (Date.now() > deadline) throw new Error(`${what}: gave up after ${timeoutMs} ms, last seen ${JSON.stringify(value)}`);
-		await new Promise((resolve) => setTimeout(resolve, 1000));
-	}
-}
 
 function rawMail(subject: string): string {
 	return [`From: reporter@example.test`, 'To: soc@example.test', `Subject: ${subject}`, `Date: ${new Date().toUTCString()}`, 'Content-Type: text/plain', '', `Report ${subject}`, ''].join('\r\n');

@@ -4,8 +4,8 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 
 import { receiveQuestion, replyAs } from '../helpers/replies';
-import { appendMessages, credentialsFor, newMailbox, waitForMessages } from '../helpers/servers';
-import { finishedExecution, itemsOf, N8nRest, startCluster, storedExecutions, waitFor, type QueueCluster } from './cluster';
+import { appendMessages, credentialsFor, imapSessions, newMailbox, waitForMessages } from '../helpers/servers';
+import { finishedExecution, itemsOf, N8nRest, startCluster, storedExecutions, waitFor, type QueueCluster, type StoredExecution } from './cluster';
 
 /**
  * The package in n8n 2.x queue mode: one main (editor, triggers) and two workers (executions), with
@@ -158,11 +158,45 @@ describe('read operations and send on a worker', () => {
 	});
 });
 
-describe('Mailbox Trigger, published', () => {
-	function rawMail(messageId: string, subject: string): string {
-		return [`From: reporter@example.test`, 'To: soc@example.test', `Subject: ${subject}`, `Message-ID: ${messageId}`, `Date: ${new Date().toUTCString()}`, 'Content-Type: text/plain', '', `Report ${subject}`, ''].join('\r\n');
-	}
+function rawAlert(messageId: string, subject: string): string {
+	return [`From: reporter@example.test`, 'To: soc@example.test', `Subject: ${subject}`, `Message-ID: ${messageId}`, `Date: ${new Date().toUTCString()}`, 'Content-Type: text/plain', '', `Report ${subject}`, ''].join('\r\n');
+}
 
+/** Mails arrive one by one, a little apart, so that a cycle may land in the middle of a burst. */
+function alertStream(address: string) {
+	const sent: string[] = [];
+	const burst = async (label: string, count: number) => {
+		for (let index = 1; index <= count; index++) {
+			const messageId = `<queue-${label}-${index}-${Date.now()}@example.test>`;
+			await appendMessages(address, [rawAlert(messageId, `Alert ${label} ${index}`)]);
+			sent.push(messageId);
+			await sleep(300);
+		}
+	};
+	return { sent, burst };
+}
+
+/** The executions of a trigger's workflow and the Message-IDs its trigger node emitted in them. */
+async function emittedBy(workflowId: string, nodeName: string) {
+	const executions = await storedExecutions(cluster, { workflowId });
+	return { executions, messageIds: executions.flatMap((execution) => (execution.nodes[nodeName]?.items ?? []).map((item) => item.message_id as string)) };
+}
+
+/** Each sent mail emitted exactly once, every execution a successful trigger run on a worker. */
+function expectExactlyOnceOnWorkers(sent: string[], executions: StoredExecution[], messageIds: string[], what: string) {
+	const counts = new Map<string, number>();
+	for (const id of messageIds) counts.set(id, (counts.get(id) ?? 0) + 1);
+	const duplicates = [...counts.values()].filter((count) => count > 1).length;
+	const misses = sent.filter((id) => !counts.has(id));
+	const strangers = [...counts.keys()].filter((id) => !sent.includes(id));
+	console.log(`queue-mode ${what}: ${sent.length} mails sent, ${messageIds.length} items emitted in ${executions.length} executions, ${duplicates} duplicated, ${misses.length} missed`);
+	expect({ sent: sent.length, emitted: messageIds.length, duplicates, misses, strangers }).toEqual({ sent: 30, emitted: 30, duplicates: 0, misses: [], strangers: [] });
+	expect(executions.map((execution) => [execution.mode, execution.status])).toEqual(executions.map(() => ['trigger', 'success']));
+	const workers = executions.map((execution) => cluster.workerOf(execution.id));
+	expect(workers.every((worker) => worker === 'n8n-worker1' || worker === 'n8n-worker2')).toBe(true);
+}
+
+describe('Mailbox Trigger, published', () => {
 	it('turns 30 mails in bursts over three poll cycles and a main restart into exactly one item each, on the workers', async () => {
 		const address = newMailbox('queue-trigger');
 		const credential = await credentialFor(address);
@@ -184,20 +218,8 @@ describe('Mailbox Trigger, published', () => {
 			settings: { saveDataSuccessExecution: 'all' },
 		});
 
-		const sent: string[] = [];
-		// Mails arrive one by one, a little apart, so that a poll may land in the middle of a burst.
-		const burst = async (label: string, count: number) => {
-			for (let index = 1; index <= count; index++) {
-				const messageId = `<queue-${label}-${index}-${Date.now()}@example.test>`;
-				await appendMessages(address, [rawMail(messageId, `Alert ${label} ${index}`)]);
-				sent.push(messageId);
-				await sleep(300);
-			}
-		};
-		const emitted = async () => {
-			const executions = await storedExecutions(cluster, { workflowId: workflow.id });
-			return { executions, messageIds: executions.flatMap((execution) => (execution.nodes['Mailbox Trigger']?.items ?? []).map((item) => item.message_id as string)) };
-		};
+		const { sent, burst } = alertStream(address);
+		const emitted = () => emittedBy(workflow.id, 'Mailbox Trigger');
 		const emittedAtLeast = (count: number, what: string) => waitFor(what, 100_000, emitted, (seen) => seen.messageIds.length >= count);
 
 		await rest.activate(workflow);
@@ -217,20 +239,61 @@ describe('Mailbox Trigger, published', () => {
 		// One more scheduled poll, which must emit nothing again.
 		await sleep(65_000);
 		const { executions, messageIds } = await emitted();
-
-		const counts = new Map<string, number>();
-		for (const id of messageIds) counts.set(id, (counts.get(id) ?? 0) + 1);
-		const duplicates = [...counts.values()].filter((count) => count > 1).length;
-		const misses = sent.filter((id) => !counts.has(id));
-		const strangers = [...counts.keys()].filter((id) => !sent.includes(id));
-		console.log(`queue-mode trigger: ${sent.length} mails sent, ${messageIds.length} items emitted in ${executions.length} executions, ${duplicates} duplicated, ${misses.length} missed`);
-
-		expect({ sent: sent.length, emitted: messageIds.length, duplicates, misses, strangers }).toEqual({ sent: 30, emitted: 30, duplicates: 0, misses: [], strangers: [] });
-		expect(executions.map((execution) => [execution.mode, execution.status])).toEqual(executions.map(() => ['trigger', 'success']));
-		const workers = executions.map((execution) => cluster.workerOf(execution.id));
-		expect(workers.every((worker) => worker === 'n8n-worker1' || worker === 'n8n-worker2')).toBe(true);
+		expectExactlyOnceOnWorkers(sent, executions, messageIds, 'trigger');
 		// Three poll cycles at least: before, around and after the restart.
 		expect(executions.length).toBeGreaterThanOrEqual(3);
 		await rest.deactivate(workflow.id).catch(() => undefined);
+	});
+});
+
+describe('Mailbox Trigger (Instant), published', () => {
+	it('holds its IDLE on the main only, and turns 30 mails around a main restart into exactly one item each, within seconds, on the workers', async () => {
+		const address = newMailbox('queue-instant');
+		const credential = await credentialFor(address);
+		const workflow = await rest.createWorkflow({
+			name: 'Mailbox alerts (instant)',
+			nodes: [
+				{
+					id: 'node-mailbox-instant-trigger',
+					name: 'Mailbox Trigger (Instant)',
+					type: 'n8n-nodes-mailbox.emailInstantTrigger',
+					typeVersion: 1,
+					position: [0, 0],
+					// Unread Only off: the cursor alone must keep each mail to one item. The safety
+					// cycle is far away: mail within seconds can only have come through IDLE.
+					parameters: { folders: 'INBOX', unreadOnly: false, maxEmailsPerCycle: 50, fallbackPollSeconds: 300 },
+					credentials: { emailCredentials: credential },
+				},
+			],
+			connections: {},
+			settings: { saveDataSuccessExecution: 'all' },
+		});
+		const { sent, burst } = alertStream(address);
+		const emitted = () => emittedBy(workflow.id, 'Mailbox Trigger (Instant)');
+		const emittedAtLeast = (count: number, what: string, timeoutMs: number) => waitFor(what, timeoutMs, emitted, (seen) => seen.messageIds.length >= count);
+
+		await rest.activate(workflow);
+		// The main opens the one IDLE connection; workers never activate triggers.
+		await waitFor('the IDLE session on the server', 30_000, async () => imapSessions(address), (sessions) => sessions === 1);
+		await burst('first', 10);
+		await emittedAtLeast(10, 'the first burst', 15_000);
+
+		await burst('second', 5);
+		const restarting = cluster.restartMain();
+		await sleep(1000);
+		await burst('during-restart', 5);
+		await restarting;
+		// The new main activates the trigger, which catches up from the cursor in static data.
+		await emittedAtLeast(20, 'the mail around the restart', 60_000);
+		await waitFor('one IDLE session after the restart', 30_000, async () => imapSessions(address), (sessions) => sessions === 1);
+
+		await burst('third', 10);
+		await emittedAtLeast(30, 'the third burst', 15_000);
+		await sleep(5000);
+		const { executions, messageIds } = await emitted();
+		expectExactlyOnceOnWorkers(sent, executions, messageIds, 'instant trigger');
+		expect(imapSessions(address)).toBe(1);
+		await rest.deactivate(workflow.id);
+		await waitFor('no session after deactivation', 15_000, async () => imapSessions(address), (sessions) => sessions === 0);
 	});
 });

@@ -7,6 +7,7 @@ import { join } from 'node:path';
 import { ImapFlow } from 'imapflow';
 
 import type { MailAccount } from '../../nodes/mail';
+import { imapSessions } from '../helpers/servers';
 
 // eslint-disable-next-line @typescript-eslint/no-require-imports
 const mailServers = require('../../scripts/lib/mailServers.js');
@@ -23,6 +24,15 @@ async function freePort(): Promise<number> {
 	const { port } = server.address() as AddressInfo;
 	await new Promise((resolve) => server.close(resolve));
 	return port;
+}
+
+/** The master has exited (gone, or a zombie nobody reaps). */
+function exited(pid: number): boolean {
+	try {
+		return /^\d+ \(.*\) Z/.test(readFileSync(`/proc/${pid}/stat`, 'utf8'));
+	} catch {
+		return true;
+	}
 }
 
 /**
@@ -46,6 +56,10 @@ export interface PrivateDovecot {
 	/** Gives the folder a new UIDVALIDITY in place: the mail stays, its UIDs start a new life. */
 	changeUidValidity(address: string, folder: string): void;
 	imap<T>(address: string, work: (client: ImapFlow) => Promise<T>): Promise<T>;
+	/** IMAP sessions this Dovecot has open for the address right now. */
+	sessions(address: string): number;
+	/** As stop(), waiting without blocking: clients in this process (a proxy) keep running meanwhile. */
+	halt(): Promise<void>;
 }
 
 export async function startPrivateDovecot(): Promise<PrivateDovecot> {
@@ -66,19 +80,21 @@ export async function startPrivateDovecot(): Promise<PrivateDovecot> {
 			process.kill(pid, 'SIGTERM');
 			// Wait for the listeners to go: the master exits after its children.
 			const deadline = Date.now() + 5000;
-			while (Date.now() < deadline) {
-				try {
-					const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
-					if (/^\d+ \(.*\) Z/.test(stat)) break;
-				} catch {
-					break;
-				}
-				execFileSync('sleep', ['0.05']);
-			}
+			while (Date.now() < deadline && !exited(pid)) execFileSync('sleep', ['0.05']);
 		},
 		async start() {
 			const log = openSync(join(base, 'dovecot.start.log'), 'a');
-			execFileSync('dovecot', ['-c', dovecotConf], { stdio: ['ignore', log, log] });
+			// A master that has just exited can still be a zombie for a moment: Dovecot then says
+			// "already running" and is tried again.
+			for (let attempt = 0; ; attempt++) {
+				try {
+					execFileSync('dovecot', ['-c', dovecotConf], { stdio: ['ignore', log, log] });
+					break;
+				} catch (error) {
+					if (attempt >= 50) throw error;
+					await new Promise((resolve) => setTimeout(resolve, 200));
+				}
+			}
 			closeSync(log);
 			await Promise.all([mailServers.waitForPort(ports.imap), mailServers.waitForPort(ports.imaps)]);
 		},
@@ -120,6 +136,13 @@ export async function startPrivateDovecot(): Promise<PrivateDovecot> {
 				if (folder !== 'INBOX') await client.mailboxCreate(folder).catch(() => undefined);
 				for (const raw of raws) await client.append(folder, raw);
 			});
+		},
+		sessions: (address) => imapSessions(address, dovecotConf),
+		async halt() {
+			const pid = Number(readFileSync(pidFile, 'utf8').trim());
+			process.kill(pid, 'SIGTERM');
+			const deadline = Date.now() + 15_000;
+			while (Date.now() < deadline && !exited(pid)) await new Promise((resolve) => setTimeout(resolve, 50));
 		},
 		changeUidValidity(address, folder) {
 			uidValidity++;

@@ -1,0 +1,107 @@
+import {
+	NodeConnectionTypes,
+	NodeOperationError,
+	type INodeProperties,
+	type INodeType,
+	type INodeTypeDescription,
+	type ITriggerFunctions,
+	type ITriggerResponse,
+} from 'n8n-workflow';
+
+import { MailboxWatcher, pollMailbox, prepareTrigger, type FolderCursors } from '../mail';
+import { triggerProperties } from '../EmailTrigger/description';
+import { emailConnectionTest, getMailAccount, mailboxCredentials, type Authentication } from '../shared/credentials';
+import { toNodeError } from '../shared/errors';
+import { readSettings, toItem } from '../shared/triggerItems';
+
+const fallbackPollSeconds: INodeProperties = {
+	displayName: 'Fallback Poll Seconds',
+	name: 'fallbackPollSeconds',
+	type: 'number',
+	typeOptions: { minValue: 1 },
+	default: 300,
+	description: 'A safety check of every folder this often, in case a server stops announcing new mail during IDLE; new mail normally arrives within seconds',
+};
+
+export class EmailInstantTrigger implements INodeType {
+	description: INodeTypeDescription = {
+		// SPEC section 10 names it so, beside the poll trigger in the node list.
+		// eslint-disable-next-line n8n-nodes-base/node-class-description-display-name-unsuffixed-trigger-node
+		displayName: 'Mailbox Trigger (Instant)',
+		name: 'emailInstantTrigger',
+		icon: { light: 'file:mailboxInstantTrigger.svg', dark: 'file:mailboxInstantTrigger.dark.svg' },
+		group: ['trigger'],
+		version: 1,
+		description: 'Emits one item per incoming email within seconds, exactly once (IMAP IDLE)',
+		subtitle: '={{$parameter["folders"]}}',
+		defaults: { name: 'Mailbox Trigger (Instant)' },
+		inputs: [],
+		outputs: [NodeConnectionTypes.Main],
+		credentials: mailboxCredentials,
+		properties: [...triggerProperties, fallbackPollSeconds],
+	};
+
+	methods = {
+		credentialTest: { emailConnectionTest },
+	};
+
+	async trigger(this: ITriggerFunctions): Promise<ITriggerResponse> {
+		const node = this.getNode();
+		const account = await getMailAccount(this, this.getNodeParameter('authentication', 'password') as Authentication);
+		const staticData = this.getWorkflowStaticData('node') as { cursors?: FolderCursors };
+		let trigger;
+		try {
+			trigger = prepareTrigger(readSettings(this));
+		} catch (error) {
+			throw toNodeError(node, error, { account });
+		}
+
+		if (this.getMode() === 'manual') {
+			// "Test step": the newest matching mail, as the poll trigger shows it; no flag, no cursor.
+			// n8n binds this.emit for manual runs only after trigger() returned: looked up late.
+			const manualTriggerFunction = async () => {
+				let result;
+				try {
+					result = await pollMailbox(account, staticData.cursors ?? {}, trigger, { manual: true });
+				} catch (error) {
+					throw toNodeError(node, error, { account });
+				}
+				if (result.mails.length === 0) {
+					if (result.failures.length > 0) throw toNodeError(node, result.failures[0], { account });
+					throw new NodeOperationError(node, `No mail in ${trigger.folders.join(', ')} matches the trigger's settings yet: send one (or turn off Unread Only) and test again.`);
+				}
+				this.emit([await Promise.all(result.mails.map(async (mail) => await toItem(this, mail)))]);
+			};
+			return { manualTriggerFunction };
+		}
+
+		const seconds = Number(this.getNodeParameter('fallbackPollSeconds', 300));
+		if (!Number.isFinite(seconds) || seconds < 1) throw new NodeOperationError(node, 'Fallback Poll Seconds must be a number of at least 1.');
+
+		const cycle = async (folder: string): Promise<boolean> => {
+			const result = await pollMailbox(account, staticData.cursors ?? {}, { ...trigger, folders: [folder] });
+			const items = await Promise.all(result.mails.map(async (mail) => await toItem(this, mail)));
+			// Set before emit: n8n saves the workflow's static data when a trigger emits.
+			if (result.cursors[folder]) staticData.cursors = { ...staticData.cursors, [folder]: result.cursors[folder] };
+			if (items.length > 0) this.emit([items]);
+			if (result.failures.length > 0) {
+				this.logger.warn(`Mailbox Trigger (Instant): ${toNodeError(node, result.failures[0], { account }).message} (tried again shortly)`);
+				throw result.failures[0];
+			}
+			return result.mails.length >= trigger.maxEmailsPerCycle;
+		};
+		const watcher = new MailboxWatcher(account, {
+			folders: trigger.folders,
+			fallbackPollMs: seconds * 1000,
+			cycle,
+			// n8n deactivates the trigger, shows the error and retries the activation.
+			onFailure: (error) => this.emitError(toNodeError(node, error, { account })),
+		});
+		try {
+			await watcher.start();
+		} catch (error) {
+			throw toNodeError(node, error, { account });
+		}
+		return { closeFunction: async () => await watcher.close() };
+	}
+}
