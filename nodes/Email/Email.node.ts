@@ -8,6 +8,12 @@ import * as downloadAttachments from './actions/downloadAttachments.operation';
 import * as getEml from './actions/getEml.operation';
 import * as sendAndWait from './actions/sendAndWait.operation';
 import * as waitForReply from './actions/waitForReply.operation';
+import * as search from './actions/search.operation';
+import * as move from './actions/move.operation';
+import * as deleteEmail from './actions/delete.operation';
+import * as setFlags from './actions/setFlags.operation';
+import * as reply from './actions/reply.operation';
+import * as forward from './actions/forward.operation';
 import { getFolders, searchFolders } from './methods/folders';
 import { responseWebhooks, webhook } from './actions/askPerson';
 
@@ -20,7 +26,7 @@ export class Email implements INodeType {
 		version: 1,
 		// The operation's display name under the node on the canvas; operations not listed show their value.
 		subtitle:
-			'={{ ({ ping: "Ping", send: "Send Email", sendAndWait: "Send and Wait for Reply", waitForReply: "Wait for Reply", downloadAttachments: "Download Attachments", getEml: "Get EML File" })[$parameter["operation"]] || $parameter["operation"] }}',
+			'={{ ({ ping: "Ping", send: "Send Email", sendAndWait: "Send and Wait for Reply", waitForReply: "Wait for Reply", downloadAttachments: "Download Attachments", getEml: "Get EML File", search: "Search Emails", move: "Move Email", delete: "Delete Email", setFlags: "Mark Email", reply: "Reply to Email", forward: "Forward Email" })[$parameter["operation"]] || $parameter["operation"] }}',
 		description: 'Send mail, wait for replies, download attachments and original .eml files over IMAP/SMTP',
 		defaults: { name: 'Mailbox' },
 		inputs: [NodeConnectionTypes.Main],
@@ -37,9 +43,15 @@ export class Email implements INodeType {
 				type: 'options',
 				noDataExpression: true,
 				options: [
+					{ name: 'Delete Email', value: 'delete', description: 'Move a mail to the trash folder, or delete it for good', action: 'Delete an email' },
 					{ name: 'Download Attachments', value: 'downloadAttachments', description: 'Save the attachments of matching mails to a folder on the n8n host', action: 'Download attachments' },
+					{ name: 'Forward Email', value: 'forward', description: 'Forward a mail, attached unchanged or quoted inline', action: 'Forward an email' },
 					{ name: 'Get EML File', value: 'getEml', description: 'Get the original bytes of a mail as an .eml file', action: 'Get an EML file' },
+					{ name: 'Mark Email', value: 'setFlags', description: 'Mark a mail as read, unread, flagged or unflagged, and tag it with keywords', action: 'Mark an email' },
+					{ name: 'Move Email', value: 'move', description: 'Move a mail to another folder', action: 'Move an email' },
 					{ name: 'Ping', value: 'ping', description: 'Check that IMAP and SMTP logins work', action: 'Ping the mail servers' },
+					{ name: 'Reply to Email', value: 'reply', description: 'Answer a mail in its thread', action: 'Reply to an email' },
+					{ name: 'Search Emails', value: 'search', description: 'Find mails in a folder by sender, subject, text or date', action: 'Search emails' },
 					{ name: 'Send Email', value: 'send', description: 'Send a mail', action: 'Send an email' },
 					{ name: 'Send Email and Wait', value: 'sendAndWait', description: 'Send a question and wait for the recipients\' reply', action: 'Send an email and wait for the reply' },
 					{ name: 'Wait for Reply', value: 'waitForReply', description: 'Wait for the reply to a mail sent earlier', action: 'Wait for the reply to an email' },
@@ -52,6 +64,12 @@ export class Email implements INodeType {
 			...getEml.description,
 			...sendAndWait.description,
 			...waitForReply.description,
+			...search.description,
+			...move.description,
+			...deleteEmail.description,
+			...setFlags.description,
+			...reply.description,
+			...forward.description,
 		],
 	};
 

@@ -11,6 +11,10 @@ export interface FolderCursor {
 	lastUid: number;
 	/** Emitted UIDs whose \Seen flag a failed connection kept from the server: set again next cycle. */
 	unflagged?: number[];
+	/** Emitted UIDs a failed move after the cycle left in the folder: moved next cycle (Move to Folder). */
+	unmoved?: number[];
+	/** Emitted UIDs already copied to Move to Folder whose removal here was cut (no MOVE): only removed next cycle. */
+	unexpunged?: number[];
 }
 
 export type FolderCursors = Record<string, FolderCursor>;
@@ -33,8 +37,8 @@ export function pendingUids(found: number[], fromUid: number, limit: number): nu
 		.slice(0, Math.max(0, limit));
 }
 
-/** What each pending UID became in this cycle. */
-export type UidOutcome = 'emitted' | 'gone' | 'not-reached';
+/** What each pending UID became in this cycle; `excluded`: read, left out by the trigger's filters, passed. */
+export type UidOutcome = 'emitted' | 'excluded' | 'gone' | 'not-reached';
 
 /**
  * The exactly-once step: walks the pending UIDs in order and moves the cursor past each one that
@@ -53,4 +57,13 @@ export function advanceCursor(cursor: FolderCursor | undefined, uidValidity: str
 /** The cursor, carrying the UIDs still to be flagged \Seen when there are any. */
 export function withUnflagged(cursor: FolderCursor, unflagged: number[]): FolderCursor {
 	return unflagged.length > 0 ? { ...cursor, unflagged } : cursor;
+}
+
+/** The cursor, carrying the UIDs whose move is still to be done or finished, when there are any. */
+export function withPendingMoves(cursor: FolderCursor, pending: { unmoved: number[]; unexpunged: number[] }): FolderCursor {
+	return {
+		...cursor,
+		...(pending.unmoved.length > 0 ? { unmoved: pending.unmoved } : {}),
+		...(pending.unexpunged.length > 0 ? { unexpunged: pending.unexpunged } : {}),
+	};
 }

@@ -1,3 +1,5 @@
+import type { ImapFlow } from 'imapflow';
+
 import type { MailAccount } from './account';
 import { normalizeMessageId } from './addresses';
 import { safeFileName } from './attachments';
@@ -5,13 +7,16 @@ import { withImap } from './connection';
 import { MailError } from './errors';
 import { findMessages, parseUidSet, withFolder } from './search';
 
-export interface EmlRequest {
+/** How every operation on one mail picks it (Get EML File, Move, Delete, Mark, Reply, Forward). */
+export interface MessagePick {
 	folder: string;
 	/** Message-ID header, with or without angle brackets. */
 	messageId?: string;
 	/** One UID; used when no Message-ID is given. */
 	uid?: string;
 }
+
+export type EmlRequest = MessagePick;
 
 export interface OriginalMessage {
 	/** The server's bytes, unchanged. */
@@ -23,20 +28,36 @@ export interface OriginalMessage {
 	size: number;
 }
 
-/**
- * The original bytes of one message, read with BODY.PEEK in a read-only folder so its flags stay
- * as they are. A Message-ID that several copies share gives the oldest copy. Null when none matches.
- */
-export async function getOriginalMessage(account: MailAccount, request: EmlRequest): Promise<OriginalMessage | null> {
+/** Refuses a pick that names no mail, or more than one UID, before any connection is made. */
+export function checkPick(request: MessagePick): { messageId?: string; uid?: string } {
 	const messageId = request.messageId?.trim();
 	const uid = request.uid?.trim();
 	if (!messageId && !uid) throw new MailError('INVALID_INPUT', 'Neither Message ID nor Email UID is set: give the Message-ID header of the mail or its UID.');
 	if (!messageId && uid && !/^[1-9]\d*$/.test(parseUidSet(uid))) {
-		throw new MailError('INVALID_INPUT', `Email UID "${uid}" must be a single UID for Get EML File, e.g. 42.`);
+		throw new MailError('INVALID_INPUT', `Email UID "${uid}" must be a single UID, e.g. 42.`);
 	}
+	return messageId ? { messageId } : { uid };
+}
+
+/**
+ * The UID of the picked mail in the selected folder, or undefined when it is not there. A
+ * Message-ID that several copies share gives the oldest copy.
+ */
+export async function pickUid(client: ImapFlow, request: MessagePick): Promise<number | undefined> {
+	const { messageId, uid } = checkPick(request);
+	const [found] = await findMessages(client, messageId ? { messageId } : { uids: uid });
+	return found;
+}
+
+/**
+ * The original bytes of one message, read with BODY.PEEK in a read-only folder so its flags stay
+ * as they are. Null when none matches.
+ */
+export async function getOriginalMessage(account: MailAccount, request: EmlRequest): Promise<OriginalMessage | null> {
+	checkPick(request);
 	return withImap(account, (client) =>
 		withFolder(client, request.folder, async () => {
-			const [found] = await findMessages(client, messageId ? { messageId } : { uids: uid });
+			const found = await pickUid(client, request);
 			if (found === undefined) return null;
 			const message = await client.fetchOne(String(found), { source: true, envelope: true }, { uid: true });
 			if (!message || !message.source) return null;

@@ -9,7 +9,9 @@ export type MailErrorCode =
 	| 'CONNECTION_FAILED'
 	| 'INVALID_INPUT'
 	| 'NOT_FOUND'
-	| 'SEND_FAILED';
+	| 'SEND_FAILED'
+	/** The server lacks an extension the operation needs to be safe (e.g. UIDPLUS for a permanent delete). */
+	| 'NOT_SUPPORTED';
 
 export type MailService = 'IMAP' | 'SMTP';
 

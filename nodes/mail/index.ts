@@ -16,3 +16,7 @@ export * from './folders';
 export * from './replies';
 export * from './wait';
 export * from './watch';
+export * from './mailbox';
+export * from './searchMail';
+export * from './respond';
+export * from './triggerFilters';

@@ -52,6 +52,8 @@ export interface MessageFields {
 	headers: Record<string, string | string[]>;
 	attachments: AttachmentInfo[];
 	urls: string[];
+	/** The headers a trigger's Headers To Extract names: value, several values, or null when absent. */
+	extra_headers?: Record<string, string | string[] | null>;
 	parse_error?: string;
 }
 
@@ -194,10 +196,10 @@ function attachmentName(filename: string | null, contentType: string, index: num
 	return safeFileName(filename ?? undefined) || `attachment-${index + 1}.${EXTENSIONS[contentType] ?? 'bin'}`;
 }
 
-function selectedHeaders(headers: PostalMime.Header[]): Record<string, string | string[]> {
+function selectedHeaders(headers: PostalMime.Header[], wanted: Set<string> = SELECTED): Record<string, string | string[]> {
 	const selected: Record<string, string | string[]> = {};
 	for (const header of headers) {
-		if (!SELECTED.has(header.key)) continue;
+		if (!wanted.has(header.key)) continue;
 		const existing = selected[header.key];
 		if (existing === undefined) selected[header.key] = header.value;
 		else selected[header.key] = Array.isArray(existing) ? [...existing, header.value] : [existing, header.value];
@@ -235,7 +237,7 @@ function headerBlock(source: Buffer): Buffer {
  * could not be read is left empty and `parse_error` says why, so the mail is still emitted.
  * A missing or unreadable Date header falls back to the server's arrival time.
  */
-export async function parseMessage(source: Buffer, origin: MessageOrigin): Promise<ParsedMessage> {
+export async function parseMessage(source: Buffer, origin: MessageOrigin, options: { extraHeaders?: string[] } = {}): Promise<ParsedMessage> {
 	let { email, error } = await parse(source);
 	if (!email) email = (await parse(headerBlock(source))).email;
 
@@ -275,6 +277,10 @@ export async function parseMessage(source: Buffer, origin: MessageOrigin): Promi
 		attachments: attachments.map(({ filename, contentType, size, md5, sha256 }) => ({ filename, contentType, size, md5, sha256 })),
 		urls: findUrls(text, html),
 	};
+	if (options.extraHeaders?.length) {
+		const found = selectedHeaders(email?.headers ?? [], new Set(options.extraHeaders));
+		fields.extra_headers = Object.fromEntries(options.extraHeaders.map((name) => [name, found[name] ?? null]));
+	}
 	if (error) fields.parse_error = error;
 	return { fields, attachments };
 }

@@ -2,8 +2,9 @@ import type { ImapFlow, MailboxObject } from 'imapflow';
 
 import type { MailAccount } from './account';
 import { connectionLost, imapEndpoint, withImap } from './connection';
-import { advanceCursor, firstPendingUid, pendingUids, withUnflagged, type FolderCursor, type FolderCursors, type UidOutcome } from './cursor';
+import { advanceCursor, firstPendingUid, pendingUids, withPendingMoves, withUnflagged, type FolderCursor, type FolderCursors, type UidOutcome } from './cursor';
 import { describeConnectionError, MailError } from './errors';
+import { moveAfterCycle, type MovedTo, type PendingMoves } from './mailbox';
 import { parseMessage, type MessageAttachment, type MessageFields } from './message';
 import {
 	applyExtractionRules,
@@ -15,12 +16,13 @@ import {
 	isForwardedSubject,
 	type ExtractionRule,
 } from './rules';
+import { admitsMail, compileMailFilters, type MailFilterSettings } from './triggerFilters';
 
 /** After the cycle's budget, this long (at most) for an answer already under way, then the connection is closed. */
 const HARD_STOP_GRACE_MS = 10_000;
 
-/** The trigger's parameters (SPEC section 4), as the node read them. */
-export interface TriggerSettings {
+/** The trigger's parameters (SPEC sections 4 and 7), as the node read them. */
+export interface TriggerSettings extends MailFilterSettings {
 	folders: string;
 	unreadOnly: boolean;
 	markAsRead: boolean;
@@ -40,6 +42,8 @@ export interface TriggerSettings {
 	maxMessageSizeMb?: number;
 	/** Attachments per item at most (default 100). */
 	maxAttachments?: number;
+	/** Emitted mail is moved here after the cycle (created when missing); empty: it stays. */
+	moveToFolder?: string;
 }
 
 export const DEFAULT_MAX_MESSAGE_SIZE_MB = 25;
@@ -61,6 +65,12 @@ export function prepareTrigger(settings: TriggerSettings) {
 	const timeZone = settings.serverTimeZone.trim() || 'UTC';
 	// Fails here, once, for a zone name the runtime does not know.
 	sinceDate(new Date(), 0, timeZone);
+	const moveToFolder = settings.moveToFolder?.trim() ?? '';
+	// INBOX is one folder in any case (RFC 3501); other names are case-sensitive.
+	const sameFolder = (a: string, b: string) => a === b || (a.toUpperCase() === 'INBOX' && b.toUpperCase() === 'INBOX');
+	if (moveToFolder && folders.some((folder) => sameFolder(folder, moveToFolder))) {
+		throw new MailError('INVALID_INPUT', `Move to Folder "${moveToFolder}" is also one of the Folders the trigger reads: its mail would be emitted again. Pick another folder.`);
+	}
 	return {
 		folders,
 		unreadOnly: settings.unreadOnly,
@@ -77,6 +87,8 @@ export function prepareTrigger(settings: TriggerSettings) {
 		environment: compileEnvironmentRule(settings.environmentRegex, settings.environmentField, settings.defaultEnvironment),
 		productFieldName: settings.productFieldName.trim() || 'device_product',
 		eventFieldName: settings.eventFieldName.trim() || 'event_name',
+		moveToFolder,
+		filters: compileMailFilters(settings),
 	};
 }
 
@@ -133,9 +145,11 @@ function applyLimits(fields: MessageFields, attachments: MessageAttachment[], so
 	return { attachments, truncated: Object.keys(truncated).length ? truncated : undefined };
 }
 
-async function toAlert(source: Buffer, size: number, origin: Parameters<typeof parseMessage>[1], trigger: PreparedTrigger, account: MailAccount): Promise<PolledMail> {
-	const parsed = await parseMessage(source, origin);
+/** The item of one mail, or null when the trigger's filters leave it out (SPEC section 7). */
+async function toAlert(source: Buffer, size: number, origin: Parameters<typeof parseMessage>[1], trigger: PreparedTrigger, account: MailAccount): Promise<PolledMail | null> {
+	const parsed = await parseMessage(source, origin, { extraHeaders: trigger.filters.headers });
 	const fields = parsed.fields;
+	if (!admitsMail(trigger.filters, fields)) return null;
 	const { attachments, truncated } = applyLimits(fields, parsed.attachments, source, size, trigger);
 	const extraction = applyExtractionRules(trigger.rules, fields.body);
 	const json: Record<string, unknown> = { ...fields, regex: extraction.regex, ...extraction.flat };
@@ -149,6 +163,13 @@ async function toAlert(source: Buffer, size: number, origin: Parameters<typeof p
 	}
 	if (truncated) json.truncated = truncated;
 	return { json, attachments, source: trigger.attachOriginalEml ? source : undefined };
+}
+
+/** An emitted mail's item after the cycle moved it: the destination, its UID and UIDVALIDITY there (null when the server did not say). */
+function locateMoved(mail: PolledMail, folder: string, uid: number, moved: MovedTo): void {
+	mail.json.folder = folder;
+	mail.json.email_uid = moved.uidMap.get(uid) ?? null;
+	mail.json.uid_validity = moved.uidValidity ?? null;
 }
 
 interface FolderResult {
@@ -181,7 +202,8 @@ async function markSeen(client: ImapFlow, uids: number[]): Promise<number[]> {
  * they stream in), \Seen on what was built, and the cursor moved past exactly that.
  */
 async function pollFolder(client: ImapFlow, folder: string, cursor: FolderCursor | undefined, trigger: PreparedTrigger, account: MailAccount, options: { manual: boolean; since: Date; deadline: number }): Promise<FolderResult> {
-	const lock = await openFolder(client, folder, options.manual || !trigger.markAsRead);
+	const moving = Boolean(trigger.moveToFolder) && !options.manual;
+	const lock = await openFolder(client, folder, options.manual || (!trigger.markAsRead && !moving));
 	try {
 		const mailbox = client.mailbox as MailboxObject;
 		const uidValidity = String(mailbox.uidValidity);
@@ -190,14 +212,20 @@ async function pollFolder(client: ImapFlow, folder: string, cursor: FolderCursor
 		const flagging = trigger.markAsRead && !options.manual;
 		// \Seen that a lost connection kept from the server last cycle (UIDs are void under a new UIDVALIDITY).
 		const unflagged = flagging && cursor?.uidValidity === uidValidity ? await markSeen(client, cursor.unflagged ?? []) : [];
-		if (mailbox.exists === 0) return { mails: [], cursor: withUnflagged(advanceCursor(cursor, uidValidity, [], () => 'gone'), unflagged) };
+		// Then what a failed move left last cycle (after \Seen, which travels with the mail).
+		const none: PendingMoves & { moved?: MovedTo; error?: unknown } = { unmoved: [], unexpunged: [] };
+		const carried = moving && cursor?.uidValidity === uidValidity ? await moveAfterCycle(client, { unmoved: cursor.unmoved ?? [], unexpunged: cursor.unexpunged ?? [] }, trigger.moveToFolder) : none;
+		const pendingMoves: PendingMoves = { unmoved: [...carried.unmoved], unexpunged: [...carried.unexpunged] };
+		const keep = (next: FolderCursor) => withPendingMoves(withUnflagged(next, unflagged), pendingMoves);
+		if (mailbox.exists === 0) return { mails: [], cursor: keep(advanceCursor(cursor, uidValidity, [], () => 'gone')), failure: carried.error };
 
 		const found = await client.search({ uid: `${fromUid}:*`, since: options.since, ...(trigger.unreadOnly ? { seen: false } : {}) }, { uid: true });
 		const matching = pendingUids(found || [], fromUid, Number.MAX_SAFE_INTEGER);
 		const pending = options.manual ? matching.slice(-1) : matching.slice(0, trigger.maxEmailsPerCycle);
-		if (pending.length === 0) return { mails: [], cursor: withUnflagged(advanceCursor(cursor, uidValidity, [], () => 'gone'), unflagged) };
+		if (pending.length === 0) return { mails: [], cursor: keep(advanceCursor(cursor, uidValidity, [], () => 'gone')), failure: carried.error };
 
 		const built = new Map<number, PolledMail>();
+		const excluded = new Set<number>();
 		const returned = new Set<number>();
 		let fetchError: unknown;
 		try {
@@ -206,7 +234,9 @@ async function pollFolder(client: ImapFlow, folder: string, cursor: FolderCursor
 				// Past the budget the rest of the answer is only drained; those messages come next cycle.
 				if (Date.now() >= options.deadline || !message.source) continue;
 				const internalDate = message.internalDate ? new Date(message.internalDate) : undefined;
-				built.set(message.uid, await toAlert(message.source, message.size ?? message.source.length, { uid: message.uid, uidValidity, folder, flags: [...(message.flags ?? [])], internalDate }, trigger, account));
+				const alert = await toAlert(message.source, message.size ?? message.source.length, { uid: message.uid, uidValidity, folder, flags: [...(message.flags ?? [])], internalDate }, trigger, account);
+				if (alert) built.set(message.uid, alert);
+				else excluded.add(message.uid);
 			}
 		} catch (error) {
 			// Cut off in the middle (a dropped or hung connection): the mails built so far are emitted,
@@ -217,7 +247,7 @@ async function pollFolder(client: ImapFlow, folder: string, cursor: FolderCursor
 
 		// Not returned by a completed FETCH: expunged since the SEARCH; UIDs are never reused.
 		// After an incomplete FETCH, a mail not returned may simply not have come yet.
-		const outcome = (uid: number): UidOutcome => (built.has(uid) ? 'emitted' : returned.has(uid) || fetchError ? 'not-reached' : 'gone');
+		const outcome = (uid: number): UidOutcome => (built.has(uid) ? 'emitted' : excluded.has(uid) ? 'excluded' : returned.has(uid) || fetchError ? 'not-reached' : 'gone');
 		const emitted: number[] = [];
 		for (const uid of pending) {
 			if (outcome(uid) === 'not-reached') break;
@@ -226,10 +256,16 @@ async function pollFolder(client: ImapFlow, folder: string, cursor: FolderCursor
 
 		// The items are built: a failed flag must not drop them; it is set again next cycle.
 		if (flagging) unflagged.push(...(await markSeen(client, emitted)));
+		// Likewise a failed move: the cursor has passed the mail, so it is moved next cycle, never emitted again.
+		const moved = moving ? await moveAfterCycle(client, { unmoved: emitted, unexpunged: [] }, trigger.moveToFolder) : none;
+		pendingMoves.unmoved.push(...moved.unmoved);
+		pendingMoves.unexpunged.push(...moved.unexpunged);
+		// The items say where the mail is now, so that the workflow's next nodes find it there.
+		if (moved.moved) for (const uid of emitted) locateMoved(built.get(uid) as PolledMail, trigger.moveToFolder, uid, moved.moved);
 		return {
 			mails: emitted.map((uid) => built.get(uid) as PolledMail),
-			cursor: options.manual ? cursor : withUnflagged(advanceCursor(cursor, uidValidity, pending, outcome), unflagged),
-			failure: fetchError,
+			cursor: options.manual ? cursor : keep(advanceCursor(cursor, uidValidity, pending, outcome)),
+			failure: fetchError ?? moved.error ?? carried.error,
 		};
 	} finally {
 		lock.release();

@@ -30,6 +30,9 @@ function compile(regex: string, what: string): RE2JS {
 	}
 }
 
+/** A user's regex compiled for linear-time matching; a bad one is an error naming `what`. */
+export const compileUserRegex = compile;
+
 /**
  * The rules as the editor stores them (`{rules: [{name, regex}]}`), or written by hand in a
  * workflow file as a plain list or a JSON string of one.

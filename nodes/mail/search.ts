@@ -63,11 +63,14 @@ export async function findMessages(client: ImapFlow, filter: MessageFilter): Pro
 	return exact.sort((a, b) => a - b);
 }
 
-/** Opens `folder` read-only (EXAMINE): nothing done inside can change a flag. */
-export async function withFolder<T>(client: ImapFlow, folder: string, work: () => Promise<T>): Promise<T> {
+/**
+ * Opens `folder` read-only (EXAMINE) unless `readOnly: false` is asked: nothing done inside a
+ * read-only folder can change a flag.
+ */
+export async function withFolder<T>(client: ImapFlow, folder: string, work: () => Promise<T>, { readOnly = true } = {}): Promise<T> {
 	let lock;
 	try {
-		lock = await client.getMailboxLock(folder, { readOnly: true });
+		lock = await client.getMailboxLock(folder, { readOnly });
 	} catch (error) {
 		throw new MailError('NOT_FOUND', `Folder "${folder}" could not be opened: pick an existing folder from the list or check the name (case-sensitive).`, { service: 'IMAP', cause: error });
 	}

@@ -12,6 +12,8 @@ export interface OutgoingAttachment {
 	filename: string;
 	content: Buffer;
 	contentType?: string;
+	/** nodemailer shows message/rfc822 parts inline unless told otherwise. */
+	contentDisposition?: 'attachment' | 'inline';
 }
 
 export interface OutgoingMail {
@@ -98,6 +100,7 @@ export function composeMail(account: MailAccount, mail: OutgoingMail): Mail.Opti
 			filename: attachment.filename,
 			content: attachment.content,
 			contentType: attachment.contentType,
+			...(attachment.contentDisposition ? { contentDisposition: attachment.contentDisposition } : {}),
 		})),
 	};
 }

@@ -29,6 +29,11 @@ export function readSettings(context: TriggerContext): TriggerSettings {
 		scriptTimeoutSeconds: get('scriptTimeoutSeconds', 60),
 		maxMessageSizeMb: get('maxMessageSizeMb', DEFAULT_MAX_MESSAGE_SIZE_MB),
 		maxAttachments: get('maxAttachments', DEFAULT_MAX_ATTACHMENTS),
+		moveToFolder: get('moveToFolder', ''),
+		excludeSubjectRegex: get('excludeSubjectRegex', ''),
+		excludeBodyRegex: get('excludeBodyRegex', ''),
+		permittedSenders: get('permittedSenders', ''),
+		headersToExtract: get('headersToExtract', ''),
 	};
 }
 

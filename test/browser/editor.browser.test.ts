@@ -42,6 +42,7 @@ interface Editor {
 
 // The Mailbox node's operations and the trigger's parameters, as the editor labels them.
 const OPERATION_NAMES = ['Download Attachments', 'Get EML File', 'Ping', 'Send Email', 'Send Email and Wait', 'Wait for Reply'];
+const MAILBOX_OPERATION_NAMES = ['Search Emails', 'Move Email', 'Delete Email', 'Mark Email', 'Reply to Email', 'Forward Email'];
 const TRIGGER_LABELS = ['Folders', 'Unread Only', 'Mark as Read', 'Attach Original EML', 'Offset Days', 'Max Emails Per Cycle', 'Extraction Rules', 'Environment Regex'];
 
 let editor: Editor;
@@ -141,7 +142,7 @@ it('opens the Mailbox node and lists its operations', async () => {
 	// Let the dropdown's fade-in finish before the screenshot.
 	await page.waitForTimeout(500);
 	const shown = (await optionNames.allInnerTexts()).join('\n');
-	for (const name of OPERATION_NAMES) expect(shown).toContain(name);
+	for (const name of [...OPERATION_NAMES, ...MAILBOX_OPERATION_NAMES]) expect(shown).toContain(name);
 	const ndvIcons = await iconsLoaded('[data-test-id="ndv"]');
 	expect(ndvIcons.some((icon) => /mailbox/.test(icon.src) && icon.width > 0)).toBe(true);
 	await shot('mailbox-node-operations.png');
@@ -191,6 +192,7 @@ it('finds both Mailbox nodes in the node panel, with their icons', async () => {
 	await page.getByText('Send an email', { exact: true }).waitFor({ timeout: 15_000 });
 	const details = await page.locator('[data-test-id="node-creator"]').innerText();
 	const actionNames = ['Download attachments', 'Get an EML file', 'Ping the mail servers', 'Send an email', 'Send an email and wait for the reply', 'Wait for the reply to an email'];
+	actionNames.push('Search emails', 'Move an email', 'Delete an email', 'Mark an email', 'Reply to an email', 'Forward an email');
 	for (const action of actionNames) expect(details).toContain(action);
 	expect(details).toMatch(/Triggers/);
 	const detailIcons = (await iconsLoaded('[data-test-id="node-creator"]')).filter((icon) => /mailbox/.test(icon.src));

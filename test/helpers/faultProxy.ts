@@ -225,3 +225,12 @@ export async function withFaultProxy<T>(targetPort: number, work: (proxy: FaultP
 		await proxy.close();
 	}
 }
+
+/**
+ * A `rewriteAnswer` that takes capabilities out of every CAPABILITY list the server sends (the
+ * greeting, the answer to LOGIN, the CAPABILITY command), as a server without them would answer.
+ */
+export function hideCapabilities(...names: string[]): (text: string) => string {
+	const token = new RegExp(` (?:${names.join('|')})(?=[ \\]\\r\\n])`, 'g');
+	return (text) => text.replace(/CAPABILITY [^\r\n]*/g, (list) => list.replace(token, ''));
+}

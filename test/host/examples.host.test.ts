@@ -221,6 +221,10 @@ it('phishing-triage: activated, its trigger emits each seeded alert once; Produc
 		expect(Buffer.from(String(eml.eml_base64), 'base64').toString('utf8')).toMatch(/^Subject: /im);
 		expect(eml.binaryNames).toEqual([expect.stringMatching(/\.eml$/)]);
 	}
+	// Every handled report ends in Processed: the Move node runs once after each branch that ran.
+	const moved = runs.flatMap((run) => (run.runData['Move to Processed'] ?? []).flatMap((branch) => (branch.data?.main[0] ?? []).map((item) => item.json)));
+	expect(moved).toHaveLength(subjects.length);
+	for (const item of moved) expect(item).toMatchObject({ found: true, moved: true, to_folder: 'Processed' });
 	const staging = seeded.find((subject: string) => subject.startsWith('[Staging]'));
 	const stagingEml = emls.find((eml) => Buffer.from(String(eml.eml_base64), 'base64').toString('utf8').includes(staging));
 	expect(stagingEml).toBeDefined();

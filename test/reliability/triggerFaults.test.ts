@@ -1,4 +1,4 @@
-import { startFaultProxy, type Fault, type FaultProxy } from '../helpers/faultProxy';
+import { hideCapabilities, startFaultProxy, type Fault, type FaultProxy } from '../helpers/faultProxy';
 import { triggerHarness, type TriggerHarness } from '../helpers/pollContext';
 import { startPrivateDovecot, type PrivateDovecot } from './privateDovecot';
 import { printTable, seededRandom } from './seeded';
@@ -161,5 +161,99 @@ describe('Mailbox Trigger under network and server faults', () => {
 		expect(unknown).toEqual([]);
 		// \Seen kept from the server by a dropped STORE is set on a later cycle.
 		expect(unseen).toEqual([]);
+	}, 170_000);
+});
+
+/*
+ * Move to Folder under faults: the move after each cycle is cut at a random point (before the
+ * command, after some bytes of its answer, stalled; on a server with MOVE, and on one without it,
+ * where the move is UID COPY, \Deleted and UID EXPUNGE). The items are built before the move, so
+ * every mail must still be emitted exactly once, and end up moved. Without MOVE, a copy known to be
+ * made is never made again (only its removal is redone); a cut while the server answers the COPY
+ * leaves that unknown, and the retry copies again (counted).
+ */
+function describeFault(fault: Fault): string {
+	if (fault.cutOn) return `cut on ${fault.cutOn.source}`;
+	if (fault.stallOn) return `stall on ${fault.stallOn.source}`;
+	return fault.dropAfter ? `drop ${fault.dropAfter.bytes} bytes into the answer to ${fault.dropAfter.after.source}` : 'none';
+}
+
+describe('Mailbox Trigger with Move to Folder under moves cut at random points', () => {
+	const MOVE_STREAM = 100;
+	let dovecot: PrivateDovecot;
+	beforeAll(async () => {
+		dovecot = await startPrivateDovecot();
+	}, 60_000);
+	afterAll(async () => dovecot?.close());
+
+	const variants: Array<[string, string[], (random: ReturnType<typeof seededRandom>) => Fault]> = [
+		['with MOVE', [], (random) => random.pick<Fault>([{ cutOn: /UID MOVE/i }, { dropAfter: { after: /UID MOVE/i, bytes: random.int(1, 80) } }, { stallOn: /UID MOVE/i }, { cutOn: /CREATE/i }])],
+		[
+			'without MOVE (UID COPY, \\Deleted, UID EXPUNGE)',
+			['MOVE'],
+			(random) => random.pick<Fault>([{ cutOn: /UID COPY/i }, { dropAfter: { after: /UID COPY/i, bytes: random.int(1, 60) } }, { cutOn: /\\Deleted/i }, { cutOn: /UID EXPUNGE/i }, { dropAfter: { after: /UID EXPUNGE/i, bytes: random.int(1, 40) } }]),
+		],
+	];
+
+	it.each(variants)(`emits each of ${MOVE_STREAM} mails exactly once and moves them all, %s`, async (variant, hidden, pickFault) => {
+		const random = seededRandom(SEED + hidden.length);
+		const proxy = await startFaultProxy(dovecot.ports.imap, hidden.length ? { rewriteAnswer: hideCapabilities(...hidden) } : {});
+		const address = `move-stream-${hidden.length}-${SEED}@example.test`;
+		const emitted = new Map<string, number>();
+		const rows: Array<Record<string, string | number>> = [];
+		try {
+			let staticData = {};
+			const poll = async () => {
+				const trigger = triggerHarness({ credentials: dovecot.credentials(address, { imapPort: proxy.port }), parameters: { moveToFolder: 'Processed', maxEmailsPerCycle: 10, scriptTimeoutSeconds: BUDGET_SECONDS }, staticData });
+				try {
+					const items = await trigger.poll();
+					for (const item of items) emitted.set(String(item.json.message_id), (emitted.get(String(item.json.message_id)) ?? 0) + 1);
+					return `ok, ${items.length} items${trigger.warnings.length ? ', warned' : ''}`;
+				} catch (error) {
+					return `failed: ${(error as Error).message.slice(0, 60)}`;
+				} finally {
+					staticData = trigger.staticData;
+				}
+			};
+			let delivered = 0;
+			for (let round = 1; delivered < MOVE_STREAM; round++) {
+				const batch = Math.min(MOVE_STREAM - delivered, random.int(3, 9));
+				await dovecot.append(address, Array.from({ length: batch }, (_, i) => rawMail(delivered + i + 1, address)));
+				delivered += batch;
+				const fault = pickFault(random);
+				proxy.arm(fault);
+				const faulted = await poll();
+				const fired = proxy.armed === undefined;
+				proxy.disarm();
+				const recovered = await poll();
+				expect(recovered).toMatch(/^ok/);
+				rows.push({ round, delivered, fault: describeFault(fault), fired: fired ? 'yes' : 'no', faultedPoll: faulted, recovered });
+			}
+			for (let i = 0; i < MOVE_STREAM / 10 + 2; i++) expect(await poll()).toMatch(/^ok/);
+
+			const expected = Array.from({ length: MOVE_STREAM }, (_, i) => `<stream-${String(i + 1).padStart(3, '0')}@reliability.test>`);
+			const lost = expected.filter((id) => !emitted.has(id));
+			const repeated = [...emitted].filter(([, count]) => count > 1).map(([id]) => id);
+			const idsIn = (folder: string) =>
+				dovecot.imap(address, async (client) => {
+					const mailbox = await client.mailboxOpen(folder, { readOnly: true });
+					const ids: string[] = [];
+					if (mailbox.exists > 0) for await (const message of client.fetch('1:*', { envelope: true })) ids.push(message.envelope?.messageId ?? '');
+					return ids;
+				});
+			const inbox = await idsIn('INBOX');
+			const processed = await idsIn('Processed');
+			printTable(`Trigger move stream ${variant}, seed ${SEED}: ${rows.length} rounds`, rows);
+			printTable(`Trigger move totals ${variant}`, [
+				{ mails: MOVE_STREAM, emittedOnce: [...emitted.values()].filter((count) => count === 1).length, lost: lost.length, repeated: repeated.length, leftInInbox: inbox.length, inProcessed: new Set(processed).size, copiesTwiceInProcessed: processed.length - new Set(processed).size, faultsFired: proxy.fired },
+			]);
+			expect(proxy.fired).toBeGreaterThanOrEqual(10);
+			expect(lost).toEqual([]);
+			expect(repeated).toEqual([]);
+			expect(inbox).toEqual([]);
+			expect(new Set(processed).size).toBe(MOVE_STREAM);
+		} finally {
+			await proxy.close();
+		}
 	}, 170_000);
 });

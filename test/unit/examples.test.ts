@@ -26,6 +26,7 @@ const OPERATIONS: Record<string, string[]> = {
 	sendAndWait: ['operation', 'recipients', 'cc', 'bcc', 'subject', 'content', 'responseType', 'exclusionSubjectRegex', 'exclusionBodyRegex', 'options'],
 	downloadAttachments: ['operation', 'folder', 'downloadPath', 'messageId', 'subjectFilter', 'emailUid', 'onlyUnread', 'options'],
 	getEml: ['operation', 'folder', 'messageId', 'emailUid', 'base64Encode'],
+	move: ['operation', 'folder', 'messageId', 'emailUid', 'destinationFolder', 'options'],
 };
 const TRIGGER_PARAMETERS = [
 	'pollTimes', 'folders', 'unreadOnly', 'markAsRead', 'attachOriginalEml', 'offsetDays', 'maxEmailsPerCycle', 'serverTimeZone',
@@ -82,8 +83,8 @@ it('npm start imports every example: the build has each node and operation they 
 
 it('gives parameters the shapes the nodes take: folders as resource locators, extraction rules as {rules: [{name, regex}]}', () => {
 	const nodes = examples.flatMap(({ workflow }) => workflow.nodes);
-	for (const node of nodes.filter((entry) => entry.parameters.folder !== undefined)) {
-		expect(node.parameters.folder).toEqual({ __rl: true, mode: expect.stringMatching(/^(list|name)$/), value: expect.any(String) });
+	for (const [node, key] of nodes.flatMap((entry) => ['folder', 'destinationFolder'].map((key) => [entry, key] as const))) {
+		if (node.parameters[key] !== undefined) expect(node.parameters[key]).toEqual({ __rl: true, mode: expect.stringMatching(/^(list|name)$/), value: expect.any(String) });
 	}
 	for (const node of nodes.filter((entry) => entry.parameters.extractionRules !== undefined)) {
 		expect(node.parameters.extractionRules).toEqual({ rules: expect.arrayContaining([{ name: expect.any(String), regex: expect.any(String) }]) });

@@ -2,19 +2,12 @@ import type { IExecuteFunctions, INodeExecutionData, INodeProperties } from 'n8n
 
 import { emlFileName, getOriginalMessage, normalizeMessageId, type MailAccount } from '../../mail';
 import { updateDisplayOptions } from '../../shared/displayOptions';
-import { folderProperty, messageIdProperty, readFolder } from '../descriptions/folder.description';
+import { emailUidProperty, folderProperty, messageIdProperty, readMessagePick } from '../descriptions/folder.description';
 
 const properties: INodeProperties[] = [
 	folderProperty,
 	messageIdProperty,
-	{
-		displayName: 'Email UID',
-		name: 'emailUid',
-		type: 'string',
-		default: '',
-		placeholder: '42',
-		description: 'UID of the mail in the folder, used when Message ID is empty',
-	},
+	emailUidProperty,
 	{
 		displayName: 'Base64 Encode',
 		name: 'base64Encode',
@@ -27,9 +20,7 @@ const properties: INodeProperties[] = [
 export const description = updateDisplayOptions({ show: { operation: ['getEml'] } }, properties);
 
 export async function execute(this: IExecuteFunctions, itemIndex: number, account: MailAccount): Promise<INodeExecutionData[]> {
-	const folder = readFolder(this, itemIndex);
-	const messageId = String(this.getNodeParameter('messageId', itemIndex, '') ?? '');
-	const uid = String(this.getNodeParameter('emailUid', itemIndex, '') ?? '');
+	const { folder, messageId, uid } = readMessagePick(this, itemIndex);
 	const message = await getOriginalMessage(account, { folder, messageId, uid });
 	// A mail that is not there is an answer (found: false), so a workflow can branch on it.
 	if (!message) {

@@ -2,7 +2,7 @@ import type { IDataObject, IExecuteFunctions } from 'n8n-workflow';
 
 import { MailError, type OutgoingAttachment, type OutgoingMail } from '../../mail';
 
-async function readAttachments(context: IExecuteFunctions, itemIndex: number, names: string): Promise<OutgoingAttachment[]> {
+export async function readAttachments(context: IExecuteFunctions, itemIndex: number, names: string): Promise<OutgoingAttachment[]> {
 	const attachments: OutgoingAttachment[] = [];
 	for (const name of names.split(',').map((n) => n.trim()).filter(Boolean)) {
 		const binary = context.getInputData()[itemIndex].binary?.[name];

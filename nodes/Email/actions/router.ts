@@ -9,8 +9,14 @@ import * as downloadAttachments from './downloadAttachments.operation';
 import * as getEml from './getEml.operation';
 import * as sendAndWait from './sendAndWait.operation';
 import * as waitForReply from './waitForReply.operation';
+import * as search from './search.operation';
+import * as move from './move.operation';
+import * as deleteEmail from './delete.operation';
+import * as setFlags from './setFlags.operation';
+import * as reply from './reply.operation';
+import * as forward from './forward.operation';
 
-const operations = { ping, send, sendAndWait, waitForReply, downloadAttachments, getEml };
+const operations = { ping, send, sendAndWait, waitForReply, downloadAttachments, getEml, search, move, delete: deleteEmail, setFlags, reply, forward };
 
 export type EmailOperation = keyof typeof operations;
 

@@ -38,9 +38,40 @@ export const messageIdProperty: INodeProperties = {
 	description: 'Message-ID header of the mail, with or without angle brackets',
 };
 
+/** Finds one mail by UID when Message ID is empty (Get EML File and the operations that change or answer one mail). */
+export const emailUidProperty: INodeProperties = {
+	displayName: 'Email UID',
+	name: 'emailUid',
+	type: 'string',
+	default: '',
+	placeholder: '42',
+	description: 'UID of the mail in the folder, used when Message ID is empty',
+};
+
+/** Folder, Message ID and Email UID: which mail an operation works on (Move, Delete, Mark, Reply, Forward). */
+export const pickedMessageProperties: INodeProperties[] = [folderProperty, messageIdProperty, emailUidProperty];
+
+/** Where Move Email puts the mail: the same picker as `folder`. */
+export const destinationFolderProperty: INodeProperties = {
+	...folderProperty,
+	displayName: 'Destination Folder',
+	name: 'destinationFolder',
+	default: { mode: 'list', value: '' },
+	description: 'Folder the mail is moved to (case-sensitive)',
+};
+
 /** The folder name, whether the parameter holds a resource locator or a plain string (older data, expressions). */
-export function readFolder(context: IExecuteFunctions, itemIndex: number): string {
-	const value = context.getNodeParameter('folder', itemIndex, 'INBOX', { extractValue: true }) as unknown;
+export function readFolder(context: IExecuteFunctions, itemIndex: number, parameter = 'folder', fallback = 'INBOX'): string {
+	const value = context.getNodeParameter(parameter, itemIndex, fallback, { extractValue: true }) as unknown;
 	const name = typeof value === 'object' && value !== null ? (value as { value?: unknown }).value : value;
-	return typeof name === 'string' && name.trim() ? name.trim() : 'INBOX';
+	return typeof name === 'string' && name.trim() ? name.trim() : fallback;
+}
+
+/** Folder, Message ID and Email UID of one item: which mail an operation works on. */
+export function readMessagePick(context: IExecuteFunctions, itemIndex: number): { folder: string; messageId: string; uid: string } {
+	return {
+		folder: readFolder(context, itemIndex),
+		messageId: String(context.getNodeParameter('messageId', itemIndex, '') ?? ''),
+		uid: String(context.getNodeParameter('emailUid', itemIndex, '') ?? ''),
+	};
 }

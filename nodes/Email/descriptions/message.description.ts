@@ -106,3 +106,10 @@ export const messageOptions: INodeProperties[] = [
 		description: 'Address replies should go to, when not the sender',
 	},
 ];
+
+/** One of the fields or options above by name, for operations that offer only some of them (Reply, Forward). */
+export function messageProperty(name: string, overrides: Partial<INodeProperties> = {}): INodeProperties {
+	const found = [...messageFields, ...messageOptions].find((property) => property.name === name);
+	if (!found) throw new Error(`No message property "${name}"`);
+	return { ...found, ...overrides } as INodeProperties;
+}

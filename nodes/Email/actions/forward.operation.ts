@@ -1,0 +1,40 @@
+import type { IDataObject, IExecuteFunctions, INodeExecutionData, INodeProperties } from 'n8n-workflow';
+
+import { forwardMessage, type MailAccount } from '../../mail';
+import { updateDisplayOptions } from '../../shared/displayOptions';
+import { optionsCollection } from '../descriptions/options.description';
+import { pickedMessageProperties, readMessagePick } from '../descriptions/folder.description';
+import { messageProperty } from '../descriptions/message.description';
+
+const properties: INodeProperties[] = [
+	...pickedMessageProperties,
+	messageProperty('recipients'),
+	messageProperty('content', { required: false, description: 'A note above the forwarded mail: HTML by default, or text when Content Type is Text' }),
+	optionsCollection([
+		{
+			displayName: 'As Attachment',
+			name: 'asAttachment',
+			type: 'boolean',
+			default: true,
+			description: 'Whether to attach the original mail unchanged (.eml, message/rfc822) instead of quoting it inline with its attachments',
+		},
+		messageProperty('bcc'),
+		messageProperty('cc'),
+		messageProperty('contentType'),
+	]),
+];
+
+export const description = updateDisplayOptions({ show: { operation: ['forward'] } }, properties);
+
+export async function execute(this: IExecuteFunctions, itemIndex: number, account: MailAccount): Promise<INodeExecutionData[]> {
+	const options = this.getNodeParameter('options', itemIndex, {}) as IDataObject;
+	const result = await forwardMessage(account, readMessagePick(this, itemIndex), {
+		recipients: this.getNodeParameter('recipients', itemIndex) as string,
+		content: (this.getNodeParameter('content', itemIndex, '') as string) ?? '',
+		contentType: (options.contentType as 'html' | 'text' | undefined) ?? 'html',
+		asAttachment: (options.asAttachment as boolean | undefined) ?? true,
+		cc: (options.cc as string) || undefined,
+		bcc: (options.bcc as string) || undefined,
+	});
+	return [{ json: { ...result }, pairedItem: { item: itemIndex } }];
+}

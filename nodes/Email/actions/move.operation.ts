@@ -1,0 +1,32 @@
+import type { IExecuteFunctions, INodeExecutionData, INodeProperties } from 'n8n-workflow';
+
+import { moveMessage, type MailAccount } from '../../mail';
+import { updateDisplayOptions } from '../../shared/displayOptions';
+import { optionsCollection } from '../descriptions/options.description';
+import { destinationFolderProperty, pickedMessageProperties, readFolder, readMessagePick } from '../descriptions/folder.description';
+
+const properties: INodeProperties[] = [
+	...pickedMessageProperties,
+	destinationFolderProperty,
+	optionsCollection([
+		{
+			displayName: 'Create Folder',
+			name: 'createFolder',
+			type: 'boolean',
+			default: false,
+			description: 'Whether to create the destination folder when it does not exist',
+		},
+	]),
+];
+
+export const description = updateDisplayOptions({ show: { operation: ['move'] } }, properties);
+
+export async function execute(this: IExecuteFunctions, itemIndex: number, account: MailAccount): Promise<INodeExecutionData[]> {
+	const options = this.getNodeParameter('options', itemIndex, {}) as { createFolder?: boolean };
+	const result = await moveMessage(account, {
+		...readMessagePick(this, itemIndex),
+		destination: readFolder(this, itemIndex, 'destinationFolder', ''),
+		createFolder: options.createFolder ?? false,
+	});
+	return [{ json: { ...result }, pairedItem: { item: itemIndex } }];
+}

@@ -1,0 +1,51 @@
+import type { IDataObject, IExecuteFunctions, INodeExecutionData, INodeProperties } from 'n8n-workflow';
+
+import { replyToMessage, type MailAccount } from '../../mail';
+import { updateDisplayOptions } from '../../shared/displayOptions';
+import { optionsCollection } from '../descriptions/options.description';
+import { pickedMessageProperties, readMessagePick } from '../descriptions/folder.description';
+import { messageProperty } from '../descriptions/message.description';
+import { readAttachments } from './outgoingMail';
+
+const properties: INodeProperties[] = [
+	...pickedMessageProperties,
+	messageProperty('content', { description: 'Your answer, above the quoted original: HTML by default, or text when Content Type is Text' }),
+	optionsCollection([
+		messageProperty('attachments'),
+		messageProperty('bcc'),
+		messageProperty('cc', { description: 'Comma-separated email addresses, added to the reply\'s CC' }),
+		messageProperty('contentType'),
+		messageProperty('fromName'),
+		{
+			displayName: 'Quote Original',
+			name: 'quoteOriginal',
+			type: 'boolean',
+			default: true,
+			description: 'Whether to quote the original mail\'s text below the answer',
+		},
+		{
+			displayName: 'Reply All',
+			name: 'replyAll',
+			type: 'boolean',
+			default: false,
+			description: 'Whether to also answer the original\'s To and CC (the mailbox\'s own address left out)',
+		},
+	]),
+];
+
+export const description = updateDisplayOptions({ show: { operation: ['reply'] } }, properties);
+
+export async function execute(this: IExecuteFunctions, itemIndex: number, account: MailAccount): Promise<INodeExecutionData[]> {
+	const options = this.getNodeParameter('options', itemIndex, {}) as IDataObject;
+	const result = await replyToMessage(account, readMessagePick(this, itemIndex), {
+		content: this.getNodeParameter('content', itemIndex) as string,
+		contentType: (options.contentType as 'html' | 'text' | undefined) ?? 'html',
+		replyAll: (options.replyAll as boolean | undefined) ?? false,
+		quoteOriginal: (options.quoteOriginal as boolean | undefined) ?? true,
+		cc: (options.cc as string) || undefined,
+		bcc: (options.bcc as string) || undefined,
+		fromName: (options.fromName as string) || undefined,
+		attachments: options.attachments ? await readAttachments(this, itemIndex, String(options.attachments)) : [],
+	});
+	return [{ json: { ...result }, pairedItem: { item: itemIndex } }];
+}
