@@ -17,6 +17,19 @@ function median(values) {
 	return sorted.length % 2 ? sorted[middle] : (sorted[middle - 1] + sorted[middle]) / 2;
 }
 
+/**
+ * Calls `sample(attempt)` `warmups + runs` times in turn and returns what the runs after the
+ * warm-ups gave (the first run warms Dovecot's caches and the page cache; --smoke has none).
+ */
+async function repeat({ runs, warmups }, sample) {
+	const samples = [];
+	for (let attempt = 0; attempt < warmups + runs; attempt++) {
+		const value = await sample(attempt);
+		if (attempt >= warmups) samples.push(value);
+	}
+	return samples;
+}
+
 /** Peak and current resident set size of this process, in bytes (Linux /proc). */
 function memory() {
 	const status = fs.readFileSync('/proc/self/status', 'utf8');
@@ -206,4 +219,4 @@ function runChild(script, config, { nodeBinary = process.execPath, timeoutMs = 1
 	});
 }
 
-module.exports = { ROOT, median, memory, seeded, typicalMail, typicalMails, maildirOf, writeMaildir, giveToMailUser, accountOf, credentialsOf, openImap, markUnread, pollContext, prepareBinaryData, runChild };
+module.exports = { ROOT, median, repeat, memory, seeded, typicalMail, typicalMails, maildirOf, writeMaildir, giveToMailUser, accountOf, credentialsOf, openImap, markUnread, pollContext, prepareBinaryData, runChild };

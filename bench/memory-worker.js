@@ -19,8 +19,9 @@ const config = JSON.parse(process.argv[2]);
 async function download() {
 	const directory = fs.mkdtempSync(path.join(os.tmpdir(), 'mailbox-bench-download-'));
 	try {
-		const saved = await downloadAttachments(accountOf(config.info, config.address), { folder: 'INBOX', downloadPath: directory, filter: { uids: '1' } });
-		return { files: saved.length, bytes: saved.reduce((sum, file) => sum + file.size, 0) };
+		const { attachments, parseErrors } = await downloadAttachments(accountOf(config.info, config.address), { folder: 'INBOX', downloadPath: directory, filter: { uids: '1' } });
+		if (parseErrors.length) throw new Error(`Download Attachments could not parse: ${JSON.stringify(parseErrors)}`);
+		return { files: attachments.length, bytes: attachments.reduce((sum, file) => sum + file.size, 0) };
 	} finally {
 		fs.rmSync(directory, { recursive: true, force: true });
 	}
