@@ -1,7 +1,7 @@
 import type { MailAccount } from './account';
 import { normalizeMessageId } from './addresses';
 import { safeFileName } from './attachments';
-import { withImap } from './connection';
+import { withImap, type TimeBudget } from './connection';
 import { MailError } from './errors';
 import { findMessages, parseUidSet, withFolder } from './search';
 
@@ -11,6 +11,8 @@ export interface EmlRequest {
 	messageId?: string;
 	/** One UID; used when no Message-ID is given. */
 	uid?: string;
+	/** The whole call ends by this (TIMEOUT); unbounded without it. */
+	budget?: TimeBudget;
 }
 
 export interface OriginalMessage {
@@ -43,6 +45,7 @@ export async function getOriginalMessage(account: MailAccount, request: EmlReque
 			const declared = message.envelope?.messageId;
 			return { source: message.source, uid: message.uid, messageId: declared ? normalizeMessageId(declared) : '', folder: request.folder, size: message.source.length };
 		}),
+		request.budget,
 	);
 }
 
