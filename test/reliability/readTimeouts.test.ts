@@ -6,6 +6,7 @@ import type { IDataObject } from 'n8n-workflow';
 import { DEFAULT_READ_TIMEOUT_SECONDS, timeBudget } from '../../nodes/mail';
 import { Email } from '../../nodes/Email/Email.node';
 import { startFaultProxy, type FaultProxy } from '../helpers/faultProxy';
+import { mailWithAttachment } from '../helpers/mails';
 import { runNode } from '../helpers/nodeContext';
 import { appendMessages, credentialsFor, newMailbox, servers } from '../helpers/servers';
 import { scratchFolders } from './seeded';
@@ -13,30 +14,6 @@ import { scratchFolders } from './seeded';
 const BUDGET_SECONDS = 2;
 // The budget, plus what a loaded machine adds before the timer's callback runs.
 const LATEST_MS = BUDGET_SECONDS * 1000 + 2500;
-
-function mailWithAttachment(messageId: string): string {
-	return [
-		'From: attacker@example.test',
-		'To: soc@example.test',
-		'Subject: evidence',
-		`Message-ID: ${messageId}`,
-		'MIME-Version: 1.0',
-		'Content-Type: multipart/mixed; boundary="b1"',
-		'',
-		'--b1',
-		'Content-Type: text/plain',
-		'',
-		'see attached',
-		'--b1',
-		'Content-Type: application/octet-stream; name="capture.pcap"',
-		'Content-Disposition: attachment; filename="capture.pcap"',
-		'Content-Transfer-Encoding: base64',
-		'',
-		Buffer.alloc(300_000, 7).toString('base64').replace(/.{76}/g, '$&\r\n'),
-		'--b1--',
-		'',
-	].join('\r\n');
-}
 
 /** Runs the Mailbox node once; the error message or the output item, and how long it took. */
 async function timed(parameters: IDataObject, credentials: Record<string, unknown>) {
@@ -70,7 +47,7 @@ describe('read operations against a server that stops answering', () => {
 	it('Download Attachments stalled mid-FETCH fails with TIMEOUT within its budget, closes the session and leaves no file', async () => {
 		const address = newMailbox('stalldl');
 		const messageId = `<stall-${Date.now()}@example.test>`;
-		await appendMessages(address, [mailWithAttachment(messageId)]);
+		await appendMessages(address, [mailWithAttachment('capture.pcap', Buffer.alloc(300_000, 7), messageId, 'evidence')]);
 		const credentials = credentialsFor(address, { imapPort: proxy.port, imapSecurity: 'none' });
 		const directory = scratch.make('mailbox-stall-');
 		const parameters = { operation: 'downloadAttachments', folder: 'INBOX', downloadPath: directory, messageId, subjectFilter: '', emailUid: '', onlyUnread: false, options: { timeoutSeconds: BUDGET_SECONDS } };
@@ -95,7 +72,7 @@ describe('read operations against a server that stops answering', () => {
 	it('Get EML File stalled at login fails with TIMEOUT within its budget', async () => {
 		const address = newMailbox('stalleml');
 		const messageId = `<stall-eml-${Date.now()}@example.test>`;
-		await appendMessages(address, [mailWithAttachment(messageId)]);
+		await appendMessages(address, [mailWithAttachment('capture.pcap', Buffer.alloc(300_000, 7), messageId, 'evidence')]);
 		const credentials = credentialsFor(address, { imapPort: proxy.port, imapSecurity: 'none' });
 		const parameters = { operation: 'getEml', folder: 'INBOX', messageId, emailUid: '', base64Encode: true, options: { timeoutSeconds: BUDGET_SECONDS } };
 
