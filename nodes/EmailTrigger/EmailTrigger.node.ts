@@ -43,7 +43,8 @@ export class EmailTrigger implements INodeType {
 		let result;
 		try {
 			const trigger = prepareTrigger(readSettings(this));
-			result = await pollMailbox(account, staticData.cursors ?? {}, trigger, { manual });
+			// A manual run previews one mail of several folders' newest: binaries only for the one kept.
+			result = await pollMailbox(account, staticData.cursors ?? {}, trigger, { manual, ...(manual ? {} : { storeBinaries: (mail: PolledMail) => storeBinaries(this, mail) }) });
 		} catch (error) {
 			throw toNodeError(node, error, { account });
 		}
@@ -53,7 +54,7 @@ export class EmailTrigger implements INodeType {
 
 		if (!manual) staticData.cursors = result.cursors;
 		if (result.mails.length === 0) return null;
-		const items = await Promise.all(result.mails.map(async (mail) => await toItem(this, mail)));
+		const items = await Promise.all(result.mails.map(async (mail) => toItem(mail, mail.binaries ?? (await storeBinaries(this, mail)))));
 		return [items];
 	}
 }
@@ -84,7 +85,8 @@ function readSettings(context: IPollFunctions): TriggerSettings {
 	};
 }
 
-async function toItem(context: IPollFunctions, mail: PolledMail): Promise<INodeExecutionData> {
+/** The mail's attachments (and original source) as n8n binary data: in files in n8n's filesystem mode. */
+async function storeBinaries(context: IPollFunctions, mail: PolledMail): Promise<IBinaryKeyData> {
 	const binary: IBinaryKeyData = {};
 	for (const [index, attachment] of mail.attachments.entries()) {
 		binary[`attachment_${index}`] = await context.helpers.prepareBinaryData(attachment.content, attachment.filename, attachment.contentType);
@@ -93,5 +95,9 @@ async function toItem(context: IPollFunctions, mail: PolledMail): Promise<INodeE
 		const name = `${String(mail.json.message_id || mail.json.email_uid).replace(/[<>/\\]/g, '')}.eml`;
 		binary.original_eml = await context.helpers.prepareBinaryData(mail.source, name, 'message/rfc822');
 	}
-	return { json: mail.json as IDataObject, ...(Object.keys(binary).length ? { binary } : {}) };
+	return binary;
+}
+
+function toItem(mail: PolledMail, binary: IBinaryKeyData | Record<string, unknown>): INodeExecutionData {
+	return { json: mail.json as IDataObject, ...(Object.keys(binary).length ? { binary: binary as IBinaryKeyData } : {}) };
 }

@@ -170,6 +170,10 @@ function dovecotConfig(base, ports, cert, ids, oauthMechanisms) {
 		'auto = subscribe',
 		'}',
 		'}',
+		// One process per IMAP session: the default limit of 100 would queue the 101st idling client.
+		'service imap {',
+		'process_limit = 1024',
+		'}',
 		'protocol imap {',
 		'mail_max_userip_connections = 500',
 		'imap_idle_notify_interval = 10 secs',
