@@ -204,6 +204,8 @@ async function runPhase({ n8n, info, phase, config, arrivals, smoke, log }) {
 		const emitted = new Map();
 		const delays = [];
 		for (const run of runs) {
+			// An execution n8n has created but not started yet has no items yet either.
+			if (!run.startedAt) continue;
 			const startedAt = Date.parse(`${run.startedAt.replace(' ', 'T')}${run.startedAt.endsWith('Z') ? '' : 'Z'}`);
 			for (const subject of run.subjects) {
 				const tag = /^\[(m-[^\]]+)\]/.exec(subject ?? '')?.[1];
