@@ -111,7 +111,8 @@ function sqlite(n8n, userFolder, method, sql) {
 				const runData = parse(row.data).resultData.runData;
 				const node = runData[${JSON.stringify(OURS)}] || runData[${JSON.stringify(BUILTIN)}] || [];
 				const items = node[0] && node[0].data ? node[0].data.main[0] : [];
-				return { ...row, data: undefined, subjects: items.map((item) => item.json.subject) };
+				const error = parse(row.data).resultData.error;
+				return { ...row, data: undefined, subjects: items.map((item) => item.json.subject), error: error ? String(error.message) : undefined };
 			});
 			process.stdout.write(JSON.stringify(out));
 			db.close();
@@ -224,6 +225,8 @@ async function runPhase({ n8n, info, phase, config, arrivals, smoke, log }) {
 			missing: [...sent.keys()].filter((tag) => !emitted.has(tag)).length,
 			duplicates: [...emitted.values()].filter((count) => count > 1).length,
 			failedExecutions: runs.filter((run) => run.status !== 'success').length,
+			// Why executions failed, by message, so a run can be understood after n8n's folder is gone.
+			failures: runs.filter((run) => run.status !== 'success').reduce((count, run) => ({ ...count, [run.error ?? run.status]: (count[run.error ?? run.status] ?? 0) + 1 }), {}),
 			cpuPercent: ((after.cpuSeconds - before.cpuSeconds) / (windowMinutes * 60)) * 100,
 			peakRss: after.peak,
 			peakRssInWindow: peakInWindow,
@@ -237,6 +240,10 @@ async function runPhase({ n8n, info, phase, config, arrivals, smoke, log }) {
 	} finally {
 		host.stopN8n(child);
 		await until('n8n stopping', 60 * SECOND, () => child.exitCode !== null || child.signalCode !== null);
+		// n8n's log outlives its folder: it says why a trigger failed or was deactivated.
+		const kept = path.join(os.tmpdir(), `mailbox-bench-many-${phase}-n8n.log`);
+		fs.copyFileSync(path.join(userFolder, 'n8n.log'), kept);
+		log(`  many mailboxes, ${phase}: n8n's log is in ${kept}`);
 		fs.rmSync(userFolder, { recursive: true, force: true });
 	}
 }
