@@ -8,16 +8,15 @@ const fs = require('node:fs');
 const os = require('node:os');
 const path = require('node:path');
 
-const { credentialsOf, markUnread, median, runChild, typicalMails, writeMaildir } = require('./lib');
+const { credentialsOf, markUnread, median, repeat, runChild, typicalMails, writeMaildir } = require('./lib');
 
-const MAILS = 2000;
 const CACHE = path.join(os.homedir(), '.cache', 'n8n-nodes-mailbox');
 const NODE24 = path.join(CACHE, 'node24', 'node_modules', 'node', 'bin', 'node');
 
-function readers(info, address, quick) {
+function readers(info, address, { quick, smoke, count }) {
 	const list = [
 		{ name: 'raw FETCH of all sources (imapflow, ceiling)', key: 'raw', config: { mode: 'raw' } },
-		{ name: 'Mailbox Trigger (this package), one poll, maxEmailsPerCycle 2000', key: 'ours', config: { mode: 'ours', maxEmailsPerCycle: MAILS, credentials: credentialsOf(info, address) } },
+		{ name: `Mailbox Trigger (this package), one poll, maxEmailsPerCycle ${count}`, key: 'ours', config: { mode: 'ours', maxEmailsPerCycle: count, credentials: credentialsOf(info, address) } },
 	];
 	// n8n 2.x only catches up on mail already in the box from a watermark (and refuses UID 0): with
 	// lastMessageUid 1 it reads the other 1,999 mails.
@@ -27,31 +26,29 @@ function readers(info, address, quick) {
 		if (!fs.existsSync(nodeBinary)) continue;
 		// --quick keeps the one n8n that runs on this Node.
 		if (quick && nodeBinary !== process.execPath) continue;
-		for (const format of ['simple', 'resolved']) {
-			list.push({ name: `n8n ${version} Email Trigger (IMAP) v${typeVersion}, format "${format}"`, key: `builtin-${version}-${format}`, builtin: true, nodeBinary, config: { mode: 'builtin', n8nDir, typeVersion, format, startUid }, expected: MAILS - (startUid ?? 0) });
+		for (const format of smoke ? ['resolved'] : ['simple', 'resolved']) {
+			list.push({ name: `n8n ${version} Email Trigger (IMAP) v${typeVersion}, format "${format}"`, key: `builtin-${version}-${format}`, builtin: true, nodeBinary, config: { mode: 'builtin', n8nDir, typeVersion, format, startUid }, expected: count - (startUid ?? 0) });
 		}
 	}
 	return list;
 }
 
-async function run({ info, runs, quick, log }) {
+async function run({ info, runs, warmups, quick, smoke, log }) {
+	const count = smoke ? 40 : 2000;
 	const address = `bench-ingest@${info.domain}`;
-	const mails = typicalMails(MAILS, { domain: info.domain, to: address });
+	const mails = typicalMails(count, { domain: info.domain, to: address });
 	const bytes = mails.reduce((sum, mail) => sum + mail.length, 0);
-	writeMaildir(info, address, MAILS, (index) => mails[index]);
-	log(`ingest: ${MAILS} mails, ${(bytes / 1e6).toFixed(1)} MB (mean ${(bytes / MAILS / 1024).toFixed(1)} KB), ${mails.filter((_, i) => i % 10 === 9).length} with a 20 KB PDF`);
+	writeMaildir(info, address, count, (index) => mails[index]);
+	log(`ingest: ${count} mails, ${(bytes / 1e6).toFixed(1)} MB (mean ${(bytes / count / 1024).toFixed(1)} KB), ${mails.filter((_, i) => i % 10 === 9).length} with a 20 KB PDF`);
 
 	const results = [];
-	for (const reader of readers(info, address, quick)) {
-		const samples = [];
-		// The first run warms Dovecot's caches and the page cache; it is not counted.
-		for (let attempt = 0; attempt <= runs; attempt++) {
+	for (const reader of readers(info, address, { quick, smoke, count })) {
+		const samples = await repeat({ runs, warmups }, async () => {
 			await markUnread(info, address);
-			const sample = await runChild(path.join(__dirname, 'ingest-worker.js'), { ...reader.config, info, address, expected: reader.expected ?? MAILS }, { nodeBinary: reader.nodeBinary, env: { MAILBOX_EXTRA_CA_FILE: info.caFile } });
-			if (attempt > 0) samples.push(sample);
-		}
+			return runChild(path.join(__dirname, 'ingest-worker.js'), { ...reader.config, info, address, expected: reader.expected ?? count }, { nodeBinary: reader.nodeBinary, env: { MAILBOX_EXTRA_CA_FILE: info.caFile } });
+		});
 		const result = { ...reader, rate: median(samples.map((s) => s.rate)), peakRss: median(samples.map((s) => s.peakRss)), samples: samples.map((s) => Math.round(s.rate)), cpuMs: median(samples.map((s) => s.cpuMs)) };
-		log(`  ${reader.name}: ${Math.round(result.rate)} msg/s (runs ${result.samples.join(', ')}), peak RSS ${(result.peakRss / 2 ** 20).toFixed(0)} MB, CPU ${(result.cpuMs / MAILS).toFixed(2)} ms/msg in the reader`);
+		log(`  ${reader.name}: ${Math.round(result.rate)} msg/s (runs ${result.samples.join(', ')}), peak RSS ${(result.peakRss / 2 ** 20).toFixed(0)} MB, CPU ${(result.cpuMs / count).toFixed(2)} ms/msg in the reader`);
 		results.push(result);
 	}
 

@@ -17,6 +17,19 @@ function median(values) {
 	return sorted.length % 2 ? sorted[middle] : (sorted[middle - 1] + sorted[middle]) / 2;
 }
 
+/**
+ * Calls `sample(attempt)` `warmups + runs` times in turn and returns what the runs after the
+ * warm-ups gave (the first run warms Dovecot's caches and the page cache; --smoke has none).
+ */
+async function repeat({ runs, warmups }, sample) {
+	const samples = [];
+	for (let attempt = 0; attempt < warmups + runs; attempt++) {
+		const value = await sample(attempt);
+		if (attempt >= warmups) samples.push(value);
+	}
+	return samples;
+}
+
 /** Peak and current resident set size of this process, in bytes (Linux /proc). */
 function memory() {
 	const status = fs.readFileSync('/proc/self/status', 'utf8');
@@ -169,18 +182,31 @@ async function markUnread(info, address, range = '1:*') {
  * The poll context n8n's poller hands EmailTrigger.poll(): parameters, credentials, static data
  * kept between polls, the mode, binary helpers (n8n's default in-memory binary mode keeps base64).
  */
-function pollContext({ parameters, credentials, staticData }) {
+function pollContext({ parameters, credentials, staticData, binaryDirectory }) {
 	return {
 		getNode: () => ({ id: 'bench', name: 'Mailbox Trigger', type: 'n8n-nodes-mailbox.emailTrigger', typeVersion: 1, position: [0, 0], parameters: {} }),
 		getMode: () => 'trigger',
 		getCredentials: async () => credentials,
 		getWorkflowStaticData: () => staticData,
 		getNodeParameter: (name, fallback) => (parameters[name] === undefined ? fallback : parameters[name]),
-		helpers: { prepareBinaryData },
+		helpers: { prepareBinaryData: binaryDirectory ? filesystemBinaryData(binaryDirectory) : prepareBinaryData },
 		logger: { debug() {}, info() {}, warn() {}, error() {} },
 	};
 }
 
+/**
+ * n8n's filesystem binary data mode (N8N_DEFAULT_BINARY_DATA_MODE=filesystem) as its helpers do it:
+ * the bytes are written to a file of their own and the item keeps only a reference to it.
+ */
+function filesystemBinaryData(directory) {
+	return async (data, fileName, mimeType) => {
+		const id = crypto.randomUUID();
+		await fs.promises.writeFile(path.join(directory, id), data);
+		return { id: `filesystem-v2:${id}`, data: 'filesystem-v2', fileName, mimeType: mimeType ?? 'application/octet-stream', fileSize: String(data.length) };
+	};
+}
+
+/** n8n's default binary data mode (in memory): the item carries the bytes as base64. */
 async function prepareBinaryData(data, fileName, mimeType) {
 	return { data: data.toString('base64'), fileName, mimeType: mimeType ?? 'application/octet-stream', fileSize: String(data.length) };
 }
@@ -242,4 +268,4 @@ function runChild(script, config, { nodeBinary = process.execPath, timeoutMs = 1
 	});
 }
 
-module.exports = { ROOT, median, memory, seeded, typicalMail, typicalMails, maildirOf, writeMaildir, giveToMailUser, accountOf, credentialsOf, openImap, markUnread, pollContext, prepareBinaryData, runChild, loadBuiltinImap, builtinImapTrigger };
+module.exports = { ROOT, median, repeat, memory, seeded, typicalMail, typicalMails, maildirOf, writeMaildir, giveToMailUser, accountOf, credentialsOf, openImap, markUnread, pollContext, prepareBinaryData, runChild, loadBuiltinImap, builtinImapTrigger };

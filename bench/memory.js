@@ -9,13 +9,12 @@ const crypto = require('node:crypto');
 const fs = require('node:fs');
 const path = require('node:path');
 
-const { credentialsOf, giveToMailUser, maildirOf, median, runChild } = require('./lib');
+const { credentialsOf, giveToMailUser, maildirOf, median, repeat, runChild } = require('./lib');
 
 const MB = 2 ** 20;
-const DOWNLOAD_BYTES = 200 * MB;
-const CYCLE_MAILS = 10;
 // Base64 grows content by 4/3 (plus line ends): 15 MB of content makes a mail of about 20 MB.
-const CYCLE_ATTACHMENT_BYTES = 15 * MB;
+const SIZES = { downloadBytes: 200 * MB, cycleMails: 10, cycleAttachmentBytes: 15 * MB };
+const SMOKE_SIZES = { downloadBytes: 2 * MB, cycleMails: 3, cycleAttachmentBytes: MB };
 
 /**
  * Writes a mail with one attachment of `bytes` pseudo-random bytes straight into the Maildir,
@@ -49,41 +48,47 @@ function writeBigMail(info, address, index, bytes) {
 	return size;
 }
 
-async function measure(info, runs, config) {
-	const samples = [];
-	for (let attempt = 0; attempt <= runs; attempt++) {
-		const sample = await runChild(path.join(__dirname, 'memory-worker.js'), { ...config, info }, { env: { MAILBOX_EXTRA_CA_FILE: info.caFile } });
-		if (attempt > 0) samples.push(sample);
-	}
+async function measure(info, repetitions, config) {
+	const samples = await repeat(repetitions, () => runChild(path.join(__dirname, 'memory-worker.js'), { ...config, info }, { env: { MAILBOX_EXTRA_CA_FILE: info.caFile } }));
 	return { growth: median(samples.map((s) => s.growth)), ms: median(samples.map((s) => s.ms)), bytes: samples[0].bytes, samples };
 }
 
-async function run({ info, runs, log }) {
+async function run({ info, runs, warmups, smoke, log }) {
+	const { downloadBytes, cycleMails, cycleAttachmentBytes } = smoke ? SMOKE_SIZES : SIZES;
 	const downloadAddress = `bench-download@${info.domain}`;
-	const mailSize = writeBigMail(info, downloadAddress, 0, DOWNLOAD_BYTES);
+	const mailSize = writeBigMail(info, downloadAddress, 0, downloadBytes);
 	giveToMailUser(info, downloadAddress);
-	const download = await measure(info, runs, { mode: 'download', address: downloadAddress });
+	const download = await measure(info, { runs, warmups }, { mode: 'download', address: downloadAddress });
 	log(`  Download Attachments, one mail of ${(mailSize / MB).toFixed(0)} MB: peak RSS growth ${(download.growth / MB).toFixed(0)} MB (runs ${download.samples.map((s) => (s.growth / MB).toFixed(0)).join(', ')}), ${(download.ms / 1000).toFixed(1)} s`);
-	if (download.bytes !== DOWNLOAD_BYTES) throw new Error(`Download Attachments saved ${download.bytes} bytes, not ${DOWNLOAD_BYTES}`);
+	if (download.bytes !== downloadBytes) throw new Error(`Download Attachments saved ${download.bytes} bytes, not ${downloadBytes}`);
 	// Only one 200 MB mail on disk at a time.
 	fs.rmSync(path.dirname(maildirOf(info, downloadAddress)), { recursive: true, force: true });
 
 	const cycleAddress = `bench-bigcycle@${info.domain}`;
 	let cycleBytes = 0;
-	for (let index = 0; index < CYCLE_MAILS; index++) cycleBytes += writeBigMail(info, cycleAddress, index, CYCLE_ATTACHMENT_BYTES);
+	for (let index = 0; index < cycleMails; index++) cycleBytes += writeBigMail(info, cycleAddress, index, cycleAttachmentBytes);
 	giveToMailUser(info, cycleAddress);
-	// unreadOnly off and markAsRead off: every run reads the same ten mails.
-	const cycle = await measure(info, runs, { mode: 'trigger', address: cycleAddress, expected: CYCLE_MAILS, credentials: credentialsOf(info, cycleAddress) });
-	log(`  trigger cycle, ${CYCLE_MAILS} mails of ${(cycleBytes / CYCLE_MAILS / MB).toFixed(0)} MB: peak RSS growth ${(cycle.growth / MB).toFixed(0)} MB (runs ${cycle.samples.map((s) => (s.growth / MB).toFixed(0)).join(', ')}), ${(cycle.ms / 1000).toFixed(1)} s`);
+	// unreadOnly off and markAsRead off: every run reads the same mails.
+	const cycles = {};
+	for (const binaryMode of ['default', 'filesystem']) {
+		const cycle = await measure(info, { runs, warmups }, { mode: 'trigger', binaryMode, address: cycleAddress, expected: cycleMails, credentials: credentialsOf(info, cycleAddress) });
+		log(`  trigger cycle, ${cycleMails} mails of ${(cycleBytes / cycleMails / MB).toFixed(0)} MB, ${binaryMode} binary data mode: peak RSS growth ${(cycle.growth / MB).toFixed(0)} MB (runs ${cycle.samples.map((s) => (s.growth / MB).toFixed(0)).join(', ')}), ${(cycle.ms / 1000).toFixed(1)} s`);
+		cycles[binaryMode] = cycle;
+	}
 	fs.rmSync(path.dirname(maildirOf(info, cycleAddress)), { recursive: true, force: true });
 
 	const mb = (bytes) => `${(bytes / MB).toFixed(0)} MB`;
+	const ratio = (cycle) => cycle.growth / cycle.bytes;
+	const modeNames = { default: "n8n's default binary mode (base64 in the items)", filesystem: 'filesystem binary mode' };
 	return {
 		rows: [
-			{ case: '3 memory', what: `Download Attachments, one ${mb(DOWNLOAD_BYTES)} attachment (mail ${mb(mailSize)})`, value: `+${mb(download.growth)} RSS`, extra: `${(download.ms / 1000).toFixed(1)} s` },
-			{ case: '3 memory', what: `trigger cycle, ${CYCLE_MAILS} mails of ${mb(cycleBytes / CYCLE_MAILS)} (${mb(cycle.bytes)} of attachments in the items)`, value: `+${mb(cycle.growth)} RSS`, extra: `${(cycle.ms / 1000).toFixed(1)} s`, ratio: `${(cycle.growth / cycle.bytes).toFixed(2)}x the attachment bytes` },
+			{ case: '3 memory', what: `Download Attachments, one ${mb(downloadBytes)} attachment (mail ${mb(mailSize)})`, value: `+${mb(download.growth)} RSS`, extra: `${(download.ms / 1000).toFixed(1)} s` },
+			...Object.entries(cycles).map(([binaryMode, cycle]) => ({ case: '3 memory', what: `trigger cycle, ${cycleMails} mails of ${mb(cycleBytes / cycleMails)} (${mb(cycle.bytes)} of attachments), ${modeNames[binaryMode]}`, value: `+${mb(cycle.growth)} RSS`, extra: `${(cycle.ms / 1000).toFixed(1)} s`, ratio: `${ratio(cycle).toFixed(2)}x the attachment bytes` })),
 		],
-		goals: [{ goal: 'Download Attachments of 200 MB grows RSS < 100 MB', value: mb(download.growth), met: download.growth < 100 * MB }],
+		goals: [
+			{ goal: `Download Attachments of ${mb(downloadBytes)} grows RSS < 100 MB`, value: mb(download.growth), met: download.growth < 100 * MB },
+			{ goal: 'trigger cycle in filesystem binary mode grows RSS <= 1.5x its attachment bytes', value: `${ratio(cycles.filesystem).toFixed(2)}x`, met: ratio(cycles.filesystem) <= 1.5 },
+		],
 	};
 }
 

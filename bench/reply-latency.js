@@ -17,8 +17,8 @@ const { waitForReplies } = require('../dist/nodes/mail');
 const { startMailServers } = require('../scripts/lib/mailServers');
 const { accountOf, median, openImap } = require('./lib');
 
-async function run({ info, quick, log }) {
-	const replies = quick ? 10 : 20;
+async function run({ info, quick, smoke, log }) {
+	const replies = smoke ? 2 : quick ? 10 : 20;
 	const soc = `bench-soc@${info.domain}`;
 	const analyst = `bench-analyst@${info.domain}`;
 	const account = accountOf(info, soc);

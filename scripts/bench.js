@@ -1,11 +1,12 @@
 #!/usr/bin/env node
 'use strict';
 /**
- * npm run bench [-- --quick] [-- --only=ingest,poll,memory,reply,send,latency]
+ * npm run bench [-- --quick] [-- --smoke] [-- --only=ingest,poll,memory,reply,send,latency,many] [-- --no-build]
  *
  * Builds the package, starts a private Dovecot and Postfix on 127.0.0.1 (ports moved 50 past
  * MAILBOX_PORT_OFFSET, so it never meets the tests' servers), builds the mailboxes by writing
  * Maildir files, runs each case (a warm-up, then 3 runs; the median counts; --quick leaves out n8n 2.x and halves the replies), and
+ * --smoke runs every case once at tiny sizes, without a warm-up: it only shows that each case still runs (test/bench), its figures mean nothing.
  * prints a table of medians, ratios and goals. Stops by itself: each child process and the whole
  * run have a time limit. Results and the machine they ran on belong in BENCHMARKS.md.
  */
@@ -24,15 +25,18 @@ const CASES = {
 	reply: () => require('../bench/reply-latency'),
 	send: () => require('../bench/bulk-send'),
 	latency: () => require('../bench/trigger-latency'),
+	many: () => require('../bench/many-mailboxes'),
 };
-const TOTAL_LIMIT_MS = 15 * 60_000;
+// Case 6 alone is two n8n starts and two arrival windows of MAILBOX_BENCH_MANY_MINUTES (default 3).
+const TOTAL_LIMIT_MS = (15 + 2 * (8 + Number(process.env.MAILBOX_BENCH_MANY_MINUTES || 3))) * 60_000;
 
 function options(argv) {
 	const quick = argv.includes('--quick');
+	const smoke = argv.includes('--smoke');
 	const only = (argv.find((arg) => arg.startsWith('--only=')) || '').slice('--only='.length);
 	const cases = only ? only.split(',') : Object.keys(CASES);
 	for (const name of cases) if (!CASES[name]) throw new Error(`Unknown case "${name}": pick from ${Object.keys(CASES).join(', ')}.`);
-	return { quick, runs: 3, cases };
+	return { quick, smoke, build: !argv.includes('--no-build'), runs: smoke ? 1 : 3, warmups: smoke ? 0 : 1, cases };
 }
 
 function machine() {
@@ -47,10 +51,12 @@ function table(headers, rows) {
 }
 
 async function main() {
-	const { quick, runs, cases } = options(process.argv.slice(2));
+	const { quick, smoke, build, runs, warmups, cases } = options(process.argv.slice(2));
 	const log = (message) => console.error(message);
-	log('building the package (npm run build)');
-	execFileSync('npm', ['run', '--silent', 'build'], { cwd: ROOT, stdio: ['ignore', 'ignore', 'inherit'] });
+	if (build) {
+		log('building the package (npm run build)');
+		execFileSync('npm', ['run', '--silent', 'build'], { cwd: ROOT, stdio: ['ignore', 'ignore', 'inherit'] });
+	}
 
 	const base = fs.mkdtempSync(path.join(os.tmpdir(), 'mailbox-bench-'));
 	const ports = portsFromEnv(Number(process.env.MAILBOX_PORT_OFFSET || 0) + 50);
@@ -78,14 +84,14 @@ async function main() {
 	});
 
 	log(`machine: ${machine()}`);
-	log(`servers: Dovecot IMAPS 127.0.0.1:${info.ports.imaps}, SMTP 127.0.0.1:${info.ports.smtp} (${info.smtp}); ${runs} runs after a warm-up, medians`);
+	log(`servers: Dovecot IMAPS 127.0.0.1:${info.ports.imaps}, SMTP 127.0.0.1:${info.ports.smtp} (${info.smtp}); ${smoke ? 'smoke: every case once at tiny sizes' : `${runs} runs after a warm-up, medians`}`);
 	const rows = [];
 	const goals = [];
 	const started = Date.now();
 	try {
 		for (const name of cases) {
 			const caseStart = Date.now();
-			const result = await CASES[name]().run({ info, runs, quick, log });
+			const result = await CASES[name]().run({ info, runs, warmups, quick, smoke, log });
 			rows.push(...result.rows);
 			goals.push(...result.goals);
 			log(`${name}: ${((Date.now() - caseStart) / 1000).toFixed(0)} s`);
@@ -93,7 +99,8 @@ async function main() {
 	} finally {
 		await stop();
 	}
-	console.log(`\nn8n-nodes-mailbox benchmark, ${new Date().toISOString().slice(0, 10)}, ${machine()}, ${runs} runs after a warm-up (medians), ${((Date.now() - started) / 1000).toFixed(0)} s\n`);
+	const how = smoke ? 'SMOKE RUN (tiny sizes, once each: the figures mean nothing)' : `${runs} runs after a warm-up (medians)`;
+	console.log(`\nn8n-nodes-mailbox benchmark, ${new Date().toISOString().slice(0, 10)}, ${machine()}, load average ${os.loadavg().map((l) => l.toFixed(1)).join(' ')}, ${how}, ${((Date.now() - started) / 1000).toFixed(0)} s\n`);
 	console.log(table(['case', 'what', 'median', 'also', 'ratio'], rows.map((r) => [r.case, r.what, r.value, r.extra ?? '', r.ratio ?? ''])));
 	console.log('');
 	console.log(table(['goal', 'measured', 'met'], goals.map((g) => [g.goal, g.value, g.met === undefined ? 'n/a' : g.met ? 'yes' : 'NO'])));

@@ -6,10 +6,10 @@ import {
 	type IPollFunctions,
 } from 'n8n-workflow';
 
-import { pollMailbox, prepareTrigger, type FolderCursors } from '../mail';
+import { pollMailbox, prepareTrigger, type FolderCursors, type PolledMail } from '../mail';
 import { emailConnectionTest, getMailAccount, mailboxCredentials, type Authentication } from '../shared/credentials';
 import { toNodeError } from '../shared/errors';
-import { readSettings, toItem } from '../shared/triggerItems';
+import { readSettings, storeBinaries, toItem } from '../shared/triggerItems';
 import { triggerProperties } from './description';
 
 export class EmailTrigger implements INodeType {
@@ -42,7 +42,8 @@ export class EmailTrigger implements INodeType {
 		let result;
 		try {
 			const trigger = prepareTrigger(readSettings(this));
-			result = await pollMailbox(account, staticData.cursors ?? {}, trigger, { manual });
+			// A manual run previews one mail of several folders' newest: binaries only for the one kept.
+			result = await pollMailbox(account, staticData.cursors ?? {}, trigger, { manual, ...(manual ? {} : { storeBinaries: (mail: PolledMail) => storeBinaries(this, mail) }) });
 		} catch (error) {
 			throw toNodeError(node, error, { account });
 		}

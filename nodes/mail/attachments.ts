@@ -10,7 +10,7 @@ import mimeTypes from 'nodemailer/lib/mime-funcs/mime-types';
 
 import type { MailAccount } from './account';
 import { normalizeMessageId } from './addresses';
-import { withImap } from './connection';
+import { withImap, type TimeBudget } from './connection';
 import { MailError } from './errors';
 import { findMessages, withFolder, type MessageFilter } from './search';
 
@@ -158,6 +158,8 @@ export interface DownloadAttachmentsOptions {
 	downloadPath: string;
 	filter: MessageFilter;
 	includeInline?: boolean;
+	/** The whole call, connect to the last byte saved, ends by this (TIMEOUT); unbounded without it. */
+	budget?: TimeBudget;
 }
 
 /**
@@ -274,6 +276,7 @@ export async function downloadAttachments(account: MailAccount, options: Downloa
 				saved.push(...context.saved);
 			}
 		}),
+		options.budget,
 	);
 	return { attachments: saved, parseErrors };
 }

@@ -136,8 +136,84 @@ export function connectionLost(error: unknown, account: MailAccount): MailError 
 	return new MailError('CONNECTION_FAILED', `The connection to the ${service} server ${host}:${port} was lost in the middle of the operation (${reason}): run it again; if it keeps happening, check the network to the server.`, { service, cause: error });
 }
 
-/** Runs `work` on a logged-in IMAP session and always logs out, whatever happens inside. */
-export async function withImap<T>(account: MailAccount, work: (client: ImapFlow) => Promise<T>): Promise<T> {
+/** The time budget of an operation that reads mail, when its options do not set one. */
+export const DEFAULT_READ_TIMEOUT_SECONDS = 120;
+
+/**
+ * How long one operation (or one step of a long wait) may take in all, connecting and logging in
+ * included, and what a user changes to give it more time: the error names it.
+ */
+export interface TimeBudget {
+	timeoutMs: number;
+	/** The option that sets it, e.g. 'Timeout Seconds'. */
+	setting: string;
+}
+
+/** A budget of `seconds` (the default when unset), checked: a mistake is an error that names the setting. */
+export function timeBudget(seconds: unknown, setting: string, fallbackSeconds = DEFAULT_READ_TIMEOUT_SECONDS): TimeBudget {
+	const value = seconds === undefined || seconds === null || seconds === '' ? fallbackSeconds : Number(seconds);
+	if (!Number.isFinite(value) || value <= 0) throw new MailError('INVALID_INPUT', `The option "${setting}" must be a number of seconds above 0, e.g. ${fallbackSeconds}.`);
+	return { timeoutMs: Math.round(value * 1000), setting };
+}
+
+/** The account with no single network wait (connect, greeting, silence on the socket) longer than `ms`. */
+export function boundedAccount(account: MailAccount, ms: number): MailAccount {
+	return {
+		...account,
+		connectTimeoutMs: Math.min(account.connectTimeoutMs ?? ms, ms),
+		socketTimeoutMs: Math.min(account.socketTimeoutMs ?? ms, ms),
+	};
+}
+
+function budgetExceeded(account: MailAccount, budget: TimeBudget): MailError {
+	const { service, host, port } = imapEndpoint(account);
+	const seconds = Math.round(budget.timeoutMs / 100) / 10;
+	return new MailError('TIMEOUT', `The ${service} server ${host}:${port} did not finish answering within ${seconds} seconds, so the connection was closed: if the server is only slow or the mail is large, raise the option "${budget.setting}"; otherwise check the server and the network to it.`, { service });
+}
+
+/**
+ * Runs `step` against the budget. When time runs out first, `expired` fires (a step closes its
+ * session on it, see closeOnExpiry, so whatever waits on a silent server fails at once) and the
+ * call fails with TIMEOUT right then, whatever the step is still doing.
+ */
+export async function withinBudget<T>(account: MailAccount, budget: TimeBudget, step: (expired: AbortSignal) => Promise<T>): Promise<T> {
+	const expiry = new AbortController();
+	let fail: (error: MailError) => void = () => undefined;
+	const timedOut = new Promise<never>((_, reject) => (fail = reject));
+	const timer = setTimeout(() => {
+		expiry.abort();
+		fail(budgetExceeded(account, budget));
+	}, budget.timeoutMs);
+	try {
+		return await Promise.race([step(expiry.signal), timedOut]);
+	} finally {
+		clearTimeout(timer);
+	}
+}
+
+/** Closes `client` once `expired` fires (at once when it already has). */
+export function closeOnExpiry(client: ImapFlow, expired: AbortSignal): void {
+	if (expired.aborted) client.close();
+	else expired.addEventListener('abort', () => client.close(), { once: true });
+}
+
+/**
+ * Runs `work` on a logged-in IMAP session and always logs out, whatever happens inside. With a
+ * budget, the whole of it (connect and login included) ends by the budget: a server that stops
+ * answering gives a TIMEOUT error that names the setting to raise, never a wait of minutes.
+ */
+export async function withImap<T>(account: MailAccount, work: (client: ImapFlow) => Promise<T>, budget?: TimeBudget): Promise<T> {
+	if (!budget) return runOnImap(account, work);
+	return withinBudget(account, budget, (expired) =>
+		runOnImap(boundedAccount(account, budget.timeoutMs), async (client) => {
+			closeOnExpiry(client, expired);
+			if (expired.aborted) throw budgetExceeded(account, budget);
+			return work(client);
+		}),
+	);
+}
+
+async function runOnImap<T>(account: MailAccount, work: (client: ImapFlow) => Promise<T>): Promise<T> {
 	const client = await connectImap(account);
 	try {
 		return await work(client);

@@ -3,7 +3,7 @@ import type { ImapFlow } from 'imapflow';
 import type { MailAccount } from './account';
 import { normalizeMessageId } from './addresses';
 import { safeFileName } from './attachments';
-import { withImap } from './connection';
+import { withImap, type TimeBudget } from './connection';
 import { MailError } from './errors';
 import { findMessages, parseUidSet, withFolder } from './search';
 
@@ -14,6 +14,8 @@ export interface MessagePick {
 	messageId?: string;
 	/** One UID; used when no Message-ID is given. */
 	uid?: string;
+	/** The whole call ends by this (TIMEOUT); unbounded without it. */
+	budget?: TimeBudget;
 }
 
 export type EmlRequest = MessagePick;
@@ -64,6 +66,7 @@ export async function getOriginalMessage(account: MailAccount, request: EmlReque
 			const declared = message.envelope?.messageId;
 			return { source: message.source, uid: message.uid, messageId: declared ? normalizeMessageId(declared) : '', folder: request.folder, size: message.source.length };
 		}),
+		request.budget,
 	);
 }
 

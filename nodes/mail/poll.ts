@@ -114,6 +114,8 @@ export interface PolledMail {
 	attachments: MessageAttachment[];
 	/** The server's exact bytes, when `attachOriginalEml` is set. */
 	source?: Buffer;
+	/** What `storeBinaries` made of the attachments and source, which are then dropped. */
+	binaries?: Record<string, unknown>;
 }
 
 export interface PollResult {
@@ -128,6 +130,12 @@ export interface PollOptions {
 	/** A manual "test step": the newest matching message, no flags set, no cursor moved. */
 	manual?: boolean;
 	now?: Date;
+	/**
+	 * Takes each mail's attachment bytes (and source) as soon as the mail is built, in the middle of
+	 * the FETCH, and returns what its item keeps instead (n8n's binary data). A cycle of large mail
+	 * then holds one mail's bytes at a time rather than every mail's until the cycle ends.
+	 */
+	storeBinaries?: (mail: PolledMail) => Promise<Record<string, unknown>>;
 }
 
 /**
@@ -179,6 +187,8 @@ interface FolderResult {
 	failure?: unknown;
 }
 
+type FolderOptions = Pick<PollOptions, 'storeBinaries'> & { manual: boolean; since: Date; deadline: number };
+
 async function openFolder(client: ImapFlow, folder: string, readOnly: boolean) {
 	try {
 		return await client.getMailboxLock(folder, { readOnly });
@@ -201,7 +211,7 @@ async function markSeen(client: ImapFlow, uids: number[]): Promise<number[]> {
  * One folder's share of a cycle: one SEARCH, one FETCH of the oldest pending messages (parsed as
  * they stream in), \Seen on what was built, and the cursor moved past exactly that.
  */
-async function pollFolder(client: ImapFlow, folder: string, cursor: FolderCursor | undefined, trigger: PreparedTrigger, account: MailAccount, options: { manual: boolean; since: Date; deadline: number }): Promise<FolderResult> {
+async function pollFolder(client: ImapFlow, folder: string, cursor: FolderCursor | undefined, trigger: PreparedTrigger, account: MailAccount, options: FolderOptions): Promise<FolderResult> {
 	const moving = Boolean(trigger.moveToFolder) && !options.manual;
 	const lock = await openFolder(client, folder, options.manual || (!trigger.markAsRead && !moving));
 	try {
@@ -235,8 +245,8 @@ async function pollFolder(client: ImapFlow, folder: string, cursor: FolderCursor
 				if (Date.now() >= options.deadline || !message.source) continue;
 				const internalDate = message.internalDate ? new Date(message.internalDate) : undefined;
 				const alert = await toAlert(message.source, message.size ?? message.source.length, { uid: message.uid, uidValidity, folder, flags: [...(message.flags ?? [])], internalDate }, trigger, account);
-				if (alert) built.set(message.uid, alert);
-				else excluded.add(message.uid);
+				if (!alert) excluded.add(message.uid);
+				else built.set(message.uid, options.storeBinaries ? { json: alert.json, attachments: [], binaries: await options.storeBinaries(alert) } : alert);
 			}
 		} catch (error) {
 			// Cut off in the middle (a dropped or hung connection): the mails built so far are emitted,
@@ -292,7 +302,7 @@ export async function pollMailbox(account: MailAccount, cursors: FolderCursors, 
 		const hardStop = setTimeout(() => client.close(), trigger.timeoutMs + Math.min(trigger.timeoutMs, HARD_STOP_GRACE_MS));
 		hardStop.unref();
 		try {
-			await pollFolders(client, cursors, trigger, bounded, { manual, since, deadline }, result);
+			await pollFolders(client, cursors, trigger, bounded, { manual, since, deadline, storeBinaries: options.storeBinaries }, result);
 		} finally {
 			clearTimeout(hardStop);
 		}
@@ -303,7 +313,7 @@ export async function pollMailbox(account: MailAccount, cursors: FolderCursors, 
 }
 
 /** Every folder in turn; a folder that fails is reported and, while the connection lives, the next one is read. */
-async function pollFolders(client: ImapFlow, cursors: FolderCursors, trigger: PreparedTrigger, account: MailAccount, options: { manual: boolean; since: Date; deadline: number }, result: PollResult): Promise<void> {
+async function pollFolders(client: ImapFlow, cursors: FolderCursors, trigger: PreparedTrigger, account: MailAccount, options: FolderOptions, result: PollResult): Promise<void> {
 	for (const folder of trigger.folders) {
 		if (Date.now() >= options.deadline) break;
 		const fail = (error: unknown) => {

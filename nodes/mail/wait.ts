@@ -1,7 +1,7 @@
 import type { ImapFlow, SearchObject } from 'imapflow';
 
 import type { MailAccount } from './account';
-import { closeImap, connectImap } from './connection';
+import { boundedAccount, closeImap, closeOnExpiry, connectImap, withinBudget, type TimeBudget } from './connection';
 import { MailError } from './errors';
 import { parseReply, ReplyMatcher, type ReplyCriteria, type ReplyFields } from './replies';
 
@@ -15,6 +15,12 @@ export interface WaitOptions extends ReplyCriteria {
 	pollMs?: number;
 	/** Stops the wait (n8n's execution cancel signal): ends as a timeout, connections closed. */
 	signal?: AbortSignal;
+	/**
+	 * The most one step may take: connecting, logging in and opening the folder, or one search. A
+	 * server that stops answering then has its connection closed and opened again (the first
+	 * connection fails the wait with TIMEOUT). Without it only the socket timeout applies.
+	 */
+	budget?: TimeBudget;
 }
 
 export interface WaitResult {
@@ -74,8 +80,11 @@ class ReplyCollector {
  * Watches one folder until the collector is finished: a fresh SEARCH after every (re)connect, then
  * IDLE (woken by new mail, re-searched every pollMs as a safety net) or plain polling.
  */
-async function watchFolder(account: MailAccount, folder: string, collector: ReplyCollector, pollMs: number): Promise<void> {
+async function watchFolder(account: MailAccount, folder: string, collector: ReplyCollector, pollMs: number, budget: TimeBudget | undefined): Promise<void> {
 	const stop = collector.finished.signal;
+	const session = budget ? boundedAccount(account, budget.timeoutMs) : account;
+	// One step on the server, ended by the budget when there is one (the step closes its session then).
+	const step = <T>(work: (expired?: AbortSignal) => Promise<T>): Promise<T> => (budget ? withinBudget(account, budget, work) : work());
 	const checked = new Set<number>();
 	let checkedValidity: string | undefined;
 	let backoff = FIRST_BACKOFF_MS;
@@ -85,12 +94,17 @@ async function watchFolder(account: MailAccount, folder: string, collector: Repl
 		let client: ImapFlow | undefined;
 		const news = new NewsSignal(stop);
 		try {
-			client = await connectImap(account);
-			// EXISTS can come with any response (SEARCH, FETCH), not only during IDLE: listen all along.
-			client.on('exists', news.raise);
-			client.on('close', news.raise);
-			const mailbox = await client.mailboxOpen(folder).catch((error) => {
-				throw new MailError('NOT_FOUND', `Folder "${folder}" could not be opened (${(error as Error).message}): check the Folders option (comma-separated, case-sensitive names).`, { service: 'IMAP', cause: error });
+			const { watching, mailbox } = await step(async (expired) => {
+				const opened = await connectImap(session);
+				client = opened;
+				if (expired) closeOnExpiry(opened, expired);
+				// EXISTS can come with any response (SEARCH, FETCH), not only during IDLE: listen all along.
+				opened.on('exists', news.raise);
+				opened.on('close', news.raise);
+				const selected = await opened.mailboxOpen(folder).catch((error) => {
+					throw new MailError('NOT_FOUND', `Folder "${folder}" could not be opened (${(error as Error).message}): check the Folders option (comma-separated, case-sensitive names).`, { service: 'IMAP', cause: error });
+				});
+				return { watching: opened, mailbox: selected };
 			});
 			connectedOnce = true;
 			backoff = FIRST_BACKOFF_MS;
@@ -99,15 +113,18 @@ async function watchFolder(account: MailAccount, folder: string, collector: Repl
 				checked.clear();
 				checkedValidity = validity;
 			}
-			const hasIdle = client.capabilities.has('IDLE');
+			const hasIdle = watching.capabilities.has('IDLE');
 			while (!stop.aborted) {
 				news.reset();
-				await searchFolder(client, folder, collector, checked);
+				await step((expired) => {
+					if (expired) closeOnExpiry(watching, expired);
+					return searchFolder(watching, folder, collector, checked);
+				});
 				if (stop.aborted) break;
 				// idle() resolves only once the next command (the re-search) or a close breaks it.
-				if (hasIdle && !news.pending) void client.idle().catch(() => undefined);
+				if (hasIdle && !news.pending) void watching.idle().catch(() => undefined);
 				await news.wait(pollMs);
-				if (!client.usable) throw new MailError('CONNECTION_FAILED', `The IMAP connection watching "${folder}" was closed.`, { service: 'IMAP' });
+				if (!watching.usable) throw new MailError('CONNECTION_FAILED', `The IMAP connection watching "${folder}" was closed.`, { service: 'IMAP' });
 			}
 		} catch (error) {
 			if (stop.aborted) return;
@@ -188,7 +205,7 @@ export async function waitForReplies(account: MailAccount, options: WaitOptions)
 		// One failing folder ends the wait for all; every watcher has closed its connection before
 		// the error is raised.
 		const outcomes = await Promise.allSettled((folders.length ? folders : ['INBOX']).map((folder) =>
-			watchFolder(account, folder, collector, options.pollMs ?? 30_000).catch((error) => {
+			watchFolder(account, folder, collector, options.pollMs ?? 30_000, options.budget).catch((error) => {
 				done.abort();
 				throw error;
 			})));

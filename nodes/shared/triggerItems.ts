@@ -37,8 +37,8 @@ export function readSettings(context: TriggerContext): TriggerSettings {
 	};
 }
 
-/** One emitted mail -> one n8n item: json, one binary per attachment, and original_eml when asked. */
-export async function toItem(context: TriggerContext, mail: PolledMail): Promise<INodeExecutionData> {
+/** The mail's attachments (and original source) as n8n binary data: in files in n8n's filesystem mode. */
+export async function storeBinaries(context: TriggerContext, mail: PolledMail): Promise<IBinaryKeyData> {
 	const binary: IBinaryKeyData = {};
 	for (const [index, attachment] of mail.attachments.entries()) {
 		binary[`attachment_${index}`] = await context.helpers.prepareBinaryData(attachment.content, attachment.filename, attachment.contentType);
@@ -47,5 +47,14 @@ export async function toItem(context: TriggerContext, mail: PolledMail): Promise
 		const name = `${String(mail.json.message_id || mail.json.email_uid).replace(/[<>/\\]/g, '')}.eml`;
 		binary.original_eml = await context.helpers.prepareBinaryData(mail.source, name, 'message/rfc822');
 	}
+	return binary;
+}
+
+/**
+ * One emitted mail -> one n8n item: json, one binary per attachment, and original_eml when asked. A
+ * cycle run with `storeBinaries` has stored them already, mail by mail (mail.binaries).
+ */
+export async function toItem(context: TriggerContext, mail: PolledMail): Promise<INodeExecutionData> {
+	const binary = (mail.binaries as IBinaryKeyData | undefined) ?? (await storeBinaries(context, mail));
 	return { json: mail.json as IDataObject, ...(Object.keys(binary).length ? { binary } : {}) };
 }

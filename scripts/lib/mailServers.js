@@ -119,6 +119,12 @@ function dovecotConfig(base, ports, cert, ids, oauthMechanisms) {
 		'mechanisms = plain login',
 		`args = password=${TEST_PASSWORD}`,
 		'}',
+		// Users listed in this file get the storage their line names (the benchmark's sdbox mailboxes);
+		// everyone else falls through to the Maildir below.
+		'userdb {',
+		'driver = passwd-file',
+		`args = ${base}/userdb.extra`,
+		'}',
 		'userdb {',
 		'driver = static',
 		`args = uid=${ids.uid} gid=${ids.gid} home=${base}/mail/%d/%n allow_all_users=yes`,
@@ -138,6 +144,10 @@ function dovecotConfig(base, ports, cert, ids, oauthMechanisms) {
 		'special_use = \\Trash',
 		'auto = subscribe',
 		'}',
+		'}',
+		// One process per IMAP session: the default limit of 100 would queue the 101st idling client.
+		'service imap {',
+		'process_limit = 1024',
 		'}',
 		'protocol imap {',
 		'mail_max_userip_connections = 500',
@@ -174,6 +184,7 @@ async function startDovecot(base, ports, cert, ids, oauthMechanisms) {
 	fs.mkdirSync(path.join(base, 'dovecot', 'state'), { recursive: true });
 	fs.mkdirSync(path.join(base, 'mail'), { recursive: true });
 	fs.writeFileSync(conf, dovecotConfig(base, ports, cert, ids, oauthMechanisms));
+	fs.writeFileSync(path.join(base, 'userdb.extra'), '', { flag: 'a' });
 	if (isRoot()) execFileSync('chown', ['-R', `${ids.uid}:${ids.gid}`, path.join(base, 'mail')]);
 	stopByPidFile(path.join(base, 'dovecot', 'run', 'master.pid'));
 	// stdio goes to a file: a daemon holding the caller's pipes makes execFileSync hang.

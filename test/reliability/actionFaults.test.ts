@@ -5,36 +5,13 @@ import type { IDataObject } from 'n8n-workflow';
 
 import { Email } from '../../nodes/Email/Email.node';
 import { startFaultProxy } from '../helpers/faultProxy';
+import { mailWithAttachment } from '../helpers/mails';
 import { runNode } from '../helpers/nodeContext';
 import { receiveQuestion, replyAs } from '../helpers/replies';
 import { appendMessages, credentialsFor, newMailbox, servers, waitForMessages } from '../helpers/servers';
 import { printTable, scratchFolders, seededRandom } from './seeded';
 
 const SEED = Number(process.env.RELIABILITY_SEED || 20261130);
-
-function mailWithAttachment(name: string, content: Buffer, messageId: string): string {
-	return [
-		'From: attacker@example.test',
-		'To: soc@example.test',
-		'Subject: big attachment',
-		`Message-ID: ${messageId}`,
-		'MIME-Version: 1.0',
-		'Content-Type: multipart/mixed; boundary="b1"',
-		'',
-		'--b1',
-		'Content-Type: text/plain',
-		'',
-		'see attached',
-		'--b1',
-		`Content-Type: application/octet-stream; name="${name}"`,
-		`Content-Disposition: attachment; filename="${name}"`,
-		'Content-Transfer-Encoding: base64',
-		'',
-		content.toString('base64').replace(/.{76}/g, '$&\r\n'),
-		'--b1--',
-		'',
-	].join('\r\n');
-}
 
 async function runEmail(parameters: IDataObject, credentials: Record<string, unknown>) {
 	const [items] = await runNode(new Email(), { parameters, credentials });

@@ -5,6 +5,7 @@ import type { IBinaryKeyData, IExecuteFunctions, INodeExecutionData, INodeProper
 import { downloadAttachments, type MailAccount } from '../../mail';
 import { updateDisplayOptions } from '../../shared/displayOptions';
 import { folderProperty, messageIdProperty, readFolder } from '../descriptions/folder.description';
+import { readTimeBudget, timeoutOption } from '../descriptions/timeout.description';
 
 const properties: INodeProperties[] = [
 	folderProperty,
@@ -61,6 +62,7 @@ const properties: INodeProperties[] = [
 				default: false,
 				description: 'Whether to also save parts shown inside the body, such as embedded images',
 			},
+			timeoutOption,
 		],
 	},
 ];
@@ -69,7 +71,7 @@ export const description = updateDisplayOptions({ show: { operation: ['downloadA
 
 export async function execute(this: IExecuteFunctions, itemIndex: number, account: MailAccount): Promise<INodeExecutionData[]> {
 	const text = (name: string) => String(this.getNodeParameter(name, itemIndex, '') ?? '');
-	const options = this.getNodeParameter('options', itemIndex, {}) as { binaryOutput?: boolean; includeInline?: boolean };
+	const options = this.getNodeParameter('options', itemIndex, {}) as { binaryOutput?: boolean; includeInline?: boolean; timeoutSeconds?: number };
 	const { attachments, parseErrors } = await downloadAttachments(account, {
 		folder: readFolder(this, itemIndex),
 		downloadPath: text('downloadPath'),
@@ -80,6 +82,7 @@ export async function execute(this: IExecuteFunctions, itemIndex: number, accoun
 			onlyUnread: this.getNodeParameter('onlyUnread', itemIndex, false) as boolean,
 		},
 		includeInline: options.includeInline ?? false,
+		budget: readTimeBudget(options),
 	});
 	const item: INodeExecutionData = {
 		json: {

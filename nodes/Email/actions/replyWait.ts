@@ -1,6 +1,6 @@
 import type { IDataObject, IExecuteFunctions } from 'n8n-workflow';
 
-import { compileExclusion, normalizeMessageId, parseAddressList, waitForReplies, type MailAccount, type WaitOptions, type WaitResult } from '../../mail';
+import { compileExclusion, normalizeMessageId, parseAddressList, timeBudget, waitForReplies, type MailAccount, type WaitOptions, type WaitResult } from '../../mail';
 
 /**
  * Reads the exclusions and wait options of one item. The regexes are checked here, so that Send
@@ -21,6 +21,7 @@ export function readWaitOptions(context: IExecuteFunctions, itemIndex: number, r
 		timeoutMs: Math.max(0, Number(options.timeoutMinutes ?? 1440)) * 60_000,
 		pollMs: Math.max(1, Number(options.pollSeconds ?? 30)) * 1000,
 		signal: context.getExecutionCancelSignal?.(),
+		budget: timeBudget(options.serverTimeoutSeconds, 'Server Timeout Seconds'),
 	};
 }
 

@@ -1,5 +1,7 @@
 import type { IDisplayOptions, INodeProperties } from 'n8n-workflow';
 
+import { DEFAULT_READ_TIMEOUT_SECONDS } from '../../mail';
+
 /** Exclusion regexes shared by Send Email and Wait and Wait for Reply. */
 export const exclusionFields: INodeProperties[] = [
 	{
@@ -36,6 +38,14 @@ export const waitOptions: INodeProperties[] = [
 		typeOptions: { minValue: 1 },
 		default: 30,
 		description: 'How often to search again when the server has no IMAP IDLE; with IDLE a reply is seen within a second and this is only a safety re-search',
+	},
+	{
+		displayName: 'Server Timeout Seconds',
+		name: 'serverTimeoutSeconds',
+		type: 'number',
+		typeOptions: { minValue: 1 },
+		default: DEFAULT_READ_TIMEOUT_SECONDS,
+		description: 'The most one step on the server may take (connecting and logging in, or one search). A server that stops answering has its connection opened again after this; at the start of the wait it is an error.',
 	},
 	{
 		displayName: 'Timeout Minutes',
