@@ -136,6 +136,7 @@ async function onPicked<T>(account: MailAccount, request: MessagePick, missing: 
 			},
 			{ readOnly: false },
 		),
+		request.budget,
 	);
 }
 

@@ -2,7 +2,7 @@ import type { FetchMessageObject, MessageAddressObject, MessageStructureObject, 
 
 import type { MailAccount } from './account';
 import { normalizeMessageId } from './addresses';
-import { withImap } from './connection';
+import { withImap, type TimeBudget } from './connection';
 import { MailError } from './errors';
 import { parseMessage, type AttachmentInfo } from './message';
 import { withFolder } from './search';
@@ -27,6 +27,8 @@ export interface SearchRequest {
 	newestFirst?: boolean;
 	/** Also read and parse each message: body, html_body, attachments. */
 	includeBody?: boolean;
+	/** The whole search ends by this (TIMEOUT); unbounded without it. */
+	budget?: TimeBudget;
 }
 
 export interface MessageSummary {
@@ -160,5 +162,6 @@ export async function searchMessages(account: MailAccount, request: SearchReques
 			}
 			return kept.filter((uid) => byUid.has(uid)).slice(0, limit).map((uid) => byUid.get(uid) as MessageSummary);
 		}),
+		request.budget,
 	);
 }

@@ -69,6 +69,26 @@ describe('read operations against a server that stops answering', () => {
 		expect(readdirSync(directory)).toEqual(['capture.pcap']);
 	});
 
+	it.each([
+		['search', /UID SEARCH|SEARCH/i, { operation: 'search', folder: 'INBOX', from: '', to: '', subject: 'stall', text: '', since: '', before: '', unreadOnly: false, messageId: '', limit: 50 }],
+		['move', /UID MOVE|UID COPY/i, { operation: 'move', folder: 'INBOX', emailUid: '', destinationFolder: 'Archive', options: { createFolder: true } }],
+		['setFlags', /UID STORE/i, { operation: 'setFlags', folder: 'INBOX', emailUid: '', markAs: 'read' }],
+	])('%s against a server that stops answering fails with TIMEOUT within its budget', async (_name, stallOn, base) => {
+		const address = newMailbox(`stall${_name.toLowerCase()}`);
+		const messageId = `<stall-${_name}-${Date.now()}@example.test>`;
+		await appendMessages(address, [mailWithAttachment('note.txt', Buffer.from('stall'), messageId, 'stall')]);
+		const credentials = credentialsFor(address, { imapPort: proxy.port, imapSecurity: 'none' });
+		const parameters = { ...base, messageId, options: { ...((base as IDataObject).options as IDataObject), timeoutSeconds: BUDGET_SECONDS } };
+
+		proxy.arm({ stallOn });
+		const stalled = await timed(parameters, credentials);
+		expect(proxy.fired).toBeGreaterThanOrEqual(1);
+		expect(stalled.error?.message).toMatch(TIMEOUT_MESSAGE);
+		expect(stalled.ms).toBeLessThan(LATEST_MS);
+		await until(() => proxy.openConnections === 0);
+		expect(proxy.openConnections).toBe(0);
+	});
+
 	it('Get EML File stalled at login fails with TIMEOUT within its budget', async () => {
 		const address = newMailbox('stalleml');
 		const messageId = `<stall-eml-${Date.now()}@example.test>`;

@@ -3,6 +3,7 @@ import type { IExecuteFunctions, INodeExecutionData, INodeProperties } from 'n8n
 import { deleteMessage, type MailAccount } from '../../mail';
 import { updateDisplayOptions } from '../../shared/displayOptions';
 import { optionsCollection } from '../descriptions/options.description';
+import { timeoutOption } from '../descriptions/timeout.description';
 import { pickedMessageProperties, readMessagePick } from '../descriptions/folder.description';
 
 const properties: INodeProperties[] = [
@@ -15,6 +16,7 @@ const properties: INodeProperties[] = [
 			default: false,
 			description: 'Whether to delete the mail for good instead of moving it to the trash folder (needs a server with UIDPLUS)',
 		},
+		timeoutOption,
 	]),
 ];
 

@@ -3,6 +3,7 @@ import type { IDataObject, IExecuteFunctions, INodeExecutionData, INodePropertie
 import { forwardMessage, type MailAccount } from '../../mail';
 import { updateDisplayOptions } from '../../shared/displayOptions';
 import { optionsCollection } from '../descriptions/options.description';
+import { timeoutOption } from '../descriptions/timeout.description';
 import { pickedMessageProperties, readMessagePick } from '../descriptions/folder.description';
 import { messageProperty } from '../descriptions/message.description';
 
@@ -21,6 +22,7 @@ const properties: INodeProperties[] = [
 		messageProperty('bcc'),
 		messageProperty('cc'),
 		messageProperty('contentType'),
+		timeoutOption,
 	]),
 ];
 

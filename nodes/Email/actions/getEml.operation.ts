@@ -1,9 +1,9 @@
-import type { IDataObject, IExecuteFunctions, INodeExecutionData, INodeProperties } from 'n8n-workflow';
+import type { IExecuteFunctions, INodeExecutionData, INodeProperties } from 'n8n-workflow';
 
 import { emlFileName, getOriginalMessage, normalizeMessageId, type MailAccount } from '../../mail';
 import { updateDisplayOptions } from '../../shared/displayOptions';
 import { emailUidProperty, folderProperty, messageIdProperty, readMessagePick } from '../descriptions/folder.description';
-import { readTimeBudget, timeoutOption } from '../descriptions/timeout.description';
+import { timeoutOption } from '../descriptions/timeout.description';
 
 const properties: INodeProperties[] = [
 	folderProperty,
@@ -29,9 +29,9 @@ const properties: INodeProperties[] = [
 export const description = updateDisplayOptions({ show: { operation: ['getEml'] } }, properties);
 
 export async function execute(this: IExecuteFunctions, itemIndex: number, account: MailAccount): Promise<INodeExecutionData[]> {
-	const { folder, messageId, uid } = readMessagePick(this, itemIndex);
-	const options = this.getNodeParameter('options', itemIndex, {}) as IDataObject;
-	const message = await getOriginalMessage(account, { folder, messageId, uid, budget: readTimeBudget(options) });
+	const pick = readMessagePick(this, itemIndex);
+	const { folder, messageId, uid } = pick;
+	const message = await getOriginalMessage(account, pick);
 	// A mail that is not there is an answer (found: false), so a workflow can branch on it.
 	if (!message) {
 		return [{ json: { found: false, message_id: normalizeMessageId(messageId), email_uid: uid.trim() ? Number(uid) : null, folder, size: 0 }, pairedItem: { item: itemIndex } }];

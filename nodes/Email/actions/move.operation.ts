@@ -3,6 +3,7 @@ import type { IExecuteFunctions, INodeExecutionData, INodeProperties } from 'n8n
 import { moveMessage, type MailAccount } from '../../mail';
 import { updateDisplayOptions } from '../../shared/displayOptions';
 import { optionsCollection } from '../descriptions/options.description';
+import { timeoutOption } from '../descriptions/timeout.description';
 import { destinationFolderProperty, pickedMessageProperties, readFolder, readMessagePick } from '../descriptions/folder.description';
 
 const properties: INodeProperties[] = [
@@ -16,6 +17,7 @@ const properties: INodeProperties[] = [
 			default: false,
 			description: 'Whether to create the destination folder when it does not exist',
 		},
+		timeoutOption,
 	]),
 ];
 

@@ -3,6 +3,7 @@ import type { IDataObject, IExecuteFunctions, INodeExecutionData, INodePropertie
 import { replyToMessage, type MailAccount } from '../../mail';
 import { updateDisplayOptions } from '../../shared/displayOptions';
 import { optionsCollection } from '../descriptions/options.description';
+import { timeoutOption } from '../descriptions/timeout.description';
 import { pickedMessageProperties, readMessagePick } from '../descriptions/folder.description';
 import { messageProperty } from '../descriptions/message.description';
 import { readAttachments } from './outgoingMail';
@@ -30,6 +31,7 @@ const properties: INodeProperties[] = [
 			default: false,
 			description: 'Whether to also answer the original\'s To and CC (the mailbox\'s own address left out)',
 		},
+		timeoutOption,
 	]),
 ];
 

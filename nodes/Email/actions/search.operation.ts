@@ -3,6 +3,7 @@ import type { IExecuteFunctions, INodeExecutionData, INodeProperties } from 'n8n
 import { searchMessages, type MailAccount } from '../../mail';
 import { updateDisplayOptions } from '../../shared/displayOptions';
 import { optionsCollection } from '../descriptions/options.description';
+import { readTimeBudget, timeoutOption } from '../descriptions/timeout.description';
 import { folderProperty, messageIdProperty, readFolder } from '../descriptions/folder.description';
 
 const properties: INodeProperties[] = [
@@ -38,6 +39,7 @@ const properties: INodeProperties[] = [
 			default: true,
 			description: 'Whether the latest arrivals come first (and are the ones kept by Limit)',
 		},
+		timeoutOption,
 	]),
 ];
 
@@ -45,7 +47,7 @@ export const description = updateDisplayOptions({ show: { operation: ['search'] 
 
 export async function execute(this: IExecuteFunctions, itemIndex: number, account: MailAccount): Promise<INodeExecutionData[]> {
 	const text = (name: string) => String(this.getNodeParameter(name, itemIndex, '') ?? '');
-	const options = this.getNodeParameter('options', itemIndex, {}) as { includeBody?: boolean; newestFirst?: boolean };
+	const options = this.getNodeParameter('options', itemIndex, {}) as { includeBody?: boolean; newestFirst?: boolean; timeoutSeconds?: number };
 	const found = await searchMessages(account, {
 		folder: readFolder(this, itemIndex),
 		from: text('from'),
@@ -59,6 +61,7 @@ export async function execute(this: IExecuteFunctions, itemIndex: number, accoun
 		limit: this.getNodeParameter('limit', itemIndex, 50) as number,
 		newestFirst: options.newestFirst ?? true,
 		includeBody: options.includeBody ?? false,
+		budget: readTimeBudget(options),
 	});
 	// No match: no items, as n8n's own search operations answer.
 	return found.map((summary) => ({ json: { ...summary }, pairedItem: { item: itemIndex } }));

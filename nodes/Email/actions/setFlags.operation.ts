@@ -3,6 +3,7 @@ import type { IExecuteFunctions, INodeExecutionData, INodeProperties } from 'n8n
 import { setMessageFlags, type MailAccount, type MarkAs } from '../../mail';
 import { updateDisplayOptions } from '../../shared/displayOptions';
 import { optionsCollection } from '../descriptions/options.description';
+import { timeoutOption } from '../descriptions/timeout.description';
 import { pickedMessageProperties, readMessagePick } from '../descriptions/folder.description';
 
 const properties: INodeProperties[] = [
@@ -35,6 +36,7 @@ const properties: INodeProperties[] = [
 			default: '',
 			description: 'Comma-separated IMAP keywords (tags) to take off the mail',
 		},
+		timeoutOption,
 	]),
 ];
 

@@ -1,4 +1,7 @@
-import type { IExecuteFunctions, INodeProperties } from 'n8n-workflow';
+import type { IDataObject, IExecuteFunctions, INodeProperties } from 'n8n-workflow';
+
+import type { MessagePick } from '../../mail';
+import { readTimeBudget } from './timeout.description';
 
 /**
  * The `folder` parameter of every operation that reads mail: picked from the server's folders
@@ -68,10 +71,12 @@ export function readFolder(context: IExecuteFunctions, itemIndex: number, parame
 }
 
 /** Folder, Message ID and Email UID of one item: which mail an operation works on. */
-export function readMessagePick(context: IExecuteFunctions, itemIndex: number): { folder: string; messageId: string; uid: string } {
+export function readMessagePick(context: IExecuteFunctions, itemIndex: number): MessagePick & { messageId: string; uid: string } {
+	const options = context.getNodeParameter('options', itemIndex, {}) as IDataObject;
 	return {
 		folder: readFolder(context, itemIndex),
 		messageId: String(context.getNodeParameter('messageId', itemIndex, '') ?? ''),
 		uid: String(context.getNodeParameter('emailUid', itemIndex, '') ?? ''),
+		budget: readTimeBudget(options),
 	};
 }
