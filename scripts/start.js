@@ -25,7 +25,7 @@ const { startMailServers } = require('./lib/mailServers');
 const { ensureN8n, linkPackage, importJson, startN8n, PACKAGE_ROOT } = require('./lib/n8nHost');
 const { DEMO_MAILBOX, DEMO_ANALYST, seedDemoMailbox, startDemoAnalyst } = require('./lib/demoMailbox');
 const { stopMailServersAt } = require('./lib/mailServers');
-const { isRoot } = require('./lib/systemPackages');
+const { ensureSystemPackages, isRoot } = require('./lib/systemPackages');
 const { record, requireFreePorts, stopRecorded } = require('./lib/processes');
 
 // MAILBOX_DEMO_DIR moves the demo's data (the tests start it from an empty folder).
@@ -380,6 +380,8 @@ function onStop(stop) {
 }
 
 async function main() {
+	// Everything missing is named at once, before anything starts (installed with apt-get as root).
+	ensureSystemPackages(['dovecot', 'postfix', 'openssl', 'buildTools']);
 	const majorFlag = process.argv.find((arg) => arg.startsWith('--n8n='));
 	const major = Number(majorFlag ? majorFlag.slice('--n8n='.length) : process.env.MAILBOX_N8N_MAJOR || 2);
 	// MAILBOX_PORT_OFFSET moves every port of the demo, as it moves the tests'.
@@ -415,7 +417,9 @@ async function main() {
 
 if (require.main === module) {
 	main().catch((error) => {
-		process.stderr.write(`npm start failed: ${error.stack || error.message}\n`);
+		// Errors that already say what to do are shown as they are; anything else with its stack.
+		const plain = ['MISSING_PACKAGES', 'PORT_IN_USE', 'HOST_INSTALL_FAILED'].includes(error.code);
+		process.stderr.write(`npm start failed: ${plain ? error.message : error.stack || error.message}\n`);
 		process.exit(1);
 	});
 }
