@@ -113,6 +113,7 @@ it('starts the way npm start does: owner account, demo credential, every example
 	expect(editor.owner).toBe('created');
 	expect(editor.workflows.map((workflow) => [workflow.file, workflow.imported])).toEqual([
 		['ask-and-branch.json', true],
+		['ask-for-approval.json', true],
 		['phishing-triage.json', true],
 		['ping-and-send.json', true],
 	]);
