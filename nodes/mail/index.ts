@@ -15,3 +15,4 @@ export * from './eml';
 export * from './folders';
 export * from './replies';
 export * from './wait';
+export * from './analysis';
