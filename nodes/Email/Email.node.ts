@@ -8,6 +8,7 @@ import * as downloadAttachments from './actions/downloadAttachments.operation';
 import * as getEml from './actions/getEml.operation';
 import * as sendAndWait from './actions/sendAndWait.operation';
 import * as waitForReply from './actions/waitForReply.operation';
+import * as analyze from './actions/analyze.operation';
 import { getFolders, searchFolders } from './methods/folders';
 
 export class Email implements INodeType {
@@ -19,7 +20,7 @@ export class Email implements INodeType {
 		version: 1,
 		// The operation's display name under the node on the canvas; operations not listed show their value.
 		subtitle:
-			'={{ ({ ping: "Ping", send: "Send Email", sendAndWait: "Send and Wait for Reply", waitForReply: "Wait for Reply", downloadAttachments: "Download Attachments", getEml: "Get EML File" })[$parameter["operation"]] || $parameter["operation"] }}',
+			'={{ ({ ping: "Ping", send: "Send Email", sendAndWait: "Send and Wait for Reply", waitForReply: "Wait for Reply", downloadAttachments: "Download Attachments", getEml: "Get EML File", analyze: "Analyze Email" })[$parameter["operation"]] || $parameter["operation"] }}',
 		description: 'Send mail, wait for replies, download attachments and original .eml files over IMAP/SMTP',
 		defaults: { name: 'Mailbox' },
 		inputs: [NodeConnectionTypes.Main],
@@ -34,6 +35,7 @@ export class Email implements INodeType {
 				type: 'options',
 				noDataExpression: true,
 				options: [
+					{ name: 'Analyze Email', value: 'analyze', description: 'Unwrap a reported mail (.eml, .msg, forwarded), judge its authentication and list its indicators', action: 'Analyze an email' },
 					{ name: 'Download Attachments', value: 'downloadAttachments', description: 'Save the attachments of matching mails to a folder on the n8n host', action: 'Download attachments' },
 					{ name: 'Get EML File', value: 'getEml', description: 'Get the original bytes of a mail as an .eml file', action: 'Get an EML file' },
 					{ name: 'Ping', value: 'ping', description: 'Check that IMAP and SMTP logins work', action: 'Ping the mail servers' },
@@ -49,6 +51,7 @@ export class Email implements INodeType {
 			...getEml.description,
 			...sendAndWait.description,
 			...waitForReply.description,
+			...analyze.description,
 		],
 	};
 

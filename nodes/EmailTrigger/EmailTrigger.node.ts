@@ -12,6 +12,7 @@ import { DEFAULT_MAX_ATTACHMENTS, DEFAULT_MAX_MESSAGE_SIZE_MB, extractionRuleLis
 import { emailConnectionTest, getMailAccount, mailboxCredentials, type Authentication } from '../shared/credentials';
 import { toNodeError } from '../shared/errors';
 import { triggerProperties } from './description';
+import { readAnalyzeOptions, type AnalyzeOptionValues } from '../Email/descriptions/analyze.description';
 
 export class EmailTrigger implements INodeType {
 	description: INodeTypeDescription = {
@@ -81,6 +82,8 @@ function readSettings(context: IPollFunctions): TriggerSettings {
 		scriptTimeoutSeconds: get('scriptTimeoutSeconds', 60),
 		maxMessageSizeMb: get('maxMessageSizeMb', DEFAULT_MAX_MESSAGE_SIZE_MB),
 		maxAttachments: get('maxAttachments', DEFAULT_MAX_ATTACHMENTS),
+		analyze: get('analyze', false),
+		analyzeOptions: readAnalyzeOptions(get<AnalyzeOptionValues>('analyzeOptions', {})),
 	};
 }
 

@@ -2,19 +2,12 @@ import type { IExecuteFunctions, INodeExecutionData, INodeProperties } from 'n8n
 
 import { emlFileName, getOriginalMessage, normalizeMessageId, type MailAccount } from '../../mail';
 import { updateDisplayOptions } from '../../shared/displayOptions';
-import { folderProperty, messageIdProperty, readFolder } from '../descriptions/folder.description';
+import { emailUidProperty, folderProperty, messageIdProperty, readFolder } from '../descriptions/folder.description';
 
 const properties: INodeProperties[] = [
 	folderProperty,
 	messageIdProperty,
-	{
-		displayName: 'Email UID',
-		name: 'emailUid',
-		type: 'string',
-		default: '',
-		placeholder: '42',
-		description: 'UID of the mail in the folder, used when Message ID is empty',
-	},
+	emailUidProperty,
 	{
 		displayName: 'Base64 Encode',
 		name: 'base64Encode',

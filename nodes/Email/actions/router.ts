@@ -9,8 +9,9 @@ import * as downloadAttachments from './downloadAttachments.operation';
 import * as getEml from './getEml.operation';
 import * as sendAndWait from './sendAndWait.operation';
 import * as waitForReply from './waitForReply.operation';
+import * as analyze from './analyze.operation';
 
-const operations = { ping, send, sendAndWait, waitForReply, downloadAttachments, getEml };
+const operations = { ping, send, sendAndWait, waitForReply, downloadAttachments, getEml, analyze };
 
 export type EmailOperation = keyof typeof operations;
 

@@ -38,6 +38,16 @@ export const messageIdProperty: INodeProperties = {
 	description: 'Message-ID header of the mail, with or without angle brackets',
 };
 
+/** Finds one mail by its UID when Message ID is empty (Get EML File, Analyze Email). */
+export const emailUidProperty: INodeProperties = {
+	displayName: 'Email UID',
+	name: 'emailUid',
+	type: 'string',
+	default: '',
+	placeholder: '42',
+	description: 'UID of the mail in the folder, used when Message ID is empty',
+};
+
 /** The folder name, whether the parameter holds a resource locator or a plain string (older data, expressions). */
 export function readFolder(context: IExecuteFunctions, itemIndex: number): string {
 	const value = context.getNodeParameter('folder', itemIndex, 'INBOX', { extractValue: true }) as unknown;

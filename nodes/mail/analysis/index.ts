@@ -4,7 +4,7 @@ import { safeFileName } from '../attachments';
 import { MailError } from '../errors';
 import { checkAlignment, registrableDomain, type Alignment } from './alignment';
 import { readAuthentication, type Authentication } from './authResults';
-import { defangEmail, defangHost, defangUrl, fileHashes, findEmails, findIps, messageUrls, ownDomainMatcher, type FileHashes, type UrlIndicator } from './indicators';
+import { defangEmail, defangHost, defangUrl, fileHashes, findEmails, findIps, messageUrls, ownDomainMatcher, refang, type FileHashes, type UrlIndicator } from './indicators';
 import type { MsgLimits } from './msg';
 import { unwrap, type MailNode, type Via } from './unwrap';
 import { verifyAuthentication, type DnsResolver } from './verify';
@@ -78,6 +78,8 @@ export const DEFAULT_MAX_DEPTH = 3;
 /** Deeper than this is never unwrapped, whatever Max Depth says: each level is a parse. */
 export const MAX_DEPTH_LIMIT = 10;
 const MAX_MESSAGES = 50;
+/** Attachments listed and hashed per message (a crafted mail can carry tens of thousands). */
+const MAX_ATTACHMENTS = 100;
 const DEFAULT_MAX_BYTES = 25 * 1024 * 1024;
 
 /** A comma or newline list as typed in a parameter -> its entries. */
@@ -119,10 +121,11 @@ async function analyzeMessage(node: MailNode, options: AnalyzeOptions, trusted: 
 		authentication,
 		alignment: checkAlignment(node.from, node.return_path, node.reply_to),
 		urls,
-		attachments: node.attachments.map((part) => ({ filename: part.filename, content_type: part.content_type, size: part.content.length, ...fileHashes(part.content) })),
+		attachments: node.attachments.slice(0, MAX_ATTACHMENTS).map((part) => ({ filename: part.filename, content_type: part.content_type, size: part.content.length, ...fileHashes(part.content) })),
 	};
+	if (node.attachments.length > MAX_ATTACHMENTS) warnings.push(`${node.attachments.length} attachments: only the first ${MAX_ATTACHMENTS} are listed and hashed.`);
 	if (warnings.length) message.warnings = warnings;
-	const bodies = `${node.text}\n${node.html}`;
+	const bodies = refang(`${node.text}\n${node.html}`);
 	const senders = [node.from, node.return_path, ...node.reply_to].filter(Boolean);
 	const originIps = [...headerValues('x-originating-ip'), ...headerValues('x-sender-ip')].join(' ');
 	return { message, emails: [...senders, ...mailto, ...findEmails(bodies)], ips: [...findIps(bodies), ...findIps(originIps)] };
