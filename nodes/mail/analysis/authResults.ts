@@ -89,22 +89,29 @@ function combine(results: string[]): AuthVerdict {
 }
 
 /**
- * The verdicts of a message's Authentication-Results headers (values in header order, top first).
- * Trusted are only headers whose authserv-id is in `trusted`, and only those above the first header
- * from anyone else: receiving servers add theirs at the top, and anything below may have come with
- * the mail itself (a sender forging "dkim=pass" is the classic trick). Of the trusted headers, the
- * topmost result of each method counts.
+ * The verdicts of a message's Authentication-Results headers, read from its headers in order (top
+ * first, lower-case names). Trusted are only headers whose authserv-id is in `trusted`, and only
+ * those above the first header from anyone else: receiving servers add theirs at the top, and
+ * anything below may have come with the mail itself (a sender writing "dkim=pass" under the
+ * receiver's own authserv-id is the classic trick). So the trusted block also ends at the first
+ * Received header below a trusted result: that hop's headers were written before the trusted
+ * server saw the mail. Of the trusted headers, the topmost result of each method counts.
  */
-export function readAuthentication(values: string[], trusted: string[]): Authentication {
+export function readAuthentication(headers: Array<{ key: string; value: string }>, trusted: string[]): Authentication {
 	const trustedIds = new Set(trusted.map((id) => id.trim().toLowerCase()).filter(Boolean));
 	const accepted: AuthResultsHeader[] = [];
 	let ignored = 0;
-	let foreignSeen = false;
-	for (const value of values) {
+	let closed = false;
+	for (const { key, value } of headers) {
+		if (key === 'received') {
+			closed ||= accepted.length > 0;
+			continue;
+		}
+		if (key !== 'authentication-results') continue;
 		const header = parseAuthResults(value);
-		if (!foreignSeen && header && trustedIds.has(header.authservId)) accepted.push(header);
+		if (!closed && header && trustedIds.has(header.authservId)) accepted.push(header);
 		else {
-			foreignSeen = true;
+			closed = true;
 			ignored++;
 		}
 	}

@@ -97,7 +97,7 @@ interface Extracted {
 async function analyzeMessage(node: MailNode, options: AnalyzeOptions, trusted: string[]): Promise<Extracted> {
 	const warnings = [...node.warnings];
 	const headerValues = (key: string) => node.headers.filter((header) => header.key === key).map((header) => header.value);
-	let authentication = readAuthentication(headerValues('authentication-results'), trusted);
+	let authentication = readAuthentication(node.headers, trusted);
 	if (options.verifyAuthentication && node.raw) {
 		try {
 			authentication = { ...(await verifyAuthentication(node.raw, { resolver: options.resolver })), source: 'verified', ignored_headers: authentication.ignored_headers };

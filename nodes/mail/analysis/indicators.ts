@@ -100,7 +100,7 @@ export function urlIndicator(raw: string, displayText = ''): UrlIndicator | unde
 export interface HtmlLinks {
 	/** Link targets with the text shown for them (a, area, form action). */
 	links: Array<{ href: string; text: string }>;
-	/** The text of the document, for links and addresses written as text. */
+	/** The text of the document outside links, for links and addresses written as text. */
 	text: string;
 }
 
@@ -126,8 +126,10 @@ export function htmlLinks(html: string, maxLinks = MAX_INDICATORS): HtmlLinks {
 			},
 			ontext(data) {
 				if (skip > 0) return;
-				text.push(data);
-				if (open && open.text.length < MAX_DISPLAY_TEXT) open.text += data;
+				// A link's text is what it pretends to be (often the brand's real address): it is judged
+				// against the link's target, never reported as a link of its own.
+				if (!open) text.push(data);
+				else if (open.text.length < MAX_DISPLAY_TEXT) open.text += data;
 			},
 			onclosetag(name) {
 				if (name === 'script' || name === 'style') skip = Math.max(0, skip - 1);
