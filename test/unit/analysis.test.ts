@@ -7,69 +7,7 @@ import { parseInlineForward } from '../../nodes/mail/analysis/forwarded';
 import { defangUrl, findEmails, findIps, messageUrls, refang, urlIndicator } from '../../nodes/mail/analysis/indicators';
 import { APPLE_BODY, forwardedMail, GMAIL_BODY, ORIGINAL, OUTLOOK_BODY, OUTLOOK_DESKTOP_BODY } from '../fixtures/forwarded';
 import { OUTLOOK_CORPUS } from '../helpers/corpus';
-
-const crlf = (lines: string[]) => lines.join('\r\n');
-
-/** The phish as the attacker sent it, with the receiving server's results and a forged one below. */
-const PHISH = crlf([
-	'Authentication-Results: mx.corp.test; spf=fail smtp.mailfrom=bounce.evil.test; dkim=none; dmarc=fail (p=reject) header.from=paypa1.test; arc=none',
-	'Received: from evil.test (evil.test [203.0.113.9]) by mx.corp.test',
-	'Authentication-Results: mx.corp.test; spf=pass; dkim=pass; dmarc=pass',
-	'From: PayPal Security <security@paypa1.test>',
-	'Return-Path: <bounce@bounce.evil.test>',
-	'Reply-To: collect@evil-collect.test',
-	'To: victim@corp.test',
-	'Subject: Urgent: verify your account',
-	'Date: Mon, 03 Jun 2024 09:12:00 +0000',
-	'Message-ID: <phish-1@paypa1.test>',
-	'X-Originating-IP: [198.51.100.7]',
-	'MIME-Version: 1.0',
-	'Content-Type: multipart/alternative; boundary="alt"',
-	'',
-	'--alt',
-	'Content-Type: text/plain; charset=utf-8',
-	'',
-	'Log in at https://www.paypal.com.evil.test/login or mail help[at]evil-help[.]test',
-	'Servers: hxxp://198.51.100[.]20/x and 2001:db8::42. Our site https://corp.test/ok',
-	'--alt',
-	'Content-Type: text/html; charset=utf-8',
-	'',
-	'<p><a href="https://login.evil.test/p?u=1">https://www.paypal.com/signin</a> <a href="https://xn--pypal-4ve.test/">Click</a>',
-	'<a href="http://my.github.io/x">my.github.io</a> <a href="mailto:drop@evil.test">write</a><form action="https://harvest.evil.test/post"></form></p>',
-	'--alt--',
-	'',
-]);
-
-function report(original: string): Buffer {
-	return Buffer.from(
-		crlf([
-			'Authentication-Results: mx.corp.test; spf=pass smtp.mailfrom=corp.test; dkim=pass header.d=corp.test; dmarc=pass header.from=corp.test',
-			'From: Reporter <reporter@corp.test>',
-			'To: soc@corp.test',
-			'Subject: Phishing report',
-			'Message-ID: <report-1@corp.test>',
-			'MIME-Version: 1.0',
-			'Content-Type: multipart/mixed; boundary="rep"',
-			'',
-			'--rep',
-			'Content-Type: text/plain',
-			'',
-			'Please check the attached mail.',
-			'--rep',
-			'Content-Type: message/rfc822',
-			'Content-Disposition: attachment; filename="phish.eml"',
-			'',
-			original,
-			'--rep',
-			'Content-Type: application/pdf; name="invoice.pdf"',
-			'Content-Disposition: attachment; filename="invoice.pdf"',
-			'',
-			'%PDF-1.4 not really',
-			'--rep--',
-			'',
-		]),
-	);
-}
+import { crlf, PHISH, report } from '../fixtures/phish';
 
 const ar = (...values: string[]) => values.map((value) => ({ key: 'authentication-results', value }));
 
