@@ -26,6 +26,7 @@ const OPERATIONS: Record<string, string[]> = {
 	sendAndWait: ['operation', 'recipients', 'cc', 'bcc', 'subject', 'content', 'exclusionSubjectRegex', 'exclusionBodyRegex', 'options'],
 	downloadAttachments: ['operation', 'folder', 'downloadPath', 'messageId', 'subjectFilter', 'emailUid', 'onlyUnread', 'options'],
 	getEml: ['operation', 'folder', 'messageId', 'emailUid', 'base64Encode'],
+	analyze: ['operation', 'source', 'folder', 'messageId', 'emailUid', 'binaryPropertyName', 'options'],
 };
 const TRIGGER_PARAMETERS = [
 	'pollTimes', 'folders', 'unreadOnly', 'markAsRead', 'attachOriginalEml', 'offsetDays', 'maxEmailsPerCycle', 'serverTimeZone',

@@ -180,7 +180,9 @@ function inlineOriginal(parent: MailNode): MailNode | undefined {
 		date: forward.date,
 		message_id: '',
 		text: forward.body,
-		html: '',
+		// Clients forward as HTML too, and only the HTML keeps a link's target beside its text: the
+		// original's links are read from the forward's whole HTML (the forwarder's note rarely has any).
+		html: parent.html,
 		// A client forwarding inline carries the original's attachments as its own.
 		attachments: parent.attachments.filter((part) => !attachedMail(part)),
 		warnings: [],
