@@ -1,7 +1,7 @@
 #!/usr/bin/env node
 'use strict';
 /**
- * npm run bench [-- --quick] [-- --only=ingest,poll,memory,reply,send]
+ * npm run bench [-- --quick] [-- --only=ingest,poll,memory,reply,send,analyze]
  *
  * Builds the package, starts a private Dovecot and Postfix on 127.0.0.1 (ports moved 50 past
  * MAILBOX_PORT_OFFSET, so it never meets the tests' servers), builds the mailboxes by writing
@@ -23,6 +23,7 @@ const CASES = {
 	memory: () => require('../bench/memory'),
 	reply: () => require('../bench/reply-latency'),
 	send: () => require('../bench/bulk-send'),
+	analyze: () => require('../bench/analyze'),
 };
 const TOTAL_LIMIT_MS = 15 * 60_000;
 
