@@ -113,7 +113,8 @@ describe('Analyze Email on hostile input: analysed or refused with a reason, eac
 		const body = 'http://'.repeat(Math.ceil((1024 * 1024) / 7));
 		const { result, error } = await within('1 MB of http://', mail(['Content-Type: text/plain'], body));
 		expect(error).toBeUndefined();
-		expect(result!.analysis.reporter.urls).toEqual([]);
+		// linkify-it reads "http://http:" as one link to the host "http"; nothing else is a URL.
+		expect(result!.analysis.reporter.urls.map((url) => url.url)).toEqual(['http://http/']);
 	});
 
 	it('1 MB of "hxxp://a[.]b" repeated (refanged first) and of "a@" repeated', async () => {
