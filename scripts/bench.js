@@ -1,7 +1,7 @@
 #!/usr/bin/env node
 'use strict';
 /**
- * npm run bench [-- --quick] [-- --smoke] [-- --only=ingest,poll,memory,reply,send,latency,many] [-- --no-build]
+ * npm run bench [-- --quick] [-- --smoke] [-- --only=ingest,poll,memory,reply,send,latency,many,analyze] [-- --no-build]
  *
  * Builds the package, starts a private Dovecot and Postfix on 127.0.0.1 (ports moved 50 past
  * MAILBOX_PORT_OFFSET, so it never meets the tests' servers), builds the mailboxes by writing
@@ -26,6 +26,7 @@ const CASES = {
 	send: () => require('../bench/bulk-send'),
 	latency: () => require('../bench/trigger-latency'),
 	many: () => require('../bench/many-mailboxes'),
+	analyze: () => require('../bench/analyze'),
 };
 // Case 6 alone is two n8n starts and two arrival windows of MAILBOX_BENCH_MANY_MINUTES (default 3).
 const TOTAL_LIMIT_MS = (15 + 2 * (8 + Number(process.env.MAILBOX_BENCH_MANY_MINUTES || 3))) * 60_000;

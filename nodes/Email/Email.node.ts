@@ -8,6 +8,7 @@ import * as downloadAttachments from './actions/downloadAttachments.operation';
 import * as getEml from './actions/getEml.operation';
 import * as sendAndWait from './actions/sendAndWait.operation';
 import * as waitForReply from './actions/waitForReply.operation';
+import * as analyze from './actions/analyze.operation';
 import * as search from './actions/search.operation';
 import * as move from './actions/move.operation';
 import * as deleteEmail from './actions/delete.operation';
@@ -26,7 +27,7 @@ export class Email implements INodeType {
 		version: 1,
 		// The operation's display name under the node on the canvas; operations not listed show their value.
 		subtitle:
-			'={{ ({ ping: "Ping", send: "Send Email", sendAndWait: "Send and Wait for Reply", waitForReply: "Wait for Reply", downloadAttachments: "Download Attachments", getEml: "Get EML File", search: "Search Emails", move: "Move Email", delete: "Delete Email", setFlags: "Mark Email", reply: "Reply to Email", forward: "Forward Email" })[$parameter["operation"]] || $parameter["operation"] }}',
+			'={{ ({ ping: "Ping", send: "Send Email", sendAndWait: "Send and Wait for Reply", waitForReply: "Wait for Reply", downloadAttachments: "Download Attachments", getEml: "Get EML File", search: "Search Emails", move: "Move Email", delete: "Delete Email", setFlags: "Mark Email", reply: "Reply to Email", forward: "Forward Email", analyze: "Analyze Email" })[$parameter["operation"]] || $parameter["operation"] }}',
 		description: 'Send mail, wait for replies, download attachments and original .eml files over IMAP/SMTP',
 		defaults: { name: 'Mailbox' },
 		inputs: [NodeConnectionTypes.Main],
@@ -43,6 +44,7 @@ export class Email implements INodeType {
 				type: 'options',
 				noDataExpression: true,
 				options: [
+					{ name: 'Analyze Email', value: 'analyze', description: 'Unwrap a reported mail (.eml, .msg, forwarded), judge its authentication and list its indicators', action: 'Analyze an email' },
 					{ name: 'Delete Email', value: 'delete', description: 'Move a mail to the trash folder, or delete it for good', action: 'Delete an email' },
 					{ name: 'Download Attachments', value: 'downloadAttachments', description: 'Save the attachments of matching mails to a folder on the n8n host', action: 'Download attachments' },
 					{ name: 'Forward Email', value: 'forward', description: 'Forward a mail, attached unchanged or quoted inline', action: 'Forward an email' },
@@ -64,6 +66,7 @@ export class Email implements INodeType {
 			...getEml.description,
 			...sendAndWait.description,
 			...waitForReply.description,
+			...analyze.description,
 			...search.description,
 			...move.description,
 			...deleteEmail.description,

@@ -2,6 +2,7 @@ import type { INodeProperties } from 'n8n-workflow';
 
 import { DEFAULT_FORWARDED_REGEXES, DEFAULT_MAX_ATTACHMENTS, DEFAULT_MAX_MESSAGE_SIZE_MB } from '../mail';
 import { authenticationProperty } from '../shared/credentials';
+import { analyzeOptions } from '../Email/descriptions/analyze.description';
 
 /** The Mailbox Trigger's parameters (SPEC section 4), common ones first. */
 export const triggerProperties: INodeProperties[] = [
@@ -180,5 +181,21 @@ export const triggerProperties: INodeProperties[] = [
 			default: '',
 			placeholder: 'X-Mailer, X-Originating-IP',
 			description: 'Comma-separated header names, output as extra_headers (lower-case names; several values as a list, null when absent)',
+		},
+		{
+			displayName: 'Analyze',
+			name: 'analyze',
+			type: 'boolean',
+			default: false,
+			description: 'Whether to add `analysis` to each item, as the Mailbox node\'s Analyze Email gives it: the reported original unwrapped, its authentication and its indicators',
+		},
+		{
+			displayName: 'Analyze Options',
+			name: 'analyzeOptions',
+			type: 'collection',
+			placeholder: 'Add Option',
+			default: {},
+			options: analyzeOptions,
+			displayOptions: { show: { analyze: [true] } },
 		},
 ];

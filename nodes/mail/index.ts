@@ -20,3 +20,4 @@ export * from './mailbox';
 export * from './searchMail';
 export * from './respond';
 export * from './triggerFilters';
+export * from './analysis';

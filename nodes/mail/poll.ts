@@ -1,6 +1,7 @@
 import type { ImapFlow, MailboxObject } from 'imapflow';
 
 import type { MailAccount } from './account';
+import { analyzeEmail, type AnalyzeOptions } from './analysis';
 import { connectionLost, imapEndpoint, withImap } from './connection';
 import { advanceCursor, firstPendingUid, pendingUids, withPendingMoves, withUnflagged, type FolderCursor, type FolderCursors, type UidOutcome } from './cursor';
 import { describeConnectionError, MailError } from './errors';
@@ -44,6 +45,9 @@ export interface TriggerSettings extends MailFilterSettings {
 	maxAttachments?: number;
 	/** Emitted mail is moved here after the cycle (created when missing); empty: it stays. */
 	moveToFolder?: string;
+	/** Adds `analysis` (SPEC section 8) to each item, with these options. */
+	analyze?: boolean;
+	analyzeOptions?: AnalyzeOptions;
 }
 
 export const DEFAULT_MAX_MESSAGE_SIZE_MB = 25;
@@ -89,6 +93,7 @@ export function prepareTrigger(settings: TriggerSettings) {
 		eventFieldName: settings.eventFieldName.trim() || 'event_name',
 		moveToFolder,
 		filters: compileMailFilters(settings),
+		analyze: settings.analyze ? { ...settings.analyzeOptions, maxBytes: Number.MAX_SAFE_INTEGER } : undefined,
 	};
 }
 
@@ -170,6 +175,8 @@ async function toAlert(source: Buffer, size: number, origin: Parameters<typeof p
 		json.last_email_recipient = fields.to.join(', ');
 	}
 	if (truncated) json.truncated = truncated;
+	// The message limits above already bound what is read; a mail the analysis refuses is still emitted.
+	if (trigger.analyze) json.analysis = await analyzeEmail(source, trigger.analyze).then((result) => result.analysis, (error: Error) => ({ error: error.message }));
 	return { json, attachments, source: trigger.attachOriginalEml ? source : undefined };
 }
 

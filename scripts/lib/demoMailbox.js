@@ -5,6 +5,9 @@
  * .eml, a reply thread), and a stand-in analyst at lead@example.test who answers every question
  * mailed to them, so that "Send Email and Wait" has someone to wait for.
  */
+const fs = require('node:fs');
+const path = require('node:path');
+
 const { ImapFlow } = require('imapflow');
 const MailComposer = require('nodemailer/lib/mail-composer');
 const nodemailer = require('nodemailer');
@@ -27,6 +30,25 @@ const daysAgo = (days, hour = 9) => {
 	date.setUTCHours(hour, 17, 0, 0);
 	return date;
 };
+
+/**
+ * A report with the phish attached as an Outlook .msg, as Outlook's "Report" add-in sends it; the
+ * .msg is one of the shared corpus (../shared/corpus/outlook-msg beside the checkout, or
+ * MAILBOX_MSG_CORPUS_DIR). Without the corpus the demo goes without it.
+ */
+async function reportedOutlookMsg() {
+	const file = path.join(process.env.MAILBOX_MSG_CORPUS_DIR || path.resolve(__dirname, '../../../shared/corpus/outlook-msg'), 'Attach-sample-eml-received.msg');
+	if (!fs.existsSync(file)) return [];
+	const raw = await compose({
+		from: 'Dave Desk <dave@example.test>',
+		to: DEMO_MAILBOX,
+		subject: 'Phishing report (Outlook): Attach sample.eml',
+		date: daysAgo(0, 12),
+		text: 'Reported with the Outlook add-in; the mail is attached as .msg.\n',
+		attachments: [{ filename: 'reported.msg', contentType: 'application/vnd.ms-outlook', content: fs.readFileSync(file) }],
+	});
+	return [{ seen: false, raw }];
+}
 
 /** The sample messages: `{raw, seen, folder?}` (INBOX unless a folder is named), oldest first. */
 async function demoMessages() {
@@ -165,6 +187,25 @@ async function demoMessages() {
 				text: 'Done: 203.0.113.45 is blocked on the perimeter since 10:05 UTC (change CHG-889).\n\n> {{approve}} - block it, and open a ticket for the host.\n',
 			}),
 		},
+		{
+			seen: false,
+			// As German Outlook forwards: "WG:", a rule, Von/Gesendet/An/Betreff; the link's text names another domain.
+			raw: await compose({
+				from: 'Carla Controlling <carla@example.test>',
+				to: DEMO_MAILBOX,
+				subject: 'WG: Ihr Konto wurde eingeschränkt',
+				date: daysAgo(0, 11),
+				text:
+					'Bitte prüfen.\n\n________________________________\nVon: Sparkasse <kundenservice@sparkasse-sicherheit.example>\n' +
+					`Gesendet: ${daysAgo(0, 9).toUTCString()}\nAn: carla@example.test\nBetreff: Ihr Konto wurde eingeschränkt\n\n` +
+					'Bitte bestätigen Sie Ihre Daten: https://www.sparkasse.de/login <http://sparkasse-sicherheit.example/login>\n',
+				html:
+					'<p>Bitte prüfen.</p><hr><p>Von: Sparkasse &lt;kundenservice@sparkasse-sicherheit.example&gt;<br>' +
+					`Gesendet: ${daysAgo(0, 9).toUTCString()}<br>An: carla@example.test<br>Betreff: Ihr Konto wurde eingeschränkt</p>` +
+					'<p>Bitte bestätigen Sie Ihre Daten: <a href="http://sparkasse-sicherheit.example/login">https://www.sparkasse.de/login</a></p>',
+			}),
+		},
+		...(await reportedOutlookMsg()),
 	];
 }
 

@@ -42,7 +42,7 @@ interface Editor {
 
 // The Mailbox node's operations and the trigger's parameters, as the editor labels them.
 const OPERATION_NAMES = ['Download Attachments', 'Get EML File', 'Ping', 'Send Email', 'Send Email and Wait', 'Wait for Reply'];
-const MAILBOX_OPERATION_NAMES = ['Search Emails', 'Move Email', 'Delete Email', 'Mark Email', 'Reply to Email', 'Forward Email'];
+const MAILBOX_OPERATION_NAMES = ['Analyze Email', 'Search Emails', 'Move Email', 'Delete Email', 'Mark Email', 'Reply to Email', 'Forward Email'];
 const TRIGGER_LABELS = ['Folders', 'Unread Only', 'Mark as Read', 'Attach Original EML', 'Offset Days', 'Max Emails Per Cycle', 'Extraction Rules', 'Environment Regex'];
 
 let editor: Editor;

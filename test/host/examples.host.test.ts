@@ -206,6 +206,12 @@ it('phishing-triage: activated, its trigger emits each seeded alert once; Produc
 		environment: 'Default Environment',
 	});
 
+	// Analyze Email: the Outlook .msg report unwrapped; the German inline forward's mismatched link takes the branch.
+	const analysed = runs.flatMap((run) => outputs(run, 'Analyze reported mail')?.[0] ?? []) as Array<{ messages: Array<{ via: string }>; reporter: { subject: string } }>;
+	expect(analysed.find((item) => item.reporter.subject.startsWith('Phishing report (Outlook)'))?.messages.map((message) => message.via)).toEqual(expect.arrayContaining(['root', 'msg']));
+	const toBlock = runs.flatMap((run) => outputs(run, 'Indicators to block')?.[0] ?? []);
+	expect(toBlock).toEqual(expect.arrayContaining([expect.objectContaining({ subject: 'Ihr Konto wurde eingeschränkt', domains: expect.arrayContaining(['sparkasse-sicherheit.example']) })]));
+
 	const downloads = runs.flatMap((run) => outputs(run, 'Download attachments')?.[0] ?? []);
 	const production = seeded.filter((subject: string) => subject.startsWith('[Production]'));
 	expect(downloads).toHaveLength(production.length);

@@ -27,6 +27,7 @@ const OPERATIONS: Record<string, string[]> = {
 	downloadAttachments: ['operation', 'folder', 'downloadPath', 'messageId', 'subjectFilter', 'emailUid', 'onlyUnread', 'options'],
 	getEml: ['operation', 'folder', 'messageId', 'emailUid', 'base64Encode'],
 	move: ['operation', 'folder', 'messageId', 'emailUid', 'destinationFolder', 'options'],
+	analyze: ['operation', 'source', 'folder', 'messageId', 'emailUid', 'binaryPropertyName', 'options'],
 };
 const TRIGGER_PARAMETERS = [
 	'pollTimes', 'folders', 'unreadOnly', 'markAsRead', 'attachOriginalEml', 'offsetDays', 'maxEmailsPerCycle', 'serverTimeZone',

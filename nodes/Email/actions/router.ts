@@ -9,6 +9,7 @@ import * as downloadAttachments from './downloadAttachments.operation';
 import * as getEml from './getEml.operation';
 import * as sendAndWait from './sendAndWait.operation';
 import * as waitForReply from './waitForReply.operation';
+import * as analyze from './analyze.operation';
 import * as search from './search.operation';
 import * as move from './move.operation';
 import * as deleteEmail from './delete.operation';
@@ -16,7 +17,7 @@ import * as setFlags from './setFlags.operation';
 import * as reply from './reply.operation';
 import * as forward from './forward.operation';
 
-const operations = { ping, send, sendAndWait, waitForReply, downloadAttachments, getEml, search, move, delete: deleteEmail, setFlags, reply, forward };
+const operations = { ping, send, sendAndWait, waitForReply, downloadAttachments, getEml, search, move, delete: deleteEmail, setFlags, reply, forward, analyze };
 
 export type EmailOperation = keyof typeof operations;
 

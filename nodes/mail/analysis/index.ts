@@ -1,0 +1,198 @@
+import { isIP } from 'node:net';
+
+import { safeFileName } from '../attachments';
+import { MailError } from '../errors';
+import { checkAlignment, registrableDomain, type Alignment } from './alignment';
+import { readAuthentication, type Authentication } from './authResults';
+import { defangEmail, defangHost, defangUrl, fileHashes, findEmails, findIps, messageUrls, ownDomainMatcher, refang, type FileHashes, type UrlIndicator } from './indicators';
+import type { MsgLimits } from './msg';
+import { unwrap, type MailNode, type Via } from './unwrap';
+import { verifyAuthentication, type DnsResolver } from './verify';
+
+export { verifyAuthentication, type DnsResolver } from './verify';
+export { parseAuthResults, readAuthentication } from './authResults';
+export { refang } from './indicators';
+
+/** The options of SPEC section 8, as the nodes read them. */
+export interface AnalyzeOptions {
+	maxDepth?: number;
+	trustedAuthservIds?: string[];
+	verifyAuthentication?: boolean;
+	ownDomains?: string[];
+	defang?: boolean;
+	/** DNS for `verifyAuthentication`; n8n's resolver when not given. */
+	resolver?: DnsResolver;
+	/** Bytes of input at most (default 25 MB, the trigger's message limit). */
+	maxBytes?: number;
+	msgLimits?: MsgLimits;
+}
+
+export interface AnalyzedAttachment extends FileHashes {
+	filename: string;
+	content_type: string;
+	size: number;
+}
+
+export interface AnalyzedMessage {
+	depth: number;
+	via: Via;
+	subject: string;
+	from: string;
+	to: string[];
+	cc: string[];
+	reply_to: string[];
+	return_path: string;
+	date: string;
+	message_id: string;
+	authentication: Authentication;
+	alignment: Alignment;
+	urls: UrlIndicator[];
+	attachments: AnalyzedAttachment[];
+	/** What could not be read or was cut, in words; absent when nothing was. */
+	warnings?: string[];
+}
+
+export interface Indicators {
+	urls: string[];
+	domains: string[];
+	ips: string[];
+	emails: string[];
+	hashes: Array<FileHashes & { filename: string }>;
+}
+
+export interface EmailAnalysis {
+	messages: AnalyzedMessage[];
+	reporter: AnalyzedMessage;
+	original: AnalyzedMessage | null;
+	iocs: Indicators;
+	iocs_defanged?: Omit<Indicators, 'hashes'>;
+}
+
+export interface AnalysisResult {
+	analysis: EmailAnalysis;
+	/** The original's exact bytes, when it came as .eml or message/rfc822. */
+	originalEml?: { content: Buffer; fileName: string };
+}
+
+export const DEFAULT_MAX_DEPTH = 3;
+/** Deeper than this is never unwrapped, whatever Max Depth says: each level is a parse. */
+export const MAX_DEPTH_LIMIT = 10;
+const MAX_MESSAGES = 50;
+/** Attachments listed and hashed per message (a crafted mail can carry tens of thousands). */
+const MAX_ATTACHMENTS = 100;
+const DEFAULT_MAX_BYTES = 25 * 1024 * 1024;
+
+/** A comma or newline list as typed in a parameter -> its entries. */
+export function listOption(value: string | string[] | undefined): string[] {
+	const entries = Array.isArray(value) ? value : (value ?? '').split(/[,\s]+/);
+	return entries.map((entry) => entry.trim()).filter(Boolean);
+}
+
+interface Extracted {
+	message: AnalyzedMessage;
+	emails: string[];
+	ips: string[];
+}
+
+async function analyzeMessage(node: MailNode, options: AnalyzeOptions, trusted: string[]): Promise<Extracted> {
+	const warnings = [...node.warnings];
+	const headerValues = (key: string) => node.headers.filter((header) => header.key === key).map((header) => header.value);
+	let authentication = readAuthentication(node.headers, trusted);
+	if (options.verifyAuthentication && node.raw) {
+		try {
+			authentication = { ...(await verifyAuthentication(node.raw, { resolver: options.resolver })), source: 'verified', ignored_headers: authentication.ignored_headers };
+		} catch (error) {
+			authentication.error = (error as Error).message;
+		}
+	}
+	const { urls, mailto, truncated } = messageUrls(node.text, node.html);
+	if (truncated) warnings.push(`More than ${urls.length} links: only the first ${urls.length} are listed.`);
+	const message: AnalyzedMessage = {
+		depth: node.depth,
+		via: node.via,
+		subject: node.subject,
+		from: node.from,
+		to: node.to,
+		cc: node.cc,
+		reply_to: node.reply_to,
+		return_path: node.return_path,
+		date: node.date,
+		message_id: node.message_id,
+		authentication,
+		alignment: checkAlignment(node.from, node.return_path, node.reply_to),
+		urls,
+		attachments: node.attachments.slice(0, MAX_ATTACHMENTS).map((part) => ({ filename: part.filename, content_type: part.content_type, size: part.content.length, ...fileHashes(part.content) })),
+	};
+	if (node.attachments.length > MAX_ATTACHMENTS) warnings.push(`${node.attachments.length} attachments: only the first ${MAX_ATTACHMENTS} are listed and hashed.`);
+	if (warnings.length) message.warnings = warnings;
+	const bodies = refang(`${node.text}\n${node.html}`);
+	const senders = [node.from, node.return_path, ...node.reply_to].filter(Boolean);
+	const originIps = [...headerValues('x-originating-ip'), ...headerValues('x-sender-ip')].join(' ');
+	return { message, emails: [...senders, ...mailto, ...findEmails(bodies)], ips: [...findIps(bodies), ...findIps(originIps)] };
+}
+
+function indicators(extracted: Extracted, ownDomains: string[]): Indicators {
+	const own = ownDomainMatcher(ownDomains);
+	const urls = extracted.message.urls.filter((url) => !own(url.domain));
+	const domains = new Set<string>();
+	const emails = new Set<string>();
+	for (const url of urls) {
+		if (isIP(url.domain)) continue;
+		domains.add(url.domain);
+		if (url.domain_unicode) domains.add(url.domain_unicode);
+		if (url.registrable_domain) domains.add(url.registrable_domain);
+	}
+	for (const email of extracted.emails) {
+		const address = email.trim().toLowerCase();
+		if (!address.includes('@') || own(address)) continue;
+		emails.add(address);
+		const domain = address.slice(address.lastIndexOf('@') + 1);
+		domains.add(domain);
+		const registrable = registrableDomain(domain);
+		if (registrable) domains.add(registrable);
+	}
+	const ips = new Set([...extracted.ips, ...urls.filter((url) => isIP(url.domain)).map((url) => url.domain)]);
+	const hashes = new Map<string, FileHashes & { filename: string }>();
+	for (const { filename, md5, sha1, sha256 } of extracted.message.attachments) if (!hashes.has(sha256)) hashes.set(sha256, { filename, md5, sha1, sha256 });
+	return { urls: [...new Set(urls.map((url) => url.url))], domains: [...domains], ips: [...ips], emails: [...emails], hashes: [...hashes.values()] };
+}
+
+/**
+ * A reported mail (an .eml or Outlook .msg, as bytes) -> SPEC section 8: every message in it with
+ * its authentication, alignment, links and attachment hashes; the original and its indicators.
+ * Plain data in, plain data out: the action node, the trigger and the benchmark all call this.
+ */
+export async function analyzeEmail(bytes: Buffer, options: AnalyzeOptions = {}): Promise<AnalysisResult> {
+	const maxBytes = options.maxBytes ?? DEFAULT_MAX_BYTES;
+	if (bytes.length > maxBytes) {
+		throw new MailError('INVALID_INPUT', `The mail is ${(bytes.length / 1024 / 1024).toFixed(1)} MB, more than the ${(maxBytes / 1024 / 1024).toFixed(0)} MB one analysis reads: analyse its attachments one by one instead.`);
+	}
+	const maxDepth = Math.floor(Number(options.maxDepth ?? DEFAULT_MAX_DEPTH));
+	if (!Number.isFinite(maxDepth) || maxDepth < 0 || maxDepth > MAX_DEPTH_LIMIT) {
+		throw new MailError('INVALID_INPUT', `Max Depth must be a whole number from 0 to ${MAX_DEPTH_LIMIT}.`);
+	}
+	const trusted = listOption(options.trustedAuthservIds);
+	const nodes = await unwrap(bytes, { maxDepth, maxMessages: MAX_MESSAGES, msgLimits: options.msgLimits });
+	const extracted: Extracted[] = [];
+	for (const node of nodes) extracted.push(await analyzeMessage(node, options, trusted));
+
+	const deepest = nodes.length > 1 ? nodes.reduce((best, node, index) => (node.depth > nodes[best].depth ? index : best), 1) : -1;
+	const iocs = indicators(extracted[deepest === -1 ? 0 : deepest], listOption(options.ownDomains));
+	const messages = extracted.map((entry) => entry.message);
+	const analysis: EmailAnalysis = { messages, reporter: messages[0], original: deepest === -1 ? null : messages[deepest], iocs };
+	if (options.defang ?? true) {
+		analysis.iocs_defanged = {
+			urls: iocs.urls.map(defangUrl),
+			domains: iocs.domains.map(defangHost),
+			ips: iocs.ips.map(defangHost),
+			emails: iocs.emails.map(defangEmail),
+		};
+	}
+	const original = deepest === -1 ? undefined : nodes[deepest];
+	const result: AnalysisResult = { analysis };
+	if (original?.raw && original.via === 'attachment') {
+		const id = original.message_id.replace(/^<|>$/g, '');
+		result.originalEml = { content: original.raw, fileName: (id && safeFileName(`${id}.eml`)) || 'original.eml' };
+	}
+	return result;
+}

@@ -1,0 +1,237 @@
+import { createHash } from 'node:crypto';
+import { isIP } from 'node:net';
+import { domainToASCII, domainToUnicode } from 'node:url';
+
+import { Parser } from 'htmlparser2';
+import { parse as parseDomain } from 'tldts';
+
+import { findUrls } from '../message';
+import { registrableDomain } from './alignment';
+
+/** A link of a message (SPEC section 8). */
+export interface UrlIndicator {
+	url: string;
+	/** The host as DNS writes it (punycode for IDN; the address for an IP host). */
+	domain: string;
+	/** The host in Unicode, when it is an IDN. */
+	domain_unicode?: string;
+	registrable_domain: string | null;
+	/** The text shown for the link in HTML; empty for a link written in the text. */
+	display_text: string;
+	/** The shown text names another registrable domain than the link's target. */
+	mismatched: boolean;
+}
+
+export interface FileHashes {
+	md5: string;
+	sha1: string;
+	sha256: string;
+}
+
+/** Per message, at most this many of each kind; the rest is counted in `truncated`. */
+export const MAX_INDICATORS = 1000;
+/** Text shown for a link, kept up to this length. */
+const MAX_DISPLAY_TEXT = 300;
+
+export function fileHashes(content: Buffer): FileHashes {
+	const digest = (algorithm: string) => createHash(algorithm).update(content).digest('hex');
+	return { md5: digest('md5'), sha1: digest('sha1'), sha256: digest('sha256') };
+}
+
+/**
+ * Defanged indicators as analysts write them, made live again: hxxp(s), [.], (.), {.}, [dot],
+ * [at], (at), [@], [:]. Literal replacements (indexOf searches) and two short patterns, each only
+ * when the text holds what it replaces: linear, and nearly free for mail without defanged text.
+ */
+const LITERALS: Array<[string, string]> = [['[.]', '.'], ['(.)', '.'], ['{.}', '.'], ['[:]', ':'], ['[@]', '@']];
+const WORDS = /\[(?:dot|at)\]|\((?:dot|at)\)/i;
+
+export function refang(text: string): string {
+	let out = /hxxp/i.test(text) ? text.replace(/\bhxxp(s?)\[:\]/gi, 'http$1:').replace(/\bhxxp/gi, 'http') : text;
+	for (const [from, to] of LITERALS) if (out.includes(from)) out = out.replaceAll(from, to);
+	if (WORDS.test(out)) out = out.replace(new RegExp(WORDS.source, 'gi'), (word) => (/dot/i.test(word) ? '.' : '@'));
+	return out;
+}
+
+/** A host written as DNS has it: lower case, punycode; '' when it is not a valid name. */
+function asciiHost(host: string): string {
+	return domainToASCII(host.replace(/\.$/, '').toLowerCase());
+}
+
+/** The registrable domain a link's text names ("paypal.com", "https://www.paypal.com/x"), if any. */
+function shownDomain(text: string): string | null {
+	const candidate = /(?:[a-z][a-z0-9+.-]*:\/\/)?(?:[^\s/?#<>"'@:]+@)?([^\s/?#<>"'@:()[\]]+\.[^\s/?#<>"'@:()[\],;!]+)/iu.exec(refang(text).slice(0, MAX_DISPLAY_TEXT));
+	if (!candidate) return null;
+	const host = asciiHost(candidate[1].replace(/[.,;:!?]+$/, ''));
+	if (!host) return null;
+	if (isIP(host)) return host;
+	// Only a name under a suffix the public suffix list knows: "report.pdf" names no domain.
+	const parsed = parseDomain(host, { allowPrivateDomains: true });
+	return parsed.domain && (parsed.isIcann || parsed.isPrivate) ? parsed.domain : null;
+}
+
+/** A link -> its indicator, or undefined for anything but a valid http(s)/ftp URL. */
+export function urlIndicator(raw: string, displayText = ''): UrlIndicator | undefined {
+	let parsed: URL;
+	try {
+		parsed = new URL(refang(raw.trim()));
+	} catch {
+		return undefined;
+	}
+	if (!['http:', 'https:', 'ftp:'].includes(parsed.protocol) || !parsed.hostname) return undefined;
+	// WHATWG URL already writes IDN hosts in punycode and IPv6 hosts in brackets.
+	const host = parsed.hostname.replace(/^\[|\]$/g, '');
+	const ip = isIP(host) !== 0;
+	const registrable = ip ? null : registrableDomain(host);
+	const shown = displayText.trim().slice(0, MAX_DISPLAY_TEXT);
+	const named = shown ? shownDomain(shown) : null;
+	const indicator: UrlIndicator = {
+		url: parsed.href,
+		domain: host,
+		registrable_domain: registrable,
+		display_text: shown,
+		mismatched: named !== null && named !== (ip ? host : registrable),
+	};
+	const unicode = ip ? host : domainToUnicode(host);
+	if (unicode && unicode !== host) indicator.domain_unicode = unicode;
+	return indicator;
+}
+
+export interface HtmlLinks {
+	/** Link targets with the text shown for them (a, area, form action). */
+	links: Array<{ href: string; text: string }>;
+	/** The text of the document outside links, for links and addresses written as text. */
+	text: string;
+}
+
+/**
+ * Links and text of an HTML body with htmlparser2's streaming callbacks: no tree is built, so
+ * nesting depth costs nothing, and the work is one pass over the markup.
+ */
+export function htmlLinks(html: string, maxLinks = MAX_INDICATORS): HtmlLinks {
+	const links: HtmlLinks['links'] = [];
+	const text: string[] = [];
+	let open: { href: string; text: string } | undefined;
+	let skip = 0;
+	const parser = new Parser(
+		{
+			onopentag(name, attributes) {
+				if (name === 'script' || name === 'style') skip++;
+				const href = name === 'a' || name === 'area' ? attributes.href : name === 'form' ? attributes.action : undefined;
+				if (name === 'a') open = undefined;
+				if (href === undefined || links.length >= maxLinks) return;
+				const link = { href, text: '' };
+				links.push(link);
+				if (name === 'a') open = link;
+			},
+			ontext(data) {
+				if (skip > 0) return;
+				// A link's text is what it pretends to be (often the brand's real address): it is judged
+				// against the link's target, never reported as a link of its own.
+				if (!open) text.push(data);
+				else if (open.text.length < MAX_DISPLAY_TEXT) open.text += data;
+			},
+			onclosetag(name) {
+				if (name === 'script' || name === 'style') skip = Math.max(0, skip - 1);
+				if (name === 'a') open = undefined;
+			},
+		},
+		{ decodeEntities: true, lowerCaseTags: true },
+	);
+	parser.end(html);
+	return { links, text: text.join(' ') };
+}
+
+/** Every URL of a message: links of its HTML (with their text) and URLs written in its text. */
+export function messageUrls(text: string, html: string): { urls: UrlIndicator[]; mailto: string[]; truncated: boolean } {
+	const urls = new Map<string, UrlIndicator>();
+	const mailto: string[] = [];
+	let truncated = false;
+	const add = (indicator: UrlIndicator | undefined) => {
+		if (!indicator) return;
+		const key = `${indicator.url}\n${indicator.display_text}`;
+		if (urls.has(key)) return;
+		if (urls.size >= MAX_INDICATORS) truncated = true;
+		else urls.set(key, indicator);
+	};
+	const parsed = html ? htmlLinks(html) : { links: [], text: '' };
+	if (parsed.links.length >= MAX_INDICATORS) truncated = true;
+	for (const link of parsed.links) {
+		const href = link.href.trim();
+		if (/^mailto:/i.test(href)) mailto.push(decodeURIComponent(href.slice(7).split('?')[0]).trim());
+		else add(urlIndicator(href, link.text.replace(/\s+/g, ' ')));
+	}
+	// Text written in the HTML or the text part, defanged forms made live first.
+	const written = new Set(parsed.links.map((link) => link.href.trim()));
+	for (const url of findUrls(refang(text), refang(parsed.text))) {
+		if (!written.has(url)) add(urlIndicator(url));
+	}
+	return { urls: [...urls.values()], mailto, truncated };
+}
+
+const LOCAL = /[A-Za-z0-9._%+'-]/;
+const DOMAIN = /[A-Za-z0-9.-]/;
+
+/**
+ * Email addresses written in a text (refang it first). Each "@" is grown left and
+ * right over the characters an address may hold; neither side can cross another "@", so every
+ * character is looked at a bounded number of times: linear, whatever the input.
+ */
+export function findEmails(text: string, max = MAX_INDICATORS): string[] {
+	const found = new Set<string>();
+	const source = text;
+	for (let at = source.indexOf('@'); at !== -1 && found.size < max; at = source.indexOf('@', at + 1)) {
+		let start = at;
+		while (start > 0 && at - start < 64 && LOCAL.test(source[start - 1])) start--;
+		let end = at + 1;
+		while (end < source.length && end - at < 255 && DOMAIN.test(source[end])) end++;
+		const local = source.slice(start, at).replace(/^[.']+/, '');
+		const domain = source.slice(at + 1, end).replace(/[.-]+$/, '');
+		if (local && /^[A-Za-z0-9-]+(?:\.[A-Za-z0-9-]+)*\.[A-Za-z]{2,}$/.test(domain)) found.add(`${local}@${domain.toLowerCase()}`);
+	}
+	return [...found];
+}
+
+// A dotted quad not inside a longer run of digits and dots; bounded repetition, so linear.
+const IPV4 = /(?<![\d.])(?:\d{1,3}\.){3}\d{1,3}(?![\d.])/g;
+// Candidates only (at most 8 groups of 4 hex digits): net.isIP decides.
+const IPV6 = /(?<![0-9A-Fa-f:])(?:[0-9A-Fa-f]{0,4}:){2,7}(?:[0-9A-Fa-f]{0,4}|\d{1,3}(?:\.\d{1,3}){3})(?![0-9A-Fa-f:])/g;
+
+/** IPv4 and IPv6 addresses written in a text (refang it first), each checked by net.isIP. */
+export function findIps(text: string, max = MAX_INDICATORS): string[] {
+	const found = new Set<string>();
+	const source = text;
+	for (const pattern of [IPV4, IPV6]) {
+		for (const match of source.matchAll(pattern)) {
+			if (found.size >= max) break;
+			const candidate = match[0];
+			if (isIP(candidate) !== 0 && candidate !== '::' && !/^0+(?:\.0+){3}$/.test(candidate)) found.add(candidate.toLowerCase());
+		}
+	}
+	return [...found];
+}
+
+/** Registrable domains (and their subdomains) that are never reported. */
+export function ownDomainMatcher(ownDomains: string[]): (host: string) => boolean {
+	const own = ownDomains.map((domain) => asciiHost(domain.trim().replace(/^@/, ''))).filter(Boolean);
+	return (host: string) => {
+		const name = asciiHost(host.slice(host.lastIndexOf('@') + 1)) || host.toLowerCase();
+		return own.some((domain) => name === domain || name.endsWith(`.${domain}`));
+	};
+}
+
+/** Defanged copies as analysts share them: hxxp, [.] in hosts, [at] in addresses, [:] in IPv6. */
+export function defangUrl(url: string): string {
+	const match = /^([a-z][a-z0-9+.-]*):\/\/([^/?#]*)(.*)$/is.exec(url);
+	if (!match) return url.replace(/\./g, '[.]');
+	return `${match[1].replace(/^http/i, 'hxxp').replace(/^ftp/i, 'fxp')}://${defangHost(match[2])}${match[3]}`;
+}
+
+export function defangHost(host: string): string {
+	return host.replace(/\./g, '[.]').replace(/:/g, '[:]');
+}
+
+export function defangEmail(email: string): string {
+	const at = email.lastIndexOf('@');
+	return `${email.slice(0, at)}[at]${defangHost(email.slice(at + 1))}`;
+}
