@@ -12,7 +12,7 @@ import { MailboxWatcher, pollMailbox, prepareTrigger, type FolderCursors } from 
 import { triggerProperties } from '../EmailTrigger/description';
 import { emailConnectionTest, getMailAccount, mailboxCredentials, type Authentication } from '../shared/credentials';
 import { toNodeError } from '../shared/errors';
-import { readSettings, toItem } from '../shared/triggerItems';
+import { readSettings, storeBinaries, toItem } from '../shared/triggerItems';
 
 const fallbackPollSeconds: INodeProperties = {
 	displayName: 'Fallback Poll Seconds',
@@ -79,7 +79,7 @@ export class EmailInstantTrigger implements INodeType {
 		if (!Number.isFinite(seconds) || seconds < 1) throw new NodeOperationError(node, 'Fallback Poll Seconds must be a number of at least 1.');
 
 		const cycle = async (folder: string): Promise<boolean> => {
-			const result = await pollMailbox(account, staticData.cursors ?? {}, { ...trigger, folders: [folder] });
+			const result = await pollMailbox(account, staticData.cursors ?? {}, { ...trigger, folders: [folder] }, { storeBinaries: async (mail) => await storeBinaries(this, mail) });
 			const items = await Promise.all(result.mails.map(async (mail) => await toItem(this, mail)));
 			// Set before emit: n8n saves the workflow's static data when a trigger emits.
 			if (result.cursors[folder]) staticData.cursors = { ...staticData.cursors, [folder]: result.cursors[folder] };

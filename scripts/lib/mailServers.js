@@ -13,6 +13,7 @@ const net = require('node:net');
 const os = require('node:os');
 const path = require('node:path');
 
+const { isAlive } = require('./processes');
 const { ensureSystemPackages, isRoot, which } = require('./systemPackages');
 
 const MAIL_DOMAIN = 'example.test';
@@ -390,16 +391,6 @@ function readPid(file) {
 		return Number(fs.readFileSync(file, 'utf8').trim()) || undefined;
 	} catch {
 		return undefined;
-	}
-}
-
-function isAlive(pid) {
-	try {
-		// A zombie still answers kill -0; its state letter in /proc tells it has exited.
-		const stat = fs.readFileSync(`/proc/${pid}/stat`, 'utf8');
-		return !/^\d+ \(.*\) Z/.test(stat);
-	} catch {
-		return false;
 	}
 }
 

@@ -68,8 +68,11 @@ function runStep(step, command, args, options, advice) {
 
 const RETRY_ADVICE = (folder) => `Check the network to the npm registry and the free disk space, delete ${folder} and run again.`;
 
-/** Node 24 from the npm registry, for n8n 2.x; the machine's own node serves 1.x. Checked to run and say v24. */
+let node24;
+
+/** Node 24 from the npm registry, for n8n 2.x; the machine's own node serves 1.x. Checked once per process to run and say v24. */
 function ensureNode24() {
+	if (node24) return node24;
 	const folder = path.join(cacheRoot(), `node-${NODE24.version}`);
 	const home = path.join(folder, 'node_modules', NODE24.package);
 	const bin = path.join(home, 'bin');
@@ -84,7 +87,8 @@ function ensureNode24() {
 	if (version.status !== 0 || !String(version.stdout).startsWith('v24.')) {
 		throw new HostInstallError('check Node 24', `${path.join(bin, 'node')} --version printed "${String(version.stdout || version.stderr || version.error?.message).trim()}", not v24`, RETRY_ADVICE(folder));
 	}
-	return { bin, headers: home };
+	node24 = { bin, headers: home };
+	return node24;
 }
 
 /** PATH and build settings under which a given n8n major runs. */
@@ -112,8 +116,8 @@ function ensureN8n(major) {
 	const bin = path.join(folder, 'node_modules', 'n8n', 'bin', 'n8n');
 	const host = { folder, bin, version, major: Number(major) };
 	const marker = path.join(folder, '.mailbox-host-ready');
-	const env = cleanNpmEnv(runtimeEnv(major));
 	if (fs.existsSync(marker) && fs.existsSync(bin)) return host;
+	const env = cleanNpmEnv(runtimeEnv(major));
 
 	fs.mkdirSync(folder, { recursive: true });
 	const manifest = { name: `n8n-host-${major}`, private: true, dependencies: { n8n: version } };

@@ -9,10 +9,11 @@ const net = require('node:net');
 
 function isAlive(pid) {
 	try {
-		process.kill(pid, 0);
-		return true;
-	} catch (error) {
-		return error.code === 'EPERM';
+		// A zombie still answers kill -0; its state letter in /proc tells it has exited.
+		const stat = fs.readFileSync(`/proc/${pid}/stat`, 'utf8');
+		return !/^\d+ \(.*\) Z/.test(stat);
+	} catch {
+		return false;
 	}
 }
 

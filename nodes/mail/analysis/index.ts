@@ -6,7 +6,7 @@ import { checkAlignment, registrableDomain, type Alignment } from './alignment';
 import { readAuthentication, type Authentication } from './authResults';
 import { defangEmail, defangHost, defangUrl, fileHashes, findEmails, findIps, messageUrls, ownDomainMatcher, refang, type FileHashes, type UrlIndicator } from './indicators';
 import type { MsgLimits } from './msg';
-import { unwrap, type MailNode, type Via } from './unwrap';
+import { headingOf, unwrap, type MailNode, type MessageHeading } from './unwrap';
 import { verifyAuthentication, type DnsResolver } from './verify';
 
 export { verifyAuthentication, type DnsResolver } from './verify';
@@ -33,17 +33,7 @@ export interface AnalyzedAttachment extends FileHashes {
 	size: number;
 }
 
-export interface AnalyzedMessage {
-	depth: number;
-	via: Via;
-	subject: string;
-	from: string;
-	to: string[];
-	cc: string[];
-	reply_to: string[];
-	return_path: string;
-	date: string;
-	message_id: string;
+export interface AnalyzedMessage extends MessageHeading {
 	authentication: Authentication;
 	alignment: Alignment;
 	urls: UrlIndicator[];
@@ -108,16 +98,7 @@ async function analyzeMessage(node: MailNode, options: AnalyzeOptions, trusted: 
 	const { urls, mailto, truncated } = messageUrls(node.text, node.html);
 	if (truncated) warnings.push(`More than ${urls.length} links: only the first ${urls.length} are listed.`);
 	const message: AnalyzedMessage = {
-		depth: node.depth,
-		via: node.via,
-		subject: node.subject,
-		from: node.from,
-		to: node.to,
-		cc: node.cc,
-		reply_to: node.reply_to,
-		return_path: node.return_path,
-		date: node.date,
-		message_id: node.message_id,
+		...headingOf(node),
 		authentication,
 		alignment: checkAlignment(node.from, node.return_path, node.reply_to),
 		urls,

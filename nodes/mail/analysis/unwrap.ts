@@ -15,12 +15,10 @@ export interface MailPart {
 	content: Buffer;
 }
 
-/** One message found in the input, read into the fields the analysis needs. */
-export interface MailNode {
+/** Where a message was found and what its headers say: read by unwrap, reported as they are. */
+export interface MessageHeading {
 	depth: number;
 	via: Via;
-	/** Every header in document order (lower-case names); empty for an inline-forwarded original. */
-	headers: Array<{ key: string; value: string }>;
 	subject: string;
 	from: string;
 	to: string[];
@@ -29,6 +27,18 @@ export interface MailNode {
 	return_path: string;
 	date: string;
 	message_id: string;
+}
+
+/** The heading's fields of a message, without the rest. */
+export function headingOf(node: MessageHeading): MessageHeading {
+	const { depth, via, subject, from, to, cc, reply_to, return_path, date, message_id } = node;
+	return { depth, via, subject, from, to, cc, reply_to, return_path, date, message_id };
+}
+
+/** One message found in the input, read into the fields the analysis needs. */
+export interface MailNode extends MessageHeading {
+	/** Every header in document order (lower-case names); empty for an inline-forwarded original. */
+	headers: Array<{ key: string; value: string }>;
 	text: string;
 	html: string;
 	attachments: MailPart[];
