@@ -352,7 +352,7 @@ function printWelcome(editor) {
 		'  /tmp/n8n-mailbox-demo/attachments, the others their original .eml.',
 		'  And "Mailbox: ask an analyst ...": "Execute workflow"; lead@example.test approves within seconds.',
 		'',
-		`  Ctrl-C stops n8n, Dovecot and Postfix. Data stays in ${path.relative(process.cwd(), DEMO_BASE) || DEMO_BASE}/ (delete it to start over).`,
+		`  Ctrl-C stops n8n, Dovecot and Postfix. Data stays in ${DEMO_BASE.startsWith(PACKAGE_ROOT) ? path.relative(PACKAGE_ROOT, DEMO_BASE) : DEMO_BASE}/ (delete it to start over).`,
 		'',
 	);
 	say(lines.join('\n'));
