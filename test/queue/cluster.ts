@@ -159,12 +159,13 @@ export async function storedExecutions(cluster: QueueCluster, where: { workflowI
 
 const UNFINISHED = new Set(['new', 'running', 'waiting']);
 
-export async function waitFor<T>(what: string, timeoutMs: number, read: () => Promise<T>, done: (value: T) => boolean): Promise<T> {
+/** Reads until done; on giving up, names what was last seen (through `show`, when the value is large). */
+export async function waitFor<T>(what: string, timeoutMs: number, read: () => Promise<T>, done: (value: T) => boolean, show: (value: T) => unknown = (value) => value): Promise<T> {
 	const deadline = Date.now() + timeoutMs;
 	for (;;) {
 		const value = await read();
 		if (done(value)) return value;
-		if (Date.now() > deadline) throw new Error(`${what}: gave up after ${timeoutMs} ms, last seen ${JSON.stringify(value).slice(0, 2000)}`);
+		if (Date.now() > deadline) throw new Error(`${what}: gave up after ${timeoutMs} ms, last seen ${JSON.stringify(show(value)).slice(0, 4000)}`);
 		await new Promise((resolve) => setTimeout(resolve, 500));
 	}
 }

@@ -210,6 +210,23 @@ async function emittedBy(workflowId: string, nodeName: string) {
 	return { executions, messageIds: executions.flatMap((execution) => (execution.nodes[nodeName]?.items ?? []).map((item) => item.message_id as string)) };
 }
 
+/**
+ * What a trigger's executions hold, short enough to read when a wait gives up: which mails are still
+ * missing, each execution's outcome, and the main's log lines about the workflow or an error.
+ */
+function emittedSummary(sent: string[], workflowId: string) {
+	return ({ executions, messageIds }: Awaited<ReturnType<typeof emittedBy>>) => {
+		const mainLog = path.join(base, 'main.log');
+		const logLines = existsSync(mainLog) ? readFileSync(mainLog, 'utf8').split('\n').filter((line) => line.includes(workflowId) || /error|warn|mailbox/i.test(line)) : [];
+		return {
+			emitted: messageIds.length,
+			missing: sent.filter((id) => !messageIds.includes(id)),
+			executions: executions.map((execution) => ({ id: execution.id, status: execution.status, items: Object.values(execution.nodes)[0]?.items.length ?? 0, error: execution.error })),
+			mainLog: logLines.slice(-15),
+		};
+	};
+}
+
 /** Each sent mail emitted exactly once, every execution a successful trigger run on a worker. */
 function expectExactlyOnceOnWorkers(sent: string[], executions: StoredExecution[], messageIds: string[], what: string) {
 	const counts = new Map<string, number>();
@@ -248,7 +265,7 @@ describe('Mailbox Trigger, published', () => {
 
 		const { sent, burst } = alertStream(address);
 		const emitted = () => emittedBy(workflow.id, 'Mailbox Trigger');
-		const emittedAtLeast = (count: number, what: string) => waitFor(what, 100_000, emitted, (seen) => seen.messageIds.length >= count);
+		const emittedAtLeast = (count: number, what: string) => waitFor(what, 100_000, emitted, (seen) => seen.messageIds.length >= count, emittedSummary(sent, workflow.id));
 
 		await rest.activate(workflow);
 		await burst('first', 10);
@@ -298,7 +315,7 @@ describe('Mailbox Trigger (Instant), published', () => {
 		});
 		const { sent, burst } = alertStream(address);
 		const emitted = () => emittedBy(workflow.id, 'Mailbox Trigger (Instant)');
-		const emittedAtLeast = (count: number, what: string, timeoutMs: number) => waitFor(what, timeoutMs, emitted, (seen) => seen.messageIds.length >= count);
+		const emittedAtLeast = (count: number, what: string, timeoutMs: number) => waitFor(what, timeoutMs, emitted, (seen) => seen.messageIds.length >= count, emittedSummary(sent, workflow.id));
 
 		await rest.activate(workflow);
 		// The main opens the one IDLE connection; workers never activate triggers.
