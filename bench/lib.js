@@ -183,7 +183,9 @@ async function markUnread(info, address, range = '1:*') {
  * kept between polls, the mode, binary helpers (n8n's default in-memory binary mode keeps base64).
  */
 function pollContext({ parameters, credentials, staticData, binaryDirectory }) {
+	const workflow = { id: `bench-${Math.random().toString(16).slice(2)}` };
 	return {
+		getWorkflow: () => workflow,
 		getNode: () => ({ id: 'bench', name: 'Mailbox Trigger', type: 'n8n-nodes-mailbox.emailTrigger', typeVersion: 1, position: [0, 0], parameters: {} }),
 		getMode: () => 'trigger',
 		getCredentials: async () => credentials,

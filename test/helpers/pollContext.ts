@@ -32,6 +32,8 @@ export async function prepareBinaryData(data: Buffer, fileName?: string, mimeTyp
  */
 export function triggerHarness(options: { parameters?: IDataObject; credentials: Record<string, unknown>; staticData?: IDataObject }): TriggerHarness {
 	const trigger = new EmailTrigger();
+	// Each harness is a workflow of its own, as each n8n workflow is.
+	const workflow = { id: `workflow-${Math.random().toString(16).slice(2)}` };
 	const harness: TriggerHarness = {
 		staticData: options.staticData ?? {},
 		parameters: { ...(options.parameters ?? {}) },
@@ -41,6 +43,7 @@ export function triggerHarness(options: { parameters?: IDataObject; credentials:
 			const staticData = JSON.parse(JSON.stringify(harness.staticData)) as IDataObject;
 			const context = {
 				getNode: () => node,
+				getWorkflow: () => workflow,
 				getMode: () => mode,
 				getCredentials: async () => options.credentials,
 				getWorkflowStaticData: () => staticData,

@@ -49,6 +49,20 @@ describe('Mailbox Trigger delivery: every matching mail exactly once', () => {
 		expect(typeof cursor.uidValidity).toBe('string');
 	});
 
+	it('skips a poll that n8n starts while the last one of the same trigger still runs, so nothing is emitted twice', async () => {
+		const address = newMailbox('overlap');
+		const names = ['Overlap 1', 'Overlap 2', 'Overlap 3'];
+		await appendMessages(address, names.map((name) => rawMail(name)));
+		// Unread Only off: only the cursor keeps the second poll from emitting the same mail.
+		const trigger = harnessFor(address, { unreadOnly: false, markAsRead: false });
+		const [first, second] = await Promise.all([trigger.poll(), trigger.poll()]);
+		expect([first, second].map(subjects)).toEqual([names, []]);
+		expect(trigger.warnings.join(' ')).toMatch(/previous poll of "Mailbox Trigger" is still running; this one is skipped/);
+		expect(await trigger.poll()).toEqual([]);
+		// Another workflow's trigger on the same mailbox is not held back.
+		expect(subjects(await harnessFor(address, { unreadOnly: false, markAsRead: false }).poll())).toEqual(names);
+	});
+
 	it('picks up mail delivered through Postfix between polls', async () => {
 		const address = newMailbox('arrivals');
 		await appendMessages(address, [rawMail('Before 1'), rawMail('Before 2')]);
