@@ -22,17 +22,18 @@ const { maildirOf, median, seeded, writeMaildir } = require('./lib');
 
 const N8N_MAJOR = 2;
 const OURS = 'Mailbox Trigger';
+const OURS_INSTANT = 'Mailbox Trigger (Instant)';
 const BUILTIN = 'Email Trigger (IMAP)';
 const SECOND = 1000;
 // Linux's USER_HZ, the unit of /proc/PID/stat's CPU times, is 100 on every architecture n8n runs on.
 const CLOCK_TICKS_PER_SECOND = 100;
 
 function settings(smoke) {
-	if (smoke) return { mailboxes: 2, windowMs: 10 * SECOND, perMailbox: 1, drainMs: { ours: 90 * SECOND, builtin: 30 * SECOND } };
+	if (smoke) return { mailboxes: 2, windowMs: 10 * SECOND, perMailbox: 1, drainMs: { ours: 90 * SECOND, instant: 30 * SECOND, builtin: 30 * SECOND } };
 	const minutes = Number(process.env.MAILBOX_BENCH_MANY_MINUTES || 3);
 	// About one mail per mailbox per minute; the Mailbox Trigger polls every minute, so the last
-	// mail may wait a minute plus a poll for its execution.
-	return { mailboxes: 100, windowMs: minutes * 60 * SECOND, perMailbox: minutes, drainMs: { ours: 100 * SECOND, builtin: 40 * SECOND } };
+	// mail may wait two polls (one under way when it came) for its execution.
+	return { mailboxes: 100, windowMs: minutes * 60 * SECOND, perMailbox: minutes, drainMs: { ours: 150 * SECOND, instant: 40 * SECOND, builtin: 40 * SECOND } };
 }
 
 function installed() {
@@ -79,7 +80,7 @@ function workflow(id, name, node) {
 function prepare(n8n, userFolder, info, phase, addresses) {
 	const credentials = addresses.map((address, box) => {
 		const id = `${phase}Cred${String(box).padStart(4, '0')}`;
-		if (phase === 'ours') {
+		if (phase !== 'builtin') {
 			return { id, name: id, type: 'emailCredentials', data: { emailAddress: address, username: address, password: info.password, imapHost: info.host, imapPort: info.ports.imaps, imapSecurity: 'tls', smtpHost: info.host, smtpPort: info.ports.smtp, smtpSecurity: 'starttls', allowUnauthorizedCerts: false } };
 		}
 		return { id, name: id, type: 'imap', data: { user: address, password: info.password, host: info.host, port: info.ports.imaps, secure: true, allowUnauthorizedCerts: true } };
@@ -88,6 +89,9 @@ function prepare(n8n, userFolder, info, phase, addresses) {
 		const id = `${phase}Flow${String(box).padStart(4, '0')}`;
 		if (phase === 'ours') {
 			return workflow(id, `Mailbox ${box}`, { name: OURS, type: 'n8n-nodes-mailbox.emailTrigger', typeVersion: 1, parameters: { pollTimes: { item: [{ mode: 'everyMinute' }] }, folders: 'INBOX' }, credentials: { emailCredentials: { id: credential.id, name: credential.name } } });
+		}
+		if (phase === 'instant') {
+			return workflow(id, `Mailbox instant ${box}`, { name: OURS_INSTANT, type: 'n8n-nodes-mailbox.emailInstantTrigger', typeVersion: 1, parameters: { folders: 'INBOX' }, credentials: { emailCredentials: { id: credential.id, name: credential.name } } });
 		}
 		return workflow(id, `IMAP ${box}`, { name: BUILTIN, type: 'n8n-nodes-base.emailReadImap', typeVersion: 2.2, parameters: { mailbox: 'INBOX', postProcessAction: 'read', format: 'simple', downloadAttachments: false, options: {} }, credentials: { imap: { id: credential.id, name: credential.name } } });
 	});
@@ -109,7 +113,7 @@ function sqlite(n8n, userFolder, method, sql) {
 			const out = (rows || []).map((row) => {
 				if (!row.data) return row;
 				const runData = parse(row.data).resultData.runData;
-				const node = runData[${JSON.stringify(OURS)}] || runData[${JSON.stringify(BUILTIN)}] || [];
+				const node = runData[${JSON.stringify(OURS)}] || runData[${JSON.stringify(OURS_INSTANT)}] || runData[${JSON.stringify(BUILTIN)}] || [];
 				const items = node[0] && node[0].data ? node[0].data.main[0] : [];
 				const error = parse(row.data).resultData.error;
 				return { ...row, data: undefined, subjects: items.map((item) => item.json.subject), error: error ? String(error.message) : undefined };
@@ -135,6 +139,20 @@ function processStats(pid) {
 function logins(info, from, prefix) {
 	const log = fs.readFileSync(path.join(info.base, 'dovecot.log'), 'utf8').slice(from);
 	return (log.match(new RegExp(`imap-login: Info: Login: user=<${prefix}`, 'g')) || []).length;
+}
+
+/** Tags of the mails whose \Seen flag is set on the server (Maildir: an S among the flags of the file name in cur/). */
+function markedRead(info, addresses) {
+	const tags = new Set();
+	for (const address of addresses) {
+		const cur = path.join(maildirOf(info, address), 'cur');
+		for (const name of fs.readdirSync(cur)) {
+			if (!/:2,[A-Z]*S/.test(name)) continue;
+			const tag = /Message-ID: <(m-[^@]+)@/.exec(fs.readFileSync(path.join(cur, name), 'latin1'))?.[1];
+			if (tag) tags.add(tag);
+		}
+	}
+	return tags;
 }
 
 const logSize = (info) => fs.statSync(path.join(info.base, 'dovecot.log')).size;
@@ -216,6 +234,8 @@ async function runPhase({ n8n, info, phase, config, arrivals, smoke, log }) {
 			}
 		}
 		const sorted = [...delays].sort((a, b) => a - b);
+		// The loss that matters: mail the trigger marked read that no execution carries.
+		const read = markedRead(info, addresses);
 		const result = {
 			phase,
 			mailboxes: config.mailboxes,
@@ -224,6 +244,7 @@ async function runPhase({ n8n, info, phase, config, arrivals, smoke, log }) {
 			once: [...sent.keys()].filter((tag) => emitted.get(tag) === 1).length,
 			missing: [...sent.keys()].filter((tag) => !emitted.has(tag)).length,
 			duplicates: [...emitted.values()].filter((count) => count > 1).length,
+			readNotEmitted: [...read].filter((tag) => !emitted.has(tag)).length,
 			failedExecutions: runs.filter((run) => run.status !== 'success').length,
 			// Why executions failed, by message, so a run can be understood after n8n's folder is gone.
 			failures: runs.filter((run) => run.status !== 'success').reduce((count, run) => ({ ...count, [run.error ?? run.status]: (count[run.error ?? run.status] ?? 0) + 1 }), {}),
@@ -257,26 +278,29 @@ async function run({ info, smoke, log }) {
 	const config = settings(smoke);
 	const arrivals = schedule(config);
 	const ours = await runPhase({ n8n, info, phase: 'ours', config, arrivals, smoke, log });
+	const instant = await runPhase({ n8n, info, phase: 'instant', config, arrivals, smoke, log });
 	const builtin = await runPhase({ n8n, info, phase: 'builtin', config, arrivals, smoke, log });
 	const mb = (bytes) => `${(bytes / 2 ** 20).toFixed(0)} MB`;
 	const s = (ms) => `${(ms / 1000).toFixed(1)} s`;
-	const names = { ours: 'Mailbox Trigger, polling every minute', builtin: 'n8n Email Trigger (IMAP) v2.2, IDLE' };
+	const names = { ours: 'Mailbox Trigger, polling every minute', instant: 'Mailbox Trigger (Instant), IDLE', builtin: 'n8n Email Trigger (IMAP) v2.2, IDLE' };
+	const cpuRatio = (r) => (r === builtin ? '' : `${(r.cpuPercent / builtin.cpuPercent).toFixed(2)}x the built-in's CPU`);
 	const row = (r, what, value, extra, ratio) => ({ case: '6 many mailboxes', what: `${names[r.phase]}: ${what}`, value, extra, ratio });
 	const rows = [];
-	for (const r of [ours, builtin]) {
-		rows.push(row(r, `${r.mailboxes} mailboxes, ${r.mails} mails in ${r.windowMinutes.toFixed(1)} min, main CPU`, `${r.cpuPercent.toFixed(1)}% of a core`, `peak RSS ${mb(r.peakRss)}`, r === ours ? `${(ours.cpuPercent / builtin.cpuPercent).toFixed(2)}x the built-in's CPU` : ''));
+	for (const r of [ours, instant, builtin]) {
+		rows.push(row(r, `${r.mailboxes} mailboxes, ${r.mails} mails in ${r.windowMinutes.toFixed(1)} min, main CPU`, `${r.cpuPercent.toFixed(1)}% of a core`, `peak RSS ${mb(r.peakRss)}`, cpuRatio(r)));
 		rows.push(row(r, 'IMAP logins per minute', r.loginsPerMinute.toFixed(1), '', ''));
 		rows.push(row(r, 'arrival to execution', `median ${s(r.medianMs)}`, `p95 ${s(r.p95Ms)}`, ''));
-		rows.push(row(r, 'mails emitted exactly once', `${r.once} of ${r.mails}`, `${r.missing} missing, ${r.duplicates} twice or more`, `${r.failedExecutions} failed executions`));
+		rows.push(row(r, 'mails emitted exactly once', `${r.once} of ${r.mails}`, `${r.missing} missing (${r.readNotEmitted} of them marked read), ${r.duplicates} twice or more`, `${r.failedExecutions} failed executions`));
 	}
 	return {
 		rows,
-		goals: [
-			{ goal: 'many mailboxes: main CPU below the built-in\'s', value: `${ours.cpuPercent.toFixed(1)}% vs ${builtin.cpuPercent.toFixed(1)}%`, met: ours.cpuPercent < builtin.cpuPercent },
-			{ goal: 'many mailboxes: main peak RSS below the built-in\'s', value: `${mb(ours.peakRss)} vs ${mb(builtin.peakRss)}`, met: ours.peakRss < builtin.peakRss },
-			{ goal: 'many mailboxes: arrival to execution p95 no slower than the built-in\'s', value: `${s(ours.p95Ms)} vs ${s(builtin.p95Ms)}`, met: ours.p95Ms <= builtin.p95Ms },
-			{ goal: 'many mailboxes: every mail emitted exactly once', value: `${ours.once}/${ours.mails} and ${builtin.once}/${builtin.mails}`, met: ours.once === ours.mails && builtin.once === builtin.mails },
-		],
+		// Each of ours against the built-in; a poll every minute cannot reach IDLE's delay, the Instant trigger must.
+		goals: [ours, instant].flatMap((r) => [
+			{ goal: `many mailboxes, ${names[r.phase]}: main CPU below the built-in's`, value: `${r.cpuPercent.toFixed(1)}% vs ${builtin.cpuPercent.toFixed(1)}%`, met: r.cpuPercent < builtin.cpuPercent },
+			{ goal: `many mailboxes, ${names[r.phase]}: main peak RSS below the built-in's`, value: `${mb(r.peakRss)} vs ${mb(builtin.peakRss)}`, met: r.peakRss < builtin.peakRss },
+			{ goal: `many mailboxes, ${names[r.phase]}: arrival to execution p95 no slower than the built-in's`, value: `${s(r.p95Ms)} vs ${s(builtin.p95Ms)}`, met: r.p95Ms <= builtin.p95Ms },
+			{ goal: `many mailboxes, ${names[r.phase]}: every mail emitted exactly once`, value: `${r.once}/${r.mails} (built-in ${builtin.once}/${builtin.mails})`, met: r.once === r.mails },
+		]),
 	};
 }
 

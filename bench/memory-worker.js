@@ -13,7 +13,7 @@ const os = require('node:os');
 const path = require('node:path');
 
 const { EmailTrigger } = require('../dist/nodes/EmailTrigger/EmailTrigger.node');
-const { downloadAttachments } = require('../dist/nodes/mail');
+const { downloadAttachments, keptSessions } = require('../dist/nodes/mail');
 const { accountOf, memory, pollContext } = require('./lib');
 
 const config = JSON.parse(process.argv[2]);
@@ -39,6 +39,7 @@ async function trigger() {
 		if (items.length !== config.expected) throw new Error(`${items.length} items, not ${config.expected}`);
 		return { files: items.length, bytes: items.reduce((sum, item) => sum + Object.values(item.binary ?? {}).reduce((s, b) => s + Number(b.fileSize), 0), 0) };
 	} finally {
+		await keptSessions.closeAll();
 		if (binaryDirectory) fs.rmSync(binaryDirectory, { recursive: true, force: true });
 	}
 }

@@ -44,7 +44,7 @@ export class EmailTrigger implements INodeType {
 		// A manual run is a preview that leaves the cursor alone: it may run beside a scheduled poll.
 		if (this.getMode() === 'manual') return await pollOnce(this, true);
 		const node = this.getNode();
-		const key = `${this.getWorkflow().id}/${node.id ?? node.name}`;
+		const key = ownerOf(this);
 		if (pollsUnderWay.has(key)) {
 			this.logger.warn(`Mailbox Trigger: the previous poll of "${node.name}" is still running; this one is skipped (a longer Poll Times interval avoids this).`);
 			return null;
@@ -58,6 +58,12 @@ export class EmailTrigger implements INodeType {
 	}
 }
 
+/** Which trigger this is: its workflow and node. */
+function ownerOf(context: IPollFunctions): string {
+	const node = context.getNode();
+	return `${context.getWorkflow().id}/${node.id ?? node.name}`;
+}
+
 async function pollOnce(context: IPollFunctions, manual: boolean): Promise<INodeExecutionData[][] | null> {
 	const node = context.getNode();
 	const account = await getMailAccount(context, context.getNodeParameter('authentication', 'password') as Authentication);
@@ -67,7 +73,9 @@ async function pollOnce(context: IPollFunctions, manual: boolean): Promise<INode
 	try {
 		const trigger = prepareTrigger(readSettings(context));
 		// A manual run previews one mail of several folders' newest: binaries only for the one kept.
-		result = await pollMailbox(account, staticData.cursors ?? {}, trigger, { manual, ...(manual ? {} : { storeBinaries: (mail: PolledMail) => storeBinaries(context, mail) }) });
+		// Active: the session stays open for the next poll, one per workflow's trigger.
+		const active = { storeBinaries: (mail: PolledMail) => storeBinaries(context, mail), keepSessionFor: ownerOf(context) };
+		result = await pollMailbox(account, staticData.cursors ?? {}, trigger, { manual, ...(manual ? {} : active) });
 	} catch (error) {
 		throw toNodeError(node, error, { account });
 	}

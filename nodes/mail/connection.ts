@@ -218,11 +218,15 @@ async function runOnImap<T>(account: MailAccount, work: (client: ImapFlow) => Pr
 	try {
 		return await work(client);
 	} catch (error) {
-		if (client.usable || error instanceof MailError) throw error;
-		throw connectionLost(error, account);
+		throw workFailure(client, error, account);
 	} finally {
 		await closeImap(client);
 	}
+}
+
+/** What a failure in the middle of work on a connection is reported as: a lost connection said plainly. */
+export function workFailure(client: ImapFlow, error: unknown, account: MailAccount): unknown {
+	return client.usable || error instanceof MailError ? error : connectionLost(error, account);
 }
 
 export async function closeImap(client: ImapFlow): Promise<void> {

@@ -8,6 +8,7 @@ export * from './send';
 export * from './cursor';
 export * from './message';
 export * from './poll';
+export * from './sessions';
 export * from './rules';
 export * from './search';
 export * from './attachments';

@@ -17,6 +17,7 @@ import {
 	isForwardedSubject,
 	type ExtractionRule,
 } from './rules';
+import { keptSessions } from './sessions';
 import { admitsMail, compileMailFilters, type MailFilterSettings } from './triggerFilters';
 
 /** After the cycle's budget, this long (at most) for an answer already under way, then the connection is closed. */
@@ -141,6 +142,8 @@ export interface PollOptions {
 	 * then holds one mail's bytes at a time rather than every mail's until the cycle ends.
 	 */
 	storeBinaries?: (mail: PolledMail) => Promise<Record<string, unknown>>;
+	/** The owner (a trigger of one workflow) whose IMAP session is kept open for its next cycle. */
+	keepSessionFor?: string;
 }
 
 /**
@@ -198,6 +201,9 @@ type FolderOptions = Pick<PollOptions, 'storeBinaries'> & { manual: boolean; sin
 
 async function openFolder(client: ImapFlow, folder: string, readOnly: boolean) {
 	try {
+		// A session kept from the last cycle may still have the folder selected, as it was then (a
+		// folder since recreated keeps its old UIDVALIDITY there): it is selected afresh.
+		if (client.mailbox && client.mailbox.path === folder) await client.mailboxOpen(folder, { readOnly });
 		return await client.getMailboxLock(folder, { readOnly });
 	} catch (error) {
 		if (!client.usable) throw error;
@@ -305,7 +311,7 @@ export async function pollMailbox(account: MailAccount, cursors: FolderCursors, 
 		connectTimeoutMs: Math.min(account.connectTimeoutMs ?? trigger.timeoutMs, trigger.timeoutMs),
 		socketTimeoutMs: Math.min(account.socketTimeoutMs ?? trigger.timeoutMs, trigger.timeoutMs),
 	};
-	await withImap(bounded, async (client) => {
+	const work = async (client: ImapFlow) => {
 		const hardStop = setTimeout(() => client.close(), trigger.timeoutMs + Math.min(trigger.timeoutMs, HARD_STOP_GRACE_MS));
 		hardStop.unref();
 		try {
@@ -313,7 +319,10 @@ export async function pollMailbox(account: MailAccount, cursors: FolderCursors, 
 		} finally {
 			clearTimeout(hardStop);
 		}
-	});
+	};
+	// A manual run is a preview: it never takes the active trigger's session.
+	if (options.keepSessionFor && !manual) await keptSessions.use(options.keepSessionFor, bounded, work);
+	else await withImap(bounded, work);
 	const arrival = (mail: PolledMail) => Date.parse(String(mail.json.received_date)) || 0;
 	if (manual) result.mails = result.mails.sort((a, b) => arrival(b) - arrival(a)).slice(0, 1);
 	return result;

@@ -1,6 +1,10 @@
 import type { IBinaryData, IDataObject, INode, INodeExecutionData, IPollFunctions } from 'n8n-workflow';
 
 import { EmailTrigger } from '../../nodes/EmailTrigger/EmailTrigger.node';
+import { keptSessions } from '../../nodes/mail';
+
+// Sessions the triggers of a test file kept for their next poll: logged out when the file is done.
+afterAll(async () => await keptSessions.closeAll());
 
 export interface TriggerHarness {
 	/** One poll in mode 'trigger' (or 'manual'): the items emitted, [] when poll() returned null. */
@@ -30,10 +34,10 @@ export async function prepareBinaryData(data: Buffer, fileName?: string, mimeTyp
  * data that survives between polls (a JSON round trip, as n8n stores it in its database), the mode,
  * and binary helpers. Every mail still comes from the real Dovecot.
  */
-export function triggerHarness(options: { parameters?: IDataObject; credentials: Record<string, unknown>; staticData?: IDataObject }): TriggerHarness {
+export function triggerHarness(options: { parameters?: IDataObject; credentials: Record<string, unknown>; staticData?: IDataObject; workflowId?: string }): TriggerHarness {
 	const trigger = new EmailTrigger();
-	// Each harness is a workflow of its own, as each n8n workflow is.
-	const workflow = { id: `workflow-${Math.random().toString(16).slice(2)}` };
+	// Each harness is a workflow of its own, as each n8n workflow is, unless it is told which.
+	const workflow = { id: options.workflowId ?? `workflow-${Math.random().toString(16).slice(2)}` };
 	const harness: TriggerHarness = {
 		staticData: options.staticData ?? {},
 		parameters: { ...(options.parameters ?? {}) },
