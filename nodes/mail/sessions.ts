@@ -32,9 +32,9 @@ function fingerprintOf(account: MailAccount): string {
 /**
  * IMAP sessions kept open between the cycles of one owner (a trigger of one workflow), so that a
  * trigger polling every minute logs in once, not every minute. One session per owner, never shared
- * with another owner or another credential. A kept session is kept for the owner's interval with
- * some slack (at most MAX_KEEP_MS), checked with a NOOP before it is used again, and logged out when
- * its time runs out, when the owner closes it, or when it failed in any way.
+ * with another owner or another credential. A kept session waits in IDLE for the owner's interval
+ * with some slack (at most MAX_KEEP_MS), is checked with a NOOP before it is used again, and is
+ * logged out when its time runs out, when the owner closes it, or when it failed in any way.
  */
 export class ImapSessions {
 	constructor(private readonly timing = { firstKeepMs: FIRST_KEEP_MS, maxKeepMs: MAX_KEEP_MS }) {}
@@ -107,6 +107,7 @@ export class ImapSessions {
 		session.timer = setTimeout(() => void this.expire(owner, session), keepMs);
 		session.timer.unref();
 		this.kept.set(owner, session);
+		void this.idleWhileKept(owner, session);
 		if (!this.watched.has(session.client)) {
 			this.watched.add(session.client);
 			// A server that drops a kept session says so: it is not kept any longer.
@@ -119,6 +120,20 @@ export class ImapSessions {
 			const [oldestOwner, oldest] = [...this.kept].reduce((a, b) => (b[1].lastUsed < a[1].lastUsed ? b : a));
 			this.drop(oldestOwner, oldest);
 			void closeImap(oldest.client);
+		}
+	}
+
+	/**
+	 * Waits in IDLE while kept: a silent session would be closed at its socket timeout (the trigger's
+	 * budget, a minute by default) and by servers long before their autologout. imapflow ends the
+	 * IDLE for any command (its own keep-alive NOOP at the socket timeout, or the next cycle's NOOP).
+	 */
+	private async idleWhileKept(owner: string, session: KeptSession): Promise<void> {
+		while (this.kept.get(owner) === session && session.client.usable) {
+			const started = Date.now();
+			await session.client.idle().catch(() => undefined);
+			// A server without IDLE answers at once: then at most one NOOP a second.
+			if (Date.now() - started < 1000) await new Promise((resolve) => setTimeout(resolve, 1000).unref());
 		}
 	}
 

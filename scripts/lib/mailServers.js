@@ -154,7 +154,10 @@ function dovecotConfig(base, ports, cert, ids, oauthMechanisms) {
 		'mail_max_userip_connections = 500',
 		'imap_idle_notify_interval = 10 secs',
 		'}',
+		// A TLS session keeps its login process (which carries the TLS) for its whole life: the
+		// default limit of 100 dropped every new connection once 100 clients held TLS sessions.
 		'service imap-login {',
+		'process_limit = 1024',
 		'inet_listener imap {',
 		'address = 127.0.0.1',
 		`port = ${ports.imap}`,

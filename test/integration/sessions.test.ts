@@ -42,6 +42,19 @@ describe('Mailbox Trigger keeps its IMAP session between polls', () => {
 		expect(proxy.connections).toBe(1);
 	});
 
+	it('keeps the session past its socket timeout: it waits in IDLE between polls', async () => {
+		const address = newMailbox('idle-kept');
+		// Script Timeout Seconds is the poll's budget and its connection's socket timeout: 2 s here.
+		const trigger = triggerHarness({ credentials: viaProxy(address), parameters: { unreadOnly: false, markAsRead: false, scriptTimeoutSeconds: 2 } });
+		await appendMessages(address, [rawMail('Before the quiet', address)]);
+		expect(subjects(await trigger.poll())).toEqual(['Before the quiet']);
+		await new Promise((resolve) => setTimeout(resolve, 5000));
+		expect(proxy.idling).toBe(1);
+		await appendMessages(address, [rawMail('After the quiet', address)]);
+		expect(subjects(await trigger.poll())).toEqual(['After the quiet']);
+		expect(proxy.connections).toBe(1);
+	});
+
 	it('logs in again when the server dropped the kept session, and loses and repeats nothing', async () => {
 		const address = newMailbox('dropped');
 		const trigger = triggerHarness({ credentials: viaProxy(address), parameters: { unreadOnly: false, markAsRead: false } });
