@@ -5,7 +5,7 @@ import type { ImapFlow } from 'imapflow';
 import type { MailAccount } from './account';
 import { closeImap, connectImap, workFailure } from './connection';
 
-/** Kept this long after the first cycle, before the owner's interval is known. */
+/** Kept this long after the first cycle, before the owner's interval is known, and at least this long after any. */
 const FIRST_KEEP_MS = 2 * 60_000;
 /** Never kept longer: servers log idle sessions out after 30 minutes (RFC 3501), some much sooner. */
 const MAX_KEEP_MS = 10 * 60_000;
@@ -103,7 +103,9 @@ export class ImapSessions {
 			this.drop(owner, previous);
 			void closeImap(previous.client);
 		}
-		const keepMs = interval === undefined ? this.timing.firstKeepMs : Math.min(this.timing.maxKeepMs, interval * KEEP_SLACK);
+		// Never less than the first keep: n8n polls once on activation and again at the schedule's
+		// next tick, seconds later, and that gap says nothing of the interval.
+		const keepMs = interval === undefined ? this.timing.firstKeepMs : Math.min(this.timing.maxKeepMs, Math.max(this.timing.firstKeepMs, interval * KEEP_SLACK));
 		session.timer = setTimeout(() => void this.expire(owner, session), keepMs);
 		session.timer.unref();
 		this.kept.set(owner, session);
