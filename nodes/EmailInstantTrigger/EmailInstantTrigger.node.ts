@@ -1,7 +1,9 @@
 import {
 	NodeConnectionTypes,
 	NodeOperationError,
+	type INodeExecutionData,
 	type INodeProperties,
+	type IRun,
 	type INodeType,
 	type INodeTypeDescription,
 	type ITriggerFunctions,
@@ -13,6 +15,9 @@ import { triggerProperties } from '../EmailTrigger/description';
 import { emailConnectionTest, getMailAccount, mailboxCredentials, type Authentication } from '../shared/credentials';
 import { toNodeError } from '../shared/errors';
 import { readSettings, storeBinaries, toItem } from '../shared/triggerItems';
+
+/** How long a closing trigger waits for n8n to run what it emitted last. */
+const SETTLE_ON_CLOSE_MS = 5000;
 
 const fallbackPollSeconds: INodeProperties = {
 	displayName: 'Fallback Poll Seconds',
@@ -78,12 +83,29 @@ export class EmailInstantTrigger implements INodeType {
 		const seconds = Number(this.getNodeParameter('fallbackPollSeconds', 300));
 		if (!Number.isFinite(seconds) || seconds < 1) throw new NodeOperationError(node, 'Fallback Poll Seconds must be a number of at least 1.');
 
+		// What each emit became: settled once n8n has run the execution (or failed to create it).
+		const unsettled = new Set<Promise<void>>();
+		const emitItems = (items: INodeExecutionData[]) => {
+			let resolve!: (run: IRun | PromiseLike<IRun>) => void;
+			let reject!: (error: Error) => void;
+			const promise = new Promise<IRun>((ok, fail) => {
+				resolve = ok;
+				reject = fail;
+			});
+			const settled: Promise<void> = promise.then(
+				() => void unsettled.delete(settled),
+				() => void unsettled.delete(settled),
+			);
+			unsettled.add(settled);
+			this.emit([items], undefined, { promise, resolve, reject });
+		};
+
 		const cycle = async (folder: string): Promise<boolean> => {
 			const result = await pollMailbox(account, staticData.cursors ?? {}, { ...trigger, folders: [folder] }, { storeBinaries: async (mail) => await storeBinaries(this, mail) });
 			const items = await Promise.all(result.mails.map(async (mail) => await toItem(this, mail)));
 			// Set before emit: n8n saves the workflow's static data when a trigger emits.
 			if (result.cursors[folder]) staticData.cursors = { ...staticData.cursors, [folder]: result.cursors[folder] };
-			if (items.length > 0) this.emit([items]);
+			if (items.length > 0) emitItems(items);
 			if (result.failures.length > 0) {
 				this.logger.warn(`Mailbox Trigger (Instant): ${toNodeError(node, result.failures[0], { account }).message} (tried again shortly)`);
 				throw result.failures[0];
@@ -102,6 +124,15 @@ export class EmailInstantTrigger implements INodeType {
 		} catch (error) {
 			throw toNodeError(node, error, { account });
 		}
-		return { closeFunction: async () => await watcher.close() };
+		return {
+			closeFunction: async () => {
+				await watcher.close();
+				// n8n saves the cursor when a cycle emits and creates the execution a moment later: a
+				// main shutting down in between lost that mail (queue test). Wait, a little, for it.
+				let timer: NodeJS.Timeout | undefined;
+				await Promise.race([Promise.all(unsettled), new Promise((resolve) => (timer = setTimeout(resolve, SETTLE_ON_CLOSE_MS)))]);
+				clearTimeout(timer);
+			},
+		};
 	}
 }

@@ -1,4 +1,4 @@
-import type { IDataObject, INode, INodeExecutionData, ITriggerFunctions, ITriggerResponse } from 'n8n-workflow';
+import type { IDataObject, IDeferredPromise, INode, INodeExecutionData, IRun, ITriggerFunctions, ITriggerResponse } from 'n8n-workflow';
 
 import { EmailInstantTrigger } from '../../nodes/EmailInstantTrigger/EmailInstantTrigger.node';
 import { prepareBinaryData } from './pollContext';
@@ -44,9 +44,11 @@ function contextFor(harness: InstantHarness, mode: 'trigger' | 'manual', options
 			return value === undefined ? fallback : value;
 		},
 		helpers: { prepareBinaryData },
-		emit: (data: INodeExecutionData[][]) => {
+		emit: (data: INodeExecutionData[][], _response?: unknown, done?: IDeferredPromise<IRun>) => {
 			harness.saved = JSON.parse(JSON.stringify(staticData)) as IDataObject;
 			harness.emissions.push({ at: Date.now(), items: data[0] });
+			// As n8n does once the execution has run.
+			done?.resolve({} as IRun);
 		},
 		emitError: (error: Error) => harness.errors.push(error),
 		logger: { debug: () => undefined, info: () => undefined, warn: (message: string) => harness.warnings.push(message), error: () => undefined },
