@@ -83,8 +83,9 @@ export class EmailInstantTrigger implements INodeType {
 		const seconds = Number(this.getNodeParameter('fallbackPollSeconds', 300));
 		if (!Number.isFinite(seconds) || seconds < 1) throw new NodeOperationError(node, 'Fallback Poll Seconds must be a number of at least 1.');
 
-		// What each emit became: settled once n8n has run the execution (or failed to create it).
-		const unsettled = new Set<Promise<void>>();
+		// What each emit became: settled once n8n has run the execution (or failed to create it). Built
+		// by hand: n8n-workflow 2.x no longer exports createDeferredPromise.
+		const unsettled = new Set<Promise<IRun>>();
 		const emitItems = (items: INodeExecutionData[]) => {
 			let resolve!: (run: IRun | PromiseLike<IRun>) => void;
 			let reject!: (error: Error) => void;
@@ -92,11 +93,8 @@ export class EmailInstantTrigger implements INodeType {
 				resolve = ok;
 				reject = fail;
 			});
-			const settled: Promise<void> = promise.then(
-				() => void unsettled.delete(settled),
-				() => void unsettled.delete(settled),
-			);
-			unsettled.add(settled);
+			unsettled.add(promise);
+			promise.finally(() => unsettled.delete(promise)).catch(() => undefined);
 			this.emit([items], undefined, { promise, resolve, reject });
 		};
 
@@ -130,7 +128,7 @@ export class EmailInstantTrigger implements INodeType {
 				// n8n saves the cursor when a cycle emits and creates the execution a moment later: a
 				// main shutting down in between lost that mail (queue test). Wait, a little, for it.
 				let timer: NodeJS.Timeout | undefined;
-				await Promise.race([Promise.all(unsettled), new Promise((resolve) => (timer = setTimeout(resolve, SETTLE_ON_CLOSE_MS)))]);
+				await Promise.race([Promise.allSettled(unsettled), new Promise((resolve) => (timer = setTimeout(resolve, SETTLE_ON_CLOSE_MS)))]);
 				clearTimeout(timer);
 			},
 		};

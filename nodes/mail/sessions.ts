@@ -84,28 +84,23 @@ export class ImapSessions {
 		const session = this.kept.get(owner);
 		if (!session) return undefined;
 		this.drop(owner, session);
-		if (session.fingerprint !== fingerprint || !session.client.usable) {
-			await closeImap(session.client);
-			return undefined;
-		}
 		// The NOOP proves the session is still there before any work starts on it.
-		if (!(await session.client.noop().then(() => session.client.usable, () => false))) {
-			await closeImap(session.client);
-			return undefined;
-		}
-		return session.client;
+		const reusable = session.fingerprint === fingerprint && session.client.usable && (await session.client.noop().then(() => session.client.usable, () => false));
+		if (reusable) return session.client;
+		await closeImap(session.client);
+		return undefined;
 	}
 
 	private keep(owner: string, session: KeptSession, interval: number | undefined): void {
 		const previous = this.kept.get(owner);
-		// Two cycles of one owner at once (a trigger's folders): one session is kept, the other logged out.
+		// Two cycles of one owner ran at once: one session is kept, the other logged out.
 		if (previous) {
 			this.drop(owner, previous);
 			void closeImap(previous.client);
 		}
 		// Never less than the first keep: n8n polls once on activation and again at the schedule's
 		// next tick, seconds later, and that gap says nothing of the interval.
-		const keepMs = interval === undefined ? this.timing.firstKeepMs : Math.min(this.timing.maxKeepMs, Math.max(this.timing.firstKeepMs, interval * KEEP_SLACK));
+		const keepMs = Math.min(this.timing.maxKeepMs, Math.max(this.timing.firstKeepMs, (interval ?? 0) * KEEP_SLACK));
 		session.timer = setTimeout(() => void this.expire(owner, session), keepMs);
 		session.timer.unref();
 		this.kept.set(owner, session);
