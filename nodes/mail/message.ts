@@ -278,8 +278,9 @@ export async function parseMessage(source: Buffer, origin: MessageOrigin, option
 		urls: findUrls(text, html),
 	};
 	if (options.extraHeaders?.length) {
-		const found = selectedHeaders(email?.headers ?? [], new Set(options.extraHeaders));
-		fields.extra_headers = Object.fromEntries(options.extraHeaders.map((name) => [name, found[name] ?? null]));
+		// Keyed as the trigger's Headers To Extract spells them; postal-mime's keys are lower-case.
+		const found = selectedHeaders(email?.headers ?? [], new Set(options.extraHeaders.map((name) => name.toLowerCase())));
+		fields.extra_headers = Object.fromEntries(options.extraHeaders.map((name) => [name, found[name.toLowerCase()] ?? null]));
 	}
 	if (error) fields.parse_error = error;
 	return { fields, attachments };

@@ -97,9 +97,11 @@ export function buildReply(account: MailAccount, original: MessageFields, option
 			return true;
 		});
 	const primary = original.reply_to.length ? original.reply_to : original.from ? [original.from] : [];
-	// A reply to the mailbox's own mail (e.g. in Sent) goes to the original recipients, as clients do.
+	// A reply to the mailbox's own mail (e.g. in Sent) goes to the original recipients, as clients
+	// do; one it sent to itself goes back to itself.
 	const toSelf = primary.every((address) => own.has(normalizeAddress(address)));
-	const to = take(toSelf && original.to.length ? original.to : primary, toSelf);
+	const recipients = toSelf ? take(original.to, true) : [];
+	const to = recipients.length ? recipients : take(primary, false);
 	if (options.replyAll) to.push(...take(original.to, true));
 	const cc = options.replyAll ? take(original.cc, true) : [];
 	if (to.length === 0) {

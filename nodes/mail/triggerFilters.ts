@@ -25,7 +25,7 @@ export interface MailFilters {
 	excludeSubject?: RE2JS;
 	excludeBody?: RE2JS;
 	permitted?: { addresses: Set<string>; domains: Set<string> };
-	/** Lower-case header names; empty: no `extra_headers` field. */
+	/** Header names as the user wrote them (one spelling per name); empty: no `extra_headers` field. */
 	headers: string[];
 }
 
@@ -50,7 +50,10 @@ function headerNames(value: string | undefined): string[] {
 	for (const name of names) {
 		if (!/^[!-9;-~]+$/.test(name)) throw new MailError('INVALID_INPUT', `Headers To Extract: "${name}" is not a header name (letters, digits and dashes, no colon), e.g. X-Mailer, Received.`);
 	}
-	return [...new Set(names.map((name) => name.toLowerCase()))];
+	// Header names are case-insensitive: the first spelling of a name is the one the item shows.
+	const byKey = new Map<string, string>();
+	for (const name of names) if (!byKey.has(name.toLowerCase())) byKey.set(name.toLowerCase(), name);
+	return [...byKey.values()];
 }
 
 /** Checks and compiles the filters once per cycle; a mistake names the parameter. */

@@ -138,6 +138,13 @@ describe('Analyze Email on hostile input: analysed or refused with a reason, eac
 		expect(ats.result!.analysis.iocs.emails).toEqual(['attacker@evil.test']);
 	});
 
+	it('1 MB of words that look like host names, each different', async () => {
+		const words = Array.from({ length: 110_000 }, (_, index) => (index % 2 ? `x${index}.zz` : `h${index}[.]test`)).join(' ');
+		const { result } = await within('1 MB of host-like words', mail(['Content-Type: text/plain'], words));
+		expect(result!.analysis.iocs.domains.length).toBeGreaterThanOrEqual(1000);
+		expect(result!.analysis.iocs.domains).not.toContain('x1.zz');
+	});
+
 	it('10,000 links in HTML: the first 1000 listed, the cut said', async () => {
 		const links = Array.from({ length: 10_000 }, (_, index) => `<a href="https://host${index}.evil.test/p">paypal.com</a>`).join('\n');
 		const { result } = await within('10,000 links', mail(['Content-Type: text/html'], `<html><body>${links}</body></html>`));

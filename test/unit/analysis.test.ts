@@ -4,7 +4,7 @@ import path from 'node:path';
 import { analyzeEmail, readAuthentication } from '../../nodes/mail';
 import { checkAlignment, registrableDomain } from '../../nodes/mail/analysis/alignment';
 import { parseInlineForward } from '../../nodes/mail/analysis/forwarded';
-import { defangUrl, findEmails, findIps, messageUrls, refang, urlIndicator } from '../../nodes/mail/analysis/indicators';
+import { defangUrl, findDomains, findEmails, findIps, messageUrls, refang, urlIndicator } from '../../nodes/mail/analysis/indicators';
 import { APPLE_BODY, forwardedMail, GMAIL_BODY, ORIGINAL, OUTLOOK_BODY, OUTLOOK_DESKTOP_BODY } from '../fixtures/forwarded';
 import { OUTLOOK_CORPUS } from '../helpers/corpus';
 import { crlf, PHISH, report } from '../fixtures/phish';
@@ -82,6 +82,21 @@ describe('indicators', () => {
 		expect(findEmails('mail x.y+z@Evil.TEST. or @nobody, a@b, "q"@c.test')).toEqual(['x.y+z@evil.test']);
 		expect(findIps('1.2.3.4, 999.1.1.1, 10.0.0.256, v6 2001:db8::1 and fe80::1%eth0, time 12:30:45, 0.0.0.0')).toEqual(['1.2.3.4', '2001:db8::1', 'fe80::1']);
 		expect(defangUrl('https://evil.test:8443/a.php')).toBe('hxxps://evil[.]test[:]8443/a.php');
+		// An address that ends a sentence keeps its period out.
+		expect(findIps('Blocked 203.0.113.5. Also 198.51.100[.]7.'.replace('[.]', '.'))).toEqual(['203.0.113.5', '198.51.100.7']);
+		expect(findIps('version 1.2.3.4.5 and 1.2.3.4567')).toEqual([]);
+	});
+
+	it('finds host names written as text: defanged always, plain ones only when they are clearly names', () => {
+		expect(findDomains('Block evil[.]com, bad(.)Example[.]NET and (c2[.]evil-corp[.]biz). Also www.bad-site.org and login.phish.test.')).toEqual([
+			'evil.com',
+			'bad.example.net',
+			'c2.evil-corp.biz',
+			'www.bad-site.org',
+			'login.phish.test',
+		]);
+		// Prose, file names and versions are not names: a capital, a file extension, no known suffix.
+		expect(findDomains('Thanks.Best regards, see invoice.zip and report.pdf, e.g. node.js 1.2.3.4, ASP.NET, readme.md')).toEqual([]);
 	});
 });
 
@@ -125,6 +140,15 @@ describe('inline-forwarded originals: Gmail, Outlook, Apple Mail, Thunderbird; E
 });
 
 describe('analyzeEmail', () => {
+	it('lists host names and addresses an analyst wrote as text, defanged or not, without own domains', async () => {
+		const note = crlf(['From: analyst@corp.test', 'To: soc@corp.test', 'Subject: block list', 'Content-Type: text/plain', '', 'Block evil[.]com and www.bad-site.org (see intranet.corp.test).', 'C2 at 203.0.113.5.', '']);
+		const { iocs, iocs_defanged } = (await analyzeEmail(Buffer.from(note), { ownDomains: ['corp.test'] })).analysis;
+		expect(iocs.domains).toEqual(expect.arrayContaining(['evil.com', 'www.bad-site.org', 'bad-site.org']));
+		expect(iocs.domains.some((domain) => domain.endsWith('corp.test'))).toBe(false);
+		expect(iocs.ips).toEqual(['203.0.113.5']);
+		expect(iocs_defanged!.domains).toContain('evil[.]com');
+	});
+
 	it('unwraps an attached phish: the original, its authentication from the trusted header, alignment, indicators, and its exact bytes', async () => {
 		const { analysis, originalEml } = await analyzeEmail(report(PHISH), { trustedAuthservIds: ['mx.corp.test'], ownDomains: ['corp.test'] });
 		expect(analysis.messages.map((message) => [message.depth, message.via, message.subject])).toEqual([

@@ -47,6 +47,8 @@ describe('buildReply', () => {
 		expect(buildReply(account, original(), { content: 'ok', quoteOriginal: false }).content).toBe('ok');
 		// The mailbox's own mail (e.g. in Sent): the answer goes to its recipients.
 		expect(buildReply(account, original({ from: 'soc@example.test', to: ['bob@example.test'] }), { content: 'x' }).recipients).toBe('bob@example.test');
+		// ...and one it sent to itself goes back to it, as From says.
+		expect(buildReply(account, original({ from: 'soc@example.test', to: ['SOC@example.test'] }), { content: 'x' }).recipients).toBe('soc@example.test');
 		expect(() => buildReply(account, original({ from: '' }), { content: 'x' })).toThrow(/no valid From or Reply-To/);
 	});
 });
@@ -66,7 +68,7 @@ describe('trigger filters', () => {
 		expect(admitsMail(filters, mail('a@x.test', 's', `${'a'.repeat(50_000)}!`))).toBe(true);
 		expect(Date.now() - started).toBeLessThan(1000);
 		expect(() => compileMailFilters({ headersToExtract: 'X-Ok, Bad:Name' })).toThrow(/Headers To Extract: "Bad:Name"/);
-		expect(compileMailFilters({ headersToExtract: 'X-Mailer, x-mailer, Received' }).headers).toEqual(['x-mailer', 'received']);
+		expect(compileMailFilters({ headersToExtract: 'X-Mailer, x-mailer, Received' }).headers).toEqual(['X-Mailer', 'Received']);
 	});
 });
 

@@ -4,7 +4,7 @@ import { safeFileName } from '../attachments';
 import { MailError } from '../errors';
 import { checkAlignment, registrableDomain, type Alignment } from './alignment';
 import { readAuthentication, type Authentication } from './authResults';
-import { defangEmail, defangHost, defangUrl, fileHashes, findEmails, findIps, messageUrls, ownDomainMatcher, refang, type FileHashes, type UrlIndicator } from './indicators';
+import { defangEmail, defangHost, defangUrl, fileHashes, findDomains, findEmails, findIps, messageUrls, ownDomainMatcher, refang, type FileHashes, type UrlIndicator } from './indicators';
 import type { MsgLimits } from './msg';
 import { headingOf, unwrap, type MailNode, type MessageHeading } from './unwrap';
 import { verifyAuthentication, type DnsResolver } from './verify';
@@ -82,6 +82,8 @@ interface Extracted {
 	message: AnalyzedMessage;
 	emails: string[];
 	ips: string[];
+	/** Host names written as text, outside links and addresses. */
+	domains: string[];
 }
 
 async function analyzeMessage(node: MailNode, options: AnalyzeOptions, trusted: string[]): Promise<Extracted> {
@@ -95,7 +97,7 @@ async function analyzeMessage(node: MailNode, options: AnalyzeOptions, trusted: 
 			authentication.error = (error as Error).message;
 		}
 	}
-	const { urls, mailto, truncated } = messageUrls(node.text, node.html);
+	const { urls, mailto, truncated, htmlText } = messageUrls(node.text, node.html);
 	if (truncated) warnings.push(`More than ${urls.length} links: only the first ${urls.length} are listed.`);
 	const message: AnalyzedMessage = {
 		...headingOf(node),
@@ -109,7 +111,11 @@ async function analyzeMessage(node: MailNode, options: AnalyzeOptions, trusted: 
 	const bodies = refang(`${node.text}\n${node.html}`);
 	const senders = [node.from, node.return_path, ...node.reply_to].filter(Boolean);
 	const originIps = [...headerValues('x-originating-ip'), ...headerValues('x-sender-ip')].join(' ');
-	return { message, emails: [...senders, ...mailto, ...findEmails(bodies)], ips: [...findIps(bodies), ...findIps(originIps)] };
+	// Host names written as text, from what a reader sees: the HTML's text (its text alternative
+	// repeats it with link texts such as "paypal.com" spelled out), else the text part. An inline
+	// original's HTML is the whole forward: its own text is the quoted part.
+	const domains = findDomains(node.html && node.via !== 'inline' ? htmlText : node.text);
+	return { message, emails: [...senders, ...mailto, ...findEmails(bodies)], ips: [...findIps(bodies), ...findIps(originIps)], domains };
 }
 
 function indicators(extracted: Extracted, ownDomains: string[]): Indicators {
@@ -122,6 +128,12 @@ function indicators(extracted: Extracted, ownDomains: string[]): Indicators {
 		domains.add(url.domain);
 		if (url.domain_unicode) domains.add(url.domain_unicode);
 		if (url.registrable_domain) domains.add(url.registrable_domain);
+	}
+	for (const domain of extracted.domains) {
+		if (own(domain)) continue;
+		domains.add(domain);
+		const registrable = registrableDomain(domain);
+		if (registrable) domains.add(registrable);
 	}
 	for (const email of extracted.emails) {
 		const address = email.trim().toLowerCase();

@@ -143,7 +143,7 @@ export function htmlLinks(html: string, maxLinks = MAX_INDICATORS): HtmlLinks {
 }
 
 /** Every URL of a message: links of its HTML (with their text) and URLs written in its text. */
-export function messageUrls(text: string, html: string): { urls: UrlIndicator[]; mailto: string[]; truncated: boolean } {
+export function messageUrls(text: string, html: string): { urls: UrlIndicator[]; mailto: string[]; truncated: boolean; htmlText: string } {
 	const urls = new Map<string, UrlIndicator>();
 	const mailto: string[] = [];
 	let truncated = false;
@@ -166,7 +166,7 @@ export function messageUrls(text: string, html: string): { urls: UrlIndicator[];
 	for (const url of findUrls(refang(text), refang(parsed.text))) {
 		if (!written.has(url)) add(urlIndicator(url));
 	}
-	return { urls: [...urls.values()], mailto, truncated };
+	return { urls: [...urls.values()], mailto, truncated, htmlText: parsed.text };
 }
 
 const LOCAL = /[A-Za-z0-9._%+'-]/;
@@ -192,8 +192,9 @@ export function findEmails(text: string, max = MAX_INDICATORS): string[] {
 	return [...found];
 }
 
-// A dotted quad not inside a longer run of digits and dots; bounded repetition, so linear.
-const IPV4 = /(?<![\d.])(?:\d{1,3}\.){3}\d{1,3}(?![\d.])/g;
+// A dotted quad not inside a longer run of digits and dots (a sentence's closing period is fine);
+// bounded repetition, so linear.
+const IPV4 = /(?<![\d.])(?:\d{1,3}\.){3}\d{1,3}(?!\.?\d)/g;
 // Candidates only (at most 8 groups of 4 hex digits): net.isIP decides.
 const IPV6 = /(?<![0-9A-Fa-f:])(?:[0-9A-Fa-f]{0,4}:){2,7}(?:[0-9A-Fa-f]{0,4}|\d{1,3}(?:\.\d{1,3}){3})(?![0-9A-Fa-f:])/g;
 
@@ -209,6 +210,49 @@ export function findIps(text: string, max = MAX_INDICATORS): string[] {
 		}
 	}
 	return [...found];
+}
+
+/** Top-level domains that are also common file extensions: "invoice.zip" in prose is a file. */
+const FILE_LIKE_TLDS = new Set(['zip', 'mov', 'md', 'py', 'sh', 'pl', 'rs', 'ps', 'so', 'sc', 'cc', 'nu']);
+/** Names reserved for tests and documentation (RFC 2606): not on the public suffix list, yet names. */
+const RESERVED_TLDS = new Set(['test', 'example', 'invalid']);
+const DEFANGED_DOT = /\[\.\]|\(\.\)|\{\.\}|\[dot\]|\(dot\)/i;
+
+/**
+ * Host names written as text, outside any link: "evil[.]com" (defanged: always an indicator, as the
+ * reporter meant it) and "www.bad-site.org" (written plainly: only in lower case, under a suffix
+ * the public suffix list knows or one reserved for tests, and not a file extension, so that
+ * "Thanks.Best" or "invoice.zip" are not reported). The text is cut into tokens by one linear
+ * split; each token is judged on its own.
+ */
+export function findDomains(text: string, max = MAX_INDICATORS): string[] {
+	const found = new Set<string>();
+	const seen = new Set<string>();
+	for (const token of text.split(/[^A-Za-z0-9.\-[\](){}]+/)) {
+		if (found.size >= max) break;
+		if (token.length < 4 || token.length > 300 || !token.includes('.') || seen.has(token)) continue;
+		seen.add(token);
+		const host = DEFANGED_DOT.test(token) ? defangedHost(token) : plainHost(token);
+		if (host) found.add(host);
+	}
+	return [...found];
+}
+
+const HOST_NAME = /^[A-Za-z0-9-]+(?:\.[A-Za-z0-9-]+)*\.[A-Za-z]{2,63}$/;
+const LOWER_HOST_NAME = /^[a-z0-9-]+(?:\.[a-z0-9-]+)*\.[a-z]{2,63}$/;
+
+function defangedHost(token: string): string {
+	const name = refang(token).replace(/^[^A-Za-z0-9]+|[^A-Za-z0-9]+$/g, '');
+	return HOST_NAME.test(name) ? asciiHost(name) : '';
+}
+
+function plainHost(token: string): string {
+	const name = token.replace(/^[^A-Za-z0-9]+|[^A-Za-z0-9]+$/g, '');
+	if (!LOWER_HOST_NAME.test(name)) return '';
+	const tld = name.slice(name.lastIndexOf('.') + 1);
+	if (FILE_LIKE_TLDS.has(tld)) return '';
+	const parsed = parseDomain(name, { allowPrivateDomains: true, extractHostname: false, validateHostname: false, detectIp: false });
+	return parsed.domain && (parsed.isIcann || RESERVED_TLDS.has(tld)) ? name : '';
 }
 
 /** Registrable domains (and their subdomains) that are never reported. */
