@@ -8,6 +8,11 @@ import { MailError } from './errors';
 export const DEFAULT_IDLE_RENEW_MS = 25 * 60_000;
 const DEFAULT_FIRST_BACKOFF_MS = 1000;
 const DEFAULT_MAX_BACKOFF_MS = 60_000;
+/**
+ * A folder unreachable this long is reported: a server restart passes unnoticed, an outage is
+ * shown (and n8n retries the activation itself) within minutes, not after a silent quarter hour.
+ */
+const GIVE_UP_MS = 2 * 60_000;
 // An IDLE that ends at once, again and again (a server refusing it), must not spin the CPU.
 const MIN_IDLE_MS = 50;
 
@@ -32,7 +37,7 @@ export interface WatchOptions {
 	maxBackoffMs?: number;
 	/**
 	 * How long a folder may stay unreachable (no connection, or every cycle failing) before it is
-	 * reported through onFailure. Default: three fallback intervals, at least five minutes.
+	 * reported through onFailure. Default: two minutes (GIVE_UP_MS).
 	 */
 	giveUpMs?: number;
 }
@@ -83,7 +88,7 @@ export class MailboxWatcher {
 			idleRenewMs: DEFAULT_IDLE_RENEW_MS,
 			firstBackoffMs: DEFAULT_FIRST_BACKOFF_MS,
 			maxBackoffMs: DEFAULT_MAX_BACKOFF_MS,
-			giveUpMs: Math.max(3 * options.fallbackPollMs, 5 * 60_000),
+			giveUpMs: GIVE_UP_MS,
 			...options,
 		};
 		for (const folder of options.folders) this.states.set(folder, { cycling: false, again: false, cycleBackoffMs: this.options.firstBackoffMs });
