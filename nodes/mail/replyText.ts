@@ -70,6 +70,8 @@ const SIGNATURE_START: RegExp[] = [
 /** Closing words: they start a signature when the reply goes on below them (a name, a title). */
 const CLOSING = /^(Best|Best regards|Kind regards|Regards|Many thanks|Thanks|Thank you|Cheers|Mit freundlichen Grüßen|Freundliche Grüße|Viele Grüße|Beste Grüße|Liebe Grüße|Gruß|Grüße|Cordialement|Bien cordialement|Bien à vous|Salutations|Saludos|Un saludo|Saludos cordiales|Atentamente|よろしくお願いします|よろしくお願いいたします|以上)[,.!！。]?$/i;
 
+const THANKS_AS_ANSWER = /^(Thanks|Thank you|Many thanks)[.!]?$/i;
+
 /**
  * Yahoo Mail writes its attribution and the first line of the history on one line
  * ("On Mon, Mar 3, 2025 at 10:00, Bot<bot@x> wrote:   Block the…"); found with indexOf, not a regex.
@@ -161,11 +163,14 @@ function ownLines(lines: Lines): number[] {
 
 /** The lines above the signature or a client's footer. */
 function withoutSignature(lines: Lines, own: number[]): number[] {
+	let answered = false;
 	for (let position = 0; position < own.length; position++) {
 		const line = lines.text[own[position]];
 		if (!line) continue;
 		if (SIGNATURE_START.some((pattern) => pattern.test(line))) return own.slice(0, position);
-		if (position < own.length - 1 && CLOSING.test(line)) return own.slice(0, position);
+		// Thanks without a comma as the first line is the answer itself ("Thanks!" above a name).
+		if (position < own.length - 1 && CLOSING.test(line) && (answered || !THANKS_AS_ANSWER.test(line))) return own.slice(0, position);
+		answered = true;
 	}
 	return own;
 }

@@ -37,6 +37,14 @@ describe.each(cases)('$client ($language): $file', (entry) => {
 	});
 });
 
+describe('closing words', () => {
+	it('end the answer below it, but are the answer when they come first', () => {
+		expect(splitReply('Approved\n\nThanks,\nBob').visible).toBe('Approved');
+		expect(splitReply('Thanks!\n\nBob').visible).toBe('Thanks!\n\nBob');
+		expect(splitReply('Thanks!\n--\nBob Smith, SOC').visible).toBe('Thanks!');
+	});
+});
+
 describe('linear time on hostile replies', () => {
 	// Each of these took email-reply-parser 1.9.4 from 0.2 to 5.5 s on 64 KB (its backtracking quote-header regexes).
 	const hostile: Array<[string, string]> = [
