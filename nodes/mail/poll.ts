@@ -20,6 +20,8 @@ import {
 import { keptSessions } from './sessions';
 import { admitsMail, compileMailFilters, type MailFilterSettings } from './triggerFilters';
 
+/** A manual run reads this many of the newest mails per folder and shows the newest it admits. */
+const MANUAL_CANDIDATES = 10;
 /** After the cycle's budget, this long (at most) for an answer already under way, then the connection is closed. */
 const HARD_STOP_GRACE_MS = 10_000;
 
@@ -244,7 +246,8 @@ async function pollFolder(client: ImapFlow, folder: string, cursor: FolderCursor
 
 		const found = await client.search({ uid: `${fromUid}:*`, since: options.since, ...(trigger.unreadOnly ? { seen: false } : {}) }, { uid: true });
 		const matching = pendingUids(found || [], fromUid, Number.MAX_SAFE_INTEGER);
-		const pending = options.manual ? matching.slice(-1) : matching.slice(0, trigger.maxEmailsPerCycle);
+		// A preview reads the newest few, so that the newest one the filters admit is found.
+		const pending = options.manual ? matching.slice(-MANUAL_CANDIDATES) : matching.slice(0, trigger.maxEmailsPerCycle);
 		if (pending.length === 0) return { mails: [], cursor: keep(advanceCursor(cursor, uidValidity, [], () => 'gone')), failure: carried.error };
 
 		const built = new Map<number, PolledMail>();
@@ -323,8 +326,10 @@ export async function pollMailbox(account: MailAccount, cursors: FolderCursors, 
 	// A manual run is a preview: it never takes the active trigger's session.
 	if (options.keepSessionFor && !manual) await keptSessions.use(options.keepSessionFor, bounded, work);
 	else await withImap(bounded, work);
+	// Newest by arrival; in the same second, the higher UID arrived later.
 	const arrival = (mail: PolledMail) => Date.parse(String(mail.json.received_date)) || 0;
-	if (manual) result.mails = result.mails.sort((a, b) => arrival(b) - arrival(a)).slice(0, 1);
+	const newestFirst = (a: PolledMail, b: PolledMail) => arrival(b) - arrival(a) || Number(b.json.email_uid) - Number(a.json.email_uid);
+	if (manual) result.mails = result.mails.sort(newestFirst).slice(0, 1);
 	return result;
 }
 

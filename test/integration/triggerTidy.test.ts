@@ -70,6 +70,9 @@ describe('Mailbox Trigger additions: move after the cycle, exclusions, permitted
 		// The cursor has passed them: still unread, never emitted.
 		expect(await trigger.poll()).toEqual([]);
 		expect((trigger.staticData.cursors as Record<string, { lastUid: number }>).INBOX.lastUid).toBe(6);
+		// A manual "test step" shows the newest mail the filters admit, not the newest mail.
+		await appendMessages(address, [rawMail('Newest permitted', { from: 'employee@corp.test' }), rawMail('Newest of all', { from: 'someone@elsewhere.test' })]);
+		expect(subjects(await trigger.poll('manual'))).toEqual(['Newest permitted']);
 		await expect(triggerHarness({ credentials: credentialsFor(address), parameters: { excludeBodyRegex: '(a' } }).poll()).rejects.toThrow(/Exclude Body Regex is not a valid regular expression/);
 		await expect(triggerHarness({ credentials: credentialsFor(address), parameters: { permittedSenders: 'corp.test' } }).poll()).rejects.toThrow(/Permitted Senders: "corp.test" is neither/);
 	});
