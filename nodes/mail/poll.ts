@@ -246,29 +246,37 @@ async function pollFolder(client: ImapFlow, folder: string, cursor: FolderCursor
 
 		const found = await client.search({ uid: `${fromUid}:*`, since: options.since, ...(trigger.unreadOnly ? { seen: false } : {}) }, { uid: true });
 		const matching = pendingUids(found || [], fromUid, Number.MAX_SAFE_INTEGER);
-		// A preview reads the newest few, so that the newest one the filters admit is found.
-		const pending = options.manual ? matching.slice(-MANUAL_CANDIDATES) : matching.slice(0, trigger.maxEmailsPerCycle);
-		if (pending.length === 0) return { mails: [], cursor: keep(advanceCursor(cursor, uidValidity, [], () => 'gone')), failure: carried.error };
+		if (matching.length === 0) return { mails: [], cursor: keep(advanceCursor(cursor, uidValidity, [], () => 'gone')), failure: carried.error };
 
+		// The UIDs fetched, oldest first. Mail the filters leave out does not count against Max Emails
+		// Per Cycle: the next oldest are fetched in its place while the budget lasts.
+		const pending: number[] = [];
 		const built = new Map<number, PolledMail>();
 		const excluded = new Set<number>();
 		const returned = new Set<number>();
 		let fetchError: unknown;
-		try {
-			for await (const message of client.fetch(pending.join(','), { uid: true, flags: true, internalDate: true, size: true, source: { maxLength: trigger.maxMessageBytes } }, { uid: true })) {
-				returned.add(message.uid);
-				// Past the budget the rest of the answer is only drained; those messages come next cycle.
-				if (Date.now() >= options.deadline || !message.source) continue;
-				const internalDate = message.internalDate ? new Date(message.internalDate) : undefined;
-				const alert = await toAlert(message.source, message.size ?? message.source.length, { uid: message.uid, uidValidity, folder, flags: [...(message.flags ?? [])], internalDate }, trigger, account);
-				if (!alert) excluded.add(message.uid);
-				else built.set(message.uid, options.storeBinaries ? { json: alert.json, attachments: [], binaries: await options.storeBinaries(alert) } : alert);
+		// A preview reads the newest few, so that the newest one the filters admit is found.
+		const batches = options.manual ? [matching.slice(-MANUAL_CANDIDATES)] : undefined;
+		const nextBatch = () => (batches ? batches.shift() : matching.slice(pending.length, pending.length + trigger.maxEmailsPerCycle - built.size));
+		for (let batch = nextBatch(); batch?.length && Date.now() < options.deadline; batch = nextBatch()) {
+			pending.push(...batch);
+			try {
+				for await (const message of client.fetch(batch.join(','), { uid: true, flags: true, internalDate: true, size: true, source: { maxLength: trigger.maxMessageBytes } }, { uid: true })) {
+					returned.add(message.uid);
+					// Past the budget the rest of the answer is only drained; those messages come next cycle.
+					if (Date.now() >= options.deadline || !message.source) continue;
+					const internalDate = message.internalDate ? new Date(message.internalDate) : undefined;
+					const alert = await toAlert(message.source, message.size ?? message.source.length, { uid: message.uid, uidValidity, folder, flags: [...(message.flags ?? [])], internalDate }, trigger, account);
+					if (!alert) excluded.add(message.uid);
+					else built.set(message.uid, options.storeBinaries ? { json: alert.json, attachments: [], binaries: await options.storeBinaries(alert) } : alert);
+				}
+			} catch (error) {
+				// Cut off in the middle (a dropped or hung connection): the mails built so far are emitted,
+				// so that a server which fails every time still lets the folder move forward.
+				if (built.size === 0 && excluded.size === 0) throw error;
+				fetchError = error;
+				break;
 			}
-		} catch (error) {
-			// Cut off in the middle (a dropped or hung connection): the mails built so far are emitted,
-			// so that a server which fails every time still lets the folder move forward.
-			if (built.size === 0) throw error;
-			fetchError = error;
 		}
 
 		// Not returned by a completed FETCH: expunged since the SEARCH; UIDs are never reused.

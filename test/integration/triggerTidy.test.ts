@@ -77,6 +77,17 @@ describe('Mailbox Trigger additions: move after the cycle, exclusions, permitted
 		await expect(triggerHarness({ credentials: credentialsFor(address), parameters: { permittedSenders: 'corp.test' } }).poll()).rejects.toThrow(/Permitted Senders: "corp.test" is neither/);
 	});
 
+	it('does not count excluded mail against Max Emails Per Cycle', async () => {
+		const address = newMailbox('tidy-max');
+		const away = (index: number) => rawMail(`Automatic reply ${index}`);
+		await appendMessages(address, [away(1), away(2), away(3), rawMail('Report A'), away(4), rawMail('Report B'), rawMail('Report C')]);
+		const trigger = triggerHarness({ credentials: credentialsFor(address), parameters: { maxEmailsPerCycle: 2, excludeSubjectRegex: '^Automatic reply' } });
+		expect(subjects(await trigger.poll())).toEqual(['Report A', 'Report B']);
+		expect(subjects(await trigger.poll())).toEqual(['Report C']);
+		expect(await trigger.poll()).toEqual([]);
+		expect(Object.entries(await folder(address, 'INBOX')).filter(([, flags]) => flags.includes('\\Seen')).map(([subject]) => subject)).toEqual(['Report A', 'Report B', 'Report C']);
+	});
+
 	it('outputs Headers To Extract as extra_headers: one value, several values, or null', async () => {
 		const address = newMailbox('tidy-headers');
 		await appendMessages(address, [rawMail('With headers', { extra: ['X-Mailer: PhishTool 1.0', 'X-Tag: one', 'X-Tag: two'] })]);
