@@ -199,6 +199,15 @@ describe('analyzeEmail', () => {
 		expect(originalEml).toBeUndefined();
 	});
 
+	it('reads an inline original\'s links from the quoted part of the forward\'s HTML, not from the forwarder\'s note', async () => {
+		const html = '<div>Looks like phishing, see <a href="https://intranet.reporterco.example/help">our guide</a>.</div><div class="gmail_quote">---------- Forwarded message ---------<br>From: PayPal Security &lt;<a href="mailto:attacker@evil.test">attacker@evil.test</a>&gt;<br>Date: Mon, 3 Jun 2024 at 09:12<br>Subject: Urgent: verify your account<br>To: &lt;victim@corp.test&gt;<br><br>Dear customer, <a href="http://evil.test/login">log in</a> now.</div>';
+		const mail = crlf(['From: Reporter <reporter@corp.test>', 'To: soc@corp.test', 'Subject: Fwd: Urgent: verify your account', 'MIME-Version: 1.0', 'Content-Type: multipart/alternative; boundary="a"', '', '--a', 'Content-Type: text/plain; charset=utf-8', '', GMAIL_BODY, '--a', 'Content-Type: text/html; charset=utf-8', '', html, '--a--', '']);
+		const { analysis } = await analyzeEmail(Buffer.from(mail));
+		expect(analysis.original!.urls.map((url) => url.url)).toEqual(['http://evil.test/login']);
+		expect(analysis.iocs.domains).not.toContain('intranet.reporterco.example');
+		expect(analysis.reporter.urls.map((url) => url.url)).toContain('https://intranet.reporterco.example/help');
+	});
+
 	it('reads a reported Outlook .msg with an .eml inside it, and an attached .msg in a MIME report', async () => {
 		const msg = readFileSync(path.join(OUTLOOK_CORPUS, 'Attach-sample-eml-received.msg'));
 		const direct = (await analyzeEmail(msg)).analysis;

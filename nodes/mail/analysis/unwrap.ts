@@ -177,6 +177,20 @@ function attachedMail(part: MailPart): 'attachment' | 'msg' | undefined {
 	return undefined;
 }
 
+/**
+ * The part of a forward's HTML that quotes the original: from the first mention of the original's
+ * sender (its From line) on, so that the forwarder's note and its links stay the forwarder's. The
+ * whole HTML when the sender is not written in it.
+ */
+function quotedHtml(html: string, sender: string | undefined): string {
+	if (!html || !sender) return html;
+	const at = html.toLowerCase().indexOf(sender.toLowerCase());
+	if (at === -1) return html;
+	// From the tag the mention is in (a mailto link) or follows, so that no tag is cut in half.
+	const tag = html.lastIndexOf('<', at);
+	return html.slice(tag === -1 ? at : tag);
+}
+
 /** The original quoted in a forward's text, as a message of its own (no headers, no bytes). */
 function inlineOriginal(parent: MailNode): MailNode | undefined {
 	const text = parent.text || (parent.html ? htmlAsText(parent.html) : '');
@@ -196,8 +210,8 @@ function inlineOriginal(parent: MailNode): MailNode | undefined {
 		message_id: '',
 		text: forward.body,
 		// Clients forward as HTML too, and only the HTML keeps a link's target beside its text: the
-		// original's links are read from the forward's whole HTML (the forwarder's note rarely has any).
-		html: parent.html,
+		// original's links are read from the forward's HTML, from its quoted header block on.
+		html: quotedHtml(parent.html, forward.from?.address),
 		// A client forwarding inline carries the original's attachments as its own.
 		attachments: parent.attachments.filter((part) => !attachedMail(part)),
 		warnings: [],
