@@ -125,6 +125,7 @@ export async function saveStream(content: Readable, directory: string, name: str
 	const tempFile = pathInside(directory, `.${randomBytes(8).toString('hex')}.part`);
 	const hash = createHash('sha256');
 	let size = 0;
+	const file = createWriteStream(tempFile, { flags: 'wx', mode: 0o600 });
 	try {
 		await pipeline(
 			content,
@@ -135,10 +136,12 @@ export async function saveStream(content: Readable, directory: string, name: str
 					yield chunk;
 				}
 			},
-			createWriteStream(tempFile, { flags: 'wx', mode: 0o600 }),
+			file,
 		);
 		return { path: await publish(tempFile, directory, name), size, sha256: hash.digest('hex') };
 	} finally {
+		// A stream that failed before the file was open still opens (and creates) it, then closes it.
+		if (!file.closed) await new Promise<void>((resolve) => file.once('close', () => resolve()));
 		await fs.rm(tempFile, { force: true });
 	}
 }

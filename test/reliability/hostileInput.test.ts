@@ -1,4 +1,4 @@
-import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import path from 'node:path';
 
 import type { IDataObject, INodeExecutionData } from 'n8n-workflow';
@@ -117,8 +117,9 @@ describe('hostile mail through the trigger and the read operations', () => {
 			expect(item.json.error).toBeUndefined();
 			expect(Buffer.from(String(item.json.eml_base64), 'base64').equals(stored.get(uid)!)).toBe(true);
 		}
-		const directory = scratch.make('mailbox-hostile-');
-		const outside = readdirSync(path.dirname(directory)).length;
+		// A folder of its own inside a scratch folder of its own: nothing else writes beside it.
+		const directory = path.join(scratch.make('mailbox-hostile-'), 'downloads');
+		mkdirSync(directory);
 		const started = Date.now();
 		const { result: items, peakMb, baseMb } = await peakMemory(() =>
 			runEmail({ operation: 'downloadAttachments', folder: 'INBOX', downloadPath: directory, messageId: '', subjectFilter: '', emailUid: hostileUids.join(','), onlyUnread: false, options: { binaryOutput: false } }, address),
@@ -141,7 +142,7 @@ describe('hostile mail through the trigger and the read operations', () => {
 			expect(file.path).not.toContain('\0');
 			expect(existsSync(file.path) && statSync(file.path).isFile()).toBe(true);
 		}
-		expect(readdirSync(path.dirname(directory)).length).toBe(outside);
+		expect(readdirSync(path.dirname(directory))).toEqual(['downloads']);
 		expect(peakMb - baseMb).toBeLessThan(1024);
 	}, 120_000);
 });
