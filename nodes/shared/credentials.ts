@@ -47,7 +47,8 @@ export const mailboxCredentials: INodeCredentialDescription[] = (Object.keys(CRE
 	name: CREDENTIAL_TYPES[authentication],
 	required: true,
 	testedBy: 'emailConnectionTest',
-	displayOptions: { show: { authentication: [authentication] } },
+	// Analyze Email of a file from another node reads no mailbox, so it asks for no credential.
+	displayOptions: { show: { authentication: [authentication] }, hide: { source: ['binary'] } },
 }));
 
 /** Credential data (password or OAuth2 type) -> the mail module's account settings. */

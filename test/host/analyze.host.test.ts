@@ -28,7 +28,7 @@ describe.each(n8nMajors())('Analyze Email in a real n8n %i.x', (major) => {
 		if (downloadPath) rmSync(downloadPath, { recursive: true, force: true });
 	});
 
-	it('analyses a reported .msg handed on as binary and a report in the mailbox, and branches on failed DMARC or a mismatched link', async () => {
+	it('analyses a reported .msg handed on as binary (no credential) and a report in the mailbox, and branches on failed DMARC or a mismatched link', async () => {
 		const { n8n, userFolder } = setup;
 		const address = newMailbox('n8n-analyze');
 		await appendMessages(address, [msgReport(readFileSync(path.join(OUTLOOK_CORPUS, 'Attach-sample-eml-received.msg'))), report(PHISH)]);
@@ -41,7 +41,8 @@ describe.each(n8nMajors())('Analyze Email in a real n8n %i.x', (major) => {
 			nodes: [
 				manualTrigger(),
 				mailboxNode('Download', 'mailboxAnalyze01', { operation: 'downloadAttachments', folder: 'INBOX', downloadPath, messageId: 'msg-report@corp.test', options: { binaryOutput: true } }, [200, 0]),
-				mailboxNode('Analyze .msg', 'mailboxAnalyze01', { operation: 'analyze', source: 'binary', binaryPropertyName: 'attachment_0', options }, [400, 0]),
+				// A file from another node needs no mailbox: the node carries no credential.
+				{ ...mailboxNode('Analyze .msg', 'unused', { operation: 'analyze', source: 'binary', binaryPropertyName: 'attachment_0', options }, [400, 0]), credentials: undefined },
 				mailboxNode('Analyze report', 'mailboxAnalyze01', { operation: 'analyze', source: 'mailbox', folder: { __rl: true, mode: 'list', value: 'INBOX' }, messageId: 'report-1@corp.test', options }, [600, 0]),
 				{
 					id: 'suspicious',

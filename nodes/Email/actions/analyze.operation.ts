@@ -42,14 +42,22 @@ const properties: INodeProperties[] = [
 
 export const description = updateDisplayOptions({ show: { operation: ['analyze'] } }, properties);
 
-async function inputBytes(context: IExecuteFunctions, itemIndex: number, account: MailAccount): Promise<Buffer | INodeExecutionData> {
-	if (context.getNodeParameter('source', itemIndex, 'mailbox') === 'binary') {
+const fromBinary = (context: IExecuteFunctions, itemIndex: number) => context.getNodeParameter('source', itemIndex, 'mailbox') === 'binary';
+
+/** A file handed on by another node is analysed without a mailbox, so without a credential. */
+export function needsNoMailbox(context: IExecuteFunctions): boolean {
+	return context.getInputData().every((_, itemIndex) => fromBinary(context, itemIndex));
+}
+
+async function inputBytes(context: IExecuteFunctions, itemIndex: number, account: MailAccount | undefined): Promise<Buffer | INodeExecutionData> {
+	if (fromBinary(context, itemIndex)) {
 		const name = String(context.getNodeParameter('binaryPropertyName', itemIndex, 'data') ?? '').trim() || 'data';
 		if (!context.getInputData()[itemIndex].binary?.[name]) {
 			throw new MailError('INVALID_INPUT', `The input item has no binary property "${name}": set Input Binary Field to the property holding the .eml or .msg file.`);
 		}
 		return await context.helpers.getBinaryDataBuffer(itemIndex, name);
 	}
+	if (!account) throw new MailError('INVALID_INPUT', 'Source is Mailbox for this item: choose a mailbox credential, or set Source to Binary File.');
 	const folder = readFolder(context, itemIndex);
 	const messageId = String(context.getNodeParameter('messageId', itemIndex, '') ?? '');
 	const uid = String(context.getNodeParameter('emailUid', itemIndex, '') ?? '');
@@ -59,7 +67,7 @@ async function inputBytes(context: IExecuteFunctions, itemIndex: number, account
 	return message.source;
 }
 
-export async function execute(this: IExecuteFunctions, itemIndex: number, account: MailAccount): Promise<INodeExecutionData[]> {
+export async function execute(this: IExecuteFunctions, itemIndex: number, account: MailAccount | undefined): Promise<INodeExecutionData[]> {
 	const input = await inputBytes(this, itemIndex, account);
 	if (!Buffer.isBuffer(input)) return [input];
 	const options = readAnalyzeOptions(this.getNodeParameter('options', itemIndex, {}) as AnalyzeOptionValues);

@@ -27,7 +27,9 @@ export async function router(this: IExecuteFunctions): Promise<INodeExecutionDat
 	const operation = this.getNodeParameter('operation', 0) as EmailOperation;
 	const handler = operations[operation];
 	if (!handler) throw toNodeError(this.getNode(), new Error(`The operation "${operation}" is not known: pick one from the list.`));
-	const account = await getMailAccount(this, this.getNodeParameter('authentication', 0, 'password') as Authentication);
+	// Only an operation that says so (Analyze Email of a file from another node) runs without one.
+	const withoutMailbox = (handler as { needsNoMailbox?: (context: IExecuteFunctions) => boolean }).needsNoMailbox?.(this) ?? false;
+	const account = withoutMailbox ? undefined : await getMailAccount(this, this.getNodeParameter('authentication', 0, 'password') as Authentication);
 	// Items run in order, or (for an operation that exports `concurrency`, like Send Email) several at
 	// once; outputs stay in item order either way.
 	const concurrency = Math.max(1, (handler as { concurrency?: number }).concurrency ?? 1);
@@ -38,7 +40,7 @@ export async function router(this: IExecuteFunctions): Promise<INodeExecutionDat
 		while (nextItem < items.length && failures.length === 0) {
 			const itemIndex = nextItem++;
 			try {
-				outputs[itemIndex] = await handler.execute.call(this, itemIndex, account);
+				outputs[itemIndex] = await handler.execute.call(this, itemIndex, account as MailAccount);
 			} catch (error) {
 				const nodeError = toNodeError(this.getNode(), error, { itemIndex, account });
 				if (!this.continueOnFail()) failures.push({ itemIndex, error: nodeError });
@@ -50,7 +52,7 @@ export async function router(this: IExecuteFunctions): Promise<INodeExecutionDat
 		await Promise.all(Array.from({ length: Math.min(concurrency, items.length) }, runItems));
 	} finally {
 		// An operation that keeps a session open across items (Send Email) closes it here.
-		(handler as { finish?: (account: MailAccount) => void }).finish?.(account);
+		if (account) (handler as { finish?: (account: MailAccount) => void }).finish?.(account);
 	}
 	// The earliest item that failed is the one reported, as when items run one by one.
 	if (failures.length > 0) throw failures.sort((a, b) => a.itemIndex - b.itemIndex)[0].error;
