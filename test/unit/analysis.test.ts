@@ -36,6 +36,21 @@ describe('Authentication-Results: only trusted authserv-ids, only above anyone e
 		expect(readAuthentication(headers, ['mx.corp.test'])).toMatchObject({ spf: 'fail', dkim: 'unknown', dmarc: 'unknown', ignored_headers: 1 });
 	});
 
+	it('knows a header without authserv-id (Microsoft 365) by the server of the Received header below it', () => {
+		const headers = [
+			{ key: 'received', value: 'from BN8NAM11FT007.eop-nam11.prod.protection.outlook.com by SA1PR12MB1234.namprd12.prod.outlook.com' },
+			{ key: 'authentication-results', value: 'spf=pass (sender IP is 209.85.128.54) smtp.mailfrom=gmail.com; dkim=pass (signature was verified) header.d=gmail.com;dmarc=pass action=none header.from=gmail.com;compauth=pass reason=100' },
+			{ key: 'received-spf', value: 'Pass (protection.outlook.com: domain of gmail.com designates 209.85.128.54 as permitted sender)' },
+			{ key: 'received', value: 'from mail-wm1-f54.google.com (209.85.128.54) by BN8NAM11FT007.mail.protection.outlook.com' },
+			{ key: 'authentication-results', value: 'spf=fail; dmarc=fail' },
+			{ key: 'received', value: 'from laptop by fake.mail.protection.outlook.com' },
+		];
+		expect(readAuthentication(headers, ['protection.outlook.com'])).toEqual({ spf: 'pass', dkim: 'pass', dmarc: 'pass', arc: 'unknown', source: 'header', authserv_id: 'bn8nam11ft007.mail.protection.outlook.com', ignored_headers: 1 });
+		// Not trusted unless named; a bare "outlook.com" does not match "notoutlook.com".
+		expect(readAuthentication(headers, [])).toMatchObject({ spf: 'unknown', source: 'none', ignored_headers: 2 });
+		expect(readAuthentication(headers.map((header) => ({ ...header, value: header.value.replace(/protection\.outlook/g, 'protection.notoutlook') })), ['outlook.com'])).toMatchObject({ source: 'none' });
+	});
+
 	it('takes the topmost of several trusted headers, and skips comments and quoted strings', () => {
 		const values = ar('mx.corp.test (the (nested) comment); dkim=fail reason="bad; sig" header.d=x.test', 'mx.corp.test; dkim=pass; spf=softfail');
 		expect(readAuthentication(values, ['mx.corp.test'])).toMatchObject({ dkim: 'fail', spf: 'softfail' });

@@ -33,7 +33,7 @@ export const analyzeOptions: INodeProperties[] = [
 		type: 'string',
 		default: '',
 		placeholder: 'mx.google.com, mx.corp.example',
-		description: 'Comma-separated authserv IDs of your own receiving servers (the first word of their Authentication-Results headers). Authentication-Results headers are trusted only from these, and only above the first header from anyone else; empty trusts none.',
+		description: 'Comma-separated authserv IDs of your own receiving servers (the first word of their Authentication-Results headers; for Microsoft 365, which writes none, protection.outlook.com). Authentication-Results headers are trusted only from these, and only above the first header from anyone else; empty trusts none.',
 	},
 	{
 		displayName: 'Verify Authentication',

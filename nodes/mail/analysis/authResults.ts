@@ -64,9 +64,13 @@ function splitOutsideQuotes(value: string, separator: string): string[] {
 
 /** One Authentication-Results header value -> its authserv-id and method results; undefined if unreadable. */
 export function parseAuthResults(value: string): AuthResultsHeader | undefined {
-	const [head, ...resinfos] = splitOutsideQuotes(withoutComments(value.replace(/\r?\n[ \t]*/g, ' ')), ';');
-	const authservId = head.trim().split(/\s+/)[0]?.toLowerCase();
-	if (!authservId) return undefined;
+	const [head, ...rest] = splitOutsideQuotes(withoutComments(value.replace(/\r?\n[ \t]*/g, ' ')), ';');
+	const first = head.trim().split(/\s+/)[0]?.toLowerCase();
+	if (!first) return undefined;
+	// Microsoft 365 writes no authserv-id: its header starts with the first result (authservId '').
+	const anonymous = first.includes('=');
+	const authservId = anonymous ? '' : first;
+	const resinfos = anonymous ? [head, ...rest] : rest;
 	const results: AuthResultsHeader['results'] = [];
 	for (const resinfo of resinfos) {
 		const match = /^\s*([a-z0-9_-]+)(?:\/\d+)?\s*=\s*([a-z]+)/i.exec(resinfo);
@@ -96,20 +100,27 @@ function combine(results: string[]): AuthVerdict {
  * receiver's own authserv-id is the classic trick). So the trusted block also ends at the first
  * Received header below a trusted result: that hop's headers were written before the trusted
  * server saw the mail. Of the trusted headers, the topmost result of each method counts.
+ * A header without an authserv-id (Microsoft 365's) is known by the server that received the mail
+ * there, the `by` host of the Received header below it, and trusted when that host is a trusted
+ * id or under one (`protection.outlook.com`).
  */
 export function readAuthentication(headers: Array<{ key: string; value: string }>, trusted: string[]): Authentication {
 	const trustedIds = new Set(trusted.map((id) => id.trim().toLowerCase()).filter(Boolean));
+	const trustedHost = (host: string) => [...trustedIds].some((id) => host === id || host.endsWith(`.${id}`));
+	const receivedBelow = receivedByBelow(headers);
 	const accepted: AuthResultsHeader[] = [];
 	let ignored = 0;
 	let closed = false;
-	for (const { key, value } of headers) {
+	for (const [index, { key, value }] of headers.entries()) {
 		if (key === 'received') {
 			closed ||= accepted.length > 0;
 			continue;
 		}
 		if (key !== 'authentication-results') continue;
-		const header = parseAuthResults(value);
-		if (!closed && header && trustedIds.has(header.authservId)) accepted.push(header);
+		const parsed = parseAuthResults(value);
+		const header = parsed && !parsed.authservId ? { ...parsed, authservId: receivedBelow[index] } : parsed;
+		const isTrusted = header !== undefined && (parsed?.authservId ? trustedIds.has(header.authservId) : header.authservId !== '' && trustedHost(header.authservId));
+		if (!closed && header && isTrusted) accepted.push(header);
 		else {
 			closed = true;
 			ignored++;
@@ -122,4 +133,15 @@ export function readAuthentication(headers: Array<{ key: string; value: string }
 		if (header) authentication[method] = combine(header.results.filter((result) => result.method === method).map((result) => result.result));
 	}
 	return authentication;
+}
+
+/** For each header, the `by` host of the first Received header below it ('' when none): one pass, bottom up. */
+function receivedByBelow(headers: Array<{ key: string; value: string }>): string[] {
+	const below: string[] = new Array(headers.length);
+	let host = '';
+	for (let index = headers.length - 1; index >= 0; index--) {
+		below[index] = host;
+		if (headers[index].key === 'received') host = /\bby\s+([a-z0-9.-]+)/i.exec(headers[index].value)?.[1].toLowerCase() ?? '';
+	}
+	return below;
 }
