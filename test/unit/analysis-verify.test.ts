@@ -64,4 +64,10 @@ describe('verifyAuthentication (mailauth, offline through a test resolver)', () 
 		const read = (await analyzeEmail(mail, { trustedAuthservIds: ['mx.corp.test'] })).analysis.reporter.authentication;
 		expect(read).toMatchObject({ dkim: 'fail', dmarc: 'fail', source: 'header', authserv_id: 'mx.corp.test' });
 	});
+
+	it('says why an original forwarded inline is not verified: it keeps no bytes as sent', async () => {
+		const forward = Buffer.from(['From: Reporter <reporter@corp.test>', 'To: soc@corp.test', 'Subject: Fwd: Your payslip', 'Content-Type: text/plain', '', '---------- Forwarded message ---------', 'From: Payroll <payroll@sender.test>', 'Date: Mon, 3 Jun 2024 at 09:12', 'Subject: Your payslip', 'To: <victim@corp.test>', '', 'See https://sender.test/payslip', ''].join('\r\n'));
+		const { original } = (await analyzeEmail(forward, { verifyAuthentication: true, resolver })).analysis;
+		expect(original).toMatchObject({ via: 'inline', authentication: { source: 'none', error: 'Not verified: an original forwarded inline keeps no bytes as sent to check.' } });
+	});
 });

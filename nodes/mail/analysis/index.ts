@@ -96,6 +96,9 @@ async function analyzeMessage(node: MailNode, options: AnalyzeOptions, trusted: 
 		} catch (error) {
 			authentication.error = (error as Error).message;
 		}
+	} else if (options.verifyAuthentication) {
+		// SPF, DKIM and DMARC are checked on the bytes as sent, which only a MIME mail still has.
+		authentication.error = `Not verified: ${node.via === 'inline' ? 'an original forwarded inline' : 'an Outlook .msg'} keeps no bytes as sent to check.`;
 	}
 	const { urls, mailto, truncated, htmlText } = messageUrls(node.text, node.html);
 	if (truncated) warnings.push(`More than ${urls.length} links: only the first ${urls.length} are listed.`);
