@@ -255,10 +255,9 @@ async function pollFolder(client: ImapFlow, folder: string, cursor: FolderCursor
 		const excluded = new Set<number>();
 		const returned = new Set<number>();
 		let fetchError: unknown;
-		// A preview reads the newest few, so that the newest one the filters admit is found.
-		const batches = options.manual ? [matching.slice(-MANUAL_CANDIDATES)] : undefined;
-		const nextBatch = () => (batches ? batches.shift() : matching.slice(pending.length, pending.length + trigger.maxEmailsPerCycle - built.size));
-		for (let batch = nextBatch(); batch?.length && Date.now() < options.deadline; batch = nextBatch()) {
+		// A preview reads the newest few once, so that the newest one the filters admit is found.
+		const nextBatch = () => (options.manual ? (pending.length ? [] : matching.slice(-MANUAL_CANDIDATES)) : matching.slice(pending.length, pending.length + trigger.maxEmailsPerCycle - built.size));
+		for (let batch = nextBatch(); batch.length > 0 && Date.now() < options.deadline; batch = nextBatch()) {
 			pending.push(...batch);
 			try {
 				for await (const message of client.fetch(batch.join(','), { uid: true, flags: true, internalDate: true, size: true, source: { maxLength: trigger.maxMessageBytes } }, { uid: true })) {

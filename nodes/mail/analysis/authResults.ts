@@ -118,8 +118,9 @@ export function readAuthentication(headers: Array<{ key: string; value: string }
 		}
 		if (key !== 'authentication-results') continue;
 		const parsed = parseAuthResults(value);
-		const header = parsed && !parsed.authservId ? { ...parsed, authservId: receivedBelow[index] } : parsed;
-		const isTrusted = header !== undefined && (parsed?.authservId ? trustedIds.has(header.authservId) : header.authservId !== '' && trustedHost(header.authservId));
+		// A header without authserv-id is known by the host that received the mail there.
+		const header = parsed && (parsed.authservId ? parsed : { ...parsed, authservId: receivedBelow[index] });
+		const isTrusted = header !== undefined && (parsed?.authservId ? trustedIds.has(header.authservId) : trustedHost(header.authservId));
 		if (!closed && header && isTrusted) accepted.push(header);
 		else {
 			closed = true;

@@ -116,7 +116,8 @@ async function analyzeMessage(node: MailNode, options: AnalyzeOptions, trusted: 
 	const originIps = [...headerValues('x-originating-ip'), ...headerValues('x-sender-ip')].join(' ');
 	// Host names written as text, from what a reader sees: the HTML's text (its text alternative
 	// repeats it with link texts such as "paypal.com" spelled out), else the text part. An inline
-	// original's HTML is the whole forward: its own text is the quoted part.
+	// original's HTML can still hold the forwarder's note (when its From line is not found there):
+	// its quoted text part is exactly its own.
 	const domains = findDomains(node.html && node.via !== 'inline' ? htmlText : node.text);
 	return { message, emails: [...senders, ...mailto, ...findEmails(bodies)], ips: [...findIps(bodies), ...findIps(originIps)], domains };
 }
@@ -132,20 +133,17 @@ function indicators(extracted: Extracted, ownDomains: string[]): Indicators {
 		if (url.domain_unicode) domains.add(url.domain_unicode);
 		if (url.registrable_domain) domains.add(url.registrable_domain);
 	}
-	for (const domain of extracted.domains) {
-		if (own(domain)) continue;
-		domains.add(domain);
-		const registrable = registrableDomain(domain);
+	const addHost = (host: string) => {
+		domains.add(host);
+		const registrable = registrableDomain(host);
 		if (registrable) domains.add(registrable);
-	}
+	};
+	for (const domain of extracted.domains) if (!own(domain)) addHost(domain);
 	for (const email of extracted.emails) {
 		const address = email.trim().toLowerCase();
 		if (!address.includes('@') || own(address)) continue;
 		emails.add(address);
-		const domain = address.slice(address.lastIndexOf('@') + 1);
-		domains.add(domain);
-		const registrable = registrableDomain(domain);
-		if (registrable) domains.add(registrable);
+		addHost(address.slice(address.lastIndexOf('@') + 1));
 	}
 	const ips = new Set([...extracted.ips, ...urls.filter((url) => isIP(url.domain)).map((url) => url.domain)]);
 	const hashes = new Map<string, FileHashes & { filename: string }>();

@@ -232,23 +232,23 @@ export function findDomains(text: string, max = MAX_INDICATORS): string[] {
 		if (found.size >= max) break;
 		if (token.length < 4 || token.length > 300 || !token.includes('.') || seen.has(token)) continue;
 		seen.add(token);
-		const host = DEFANGED_DOT.test(token) ? defangedHost(token) : plainHost(token);
+		const host = DEFANGED_DOT.test(token) ? defangedHost(withoutEdges(refang(token))) : plainHost(withoutEdges(token));
 		if (host) found.add(host);
 	}
 	return [...found];
 }
 
 const HOST_NAME = /^[A-Za-z0-9-]+(?:\.[A-Za-z0-9-]+)*\.[A-Za-z]{2,63}$/;
-const LOWER_HOST_NAME = /^[a-z0-9-]+(?:\.[a-z0-9-]+)*\.[a-z]{2,63}$/;
 
-function defangedHost(token: string): string {
-	const name = refang(token).replace(/^[^A-Za-z0-9]+|[^A-Za-z0-9]+$/g, '');
+/** A token without the punctuation around it: "(evil.com)." -> "evil.com". */
+const withoutEdges = (token: string) => token.replace(/^[^A-Za-z0-9]+|[^A-Za-z0-9]+$/g, '');
+
+function defangedHost(name: string): string {
 	return HOST_NAME.test(name) ? asciiHost(name) : '';
 }
 
-function plainHost(token: string): string {
-	const name = token.replace(/^[^A-Za-z0-9]+|[^A-Za-z0-9]+$/g, '');
-	if (!LOWER_HOST_NAME.test(name)) return '';
+function plainHost(name: string): string {
+	if (name !== name.toLowerCase() || !HOST_NAME.test(name)) return '';
 	const tld = name.slice(name.lastIndexOf('.') + 1);
 	if (FILE_LIKE_TLDS.has(tld)) return '';
 	const parsed = parseDomain(name, { allowPrivateDomains: true, extractHostname: false, validateHostname: false, detectIp: false });
