@@ -4,14 +4,9 @@
  * n8n's built-in Email Trigger (IMAP) on the same mailbox, and one raw FETCH as the ceiling. Every
  * reader runs in a fresh child process; between runs the mail is made unread again.
  */
-const fs = require('node:fs');
-const os = require('node:os');
 const path = require('node:path');
 
-const { credentialsOf, markUnread, median, repeat, runChild, typicalMails, writeMaildir } = require('./lib');
-
-const CACHE = path.join(os.homedir(), '.cache', 'n8n-nodes-mailbox');
-const NODE24 = path.join(CACHE, 'node24', 'node_modules', 'node', 'bin', 'node');
+const { builtinHosts, credentialsOf, markUnread, median, repeat, runChild, typicalMails, writeMaildir } = require('./lib');
 
 function readers(info, address, { quick, smoke, count }) {
 	const list = [
@@ -20,10 +15,8 @@ function readers(info, address, { quick, smoke, count }) {
 	];
 	// n8n 2.x only catches up on mail already in the box from a watermark (and refuses UID 0): with
 	// lastMessageUid 1 it reads the other 1,999 mails.
-	for (const [version, typeVersion, nodeBinary, startUid] of [['1.123.50', 2.1, process.execPath, undefined], ['2.41.1', 2.2, NODE24, 1]]) {
-		const n8nDir = path.join(CACHE, `n8n-${version}`);
-		if (!fs.existsSync(path.join(n8nDir, 'node_modules', 'n8n-nodes-base'))) continue;
-		if (!fs.existsSync(nodeBinary)) continue;
+	for (const { version, typeVersion, nodeBinary, n8nDir } of builtinHosts()) {
+		const startUid = typeVersion >= 2.2 ? 1 : undefined;
 		// --quick keeps the one n8n that runs on this Node.
 		if (quick && nodeBinary !== process.execPath) continue;
 		for (const format of smoke ? ['resolved'] : ['simple', 'resolved']) {

@@ -18,10 +18,8 @@ const os = require('node:os');
 const path = require('node:path');
 
 const { startMailServers } = require('../scripts/lib/mailServers');
-const { credentialsOf, median, runChild } = require('./lib');
+const { builtinHosts, credentialsOf, median, runChild } = require('./lib');
 
-const CACHE = path.join(os.homedir(), '.cache', 'n8n-nodes-mailbox');
-const NODE24 = path.join(CACHE, 'node24', 'node_modules', 'node', 'bin', 'node');
 const GAP_MS = 300;
 const POLL_SCHEDULE_MS = 60_000;
 const POLLS_MEASURED = 5;
@@ -33,9 +31,7 @@ function percentile(values, p) {
 
 function readers(quick) {
 	const list = [{ name: 'Mailbox Trigger (Instant), IDLE', key: 'instant', config: { mode: 'instant' } }];
-	for (const [version, typeVersion, nodeBinary] of [['1.123.50', 2.1, process.execPath], ['2.41.1', 2.2, NODE24]]) {
-		const n8nDir = path.join(CACHE, `n8n-${version}`);
-		if (!fs.existsSync(path.join(n8nDir, 'node_modules', 'n8n-nodes-base')) || !fs.existsSync(nodeBinary)) continue;
+	for (const { version, typeVersion, nodeBinary, n8nDir } of builtinHosts()) {
 		if (quick && nodeBinary !== process.execPath) continue;
 		list.push({ name: `n8n ${version} Email Trigger (IMAP) v${typeVersion}`, key: `builtin-${version}`, nodeBinary, config: { mode: 'builtin', n8nDir, typeVersion } });
 	}

@@ -10,7 +10,7 @@ import {
 	type ITriggerResponse,
 } from 'n8n-workflow';
 
-import { MailboxWatcher, pollMailbox, prepareTrigger, type FolderCursors } from '../mail';
+import { MailboxWatcher, pollMailbox, prepareTrigger, type FolderCursors, type WatchOptions } from '../mail';
 import { triggerProperties } from '../EmailTrigger/description';
 import { emailConnectionTest, getMailAccount, mailboxCredentials, type Authentication } from '../shared/credentials';
 import { toNodeError } from '../shared/errors';
@@ -98,8 +98,9 @@ export class EmailInstantTrigger implements INodeType {
 			this.emit([items], undefined, { promise, resolve, reject });
 		};
 
-		const cycle = async (folder: string): Promise<boolean> => {
-			const result = await pollMailbox(account, staticData.cursors ?? {}, { ...trigger, folders: [folder] }, { storeBinaries: async (mail) => await storeBinaries(this, mail) });
+		// Each cycle runs on the folder's watching connection (no login of its own) when it is open.
+		const cycle: WatchOptions['cycle'] = async (folder, connection) => {
+			const result = await pollMailbox(account, staticData.cursors ?? {}, { ...trigger, folders: [folder] }, { ...connection, storeBinaries: async (mail) => await storeBinaries(this, mail) });
 			const items = await Promise.all(result.mails.map(async (mail) => await toItem(this, mail)));
 			// Set before emit: n8n saves the workflow's static data when a trigger emits.
 			if (result.cursors[folder]) staticData.cursors = { ...staticData.cursors, [folder]: result.cursors[folder] };

@@ -146,6 +146,8 @@ export interface PollOptions {
 	storeBinaries?: (mail: PolledMail) => Promise<Record<string, unknown>>;
 	/** The owner (a trigger of one workflow) whose IMAP session is kept open for its next cycle. */
 	keepSessionFor?: string;
+	/** A logged-in connection to run on, left open afterwards (the Instant trigger's watching one). */
+	client?: ImapFlow;
 }
 
 /**
@@ -331,7 +333,8 @@ export async function pollMailbox(account: MailAccount, cursors: FolderCursors, 
 		}
 	};
 	// A manual run is a preview: it never takes the active trigger's session.
-	if (options.keepSessionFor && !manual) await keptSessions.use(options.keepSessionFor, bounded, work);
+	if (options.client && !manual) await work(options.client);
+	else if (options.keepSessionFor && !manual) await keptSessions.use(options.keepSessionFor, bounded, work);
 	else await withImap(bounded, work);
 	// Newest by arrival; in the same second, the higher UID arrived later.
 	const arrival = (mail: PolledMail) => Date.parse(String(mail.json.received_date)) || 0;

@@ -23,10 +23,11 @@ export interface WatchOptions {
 	folders: string[];
 	/**
 	 * One cycle of a folder (the poll trigger's cycle: search from the cursor, emit, move the
-	 * cursor). Never runs twice at once for the same folder. Resolves true when more mail waits
-	 * than one cycle takes, to run again at once.
+	 * cursor). Never runs twice at once for the same folder. Runs on the folder's watching
+	 * connection when it is open (its IDLE waits meanwhile), else on one of its own. Resolves true
+	 * when more mail waits than one cycle takes, to run again at once.
 	 */
-	cycle: (folder: string) => Promise<boolean>;
+	cycle: (folder: string, connection: { client?: ImapFlow }) => Promise<boolean>;
 	/** A folder that can no longer be watched or read: called once, after which every connection is closed. */
 	onFailure: (error: MailError) => void;
 	/** A safety cycle this often per folder, whatever IDLE says (a server's IDLE can go quiet). */
@@ -44,6 +45,8 @@ export interface WatchOptions {
 
 interface FolderState {
 	cycling: boolean;
+	/** Settles when the cycle under way ends: the watching connection's IDLE waits for it. */
+	cycleEnded?: Promise<void>;
 	again: boolean;
 	cycleBackoffMs: number;
 	cycleFailingSince?: number;
@@ -54,8 +57,8 @@ interface FolderState {
 /**
  * The instant trigger's long-lived connections: one IMAP connection per folder, each IDLE on its
  * folder, woken by new mail. A cycle runs after every wake, after every (re)connect (catch-up from
- * the cursor) and every `fallbackPollMs`; cycles of one folder are serialised so that the cursor
- * is read and written by one cycle at a time. Lost connections are reopened with exponential
+ * the cursor) and every `fallbackPollMs`, on that same connection: no login per cycle. Cycles of
+ * one folder are serialised so that the cursor is read and written by one cycle at a time. Lost connections are reopened with exponential
  * backoff; a folder that stays unreachable is reported, never dropped silently. `close()` ends
  * everything and waits for a running cycle to finish.
  */
@@ -138,26 +141,26 @@ export class MailboxWatcher {
 		return [...this.states.values()].filter((state) => state.client?.usable).length;
 	}
 
-	/** Ends every IDLE, logs every connection out, and waits for a cycle under way to finish. */
+	/** Lets a cycle under way finish (on its connection), then ends every IDLE and logs every connection out. */
 	async close(): Promise<void> {
 		this.closed = true;
 		this.wake.abort();
 		for (const timer of this.timers) clearInterval(timer);
 		this.timers.clear();
-		for (const state of this.states.values()) {
-			clearTimeout(state.retry);
-			if (state.client) void closeImap(state.client);
-		}
+		for (const state of this.states.values()) clearTimeout(state.retry);
+		await Promise.all([...this.states.values()].map((state) => state.cycleEnded));
+		for (const state of this.states.values()) if (state.client) void closeImap(state.client);
 		await Promise.all(this.loops);
-		while ([...this.states.values()].some((state) => state.cycling)) await this.sleep(20, true);
 	}
 
 	private async runCycles(folder: string, state: FolderState): Promise<void> {
+		let ended!: () => void;
+		state.cycleEnded = new Promise((resolve) => (ended = resolve));
 		try {
 			do {
 				state.again = false;
 				try {
-					if (await this.options.cycle(folder)) state.again = true;
+					if (await this.options.cycle(folder, { client: state.client?.usable ? state.client : undefined })) state.again = true;
 					state.cycleFailingSince = undefined;
 					state.cycleBackoffMs = this.options.firstBackoffMs;
 				} catch (error) {
@@ -167,6 +170,7 @@ export class MailboxWatcher {
 			} while (state.again && !this.closed);
 		} finally {
 			state.cycling = false;
+			ended();
 		}
 	}
 
@@ -204,18 +208,19 @@ export class MailboxWatcher {
 			try {
 				client = await connectImap(this.account);
 				this.connects++;
-				state.client = client;
 				if (this.closed) break;
 				// EXISTS arrives during IDLE, and with the answers to other commands (the renewal NOOP).
 				client.on('exists', () => this.requestCycle(folder));
 				await openWatched(client, folder);
+				// Only now may cycles run on it: none must select a folder under the one being opened.
+				state.client = client;
 				everOpened = true;
 				opened();
 				backoff = this.options.firstBackoffMs;
 				failingSince = undefined;
 				// Mail that arrived while the connection was down: catch up from the cursor.
 				this.requestCycle(folder);
-				await this.idle(client);
+				await this.idle(client, folder, state);
 				if (!this.closed) throw new MailError('CONNECTION_FAILED', 'The connection was closed by the server or the network.', { service: 'IMAP' });
 			} catch (error) {
 				if (this.closed) break;
@@ -238,9 +243,18 @@ export class MailboxWatcher {
 		}
 	}
 
-	/** IDLE until the connection ends or the watcher closes, renewed every idleRenewMs. */
-	private async idle(client: ImapFlow): Promise<void> {
+	/**
+	 * IDLE until the connection ends or the watcher closes, renewed every idleRenewMs. A cycle's
+	 * first command ends the IDLE (imapflow sends DONE); it is issued again once the cycle is over,
+	 * on the watched folder again if the cycle left another one selected.
+	 */
+	private async idle(client: ImapFlow, folder: string, state: FolderState): Promise<void> {
 		while (!this.closed && client.usable) {
+			if (state.cycling) {
+				await state.cycleEnded;
+				if (client.usable && !this.closed && (!client.mailbox || client.mailbox.path !== folder)) await openWatched(client, folder);
+				continue;
+			}
 			// The NOOP breaks the IDLE (imapflow sends DONE first), after which it is issued again.
 			let renewed = false;
 			const renew = setTimeout(() => {
@@ -256,20 +270,20 @@ export class MailboxWatcher {
 			} finally {
 				clearTimeout(renew);
 			}
-			if (!renewed && Date.now() - started < MIN_IDLE_MS) await this.sleep(1000);
+			if (!renewed && !state.cycling && Date.now() - started < MIN_IDLE_MS) await this.sleep(1000);
 		}
 	}
 
-	private sleep(ms: number, evenWhenClosed = false): Promise<void> {
+	private sleep(ms: number): Promise<void> {
 		return new Promise((resolve) => {
-			if (this.wake.signal.aborted && !evenWhenClosed) return resolve();
+			if (this.wake.signal.aborted) return resolve();
 			const done = () => {
 				clearTimeout(timer);
 				this.wake.signal.removeEventListener('abort', done);
 				resolve();
 			};
 			const timer = setTimeout(done, ms);
-			if (!evenWhenClosed) this.wake.signal.addEventListener('abort', done, { once: true });
+			this.wake.signal.addEventListener('abort', done, { once: true });
 		});
 	}
 }

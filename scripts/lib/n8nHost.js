@@ -70,6 +70,12 @@ const RETRY_ADVICE = (folder) => `Check the network to the npm registry and the 
 
 let node24;
 
+/** The Node 24 binary n8n 2.x runs on, when it is installed (nothing is installed here). */
+function node24Binary() {
+	const bin = path.join(cacheRoot(), `node-${NODE24.version}`, 'node_modules', NODE24.package, 'bin', 'node');
+	return fs.existsSync(bin) ? bin : undefined;
+}
+
 /** Node 24 from the npm registry, for n8n 2.x; the machine's own node serves 1.x. Checked once per process to run and say v24. */
 function ensureNode24() {
 	if (node24) return node24;
@@ -318,4 +324,4 @@ function stopN8n(child) {
 	}
 }
 
-module.exports = { HostInstallError, cleanNpmEnv, freePort, n8nPort, VERSIONS, ensureN8n, n8nEnv, linkPackage, n8nCli, importJson, executeWorkflow, startN8n, stopN8n, cacheRoot, PACKAGE_ROOT };
+module.exports = { HostInstallError, cleanNpmEnv, freePort, n8nPort, VERSIONS, ensureN8n, node24Binary, n8nEnv, linkPackage, n8nCli, importJson, executeWorkflow, startN8n, stopN8n, cacheRoot, PACKAGE_ROOT };

@@ -1,6 +1,7 @@
 import { MailboxWatcher } from '../../nodes/mail';
 import { activateInstant, testStep, until, type InstantHarness } from '../helpers/instantContext';
-import { accountFor, appendMessages, credentialsFor, imapSessions, newMailbox, openMailbox, waitForMessages } from '../helpers/servers';
+import { startFaultProxy } from '../helpers/faultProxy';
+import { accountFor, appendMessages, credentialsFor, imapSessions, newMailbox, openMailbox, servers, waitForMessages } from '../helpers/servers';
 
 function rawMail(subject: string, to = 'soc@example.test'): string {
 	return [
@@ -66,6 +67,34 @@ describe('Mailbox Trigger (Instant): new mail becomes an emit within seconds, ex
 		await new Promise((resolve) => setTimeout(resolve, 500));
 		expect(subjects(trigger)).toEqual(names);
 		expect(Math.max(...trigger.emissions.map((emission) => emission.items.length))).toBeLessThanOrEqual(10);
+	});
+
+	it('runs its cycles on the watching connection: one login for the catch-up, a burst, single mails and a move', async () => {
+		const address = newMailbox('instant-one-login');
+		const proxy = await startFaultProxy(servers().ports.imap);
+		try {
+			await appendMessages(address, [rawMail('Waiting')]);
+			const harness = await activateInstant({ credentials: credentialsFor(address, { imapPort: proxy.port, imapSecurity: 'none' }), parameters: { fallbackPollSeconds: 300, maxEmailsPerCycle: 5, moveToFolder: 'Handled' } });
+			active.push(harness);
+			await until('the waiting mail', 10_000, () => harness.items.length >= 1);
+			const burst = Array.from({ length: 12 }, (_, i) => `Burst ${String(i + 1).padStart(2, '0')}`);
+			await appendMessages(address, burst.map((name) => rawMail(name)));
+			await until('the burst', 15_000, () => harness.items.length >= 13);
+			for (const subject of ['Single 1', 'Single 2']) {
+				const sent = Date.now();
+				await appendMessages(address, [rawMail(subject)]);
+				await until(subject, 10_000, () => subjects(harness).includes(subject));
+				// Still IDLE on the watched folder after cycles that selected it read-write and moved mail away.
+				expect(Date.now() - sent).toBeLessThan(3000);
+			}
+			await new Promise((resolve) => setTimeout(resolve, 500));
+			expect(subjects(harness)).toEqual(['Waiting', ...burst, 'Single 1', 'Single 2']);
+			expect(harness.errors).toEqual([]);
+			expect(proxy.connections).toBe(1);
+			expect((await waitForMessages(address, 15, { folder: 'Handled' })).length).toBe(15);
+		} finally {
+			await proxy.close();
+		}
 	});
 
 	it('continues from the saved cursor after a deactivation: nothing repeated, nothing lost', async () => {
