@@ -250,10 +250,6 @@ async function builtinImapTrigger({ NodeClass, n8nDir, typeVersion, format, info
 }
 
 /**
- * Runs `script` in a child process (with `nodeBinary`) and returns the JSON it prints last; the
- * child is killed after `timeoutMs`, so a stuck case cannot hold the benchmark.
- */
-/**
  * The installed n8n hosts whose built-in Email Trigger (IMAP) the cases measure beside ours, each on
  * the Node it runs on (the same cache `npm test` and `npm start` install into).
  */
@@ -264,10 +260,14 @@ function builtinHosts() {
 		{ version: host.VERSIONS[2], typeVersion: 2.2, nodeBinary: host.node24Binary() },
 	];
 	return hosts
-		.map((entry) => ({ ...entry, n8nDir: path.join(host.cacheRoot(), `n8n-${entry.version}`) }))
+		.map((entry) => ({ ...entry, n8nDir: host.n8nFolder(entry.version) }))
 		.filter((entry) => entry.nodeBinary && fs.existsSync(path.join(entry.n8nDir, 'node_modules', 'n8n-nodes-base')));
 }
 
+/**
+ * Runs `script` in a child process (with `nodeBinary`) and returns the JSON it prints last; the
+ * child is killed after `timeoutMs`, so a stuck case cannot hold the benchmark.
+ */
 function runChild(script, config, { nodeBinary = process.execPath, timeoutMs = 180_000, env = {} } = {}) {
 	return new Promise((resolve, reject) => {
 		const child = spawn(nodeBinary, [script, JSON.stringify(config)], { cwd: ROOT, env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });

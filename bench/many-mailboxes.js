@@ -37,7 +37,7 @@ function settings(smoke) {
 }
 
 function installed() {
-	const folder = path.join(host.cacheRoot(), `n8n-${host.VERSIONS[N8N_MAJOR]}`);
+	const folder = host.n8nFolder(host.VERSIONS[N8N_MAJOR]);
 	const ready = ['node_modules/n8n/bin/n8n', 'node_modules/sqlite3/build/Release/node_sqlite3.node'].every((file) => fs.existsSync(path.join(folder, file)));
 	// Never installs: that is `npm test`'s job (scripts/n8n-host.js).
 	return ready ? host.ensureN8n(N8N_MAJOR) : undefined;

@@ -58,9 +58,9 @@ interface FolderState {
  * The instant trigger's long-lived connections: one IMAP connection per folder, each IDLE on its
  * folder, woken by new mail. A cycle runs after every wake, after every (re)connect (catch-up from
  * the cursor) and every `fallbackPollMs`, on that same connection: no login per cycle. Cycles of
- * one folder are serialised so that the cursor is read and written by one cycle at a time. Lost connections are reopened with exponential
- * backoff; a folder that stays unreachable is reported, never dropped silently. `close()` ends
- * everything and waits for a running cycle to finish.
+ * one folder are serialised so that the cursor is read and written by one cycle at a time. Lost
+ * connections are reopened with exponential backoff; a folder that stays unreachable is reported,
+ * never dropped silently. `close()` lets a running cycle finish, then ends everything.
  */
 export class MailboxWatcher {
 	/** IDLE renewals done so far (all folders), for tests and logs. */

@@ -70,18 +70,28 @@ const RETRY_ADVICE = (folder) => `Check the network to the npm registry and the 
 
 let node24;
 
+/** Where Node 24 is (or goes): its install folder, the platform package (binary and headers) and its bin folder. */
+function node24Paths() {
+	const folder = path.join(cacheRoot(), `node-${NODE24.version}`);
+	const home = path.join(folder, 'node_modules', NODE24.package);
+	return { folder, home, bin: path.join(home, 'bin') };
+}
+
 /** The Node 24 binary n8n 2.x runs on, when it is installed (nothing is installed here). */
 function node24Binary() {
-	const bin = path.join(cacheRoot(), `node-${NODE24.version}`, 'node_modules', NODE24.package, 'bin', 'node');
-	return fs.existsSync(bin) ? bin : undefined;
+	const binary = path.join(node24Paths().bin, 'node');
+	return fs.existsSync(binary) ? binary : undefined;
+}
+
+/** The folder an n8n version is (or goes) in. */
+function n8nFolder(version) {
+	return path.join(cacheRoot(), `n8n-${version}`);
 }
 
 /** Node 24 from the npm registry, for n8n 2.x; the machine's own node serves 1.x. Checked once per process to run and say v24. */
 function ensureNode24() {
 	if (node24) return node24;
-	const folder = path.join(cacheRoot(), `node-${NODE24.version}`);
-	const home = path.join(folder, 'node_modules', NODE24.package);
-	const bin = path.join(home, 'bin');
+	const { folder, home, bin } = node24Paths();
 	if (!fs.existsSync(path.join(bin, 'node'))) {
 		log(`installing Node ${NODE24.version} from the npm registry (${NODE24.package}, once) into ${folder}`);
 		fs.mkdirSync(folder, { recursive: true });
@@ -118,7 +128,7 @@ function sqliteLoads(folder, env) {
 function ensureN8n(major) {
 	const version = VERSIONS[major];
 	if (!version) throw new Error(`n8n major ${major} is not supported here: use 1 or 2`);
-	const folder = path.join(cacheRoot(), `n8n-${version}`);
+	const folder = n8nFolder(version);
 	const bin = path.join(folder, 'node_modules', 'n8n', 'bin', 'n8n');
 	const host = { folder, bin, version, major: Number(major) };
 	const marker = path.join(folder, '.mailbox-host-ready');
@@ -324,4 +334,4 @@ function stopN8n(child) {
 	}
 }
 
-module.exports = { HostInstallError, cleanNpmEnv, freePort, n8nPort, VERSIONS, ensureN8n, node24Binary, n8nEnv, linkPackage, n8nCli, importJson, executeWorkflow, startN8n, stopN8n, cacheRoot, PACKAGE_ROOT };
+module.exports = { HostInstallError, cleanNpmEnv, freePort, n8nPort, VERSIONS, ensureN8n, n8nFolder, node24Binary, n8nEnv, linkPackage, n8nCli, importJson, executeWorkflow, startN8n, stopN8n, cacheRoot, PACKAGE_ROOT };
