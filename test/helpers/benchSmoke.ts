@@ -6,9 +6,12 @@ const ROOT = join(__dirname, '..', '..');
 /**
  * `npm run bench -- --smoke --only=<cases>` on the built package: each case once at tiny sizes.
  * Fails with the end of its log when the run fails; returns the table rows it printed.
+ * `portShift` moves the run's ports past MAILBOX_PORT_OFFSET: two test files that run the bench at
+ * once (in two jest workers) would otherwise start their mail servers on the same ports.
  */
-export async function benchSmoke(cases: string[]): Promise<string[]> {
-	const child = spawn(process.execPath, [join(ROOT, 'scripts', 'bench.js'), '--smoke', '--no-build', `--only=${cases.join(',')}`], { cwd: ROOT, env: process.env, stdio: ['ignore', 'pipe', 'pipe'] });
+export async function benchSmoke(cases: string[], { portShift = 0 } = {}): Promise<string[]> {
+	const env = { ...process.env, MAILBOX_PORT_OFFSET: String(Number(process.env.MAILBOX_PORT_OFFSET || 0) + portShift) };
+	const child = spawn(process.execPath, [join(ROOT, 'scripts', 'bench.js'), '--smoke', '--no-build', `--only=${cases.join(',')}`], { cwd: ROOT, env, stdio: ['ignore', 'pipe', 'pipe'] });
 	let stdout = '';
 	let stderr = '';
 	child.stdout.on('data', (chunk: Buffer) => (stdout += chunk.toString()));
