@@ -221,9 +221,10 @@ function loadBuiltinImap(n8nDir) {
 
 /**
  * Activates n8n's Email Trigger (IMAP) v2 (`NodeClass`, or loaded from `n8nDir`) with a minimal
- * ITriggerFunctions context on the IMAPS server, marking mail read as n8n's default does.
+ * ITriggerFunctions context on the IMAPS server, marking mail read as n8n's default does; binary
+ * data in files under `binaryDirectory` when given (n8n's filesystem mode), else base64 in the items.
  */
-async function builtinImapTrigger({ NodeClass, n8nDir, typeVersion, format, info, address, staticData, emit, emitError }) {
+async function builtinImapTrigger({ NodeClass, n8nDir, typeVersion, format, info, address, staticData, emit, emitError, binaryDirectory }) {
 	const Builtin = NodeClass ?? loadBuiltinImap(n8nDir);
 	const node = new Builtin({ displayName: 'Email Trigger (IMAP)', name: 'emailReadImap', group: ['trigger'], description: '', defaultVersion: typeVersion });
 	const parameters = { mailbox: 'INBOX', postProcessAction: 'read', format, downloadAttachments: true, dataPropertyAttachmentsPrefixName: 'attachment_', options: {} };
@@ -237,7 +238,7 @@ async function builtinImapTrigger({ NodeClass, n8nDir, typeVersion, format, info
 		emit,
 		emitError,
 		helpers: {
-			prepareBinaryData,
+			prepareBinaryData: binaryDirectory ? filesystemBinaryData(binaryDirectory) : prepareBinaryData,
 			createDeferredPromise: () => {
 				const deferred = {};
 				deferred.promise = new Promise((resolve, reject) => Object.assign(deferred, { resolve, reject }));

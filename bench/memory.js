@@ -2,14 +2,15 @@
 /**
  * Case 3, memory: peak RSS growth of Download Attachments on one mail with a 200 MB attachment
  * (streamed from the server to disk), and of one trigger cycle over 10 mails of 20 MB (whose
- * items carry the attachments as binary data, so their size is a floor). Each run is a child
- * process of its own.
+ * items carry the attachments as binary data, so their size is a floor), beside n8n's built-in
+ * Email Trigger (IMAP) of each installed n8n over the same mails. Each run is a child process of
+ * its own.
  */
 const crypto = require('node:crypto');
 const fs = require('node:fs');
 const path = require('node:path');
 
-const { credentialsOf, giveToMailUser, maildirOf, median, repeat, runChild } = require('./lib');
+const { builtinHosts, credentialsOf, giveToMailUser, maildirOf, markUnread, median, repeat, runChild } = require('./lib');
 
 const MB = 2 ** 20;
 // Base64 grows content by 4/3 (plus line ends): 15 MB of content makes a mail of about 20 MB.
@@ -48,9 +49,13 @@ function writeBigMail(info, address, index, bytes) {
 	return size;
 }
 
-async function measure(info, repetitions, config) {
-	const samples = await repeat(repetitions, () => runChild(path.join(__dirname, 'memory-worker.js'), { ...config, info }, { env: { MAILBOX_EXTRA_CA_FILE: info.caFile } }));
-	return { growth: median(samples.map((s) => s.growth)), ms: median(samples.map((s) => s.ms)), bytes: samples[0].bytes, samples };
+/** `beforeEach` readies the mailbox for a run (the built-in marks what it read). */
+async function measure(info, repetitions, config, { nodeBinary, beforeEach = async () => undefined } = {}) {
+	const samples = await repeat(repetitions, async () => {
+		await beforeEach();
+		return runChild(path.join(__dirname, 'memory-worker.js'), { ...config, info }, { nodeBinary, env: { MAILBOX_EXTRA_CA_FILE: info.caFile } });
+	});
+	return { growth: median(samples.map((s) => s.growth)), ms: median(samples.map((s) => s.ms)), files: samples[0].files, bytes: samples[0].bytes, samples };
 }
 
 async function run({ info, runs, warmups, smoke, log }) {
@@ -75,6 +80,17 @@ async function run({ info, runs, warmups, smoke, log }) {
 		log(`  trigger cycle, ${cycleMails} mails of ${(cycleBytes / cycleMails / MB).toFixed(0)} MB, ${binaryMode} binary data mode: peak RSS growth ${(cycle.growth / MB).toFixed(0)} MB (runs ${cycle.samples.map((s) => (s.growth / MB).toFixed(0)).join(', ')}), ${(cycle.ms / 1000).toFixed(1)} s`);
 		cycles[binaryMode] = cycle;
 	}
+	// n8n's built-in, in its default format, over the same mails (2.x only reads past a watermark: UID 1).
+	const builtins = [];
+	for (const { version, typeVersion, nodeBinary, n8nDir } of builtinHosts()) {
+		const startUid = typeVersion >= 2.2 ? 1 : undefined;
+		for (const binaryMode of ['default', 'filesystem']) {
+			const name = `n8n ${version} Email Trigger (IMAP) v${typeVersion}`;
+			const cycle = await measure(info, { runs, warmups }, { mode: 'builtin', binaryMode, n8nDir, typeVersion, startUid, address: cycleAddress, expected: cycleMails - (startUid ?? 0) }, { nodeBinary, beforeEach: () => markUnread(info, cycleAddress) });
+			log(`  ${name}, ${binaryMode} binary data mode: peak RSS growth ${(cycle.growth / MB).toFixed(0)} MB (runs ${cycle.samples.map((s) => (s.growth / MB).toFixed(0)).join(', ')}), ${(cycle.ms / 1000).toFixed(1)} s`);
+			builtins.push({ name, binaryMode, cycle });
+		}
+	}
 	fs.rmSync(path.dirname(maildirOf(info, cycleAddress)), { recursive: true, force: true });
 
 	const mb = (bytes) => `${(bytes / MB).toFixed(0)} MB`;
@@ -84,10 +100,12 @@ async function run({ info, runs, warmups, smoke, log }) {
 		rows: [
 			{ case: '3 memory', what: `Download Attachments, one ${mb(downloadBytes)} attachment (mail ${mb(mailSize)})`, value: `+${mb(download.growth)} RSS`, extra: `${(download.ms / 1000).toFixed(1)} s` },
 			...Object.entries(cycles).map(([binaryMode, cycle]) => ({ case: '3 memory', what: `trigger cycle, ${cycleMails} mails of ${mb(cycleBytes / cycleMails)} (${mb(cycle.bytes)} of attachments), ${modeNames[binaryMode]}`, value: `+${mb(cycle.growth)} RSS`, extra: `${(cycle.ms / 1000).toFixed(1)} s`, ratio: `${ratio(cycle).toFixed(2)}x the attachment bytes` })),
+			...builtins.map(({ name, binaryMode, cycle }) => ({ case: '3 memory', what: `${name}, format "simple", ${cycle.files} of those mails (${mb(cycle.bytes)} of attachments), ${modeNames[binaryMode]}`, value: `+${mb(cycle.growth)} RSS`, extra: `${(cycle.ms / 1000).toFixed(1)} s`, ratio: `${ratio(cycle).toFixed(2)}x the attachment bytes` })),
 		],
 		goals: [
 			{ goal: `Download Attachments of ${mb(downloadBytes)} grows RSS < 100 MB`, value: mb(download.growth), met: download.growth < 100 * MB },
 			{ goal: 'trigger cycle in filesystem binary mode grows RSS <= 1.5x its attachment bytes', value: `${ratio(cycles.filesystem).toFixed(2)}x`, met: ratio(cycles.filesystem) <= 1.5 },
+			...builtins.map(({ name, binaryMode, cycle }) => ({ goal: `trigger cycle, ${modeNames[binaryMode]}: RSS growth per attachment byte below ${name.replace('Email Trigger (IMAP) ', '')}'s`, value: `${ratio(cycles[binaryMode]).toFixed(2)}x vs ${ratio(cycle).toFixed(2)}x`, met: ratio(cycles[binaryMode]) < ratio(cycle) })),
 		],
 	};
 }

@@ -5,7 +5,9 @@
  * mail (as after earlier polls; the old mail is read). A poll should cost what is new, not what
  * the folder holds. Each size on two Dovecot storages: Maildir (one file per mail, flags in the
  * file name, so a flag change makes the next SELECT rescan the directory) and sdbox (one file per
- * mail, flags in the index: nothing is rescanned).
+ * mail, flags in the index: nothing is rescanned). Beside it, n8n's built-in Email Trigger (IMAP) of
+ * each installed n8n, which does not poll: its activation (login, SELECT, search, fetch, \Seen) up to
+ * the 10th item, the nearest thing it does to a poll.
  */
 const { execFileSync } = require('node:child_process');
 const fs = require('node:fs');
@@ -13,7 +15,7 @@ const path = require('node:path');
 
 const { EmailTrigger } = require('../dist/nodes/EmailTrigger/EmailTrigger.node');
 const { keptSessions } = require('../dist/nodes/mail');
-const { credentialsOf, maildirOf, markUnread, median, openImap, pollContext, repeat, typicalMails, writeMaildir } = require('./lib');
+const { builtinHosts, credentialsOf, maildirOf, markUnread, median, openImap, pollContext, repeat, runChild, typicalMails, writeMaildir } = require('./lib');
 
 const SIZES = [100, 10_000, 100_000];
 const SMOKE_SIZES = [20, 200];
@@ -84,9 +86,16 @@ async function run({ info, runs, warmups, smoke, log }) {
 	for (const storage of storages) {
 		for (const size of smoke ? SMOKE_SIZES : SIZES) results.push({ storage, size, ...(await measureFolder(info, size, storage, { runs, warmups }, log)) });
 	}
-	const rows = results.map((r) => {
+	const rows = results.flatMap((r) => {
 		const smallest = results.find((other) => other.storage === r.storage);
-		return { case: '2 poll cost', what: `one poll, ${NEW_MAILS} new mails, ${r.storage} folder of ${r.size.toLocaleString('en')}`, value: `${r.ms.toFixed(0)} ms`, extra: `login+SELECT alone ${r.floor.toFixed(0)} ms`, ratio: r === smallest ? '' : `${(r.ms / smallest.ms).toFixed(2)}x the smallest` };
+		const folder = `${r.storage} folder of ${r.size.toLocaleString('en')}`;
+		return [
+			{ case: '2 poll cost', what: `one poll, ${NEW_MAILS} new mails, ${folder}`, value: `${r.ms.toFixed(0)} ms`, extra: `login+SELECT alone ${r.floor.toFixed(0)} ms`, ratio: r === smallest ? '' : `${(r.ms / smallest.ms).toFixed(2)}x the smallest` },
+			...r.builtins.map((b, index) => {
+				const first = smallest.builtins[index];
+				return { case: '2 poll cost', what: `${b.name}: activation to the ${NEW_MAILS}th new item (login included), ${folder}`, value: `${b.ms.toFixed(0)} ms`, extra: '', ratio: r === smallest ? '' : `${(b.ms / first.ms).toFixed(2)}x the smallest` };
+			}),
+		];
 	});
 	const goals = storages.flatMap((storage) => {
 		const ofStorage = results.filter((r) => r.storage === storage);
@@ -130,7 +139,25 @@ async function measureFolder(info, size, storage, repetitions, log) {
 	// The warm-up's floor is dropped as its poll is.
 	const counted = floors.slice(repetitions.warmups);
 	log(`  ${storage} folder of ${size}: ${median(samples).toFixed(0)} ms (runs ${samples.map((s) => s.toFixed(0)).join(', ')}); login + SELECT + logout alone ${median(counted).toFixed(0)} ms`);
-	return { ms: median(samples), floor: median(counted) };
+	return { ms: median(samples), floor: median(counted), builtins: await measureBuiltins(info, address, cursor, repetitions, log) };
+}
+
+/** The built-in reads the new mail as unread (1.x) or past its UID watermark (2.x), as after earlier mail. */
+async function measureBuiltins(info, address, cursor, repetitions, log) {
+	const measured = [];
+	for (const { version, typeVersion, nodeBinary, n8nDir } of builtinHosts()) {
+		const name = `n8n ${version} Email Trigger (IMAP) v${typeVersion}`;
+		const startUid = typeVersion >= 2.2 ? cursor.lastUid : undefined;
+		const samples = await repeat(repetitions, async () => {
+			await markUnread(info, address, `${cursor.lastUid + 1}:*`);
+			const config = { mode: 'builtin', n8nDir, typeVersion, format: 'simple', startUid, info, address, expected: NEW_MAILS };
+			const sample = await runChild(path.join(__dirname, 'ingest-worker.js'), config, { nodeBinary, env: { MAILBOX_EXTRA_CA_FILE: info.caFile } });
+			return sample.ms;
+		});
+		log(`  ${name}: ${median(samples).toFixed(0)} ms (runs ${samples.map((s) => s.toFixed(0)).join(', ')})`);
+		measured.push({ name, ms: median(samples) });
+	}
+	return measured;
 }
 
 module.exports = { run };
