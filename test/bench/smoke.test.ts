@@ -11,9 +11,10 @@ describe('npm run bench -- --smoke', () => {
 	it('runs every case without n8n to the end and prints its rows', async () => {
 		const rows = await benchSmoke(['ingest', 'poll', 'memory', 'reply', 'send']);
 		expect(casesOf(rows)).toEqual(['1 ingest', '2 poll cost', '3 memory', '4 reply latency', '5 bulk send']);
-		// Ours beside the raw ceiling; poll cost (Maildir only in a smoke run: see SMOKE_STORAGES); memory in both binary modes.
+		// Ours beside the raw ceiling; poll cost in two folder sizes on both storages; memory in both binary modes.
 		expect(rows.filter((line) => line.includes('Mailbox Trigger (this package)'))).toHaveLength(1);
-		expect(rows.filter((line) => line.includes('2 poll cost') && line.includes('Maildir'))).toHaveLength(2);
+		expect(rows.filter((line) => line.includes('| one poll,') && line.includes('Maildir'))).toHaveLength(2);
+		expect(rows.filter((line) => line.includes('| one poll,') && line.includes('sdbox'))).toHaveLength(2);
 		expect(rows.filter((line) => line.includes('3 memory') && line.includes('trigger cycle'))).toHaveLength(2);
 	}, 300_000);
 });
