@@ -97,6 +97,11 @@ function httpLinkLength(text: string, pos: number, self: LinkifyIt): number {
 // https: and ftp: are linkify-it aliases of http: and take its check.
 const linkify = new LinkifyIt().set({ fuzzyLink: false, fuzzyEmail: false }).add('http:', { validate: httpLinkLength });
 
+/** The prototype of one of postal-mime's internal decoder classes (its file in the package), to patch. */
+function postalMimeDecoder(file: string): Record<string, unknown> | undefined {
+	return (require(join(dirname(require.resolve('postal-mime')), file)) as { prototype?: Record<string, unknown> }).prototype;
+}
+
 /**
  * postal-mime 4.0 joins every decoded part with `new Blob(chunks).arrayBuffer()`. Node copies each
  * chunk into the Blob and reads it back with a microtask per chunk, and a text part in 8bit is one
@@ -106,12 +111,11 @@ const linkify = new LinkifyIt().set({ fuzzyLink: false, fuzzyEmail: false }).add
  * whose finalize still does the Blob join (postal-mime is pinned); any other is left as it is.
  */
 function joinDecodedPartsWithoutBlob(): void {
-	const directory = dirname(require.resolve('postal-mime'));
 	const encoder = new TextEncoder();
 	// Each decoder's last step before the join, which moves what it still holds into `chunks`.
 	const decoders: Array<[file: string, flush?: string]> = [['pass-through-decoder.js'], ['base64-decoder.js', 'flushRemainder'], ['qp-decoder.js', 'flushBuffer']];
 	for (const [file, flush] of decoders) {
-		const decoder = (require(join(directory, file)) as { prototype?: Record<string, unknown> }).prototype;
+		const decoder = postalMimeDecoder(file);
 		const finalize = decoder?.finalize;
 		if (typeof finalize !== 'function' || !String(finalize).includes('new Blob(this.chunks') || (flush && typeof decoder?.[flush] !== 'function')) continue;
 		(decoder as Record<string, unknown>).finalize = async function (this: Record<string, () => void> & { chunks: Array<string | ArrayBuffer | Uint8Array> }) {
@@ -148,7 +152,7 @@ interface Base64DecoderState {
  * postal-mime decode alike. Applied only while the decoder is the one this was measured on.
  */
 function decodeBase64InBatches(): void {
-	const decoder = (require(join(dirname(require.resolve('postal-mime')), 'base64-decoder.js')) as { prototype?: Record<string, unknown> }).prototype;
+	const decoder = postalMimeDecoder('base64-decoder.js');
 	const update = decoder?.update as ((this: Base64DecoderState, bytes: Uint8Array) => void) | undefined;
 	const flushRemainder = decoder?.flushRemainder as ((this: Base64DecoderState) => void) | undefined;
 	if (!decoder || typeof update !== 'function' || typeof flushRemainder !== 'function' || !String(update).includes('.split(/=+/)') || !String(decoder.pushChunk).includes('decodeBase64')) return;
