@@ -11,7 +11,7 @@ import {
 } from 'n8n-workflow';
 
 import { MailboxWatcher, pollMailbox, prepareTrigger, type FolderCursors, type WatchOptions } from '../mail';
-import { triggerProperties } from '../EmailTrigger/description';
+import { triggerProperties } from '../shared/trigger.description';
 import { emailConnectionTest, getMailAccount, mailboxCredentials, type Authentication } from '../shared/credentials';
 import { toNodeError } from '../shared/errors';
 import { readSettings, storeBinaries, toItem } from '../shared/triggerItems';

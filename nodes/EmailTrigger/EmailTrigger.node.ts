@@ -10,7 +10,7 @@ import { pollMailbox, prepareTrigger, type FolderCursors, type PolledMail } from
 import { emailConnectionTest, getMailAccount, mailboxCredentials, type Authentication } from '../shared/credentials';
 import { toNodeError } from '../shared/errors';
 import { readSettings, storeBinaries, toItem } from '../shared/triggerItems';
-import { triggerProperties } from './description';
+import { triggerProperties } from '../shared/trigger.description';
 
 /**
  * Polls under way, by workflow and node. n8n starts the next poll on schedule even when the last one

@@ -3,9 +3,9 @@ import type { ImapFlow, MailboxObject } from 'imapflow';
 import type { MailAccount } from './account';
 import { normalizeMessageId } from './addresses';
 import { withImap } from './connection';
-import { checkPick, pickUid, type MessagePick } from './eml';
+import { checkPick, pickUid, type MessagePick } from './pickMail';
 import { MailError } from './errors';
-import { withFolder } from './search';
+import { withFolder } from './messageFilter';
 
 /*
  * Changing mail on the server: move, delete, flags. Every change names exactly the UIDs picked:

@@ -5,7 +5,7 @@ import { analyzeEmail, type AnalyzeOptions } from './analysis';
 import { connectionLost, imapEndpoint, withImap } from './connection';
 import { advanceCursor, firstPendingUid, pendingUids, withPendingMoves, withUnflagged, type FolderCursor, type FolderCursors, type UidOutcome } from './cursor';
 import { describeConnectionError, MailError } from './errors';
-import { moveAfterCycle, type MovedTo, type PendingMoves } from './mailbox';
+import { moveAfterCycle, type MovedTo, type PendingMoves } from './changeMail';
 import { parseMessage, type MessageAttachment, type MessageFields } from './message';
 import {
 	applyExtractionRules,

@@ -1,6 +1,6 @@
 import type { MailAccount } from './account';
 import { isValidAddress, normalizeAddress, normalizeMessageId } from './addresses';
-import { getOriginalMessage, type MessagePick } from './eml';
+import { getOriginalMessage, type MessagePick } from './pickMail';
 import { MailError } from './errors';
 import { parseMessage, type MessageAttachment, type MessageFields } from './message';
 import { sendMail, type OutgoingAttachment, type OutgoingMail, type SendResult } from './send';

@@ -1,8 +1,8 @@
 import type { INodeProperties } from 'n8n-workflow';
 
 import { DEFAULT_FORWARDED_REGEXES, DEFAULT_MAX_ATTACHMENTS, DEFAULT_MAX_MESSAGE_SIZE_MB } from '../mail';
-import { authenticationProperty } from '../shared/credentials';
-import { analyzeOptions } from '../Email/descriptions/analyze.description';
+import { authenticationProperty } from './credentials';
+import { analyzeOptions } from './analyze.description';
 
 /** The Mailbox Trigger's parameters (SPEC section 4), common ones first. */
 export const triggerProperties: INodeProperties[] = [

@@ -1,6 +1,6 @@
 import type { IBinaryKeyData, IDataObject, INodeExecutionData, IPollFunctions, ITriggerFunctions } from 'n8n-workflow';
 
-import { readAnalyzeOptions, type AnalyzeOptionValues } from '../Email/descriptions/analyze.description';
+import { readAnalyzeOptions, type AnalyzeOptionValues } from './analyze.description';
 import { DEFAULT_MAX_ATTACHMENTS, DEFAULT_MAX_MESSAGE_SIZE_MB, extractionRuleList, type PolledMail, type TriggerSettings } from '../mail';
 
 /** Both Mailbox Triggers: the poll trigger's poll() and the instant trigger's trigger(). */

@@ -2,7 +2,7 @@ import type { IExecuteFunctions, INodeExecutionData, INodeProperties } from 'n8n
 
 import { analyzeEmail, getOriginalMessage, MailError, normalizeMessageId, type MailAccount } from '../../mail';
 import { updateDisplayOptions } from '../../shared/displayOptions';
-import { analyzeOptions, readAnalyzeOptions, type AnalyzeOptionValues } from '../descriptions/analyze.description';
+import { analyzeOptions, readAnalyzeOptions, type AnalyzeOptionValues } from '../../shared/analyze.description';
 import { emailUidProperty, folderProperty, messageIdProperty, readFolder } from '../descriptions/folder.description';
 
 const fromMailbox = { show: { source: ['mailbox'] } };

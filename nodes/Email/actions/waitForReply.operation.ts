@@ -3,7 +3,7 @@ import type { IExecuteFunctions, INodeExecutionData, INodeProperties } from 'n8n
 import type { MailAccount } from '../../mail';
 import { updateDisplayOptions } from '../../shared/displayOptions';
 import { exclusionFields, waitOptionsCollection } from '../descriptions/wait.description';
-import { readWaitOptions, waitForReplyTo } from './replyWait';
+import { readWaitOptions, waitForReplyTo } from './waitForReplyItem';
 
 const properties: INodeProperties[] = [
 	{

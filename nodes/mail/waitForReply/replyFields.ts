@@ -1,10 +1,10 @@
 import { simpleParser, type AddressObject, type ParsedMail } from 'mailparser';
 import { RE2JS } from 're2js';
 
-import { normalizeAddress, normalizeMessageId } from './addresses';
-import { MailError } from './errors';
-import { htmlAsText } from './message';
-import { splitReply } from './replyText';
+import { normalizeAddress, normalizeMessageId } from '../addresses';
+import { MailError } from '../errors';
+import { htmlAsText } from '../message';
+import { splitReply } from './splitReply';
 
 /** What makes a message a reply worth returning. */
 export interface ReplyCriteria {

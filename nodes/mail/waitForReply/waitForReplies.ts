@@ -1,9 +1,9 @@
 import type { ImapFlow, SearchObject } from 'imapflow';
 
-import type { MailAccount } from './account';
-import { boundedAccount, closeImap, closeOnExpiry, connectImap, withinBudget, type TimeBudget } from './connection';
-import { MailError } from './errors';
-import { parseReply, ReplyMatcher, type ReplyCriteria, type ReplyFields } from './replies';
+import type { MailAccount } from '../account';
+import { boundedAccount, closeImap, closeOnExpiry, connectImap, withinBudget, type TimeBudget } from '../connection';
+import { MailError } from '../errors';
+import { parseReply, ReplyMatcher, type ReplyCriteria, type ReplyFields } from './replyFields';
 
 export interface WaitOptions extends ReplyCriteria {
 	/** Folders to watch; each gets its own connection so IDLE can watch every one of them. */
