@@ -8,6 +8,8 @@ export * from './send';
 export * from './cursor';
 export * from './message';
 export * from './poll';
+export * from './polledMail';
+export * from './triggerSettings';
 export * from './sessions';
 export * from './rules';
 export * from './messageFilter';
