@@ -4,10 +4,12 @@
  * Dovecot's Maildir, the credentials and contexts the nodes are driven with, and child processes
  * that report one JSON line (each measured in its own process, so memory figures are its own).
  */
-const { execFileSync, spawn } = require('node:child_process');
+const { execFileSync } = require('node:child_process');
 const crypto = require('node:crypto');
 const fs = require('node:fs');
 const path = require('node:path');
+
+const { runChild: runToEnd } = require('../scripts/lib/processes');
 
 const ROOT = path.resolve(__dirname, '..');
 
@@ -269,21 +271,12 @@ function builtinHosts() {
  * Runs `script` in a child process (with `nodeBinary`) and returns the JSON it prints last; the
  * child is killed after `timeoutMs`, so a stuck case cannot hold the benchmark.
  */
-function runChild(script, config, { nodeBinary = process.execPath, timeoutMs = 180_000, env = {} } = {}) {
-	return new Promise((resolve, reject) => {
-		const child = spawn(nodeBinary, [script, JSON.stringify(config)], { cwd: ROOT, env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
-		let stdout = '';
-		let stderr = '';
-		child.stdout.on('data', (chunk) => (stdout += chunk));
-		child.stderr.on('data', (chunk) => (stderr += chunk));
-		const timer = setTimeout(() => child.kill('SIGKILL'), timeoutMs);
-		child.on('close', (code, signal) => {
-			clearTimeout(timer);
-			const last = stdout.trim().split('\n').pop();
-			if (code === 0 && last) return resolve(JSON.parse(last));
-			reject(new Error(`${path.basename(script)} ${JSON.stringify(config.mode ?? '')} failed (${signal ?? `exit ${code}`}): ${stderr.trim().slice(-2000)}`));
-		});
-	});
+async function runChild(script, config, { nodeBinary = process.execPath, timeoutMs = 180_000, env = {} } = {}) {
+	const run = await runToEnd(nodeBinary, [script, JSON.stringify(config)], { cwd: ROOT, env: { ...process.env, ...env }, timeoutMs });
+	const last = run.stdout.trim().split('\n').pop();
+	if (run.code === 0 && last) return JSON.parse(last);
+	const how = run.signal ?? `exit ${run.code}`;
+	throw new Error(`${path.basename(script)} ${JSON.stringify(config.mode ?? '')} failed (${how}): ${run.stderr.trim().slice(-2000)}`);
 }
 
 module.exports = { ROOT, median, repeat, memory, seeded, typicalMail, typicalMails, maildirOf, writeMaildir, giveToMailUser, accountOf, credentialsOf, openImap, markUnread, pollContext, prepareBinaryData, runChild, loadBuiltinImap, builtinImapTrigger, builtinHosts };

@@ -18,6 +18,7 @@ const os = require('node:os');
 const path = require('node:path');
 
 const host = require('../scripts/lib/n8nHost');
+const { stopChild } = require('../scripts/lib/processes');
 const { maildirOf, median, seeded, writeMaildir } = require('./lib');
 
 const N8N_MAJOR = 2;
@@ -261,8 +262,7 @@ async function runPhase({ n8n, info, phase, config, arrivals, smoke, log }) {
 		log(`  many mailboxes, ${phase}: ${JSON.stringify(result)}`);
 		return result;
 	} finally {
-		host.stopN8n(child);
-		await until('n8n stopping', 60 * SECOND, () => child.exitCode !== null || child.signalCode !== null);
+		await stopChild(child, { graceMs: 60 * SECOND });
 		// n8n's log outlives its folder: it says why a trigger failed or was deactivated.
 		const kept = path.join(os.tmpdir(), `mailbox-bench-many-${phase}-n8n.log`);
 		fs.copyFileSync(path.join(userFolder, 'n8n.log'), kept);

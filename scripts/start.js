@@ -26,7 +26,7 @@ const { ensureN8n, linkPackage, importJson, startN8n, PACKAGE_ROOT } = require('
 const { DEMO_MAILBOX, DEMO_ANALYST, seedDemoMailbox, startDemoAnalyst } = require('./lib/demoMailbox');
 const { stopMailServersAt } = require('./lib/mailServers');
 const { ensureSystemPackages, isRoot } = require('./lib/systemPackages');
-const { record, requireFreePorts, stopRecorded } = require('./lib/processes');
+const { recordPid, requireFreePorts, stopChild, stopRecorded, watchParents } = require('./lib/processes');
 
 // MAILBOX_DEMO_DIR moves the demo's data (the tests start it from an empty folder).
 const DEMO_BASE = process.env.MAILBOX_DEMO_DIR || path.join(PACKAGE_ROOT, '.n8n-host', 'demo');
@@ -176,24 +176,6 @@ async function ensureOwner(baseUrl) {
 /** The body of POST /rest/login (1.123 and 2.x both name the field emailOrLdapLoginId). */
 const LOGIN_BODY = { emailOrLdapLoginId: DEMO_LOGIN.email, password: DEMO_LOGIN.password };
 
-function waitForExit(child, timeoutMs) {
-	if (child.exitCode !== null || child.signalCode !== null) return Promise.resolve();
-	return new Promise((resolve) => {
-		const timer = setTimeout(() => {
-			try {
-				process.kill(-child.pid, 'SIGKILL');
-			} catch {
-				// gone meanwhile
-			}
-			resolve();
-		}, timeoutMs);
-		child.once('exit', () => {
-			clearTimeout(timer);
-			resolve();
-		});
-	});
-}
-
 /**
  * Starts the whole demo and resolves once the editor answers. Options (all optional):
  * `base` folder for servers and n8n data, `mailPorts`, `n8nPort`, `brokerPort` (2.x task runners),
@@ -228,7 +210,7 @@ async function startEditor(options = {}) {
 	const mailBase = mailFolder(base);
 	stopMailServersAt(mailBase);
 	if (leftovers.length > 0) log(`Stopped what an earlier run left running: ${leftovers.join(', ')}.`);
-	if (recordSelf) record(pidFile, 'start', process.pid);
+	if (recordSelf) recordPid(pidFile, 'start', process.pid);
 	await requireFreePorts({ ...Object.fromEntries(Object.entries(mailPorts).map(([name, port]) => [`mail ${name}`, port])), n8n: n8nPort, 'n8n task broker': brokerPort });
 
 	log(`Starting Dovecot and Postfix on 127.0.0.1 (IMAPS ${mailPorts.imaps}, SMTP ${mailPorts.smtp})...`);
@@ -280,23 +262,16 @@ async function startEditor(options = {}) {
 
 		stopIfAsked();
 		log(`Starting n8n ${host.version} on http://127.0.0.1:${n8nPort} ...`);
-		await startN8n(host, userFolder, {
+		const n8n = await startN8n(host, userFolder, {
 			port: n8nPort,
 			logFile: path.join(base, `n8n-${host.major}.log`),
 			extraEnv: { N8N_RUNNERS_BROKER_PORT: String(brokerPort), MAILBOX_EXTRA_CA_FILE: mail.caFile },
 			signal,
-			onSpawn: (child) => {
-				record(pidFile, 'n8n', child.pid);
-				stops.push(async () => {
-					try {
-						process.kill(-child.pid, 'SIGTERM');
-					} catch {
-						// already gone
-					}
-					await waitForExit(child, 20_000);
-					fs.rmSync(pidFile, { force: true });
-				});
-			},
+			record: { file: pidFile, name: 'n8n' },
+		});
+		stops.push(async () => {
+			await stopChild(n8n);
+			fs.rmSync(pidFile, { force: true });
 		});
 		stopIfAsked();
 		const url = `http://127.0.0.1:${n8nPort}`;
@@ -362,19 +337,16 @@ function printWelcome(editor) {
 const STOP_SIGNALS = ['SIGINT', 'SIGTERM', 'SIGHUP'];
 
 /**
- * Calls `stop` once when a stop signal arrives or when this process loses its parent: npm runs the
- * script under `sh -c`, which does not pass on the SIGTERM npm forwards, so a `kill` of npm leaves
- * this process orphaned rather than signalled.
+ * Calls `stop` when a stop signal arrives or when npm, which started this process, has ended: npm
+ * runs the script under `sh -c`, which passes on neither the SIGTERM npm forwards nor a SIGHUP npm
+ * alone receives, so a `kill` of npm leaves this process orphaned rather than signalled.
  */
 function onStop(stop) {
-	const parent = process.ppid;
 	const handler = () => stop();
 	for (const signal of STOP_SIGNALS) process.on(signal, handler);
-	const watch = setInterval(() => {
-		if (process.ppid !== parent) stop();
-	}, 500);
+	const stopWatching = watchParents(handler);
 	return () => {
-		clearInterval(watch);
+		stopWatching();
 		for (const signal of STOP_SIGNALS) process.off(signal, handler);
 	};
 }

@@ -9,11 +9,11 @@
  */
 const { execFileSync } = require('node:child_process');
 const fs = require('node:fs');
-const net = require('node:net');
 const os = require('node:os');
 const path = require('node:path');
 
-const { isAlive } = require('./processes');
+const { stopPidFile, waitForPort } = require('./processes');
+const { startSmtpBridge } = require('./smtpBridge');
 const { ensureSystemPackages, isRoot, which } = require('./systemPackages');
 
 const MAIL_DOMAIN = 'example.test';
@@ -30,25 +30,6 @@ function portsFromEnv(offset = Number(process.env.MAILBOX_PORT_OFFSET || 0)) {
 /** Installs Dovecot and Postfix (as root) when missing; otherwise says what to install. */
 function ensurePackages() {
 	ensureSystemPackages(['dovecot', 'postfix', 'openssl']);
-}
-
-function waitForPort(port, timeoutMs = 15000) {
-	const deadline = Date.now() + timeoutMs;
-	return new Promise((resolve, reject) => {
-		const attempt = () => {
-			const socket = net.connect({ host: '127.0.0.1', port });
-			socket.once('connect', () => {
-				socket.destroy();
-				resolve();
-			});
-			socket.once('error', () => {
-				socket.destroy();
-				if (Date.now() > deadline) reject(new Error(`Nothing listens on 127.0.0.1:${port} after ${timeoutMs} ms`));
-				else setTimeout(attempt, 50);
-			});
-		};
-		attempt();
-	});
 }
 
 function makeCertificate(base) {
@@ -190,7 +171,7 @@ async function startDovecot(base, ports, cert, ids, oauthMechanisms) {
 	fs.writeFileSync(conf, dovecotConfig(base, ports, cert, ids, oauthMechanisms));
 	fs.writeFileSync(path.join(base, 'userdb.extra'), '', { flag: 'a' });
 	if (isRoot()) execFileSync('chown', ['-R', `${ids.uid}:${ids.gid}`, path.join(base, 'mail')]);
-	stopByPidFile(path.join(base, 'dovecot', 'run', 'master.pid'));
+	stopPidFile(path.join(base, 'dovecot', 'run', 'master.pid'));
 	// stdio goes to a file: a daemon holding the caller's pipes makes execFileSync hang.
 	const log = fs.openSync(path.join(base, 'dovecot.start.log'), 'a');
 	execFileSync(which('dovecot'), ['-c', conf], { stdio: ['ignore', log, log] });
@@ -329,91 +310,7 @@ async function startPostfix(base, ports, cert) {
 }
 
 function stopPostfix(conf) {
-	stopByPidFile(path.join(conf, '..', 'queue', 'pid', 'master.pid'));
-}
-
-/** Stands in for Postfix without root: AUTH against the shared password, delivery over LMTP. */
-/** The checks Dovecot's oauth2 passdb makes, for the no-root SMTP bridge. */
-function validToken(token, username, key) {
-	const [header, payload, signature] = String(token || '').split('.');
-	if (!signature) return false;
-	const crypto = require('node:crypto');
-	const expected = crypto.createHmac('sha256', Buffer.from(key, 'base64')).update(`${header}.${payload}`).digest('base64url');
-	if (expected !== signature) return false;
-	const claims = JSON.parse(Buffer.from(payload, 'base64url').toString('utf8'));
-	return claims.iss === OAUTH_ISSUER && claims.exp * 1000 > Date.now() && String(claims.email).toLowerCase() === username.toLowerCase();
-}
-
-async function startSmtpBridge(ports, cert, oauthKey) {
-	const { SMTPServer } = require('smtp-server');
-	const { SMTPConnection } = require('nodemailer/lib/smtp-connection');
-	const deliver = (envelope, raw) =>
-		new Promise((resolve, reject) => {
-			const connection = new SMTPConnection({ host: '127.0.0.1', port: ports.lmtp, lmtp: true, ignoreTLS: true });
-			connection.once('error', reject);
-			connection.connect(() => {
-				const recipients = envelope.rcptTo.map((r) =>
-					r.address.toLowerCase().endsWith(`@${MAIL_DOMAIN}`) ? r.address : `catchall@${MAIL_DOMAIN}`,
-				);
-				connection.send({ from: envelope.mailFrom ? envelope.mailFrom.address : '', to: recipients }, raw, (error) => {
-					connection.quit();
-					if (error) reject(error);
-					else resolve();
-				});
-			});
-		});
-	const server = new SMTPServer({
-		secure: false,
-		key: fs.readFileSync(cert.key),
-		cert: fs.readFileSync(cert.crt),
-		authMethods: ['PLAIN', 'LOGIN', 'XOAUTH2'],
-		size: 0,
-		onAuth(auth, _session, callback) {
-			if (auth.method === 'XOAUTH2') {
-				if (validToken(auth.accessToken, auth.username, oauthKey)) callback(null, { user: auth.username });
-				else callback(null, { data: { status: '401', schemes: 'bearer' } });
-				return;
-			}
-			if (auth.password === TEST_PASSWORD && auth.username.endsWith(`@${MAIL_DOMAIN}`)) callback(null, { user: auth.username });
-			else callback(Object.assign(new Error('Authentication failed'), { responseCode: 535 }));
-		},
-		onData(stream, session, callback) {
-			const chunks = [];
-			stream.on('data', (chunk) => chunks.push(chunk));
-			stream.on('end', () => {
-				deliver(session.envelope, Buffer.concat(chunks)).then(() => callback(), callback);
-			});
-		},
-	});
-	await new Promise((resolve) => server.listen(ports.smtp, '127.0.0.1', resolve));
-	return server;
-}
-
-function readPid(file) {
-	try {
-		return Number(fs.readFileSync(file, 'utf8').trim()) || undefined;
-	} catch {
-		return undefined;
-	}
-}
-
-function stopByPidFile(file) {
-	const pid = readPid(file);
-	if (!pid || !isAlive(pid)) return;
-	try {
-		process.kill(pid, 'SIGTERM');
-	} catch {
-		return;
-	}
-	const deadline = Date.now() + 5000;
-	while (isAlive(pid) && Date.now() < deadline) execFileSync('sleep', ['0.05']);
-	if (isAlive(pid)) {
-		try {
-			process.kill(pid, 'SIGKILL');
-		} catch {
-			// already gone
-		}
-	}
+	stopPidFile(path.join(conf, '..', 'queue', 'pid', 'master.pid'));
 }
 
 /**
@@ -431,7 +328,7 @@ async function startMailServers({ base, ports = portsFromEnv(), oauthMechanisms 
 	let postfixConf;
 	let bridge;
 	if (smtp && isRoot() && which('postfix')) postfixConf = await startPostfix(base, ports, cert);
-	else if (smtp) bridge = await startSmtpBridge(ports, cert, oauthKey);
+	else if (smtp) bridge = await startSmtpBridge(ports, cert, { oauthKey, issuer: OAUTH_ISSUER, domain: MAIL_DOMAIN, password: TEST_PASSWORD });
 	const info = {
 		base,
 		host: '127.0.0.1',
@@ -449,7 +346,7 @@ async function startMailServers({ base, ports = portsFromEnv(), oauthMechanisms 
 		async stop() {
 			if (bridge) await new Promise((resolve) => bridge.close(resolve));
 			if (postfixConf) stopPostfix(postfixConf);
-			stopByPidFile(path.join(base, 'dovecot', 'run', 'master.pid'));
+			stopPidFile(path.join(base, 'dovecot', 'run', 'master.pid'));
 		},
 	};
 }
@@ -457,7 +354,7 @@ async function startMailServers({ base, ports = portsFromEnv(), oauthMechanisms 
 /** Stops servers started by another process (the jest global setup keeps them in a state file). */
 function stopMailServersAt(base) {
 	stopPostfix(path.join(base, 'postfix', 'conf'));
-	stopByPidFile(path.join(base, 'dovecot', 'run', 'master.pid'));
+	stopPidFile(path.join(base, 'dovecot', 'run', 'master.pid'));
 }
 
-module.exports = { OAUTH_ISSUER, startMailServers, stopMailServersAt, waitForPort, portsFromEnv, MAIL_DOMAIN, TEST_PASSWORD, DEFAULT_PORTS };
+module.exports = { OAUTH_ISSUER, startMailServers, stopMailServersAt, portsFromEnv, MAIL_DOMAIN, TEST_PASSWORD, DEFAULT_PORTS };

@@ -8,11 +8,12 @@
  *
  * Every step is checked for its result and stops with a message naming the step when it did not work.
  */
-const { spawn, spawnSync } = require('node:child_process');
+const { spawnSync } = require('node:child_process');
 const fs = require('node:fs');
-const net = require('node:net');
 const os = require('node:os');
 const path = require('node:path');
+
+const { freePort, runChild, startProcess, stopChild } = require('./processes');
 
 const PACKAGE_ROOT = path.join(__dirname, '..', '..');
 const VERSIONS = { 1: '1.123.81', 2: '2.41.3' };
@@ -219,18 +220,6 @@ function linkPackage(userFolder) {
 	}
 }
 
-/** A TCP port nobody listens on right now. */
-function freePort() {
-	return new Promise((resolve, reject) => {
-		const server = net.createServer();
-		server.once('error', reject);
-		server.listen(0, '127.0.0.1', () => {
-			const { port } = server.address();
-			server.close(() => resolve(port));
-		});
-	});
-}
-
 /** Runs one n8n CLI command to completion; returns stdout. */
 function n8nCli(host, userFolder, args, extraEnv = {}) {
 	const result = spawnSync(host.bin, args, {
@@ -264,15 +253,8 @@ async function executeWorkflow(host, userFolder, workflowId, extraEnv = {}, { ti
 	const args = ['execute', `--id=${workflowId}`, '--rawOutput'];
 	// Each run gets a free broker port: runs left over from a failed test must not block the next.
 	const env = n8nEnv(host, userFolder, { N8N_RUNNERS_BROKER_PORT: String(await freePort()), ...extraEnv });
-	const child = spawn(host.bin, args, { env, stdio: ['ignore', 'pipe', 'pipe'] });
-	const timer = setTimeout(() => child.kill('SIGKILL'), timeoutMs);
-	let stdout = '';
-	let stderr = '';
-	child.stdout.on('data', (chunk) => (stdout += chunk));
-	child.stderr.on('data', (chunk) => (stderr += chunk));
-	const status = await new Promise((resolve) => child.on('close', resolve));
-	clearTimeout(timer);
-	if (status !== 0) throw new Error(`n8n ${args.join(' ')} failed (${status}):\n${stdout}\n${stderr}`);
+	const { code, signal, stdout, stderr } = await runChild(host.bin, args, { env, timeoutMs });
+	if (code !== 0) throw new Error(`n8n ${args.join(' ')} failed (${signal ?? code}):\n${stdout}\n${stderr}`);
 	// Log lines may come before and after it: the run data is the pretty-printed object from a line
 	// that is only '{' to the next line that is only '}'.
 	const start = stdout.search(/^\{$/m);
@@ -282,22 +264,17 @@ async function executeWorkflow(host, userFolder, workflowId, extraEnv = {}, { ti
 }
 
 /**
- * Starts `n8n start` in the background; resolves once the editor and every REST route are up.
- * /healthz answers seconds earlier, while most REST routes are still 404s, so this waits for n8n's
- * own "Editor is now accessible" line (in what this start wrote to the log, not an earlier start's).
+ * Starts `n8n start` in the background; resolves with its child process once the editor and every
+ * REST route are up. /healthz answers seconds earlier, while most REST routes are still 404s, so this
+ * waits for n8n's own "Editor is now accessible" line (in what this start wrote to the log, not an
+ * earlier start's). `record` ({file, name}) records its PID at once (see startProcess). n8n is stopped
+ * again when it does not come up, or when `signal` aborts the wait.
  */
-async function startN8n(host, userFolder, { port = n8nPort(), extraEnv = {}, logFile = path.join(userFolder, 'n8n.log'), onSpawn, signal } = {}) {
+async function startN8n(host, userFolder, { port = n8nPort(), extraEnv = {}, logFile = path.join(userFolder, 'n8n.log'), record, signal } = {}) {
 	const brokerPort = await freePort();
 	const logStart = fs.existsSync(logFile) ? fs.statSync(logFile).size : 0;
-	const out = fs.openSync(logFile, 'a');
-	const child = spawn(host.bin, ['start'], {
-		env: n8nEnv(host, userFolder, { N8N_PORT: String(port), N8N_RUNNERS_BROKER_PORT: String(brokerPort), ...extraEnv }),
-		stdio: ['ignore', out, out],
-		detached: true,
-	});
-	fs.closeSync(out);
-	// The caller records the PID before the long wait, so an interrupted start can still be cleaned up.
-	onSpawn?.(child);
+	const env = n8nEnv(host, userFolder, { N8N_PORT: String(port), N8N_RUNNERS_BROKER_PORT: String(brokerPort), ...extraEnv });
+	const child = startProcess(host.bin, ['start'], { env, logFile, record });
 	const ready = () => {
 		const fd = fs.openSync(logFile, 'r');
 		try {
@@ -310,28 +287,18 @@ async function startN8n(host, userFolder, { port = n8nPort(), extraEnv = {}, log
 		}
 	};
 	const deadline = Date.now() + 180_000;
-	while (!ready()) {
-		if (signal?.aborted) {
-			stopN8n(child);
-			throw Object.assign(new Error('start interrupted'), { code: 'STOPPED' });
+	try {
+		while (!ready()) {
+			if (signal?.aborted) throw Object.assign(new Error('start interrupted'), { code: 'STOPPED' });
+			if (child.exitCode !== null) throw new Error(`n8n exited with ${child.exitCode}; see ${logFile}`);
+			if (Date.now() > deadline) throw new Error(`n8n did not finish starting within 180 s; see ${logFile}`);
+			await new Promise((resolve) => setTimeout(resolve, 250));
 		}
-		if (child.exitCode !== null) throw new Error(`n8n exited with ${child.exitCode}; see ${logFile}`);
-		if (Date.now() > deadline) {
-			stopN8n(child);
-			throw new Error(`n8n did not finish starting within 180 s; see ${logFile}`);
-		}
-		await new Promise((resolve) => setTimeout(resolve, 250));
+	} catch (error) {
+		await stopChild(child);
+		throw error;
 	}
 	return child;
 }
 
-function stopN8n(child) {
-	if (!child || child.exitCode !== null) return;
-	try {
-		process.kill(-child.pid, 'SIGTERM');
-	} catch {
-		// already gone
-	}
-}
-
-module.exports = { HostInstallError, cleanNpmEnv, freePort, n8nPort, VERSIONS, ensureN8n, n8nFolder, node24Binary, n8nEnv, linkPackage, n8nCli, importJson, executeWorkflow, startN8n, stopN8n, cacheRoot, PACKAGE_ROOT };
+module.exports = { HostInstallError, cleanNpmEnv, n8nPort, VERSIONS, ensureN8n, n8nFolder, node24Binary, n8nEnv, linkPackage, n8nCli, importJson, executeWorkflow, startN8n, cacheRoot, PACKAGE_ROOT };
