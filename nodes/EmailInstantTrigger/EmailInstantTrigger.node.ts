@@ -30,7 +30,7 @@ const fallbackPollSeconds: INodeProperties = {
 
 export class EmailInstantTrigger implements INodeType {
 	description: INodeTypeDescription = {
-		// SPEC section 10 names it so, beside the poll trigger in the node list.
+		// Named after the poll trigger so the two stand together in the node list; the lint rule wants "Trigger" last.
 		// eslint-disable-next-line n8n-nodes-base/node-class-description-display-name-unsuffixed-trigger-node
 		displayName: 'Mailbox Trigger (Instant)',
 		name: 'emailInstantTrigger',

@@ -31,7 +31,7 @@ function applyLimits(fields: MessageFields, attachments: MessageAttachment[], so
 	return { attachments, truncated: Object.keys(truncated).length ? truncated : undefined };
 }
 
-/** The item of one mail, or null when the trigger's filters leave it out (SPEC section 7). */
+/** The item of one mail, or null when the trigger's filters (triggerFilters.ts) leave it out. */
 export async function buildPolledMail(source: Buffer, size: number, origin: Parameters<typeof parseMessage>[1], trigger: PreparedTrigger, account: MailAccount): Promise<PolledMail | null> {
 	const parsed = await parseMessage(source, origin, { extraHeaders: trigger.filters.headers });
 	const fields = parsed.fields;

@@ -5,7 +5,7 @@ import { MailError } from './errors';
 import { compileUserRegex } from './rules';
 
 /*
- * Which mail a trigger cycle emits (SPEC section 7), decided from the parsed mail before any item
+ * Which mail a trigger cycle emits (the trigger's Filters), decided from the parsed mail before any item
  * is built. A mail left out is not emitted, not flagged and not moved: it stays exactly as it was,
  * and the cursor passes it. The regexes run on re2js like the extraction rules (linear time on
  * attacker-controlled mail). The sender check reads the From header, which the sender writes: it

@@ -3,7 +3,7 @@ import { MailError } from './errors';
 import { compileEnvironmentRule, compileExtractionRules, compileForwardedRules, type ExtractionRule } from './rules';
 import { compileMailFilters, type MailFilterSettings } from './triggerFilters';
 
-/** The trigger's parameters (SPEC sections 4 and 7), as the node read them. */
+/** The trigger's parameters, as the node read them (named as in nodes/shared/trigger.description.ts). */
 export interface TriggerSettings extends MailFilterSettings {
 	folders: string;
 	unreadOnly: boolean;
@@ -26,7 +26,7 @@ export interface TriggerSettings extends MailFilterSettings {
 	maxAttachments?: number;
 	/** Emitted mail is moved here after the cycle (created when missing); empty: it stays. */
 	moveToFolder?: string;
-	/** Adds `analysis` (SPEC section 8) to each item, with these options. */
+	/** Adds `analysis` (what Analyze Email returns) to each item, with these options. */
 	analyze?: boolean;
 	analyzeOptions?: AnalyzeOptions;
 }

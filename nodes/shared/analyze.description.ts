@@ -2,7 +2,7 @@ import type { INodeProperties } from 'n8n-workflow';
 
 import { DEFAULT_MAX_DEPTH, listOption, MAX_DEPTH_LIMIT, type AnalyzeOptions } from '../mail';
 
-/** The options of Analyze Email (SPEC section 8): the operation's `options`, the triggers' `analyzeOptions`. */
+/** The options of Analyze Email, one list for two places: the operation's `options`, the triggers' `analyzeOptions`. */
 export const analyzeOptions: INodeProperties[] = [
 	{
 		displayName: 'Defang',

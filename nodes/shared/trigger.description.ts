@@ -4,7 +4,7 @@ import { DEFAULT_FORWARDED_REGEXES, DEFAULT_MAX_ATTACHMENTS, DEFAULT_MAX_MESSAGE
 import { authenticationProperty } from './credentials';
 import { analyzeOptions } from './analyze.description';
 
-/** The Mailbox Trigger's parameters (SPEC section 4), common ones first. */
+/** The parameters of both triggers (Mailbox Trigger and its Instant variant), common ones first. */
 export const triggerProperties: INodeProperties[] = [
 		authenticationProperty,
 		{

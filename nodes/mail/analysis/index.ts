@@ -13,7 +13,7 @@ export { verifyAuthentication, type DnsResolver } from './verify';
 export { parseAuthResults, readAuthentication } from './authResults';
 export { refang } from './indicators';
 
-/** The options of SPEC section 8, as the nodes read them. */
+/** The options of Analyze Email (and of the triggers' Analyze), as the nodes read them. */
 export interface AnalyzeOptions {
 	maxDepth?: number;
 	trustedAuthservIds?: string[];
@@ -152,7 +152,7 @@ function indicators(extracted: Extracted, ownDomains: string[]): Indicators {
 }
 
 /**
- * A reported mail (an .eml or Outlook .msg, as bytes) -> SPEC section 8: every message in it with
+ * A reported mail (an .eml or Outlook .msg, as bytes) -> Analyze Email's output: every message in it with
  * its authentication, alignment, links and attachment hashes; the original and its indicators.
  * Plain data in, plain data out: the action node, the trigger and the benchmark all call this.
  */
