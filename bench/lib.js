@@ -51,7 +51,7 @@ function seeded(seed) {
 	};
 }
 
-const WORDS = 'alert phishing report suspicious login from unknown device please review the attached invoice account verify password reset security team incident ticket escalation firewall blocked connection malware detected quarantine user mailbox forwarded message'.split(' ');
+const WORDS = 'alert phishing report suspicious login from unknown device please review the attached invoice ' + 'account verify password reset security team incident ticket escalation firewall blocked ' + 'connection malware detected quarantine user mailbox forwarded message'.split(' ');
 
 function wrapBase64(buffer) {
 	return buffer.toString('base64').replace(/.{76}/g, '$&\r\n');
@@ -74,7 +74,8 @@ function typicalMail(index, { random, domain, to, bodyBytes, pdfBytes = 0 }) {
 		length += sentence.length;
 	}
 	const text = sentences.join('\r\n');
-	const html = `<html><body>${sentences.map((s) => `<p>${s.replace(/(https:\S+)\./, '<a href="$1">$1</a>.')}</p>`).join('\r\n')}</body></html>`;
+	const paragraph = (s) => `<p>${s.replace(/(https:\S+)\./, '<a href="$1">$1</a>.')}</p>`;
+	const html = `<html><body>${sentences.map(paragraph).join('\r\n')}</body></html>`;
 	const boundary = `alt-${index}`;
 	const alternative = [
 		`--${boundary}`, 'Content-Type: text/plain; charset=utf-8', 'Content-Transfer-Encoding: 8bit', '', text,
@@ -83,7 +84,7 @@ function typicalMail(index, { random, domain, to, bodyBytes, pdfBytes = 0 }) {
 	].join('\r\n');
 	const headers = [
 		`Return-Path: <alerts@sender.${domain}>`,
-		`Received: from mx.sender.${domain} (mx.sender.${domain} [192.0.2.${index % 250}]) by mail.${domain}; ${new Date(Date.UTC(2024, 0, 1, 0, 0, index)).toUTCString()}`,
+		`Received: from mx.sender.${domain} (mx.sender.${domain} [192.0.2.${index % 250}]) ` + `by mail.${domain}; ${new Date(Date.UTC(2024, 0, 1, 0, 0, index)).toUTCString()}`,
 		`From: Alerts <alerts@sender.${domain}>`,
 		`To: ${to}`,
 		`Subject: [ALERT-${index}] suspicious activity on host-${index % 97}`,
@@ -276,7 +277,7 @@ async function runChild(script, config, { nodeBinary = process.execPath, timeout
 	const last = run.stdout.trim().split('\n').pop();
 	if (run.code === 0 && last) return JSON.parse(last);
 	const how = run.signal ?? `exit ${run.code}`;
-	throw new Error(`${path.basename(script)} ${JSON.stringify(config.mode ?? '')} failed (${how}): ${run.stderr.trim().slice(-2000)}`);
+	throw new Error(`${path.basename(script)} ${JSON.stringify(config.mode ?? '')} failed (${how}): ` + `${run.stderr.trim().slice(-2000)}`);
 }
 
 module.exports = { ROOT, median, repeat, memory, seeded, typicalMail, typicalMails, maildirOf, writeMaildir, giveToMailUser, accountOf, credentialsOf, openImap, markUnread, pollContext, prepareBinaryData, runChild, loadBuiltinImap, builtinImapTrigger, builtinHosts };

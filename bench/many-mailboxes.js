@@ -114,10 +114,14 @@ function sqlite(n8n, userFolder, method, sql) {
 			const out = (rows || []).map((row) => {
 				if (!row.data) return row;
 				const runData = parse(row.data).resultData.runData;
-				const node = runData[${JSON.stringify(OURS)}] || runData[${JSON.stringify(OURS_INSTANT)}] || runData[${JSON.stringify(BUILTIN)}] || [];
+				const node = runData[${JSON.stringify(OURS)}]
+					|| runData[${JSON.stringify(OURS_INSTANT)}]
+					|| runData[${JSON.stringify(BUILTIN)}]
+					|| [];
 				const items = node[0] && node[0].data ? node[0].data.main[0] : [];
 				const error = parse(row.data).resultData.error;
-				return { ...row, data: undefined, subjects: items.map((item) => item.json.subject), error: error ? String(error.message) : undefined };
+				const subjects = items.map((item) => item.json.subject);
+				return { ...row, data: undefined, subjects, error: error ? String(error.message) : undefined };
 			});
 			process.stdout.write(JSON.stringify(out));
 			db.close();
@@ -214,7 +218,7 @@ async function runPhase({ n8n, info, phase, config, arrivals, smoke, log }) {
 		const loginsInWindow = logins(info, windowLog, prefix);
 
 		// Then until every mail came out (or the drain time is over).
-		const executions = () => sqlite(n8n, userFolder, 'all', `SELECT e.id, e."workflowId", e.status, e."startedAt", d.data FROM execution_entity e JOIN execution_data d ON d."executionId" = e.id`);
+		const executions = () => sqlite(n8n, userFolder, 'all', `SELECT e.id, e."workflowId", e.status, e."startedAt", d.data FROM execution_entity e JOIN ` + `execution_data d ON d."executionId" = e.id`);
 		let runs = [];
 		const drainEnd = Date.now() + config.drainMs[phase];
 		for (;;) {

@@ -46,7 +46,10 @@ function say(message) {
 	}
 }
 
-/** Whether the mail servers' own users (dovecot, postfix, the mail uid) can reach a folder: every parent searchable by all. */
+/**
+ * Whether the mail servers' own users (dovecot, postfix, the mail uid) can reach a folder: every parent searchable
+ * by all.
+ */
 function searchableByAll(folder) {
 	for (let dir = path.resolve(folder); ; dir = path.dirname(dir)) {
 		if (fs.existsSync(dir) && (fs.statSync(dir).mode & 0o001) === 0) return false;
@@ -182,7 +185,8 @@ const LOGIN_BODY = { emailOrLdapLoginId: DEMO_LOGIN.email, password: DEMO_LOGIN.
  * `major` (1 or 2), `build` (false when dist/ is known to be fresh), `log` (progress lines),
  * `signal` (an AbortSignal: once aborted, the start stops what it started after the current step and
  * rejects with a STOPPED error), `recordSelf` (npm start: this process is recorded with n8n's PID, so
- * that a later start can stop it if it was orphaned). Returns `{url, login, loginBody, major, version, workflows, mail, stop()}`.
+ * that a later start can stop it if it was orphaned). Returns `{url, login, loginBody, major, version, workflows,
+ * mail, stop()}`.
  */
 async function startEditor(options = {}) {
 	const {
@@ -303,7 +307,7 @@ function printWelcome(editor) {
 		'',
 		`  Editor    ${editor.url}`,
 		`  Login     ${editor.login.email}  /  ${editor.login.password}`,
-		`  Mailbox   ${DEMO_MAILBOX} on 127.0.0.1: IMAPS ${editor.mail.ports.imaps}, SMTP ${editor.mail.ports.smtp} (STARTTLS),`,
+		`  Mailbox   ${DEMO_MAILBOX} on 127.0.0.1: IMAPS ${editor.mail.ports.imaps}, SMTP ` + `${editor.mail.ports.smtp} (STARTTLS),`,
 		`            password ${editor.mail.password}; credential "${DEMO_CREDENTIAL.name}" is set up.`,
 		`            ${DEMO_ANALYST} answers every question mailed to it with {{approve}}.`,
 		'',
@@ -316,6 +320,7 @@ function printWelcome(editor) {
 				: `    (not imported: this build has no ${workflow.missing})   ${workflow.name}, examples/${workflow.file}`,
 		);
 	}
+	const dataFolder = DEMO_BASE.startsWith(PACKAGE_ROOT) ? path.relative(PACKAGE_ROOT, DEMO_BASE) : DEMO_BASE;
 	// n8n 2.x activates a workflow with "Publish", 1.x with the "Active" switch.
 	const activate = editor.major >= 2 ? 'click "Publish"' : 'switch it to "Active"';
 	lines.push(
@@ -327,7 +332,7 @@ function printWelcome(editor) {
 		'  /tmp/n8n-mailbox-demo/attachments, the others their original .eml.',
 		'  And "Mailbox: ask an analyst ...": "Execute workflow"; lead@example.test approves within seconds.',
 		'',
-		`  Ctrl-C stops n8n, Dovecot and Postfix. Data stays in ${DEMO_BASE.startsWith(PACKAGE_ROOT) ? path.relative(PACKAGE_ROOT, DEMO_BASE) : DEMO_BASE}/ (delete it to start over).`,
+		`  Ctrl-C stops n8n, Dovecot and Postfix. Data stays in ${dataFolder}/ (delete it to start over).`,
 		'',
 	);
 	say(lines.join('\n'));

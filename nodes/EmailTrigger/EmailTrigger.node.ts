@@ -46,7 +46,7 @@ export class EmailTrigger implements INodeType {
 		const node = this.getNode();
 		const key = ownerOf(this);
 		if (pollsUnderWay.has(key)) {
-			this.logger.warn(`Mailbox Trigger: the previous poll of "${node.name}" is still running; this one is skipped (a longer Poll Times interval avoids this).`);
+			this.logger.warn(`Mailbox Trigger: the previous poll of "${node.name}" is still running; this one ` + `is skipped (a longer Poll Times interval avoids this).`);
 			return null;
 		}
 		pollsUnderWay.add(key);

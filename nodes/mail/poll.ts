@@ -56,7 +56,7 @@ async function openFolder(client: ImapFlow, folder: string, readOnly: boolean) {
 	} catch (error) {
 		if (!client.usable) throw error;
 		const text = `${(error as { responseText?: string }).responseText ?? ''} ${(error as Error).message}`;
-		throw new MailError('NOT_FOUND', `Folder "${folder}" cannot be opened (${text.trim()}): check the Folders parameter (names are case-sensitive, e.g. INBOX, Archive/2024).`, { service: 'IMAP', cause: error });
+		throw new MailError('NOT_FOUND', `Folder "${folder}" cannot be opened (${text.trim()}): check the Folders parameter ` + `(names are case-sensitive, e.g. INBOX, Archive/2024).`, { service: 'IMAP', cause: error });
 	}
 }
 

@@ -53,7 +53,10 @@ export async function buildPolledMail(source: Buffer, size: number, origin: Para
 	return { json, attachments, source: trigger.attachOriginalEml ? source : undefined };
 }
 
-/** Updates an emitted mail's item after the cycle moved it: the destination, its UID and UIDVALIDITY there (null when the server did not say). */
+/**
+ * Updates an emitted mail's item after the cycle moved it: the destination, its UID and UIDVALIDITY there (null
+ * when the server did not say).
+ */
 export function locateMoved(mail: PolledMail, folder: string, uid: number, moved: MovedTo): void {
 	mail.json.folder = folder;
 	mail.json.email_uid = moved.uidMap.get(uid) ?? null;

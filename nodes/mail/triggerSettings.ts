@@ -54,7 +54,7 @@ export function prepareTrigger(settings: TriggerSettings) {
 	// INBOX is one folder in any case (RFC 3501); other names are case-sensitive.
 	const sameFolder = (a: string, b: string) => a === b || (a.toUpperCase() === 'INBOX' && b.toUpperCase() === 'INBOX');
 	if (moveToFolder && folders.some((folder) => sameFolder(folder, moveToFolder))) {
-		throw new MailError('INVALID_INPUT', `Move to Folder "${moveToFolder}" is also one of the Folders the trigger reads: its mail would be emitted again. Pick another folder.`);
+		throw new MailError('INVALID_INPUT', `Move to Folder "${moveToFolder}" is also one of the Folders the trigger reads: ` + `its mail would be emitted again. Pick another folder.`);
 	}
 	return {
 		folders,
@@ -88,7 +88,7 @@ export function sinceDate(now: Date, offsetDays: number, timeZone: string): Date
 	try {
 		parts = new Intl.DateTimeFormat('en-CA', { timeZone, year: 'numeric', month: '2-digit', day: '2-digit' }).formatToParts(now);
 	} catch {
-		throw new MailError('INVALID_INPUT', `Server Time Zone "${timeZone}" is not an IANA time zone: write e.g. UTC, Europe/Berlin or America/New_York.`);
+		throw new MailError('INVALID_INPUT', `Server Time Zone "${timeZone}" is not an IANA time zone: write e.g. UTC, Europe/Berlin ` + `or America/New_York.`);
 	}
 	const part = (type: string) => Number(parts.find((entry) => entry.type === type)?.value);
 	return new Date(Date.UTC(part('year'), part('month') - 1, part('day') - offsetDays));

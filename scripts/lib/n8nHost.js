@@ -62,7 +62,8 @@ function runStep(step, command, args, options, advice) {
 	const result = spawnSync(command, args, { encoding: 'utf8', maxBuffer: 64 * 1024 * 1024, ...options });
 	if (result.status !== 0) {
 		const output = `${result.stdout ?? ''}${result.stderr ?? ''}`.trim().split('\n').slice(-25).join('\n');
-		throw new HostInstallError(step, `${command} ${args.join(' ')} exited with ${result.status ?? result.signal}${result.error ? ` (${result.error.message})` : ''}\n${output}`, advice);
+		const reason = result.error ? ` (${result.error.message})` : '';
+		throw new HostInstallError(step, `${command} ${args.join(' ')} exited with ${result.status ?? result.signal}${reason}\n${output}`, advice);
 	}
 	return result.stdout;
 }
@@ -89,7 +90,10 @@ function n8nFolder(version) {
 	return path.join(cacheRoot(), `n8n-${version}`);
 }
 
-/** Node 24 from the npm registry, for n8n 2.x; the machine's own node serves 1.x. Checked once per process to run and say v24. */
+/**
+ * Node 24 from the npm registry, for n8n 2.x; the machine's own node serves 1.x. Checked once per process to run
+ * and say v24.
+ */
 function ensureNode24() {
 	if (node24) return node24;
 	const { folder, home, bin } = node24Paths();
@@ -102,7 +106,8 @@ function ensureNode24() {
 	}
 	const version = spawnSync(path.join(bin, 'node'), ['--version'], { encoding: 'utf8' });
 	if (version.status !== 0 || !String(version.stdout).startsWith('v24.')) {
-		throw new HostInstallError('check Node 24', `${path.join(bin, 'node')} --version printed "${String(version.stdout || version.stderr || version.error?.message).trim()}", not v24`, RETRY_ADVICE(folder));
+		const printed = String(version.stdout || version.stderr || version.error?.message).trim();
+		throw new HostInstallError('check Node 24', `${path.join(bin, 'node')} --version printed "${printed}", not v24`, RETRY_ADVICE(folder));
 	}
 	node24 = { bin, headers: home };
 	return node24;
@@ -155,7 +160,7 @@ function ensureN8n(major) {
 			'npm',
 			['rebuild', 'sqlite3', '--build-from-source', '--ignore-scripts=false', '--foreground-scripts', '--loglevel=error'],
 			{ cwd: folder, env },
-			'sqlite3 is built from source: install python3, make and g++ (apt-get install -y python3 make g++), then run again.',
+			'sqlite3 is built from source: install python3, make and g++ (apt-get install -y python3 make ' + 'g++), then run again.',
 		);
 		const loads = sqliteLoads(folder, env);
 		if (!loads.ok) throw new HostInstallError(`load sqlite3 for n8n ${version}`, loads.error, `Delete ${folder} and run again; if it fails again, check that python3, make and g++ are installed.`);

@@ -53,7 +53,7 @@ async function startPostgres(base, port) {
 	if (!fs.existsSync(path.join(data, 'PG_VERSION'))) {
 		asPostgres(postgresBin('initdb'), ['-D', data, '-A', 'trust', '-U', 'postgres', '--no-sync'], { stdio: 'ignore' });
 	}
-	const options = `-p ${port} -k ${socketDir} -c listen_addresses=127.0.0.1 -c fsync=off -c synchronous_commit=off -c full_page_writes=off`;
+	const options = `-p ${port} -k ${socketDir} -c listen_addresses=127.0.0.1 -c fsync=off -c synchronous_commit=off ` + `-c full_page_writes=off`;
 	asPostgres(postgresBin('pg_ctl'), ['-D', data, '-o', options, '-l', path.join(base, 'pg', 'postgres.log'), '-w', 'start'], { stdio: 'ignore' });
 	await waitForPort(port);
 	try {

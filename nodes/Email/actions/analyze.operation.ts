@@ -53,7 +53,7 @@ async function inputBytes(context: IExecuteFunctions, itemIndex: number, account
 	if (fromBinary(context, itemIndex)) {
 		const name = String(context.getNodeParameter('binaryPropertyName', itemIndex, 'data') ?? '').trim() || 'data';
 		if (!context.getInputData()[itemIndex].binary?.[name]) {
-			throw new MailError('INVALID_INPUT', `The input item has no binary property "${name}": set Input Binary Field to the property holding the .eml or .msg file.`);
+			throw new MailError('INVALID_INPUT', `The input item has no binary property "${name}": set Input Binary Field to the ` + `property holding the .eml or .msg file.`);
 		}
 		return await context.helpers.getBinaryDataBuffer(itemIndex, name);
 	}

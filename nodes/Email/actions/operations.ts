@@ -116,5 +116,7 @@ export const operationProperty: INodeProperties = {
 /** Every operation's parameters, each shown only for its operation. */
 export const operationProperties: INodeProperties[] = entries.flatMap(([, operation]) => operation.run.description);
 
+const displayNames = JSON.stringify(Object.fromEntries(entries.map(([value, { name }]) => [value, name])));
+
 /** The canvas subtitle: the chosen operation's display name. */
-export const operationSubtitle = `={{ (${JSON.stringify(Object.fromEntries(entries.map(([value, { name }]) => [value, name])))})[$parameter["operation"]] || $parameter["operation"] }}`;
+export const operationSubtitle = `={{ (${displayNames})[$parameter["operation"]] || $parameter["operation"] }}`;

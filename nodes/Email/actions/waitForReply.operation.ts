@@ -13,7 +13,7 @@ const properties: INodeProperties[] = [
 		default: '',
 		required: true,
 		placeholder: '<abc123@example.com>',
-		description: 'Message-ID of the mail sent earlier (e.g. the message_id output of Send Email), with or without angle brackets',
+		description: 'Message-ID of the mail sent earlier (e.g. the message_id output of Send Email), with or without ' + 'angle brackets',
 	},
 	{
 		displayName: 'Recipients',

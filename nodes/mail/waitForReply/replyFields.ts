@@ -64,7 +64,7 @@ export function compileExclusion(pattern: string | undefined, field: string): RE
 	try {
 		return RE2JS.compile(pattern);
 	} catch (error) {
-		throw new MailError('INVALID_INPUT', `${field} is not a valid regular expression (${(error as Error).message}): fix the pattern (RE2 syntax; no lookaround or backreferences).`);
+		throw new MailError('INVALID_INPUT', `${field} is not a valid regular expression (${(error as Error).message}): fix the ` + `pattern (RE2 syntax; no lookaround or backreferences).`);
 	}
 }
 

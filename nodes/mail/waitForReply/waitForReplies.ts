@@ -102,7 +102,7 @@ async function watchFolder(account: MailAccount, folder: string, collector: Repl
 				opened.on('exists', news.raise);
 				opened.on('close', news.raise);
 				const selected = await opened.mailboxOpen(folder).catch((error) => {
-					throw new MailError('NOT_FOUND', `Folder "${folder}" could not be opened (${(error as Error).message}): check the Folders option (comma-separated, case-sensitive names).`, { service: 'IMAP', cause: error });
+					throw new MailError('NOT_FOUND', `Folder "${folder}" could not be opened (${(error as Error).message}): check the ` + `Folders option (comma-separated, case-sensitive names).`, { service: 'IMAP', cause: error });
 				});
 				return { watching: opened, mailbox: selected };
 			});
