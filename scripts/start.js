@@ -23,6 +23,7 @@ const path = require('node:path');
 
 const { startMailServers } = require('./lib/mailServers');
 const { ensureN8n, linkPackage, importJson, startN8n, PACKAGE_ROOT } = require('./lib/n8nHost');
+const { builtNodeTypes, exampleWorkflows, readJson } = require('./lib/demoExamples');
 const { DEMO_MAILBOX, DEMO_ANALYST, seedDemoMailbox, startDemoAnalyst } = require('./lib/demoMailbox');
 const { stopMailServersAt } = require('./lib/mailServers');
 const { ensureSystemPackages, isRoot } = require('./lib/systemPackages');
@@ -32,7 +33,6 @@ const { recordPid, requireFreePorts, stopChild, stopRecorded, watchParents } = r
 const DEMO_BASE = process.env.MAILBOX_DEMO_DIR || path.join(PACKAGE_ROOT, '.n8n-host', 'demo');
 const DEMO_MAIL_PORTS = { imap: 1143, imaps: 1993, lmtp: 1424, sasl: 1124, smtp: 1587 };
 const DEMO_N8N_PORT = 5678;
-const EXAMPLES_DIR = path.join(PACKAGE_ROOT, 'examples');
 const DEMO_CREDENTIAL = { id: 'mailboxDemoCred1', name: `Demo mailbox (${DEMO_MAILBOX})` };
 // A fixed login for a local demo that listens on 127.0.0.1 only.
 const DEMO_LOGIN = { email: 'demo@example.test', password: 'Mailbox-demo-1', firstName: 'Demo', lastName: 'Analyst' };
@@ -68,14 +68,6 @@ function mailFolder(base) {
 	return path.join('/var/tmp', 'n8n-nodes-mailbox-demo', key, 'mail');
 }
 
-function readJson(file, fallback) {
-	try {
-		return JSON.parse(fs.readFileSync(file, 'utf8'));
-	} catch {
-		return fallback;
-	}
-}
-
 function newestMtime(target) {
 	const stat = fs.statSync(target);
 	if (!stat.isDirectory()) return stat.mtimeMs;
@@ -91,51 +83,6 @@ function buildIfNeeded() {
 	say('Building the package (npm run build)...');
 	execFileSync('npm', ['run', 'build', '--silent'], { cwd: PACKAGE_ROOT, stdio: ['ignore', 'ignore', 'inherit'] });
 	return true;
-}
-
-/**
- * What the built package offers, read from its node descriptions in dist/:
- * `{ 'n8n-nodes-mailbox.email': Set<operation>, 'n8n-nodes-mailbox.emailTrigger': Set<> }`.
- */
-function builtNodeTypes() {
-	const manifest = readJson(path.join(PACKAGE_ROOT, 'package.json'), {});
-	const types = {};
-	for (const file of manifest.n8n.nodes) {
-		const compiled = path.join(PACKAGE_ROOT, file);
-		if (!fs.existsSync(compiled)) continue;
-		for (const NodeClass of Object.values(require(compiled))) {
-			if (typeof NodeClass !== 'function') continue;
-			const { description } = new NodeClass();
-			const operation = description.properties.find((property) => property.name === 'operation');
-			types[`n8n-nodes-mailbox.${description.name}`] = new Set((operation?.options ?? []).map((option) => option.value));
-		}
-	}
-	return types;
-}
-
-/** Why an example workflow cannot run in the built package yet (a missing node or operation), or undefined. */
-function missingFeature(workflow, types) {
-	for (const node of workflow.nodes) {
-		if (!node.type.startsWith('n8n-nodes-mailbox.')) continue;
-		const operations = types[node.type];
-		if (!operations) return `node ${node.type}`;
-		const operation = node.parameters?.operation;
-		if (operation && !operations.has(operation)) return `operation ${operation} of ${node.type}`;
-	}
-	return undefined;
-}
-
-/** The example workflows in examples/, each with `missing` set when the built package cannot run it. */
-function exampleWorkflows() {
-	const types = builtNodeTypes();
-	return fs
-		.readdirSync(EXAMPLES_DIR)
-		.filter((name) => name.endsWith('.json'))
-		.sort()
-		.map((name) => {
-			const workflow = readJson(path.join(EXAMPLES_DIR, name));
-			return { file: name, id: workflow.id, name: workflow.name, workflow, missing: missingFeature(workflow, types) };
-		});
 }
 
 function demoCredentialData(mail) {

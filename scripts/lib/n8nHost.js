@@ -10,21 +10,14 @@
  */
 const { spawnSync } = require('node:child_process');
 const fs = require('node:fs');
-const os = require('node:os');
 const path = require('node:path');
 
+const { cacheRoot, cleanNpmEnv, HostInstallError, log, RETRY_ADVICE, runStep } = require('./hostInstall');
+const { ensureNode24, NODE24, node24Binary } = require('./node24');
 const { freePort, runChild, startProcess, stopChild } = require('./processes');
 
 const PACKAGE_ROOT = path.join(__dirname, '..', '..');
 const VERSIONS = { 1: '1.123.81', 2: '2.41.3' };
-/** The Node 24 build n8n 2.x runs on: the registry's platform package holds the binary and its headers. */
-const NODE24 = { version: '24.21.0', package: `node-${process.platform}-${process.arch}` };
-
-/** Where the hosts are installed (2-3 GB each): MAILBOX_CACHE_DIR, else ~/.cache/n8n-nodes-mailbox. */
-function cacheRoot() {
-	return process.env.MAILBOX_CACHE_DIR || path.join(os.homedir(), '.cache', 'n8n-nodes-mailbox');
-}
-
 function portOffset() {
 	return Number(process.env.MAILBOX_PORT_OFFSET || 0);
 }
@@ -34,83 +27,9 @@ function n8nPort() {
 	return 5678 + portOffset() + 10 * (Number(process.env.JEST_WORKER_ID || 1) - 1);
 }
 
-function log(message) {
-	process.stderr.write(`[n8n-host] ${message}\n`);
-}
-
-/** An install step that did not do its job: names the step and what to do about it. */
-class HostInstallError extends Error {
-	constructor(step, detail, advice) {
-		super(`n8n host install, step "${step}" failed: ${detail}\n${advice}`);
-		this.code = 'HOST_INSTALL_FAILED';
-		this.step = step;
-	}
-}
-
-/**
- * The environment for a nested npm: without the `npm_config_*` settings npm hands to every script it
- * runs (this package's .npmrc sets ignore-scripts=true, which would silently turn `npm rebuild` into a
- * no-op), so that every nested call behaves the same from `npm test`, `npm start` or a plain shell.
- */
-function cleanNpmEnv(extra = {}) {
-	const env = Object.fromEntries(Object.entries(process.env).filter(([key]) => !/^npm_(config|package|lifecycle)_/i.test(key)));
-	return { ...env, ...extra };
-}
-
-/** Runs one step; its output is shown only when it fails. */
-function runStep(step, command, args, options, advice) {
-	const result = spawnSync(command, args, { encoding: 'utf8', maxBuffer: 64 * 1024 * 1024, ...options });
-	if (result.status !== 0) {
-		const output = `${result.stdout ?? ''}${result.stderr ?? ''}`.trim().split('\n').slice(-25).join('\n');
-		const reason = result.error ? ` (${result.error.message})` : '';
-		throw new HostInstallError(step, `${command} ${args.join(' ')} exited with ${result.status ?? result.signal}${reason}\n${output}`, advice);
-	}
-	return result.stdout;
-}
-
-const RETRY_ADVICE = (folder) => `Check the network to the npm registry and the free disk space, delete ${folder} and run again.`;
-
-let node24;
-
-/** Where Node 24 is (or goes): its install folder, the platform package (binary and headers) and its bin folder. */
-function node24Paths() {
-	const folder = path.join(cacheRoot(), `node-${NODE24.version}`);
-	const home = path.join(folder, 'node_modules', NODE24.package);
-	return { folder, home, bin: path.join(home, 'bin') };
-}
-
-/** The Node 24 binary n8n 2.x runs on, when it is installed (nothing is installed here). */
-function node24Binary() {
-	const binary = path.join(node24Paths().bin, 'node');
-	return fs.existsSync(binary) ? binary : undefined;
-}
-
 /** The folder an n8n version is (or goes) in. */
 function n8nFolder(version) {
 	return path.join(cacheRoot(), `n8n-${version}`);
-}
-
-/**
- * Node 24 from the npm registry, for n8n 2.x; the machine's own node serves 1.x. Checked once per process to run
- * and say v24.
- */
-function ensureNode24() {
-	if (node24) return node24;
-	const { folder, home, bin } = node24Paths();
-	if (!fs.existsSync(path.join(bin, 'node'))) {
-		log(`installing Node ${NODE24.version} from the npm registry (${NODE24.package}, once) into ${folder}`);
-		fs.mkdirSync(folder, { recursive: true });
-		fs.writeFileSync(path.join(folder, 'package.json'), JSON.stringify({ name: 'node24-host', private: true }));
-		// The platform package carries the binary itself: no install script has to run.
-		runStep('install Node 24', 'npm', ['install', '--no-audit', '--no-fund', '--ignore-scripts', '--no-save', '--loglevel=error', `${NODE24.package}@${NODE24.version}`], { cwd: folder, env: cleanNpmEnv() }, RETRY_ADVICE(folder));
-	}
-	const version = spawnSync(path.join(bin, 'node'), ['--version'], { encoding: 'utf8' });
-	if (version.status !== 0 || !String(version.stdout).startsWith('v24.')) {
-		const printed = String(version.stdout || version.stderr || version.error?.message).trim();
-		throw new HostInstallError('check Node 24', `${path.join(bin, 'node')} --version printed "${printed}", not v24`, RETRY_ADVICE(folder));
-	}
-	node24 = { bin, headers: home };
-	return node24;
 }
 
 /** PATH and build settings under which a given n8n major runs. */
