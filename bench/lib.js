@@ -10,6 +10,7 @@ const fs = require('node:fs');
 const path = require('node:path');
 
 const { runChild: runToEnd } = require('../scripts/lib/processes');
+const { isRoot } = require('../scripts/lib/systemPackages');
 const { seeded, typicalMail, typicalMails } = require('./mails');
 
 const ROOT = path.resolve(__dirname, '..');

@@ -72,6 +72,5 @@ function typicalMails(count, { domain, to, seed = 7 }) {
 	return Array.from({ length: count }, (_, index) => typicalMail(index, { random, domain, to, bodyBytes: 2000 + Math.floor(random() * 5000), pdfBytes: index % 10 === 9 ? 20 * 1024 : 0 }));
 }
 
-const isRoot = () => typeof process.getuid === 'function' && process.getuid() === 0;
 
 module.exports = { seeded, typicalMail, typicalMails };
