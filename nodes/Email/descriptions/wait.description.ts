@@ -1,6 +1,7 @@
 import type { IDisplayOptions, INodeProperties } from 'n8n-workflow';
 
 import { DEFAULT_READ_TIMEOUT_SECONDS } from '../../mail';
+import { optionsCollection } from './options.description';
 
 /** Exclusion regexes shared by Send Email and Wait and Wait for Reply. */
 export const exclusionFields: INodeProperties[] = [
@@ -70,12 +71,5 @@ export const waitOptions: INodeProperties[] = [
  */
 export function waitOptionsCollection(extra: INodeProperties[] = [], waitDisplay?: IDisplayOptions): INodeProperties {
 	const shownWait = waitDisplay ? waitOptions.map((option) => ({ ...option, displayOptions: waitDisplay })) : waitOptions;
-	return {
-		displayName: 'Options',
-		name: 'options',
-		type: 'collection',
-		placeholder: 'Add Option',
-		default: {},
-		options: [...extra, ...shownWait].sort((a, b) => a.displayName.localeCompare(b.displayName)),
-	};
+	return optionsCollection([...extra, ...shownWait].sort((a, b) => a.displayName.localeCompare(b.displayName)));
 }
