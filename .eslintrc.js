@@ -22,7 +22,7 @@ module.exports = {
 			rules: {
 				'n8n-nodes-base/cred-class-field-documentation-url-missing': 'off',
 				'n8n-nodes-base/cred-class-field-documentation-url-miscased': 'off',
-				// SPEC fixes the credential's names (emailCredentials): saved workflows store them.
+				// The credential's names (emailCredentials) are public: saved workflows store them.
 				'n8n-nodes-base/cred-class-name-unsuffixed': 'off',
 				'n8n-nodes-base/cred-class-field-name-unsuffixed': 'off',
 				'n8n-nodes-base/cred-class-field-display-name-missing-api': 'off',

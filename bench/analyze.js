@@ -1,6 +1,6 @@
 'use strict';
 /**
- * Analyze Email (SPEC section 8): CPU per typical mail and per corpus mail (.eml and Outlook .msg),
+ * Analyze Email: CPU per typical mail and per corpus mail (.eml and Outlook .msg),
  * and building the trigger's items with `analyze` off against on (the IMAP side does not change).
  * No server needed: the mail module (dist/) over mails held in memory.
  */

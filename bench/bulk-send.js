@@ -13,7 +13,7 @@ const { Email } = require('../dist/nodes/Email/Email.node');
 const { credentialsOf, median, prepareBinaryData, repeat } = require('./lib');
 
 function content(index) {
-	return `<p>Alert ${index}: suspicious login from <b>10.0.${index % 250}.7</b>.</p><p>Case: <a href="https://portal.example.test/case/${index}">portal</a></p>`;
+	return `<p>Alert ${index}: suspicious login from <b>10.0.${index % 250}.7</b>.</p><p>Case: ` + `<a href="https://portal.example.test/case/${index}">portal</a></p>`;
 }
 
 /** Email.execute() with the context n8n gives it: items, parameters per item, credentials. */

@@ -52,10 +52,10 @@ async function main() {
 				const sample = await worker(config);
 				// The first round warms Dovecot's and the page cache.
 				if (run > 0) samples[label(reader)].push(sample);
-				console.error(`${label(reader)}: ${Math.round(sample.rate)} msg/s, CPU ${(sample.cpuMs / MAILS).toFixed(2)} ms/msg${run === 0 ? ' (warm-up)' : ''}`);
+				console.error(`${label(reader)}: ${Math.round(sample.rate)} msg/s, CPU ${(sample.cpuMs / MAILS).toFixed(2)} ` + `ms/msg${run === 0 ? ' (warm-up)' : ''}`);
 			}
 		}
-		for (const [name, runs] of Object.entries(samples)) console.log(`${name}: median ${Math.round(median(runs.map((s) => s.rate)))} msg/s (runs ${runs.map((s) => Math.round(s.rate)).join(', ')}), CPU ${(median(runs.map((s) => s.cpuMs)) / MAILS).toFixed(2)} ms/msg`);
+		for (const [name, runs] of Object.entries(samples)) console.log(`${name}: median ${Math.round(median(runs.map((s) => s.rate)))} msg/s ` + `(runs ${runs.map((s) => Math.round(s.rate)).join(', ')}), ` + `CPU ${(median(runs.map((s) => s.cpuMs)) / MAILS).toFixed(2)} ms/msg`);
 	} finally {
 		await servers.stop();
 		fs.rmSync(base, { recursive: true, force: true });

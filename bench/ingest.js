@@ -32,7 +32,7 @@ async function run({ info, runs, warmups, quick, smoke, log }) {
 	const mails = typicalMails(count, { domain: info.domain, to: address });
 	const bytes = mails.reduce((sum, mail) => sum + mail.length, 0);
 	writeMaildir(info, address, count, (index) => mails[index]);
-	log(`ingest: ${count} mails, ${(bytes / 1e6).toFixed(1)} MB (mean ${(bytes / count / 1024).toFixed(1)} KB), ${mails.filter((_, i) => i % 10 === 9).length} with a 20 KB PDF`);
+	log(`ingest: ${count} mails, ${(bytes / 1e6).toFixed(1)} MB (mean ${(bytes / count / 1024).toFixed(1)} ` + `KB), ${mails.filter((_, i) => i % 10 === 9).length} with a 20 KB PDF`);
 
 	const results = [];
 	for (const reader of readers(info, address, { quick, smoke, count })) {
@@ -41,7 +41,7 @@ async function run({ info, runs, warmups, quick, smoke, log }) {
 			return runChild(path.join(__dirname, 'ingest-worker.js'), { ...reader.config, info, address, expected: reader.expected ?? count }, { nodeBinary: reader.nodeBinary, env: { MAILBOX_EXTRA_CA_FILE: info.caFile } });
 		});
 		const result = { ...reader, rate: median(samples.map((s) => s.rate)), peakRss: median(samples.map((s) => s.peakRss)), samples: samples.map((s) => Math.round(s.rate)), cpuMs: median(samples.map((s) => s.cpuMs)) };
-		log(`  ${reader.name}: ${Math.round(result.rate)} msg/s (runs ${result.samples.join(', ')}), peak RSS ${(result.peakRss / 2 ** 20).toFixed(0)} MB, CPU ${(result.cpuMs / count).toFixed(2)} ms/msg in the reader`);
+		log(`  ${reader.name}: ${Math.round(result.rate)} msg/s (runs ${result.samples.join(', ')}), ` + `peak RSS ${(result.peakRss / 2 ** 20).toFixed(0)} MB, CPU ${(result.cpuMs / count).toFixed(2)} ` + `ms/msg in the reader`);
 		results.push(result);
 	}
 

@@ -12,21 +12,18 @@
  * no IMAP login of its own and Dovecot tells idling clients at once. MAILBOX_BENCH_MANY_MINUTES sets
  * the arrival window (default 3; the issue asks for 10 on a quiet machine).
  */
-const { spawnSync } = require('node:child_process');
 const fs = require('node:fs');
 const os = require('node:os');
 const path = require('node:path');
 
 const host = require('../scripts/lib/n8nHost');
-const { maildirOf, median, seeded, writeMaildir } = require('./lib');
+const { stopChild } = require('../scripts/lib/processes');
+const { median, writeMaildir } = require('./lib');
+const { deliver, mail, schedule } = require('./many-mailboxes-mail');
+const { BUILTIN, OURS, OURS_INSTANT, logins, logSize, markedRead, processStats, sqlite } = require('./many-mailboxes-probes');
 
 const N8N_MAJOR = 2;
-const OURS = 'Mailbox Trigger';
-const OURS_INSTANT = 'Mailbox Trigger (Instant)';
-const BUILTIN = 'Email Trigger (IMAP)';
 const SECOND = 1000;
-// Linux's USER_HZ, the unit of /proc/PID/stat's CPU times, is 100 on every architecture n8n runs on.
-const CLOCK_TICKS_PER_SECOND = 100;
 
 function settings(smoke) {
 	if (smoke) return { mailboxes: 2, windowMs: 10 * SECOND, perMailbox: 1, drainMs: { ours: 90 * SECOND, instant: 30 * SECOND, builtin: 30 * SECOND } };
@@ -41,35 +38,6 @@ function installed() {
 	const ready = ['node_modules/n8n/bin/n8n', 'node_modules/sqlite3/build/Release/node_sqlite3.node'].every((file) => fs.existsSync(path.join(folder, file)));
 	// Never installs: that is `npm test`'s job (scripts/n8n-host.js).
 	return ready ? host.ensureN8n(N8N_MAJOR) : undefined;
-}
-
-/** The same arrival times for both phases: `perMailbox` mails per mailbox at seeded random moments of the window. */
-function schedule({ mailboxes, windowMs, perMailbox }) {
-	const random = seeded(42);
-	const arrivals = [];
-	for (let box = 0; box < mailboxes; box++) {
-		for (let n = 0; n < perMailbox; n++) arrivals.push({ box, n, at: Math.floor(random() * windowMs) });
-	}
-	return arrivals.sort((a, b) => a.at - b.at);
-}
-
-function mail(address, tag) {
-	return Buffer.from([
-		`From: Alerts <alerts@sender.example.test>`, `To: ${address}`, `Subject: [${tag}] suspicious login`, `Date: ${new Date().toUTCString()}`,
-		`Message-ID: <${tag}@sender.example.test>`, 'MIME-Version: 1.0', 'Content-Type: text/plain; charset=utf-8', '',
-		`Suspicious login for ${address} from 10.0.0.${tag.length}; ticket ${tag}.`, '',
-	].join('\r\n'));
-}
-
-/** Local delivery: written under tmp/, owned by the mail user, renamed into new/. */
-function deliver(info, address, content, index) {
-	const maildir = maildirOf(info, address);
-	const { uid, gid } = fs.statSync(maildir);
-	const name = `${Date.now()}.M${index}P${process.pid}.bench`;
-	const temp = path.join(maildir, 'tmp', name);
-	fs.writeFileSync(temp, content);
-	fs.chownSync(temp, uid, gid);
-	fs.renameSync(temp, path.join(maildir, 'new', name));
 }
 
 function workflow(id, name, node) {
@@ -102,60 +70,6 @@ function prepare(n8n, userFolder, info, phase, addresses) {
 	return workflows.map((entry) => entry.id);
 }
 
-/** Runs SQL on n8n's database with n8n's own sqlite3 (and Node); 'all' returns the rows. */
-function sqlite(n8n, userFolder, method, sql) {
-	const script = `
-		const sqlite3 = require(${JSON.stringify(path.join(n8n.folder, 'node_modules', 'sqlite3'))});
-		const { parse } = require(${JSON.stringify(path.join(n8n.folder, 'node_modules', 'flatted'))});
-		const db = new sqlite3.Database(${JSON.stringify(path.join(userFolder, '.n8n', 'database.sqlite'))});
-		db.${method}(${JSON.stringify(sql)}, (error, rows) => {
-			if (error) throw error;
-			const out = (rows || []).map((row) => {
-				if (!row.data) return row;
-				const runData = parse(row.data).resultData.runData;
-				const node = runData[${JSON.stringify(OURS)}] || runData[${JSON.stringify(OURS_INSTANT)}] || runData[${JSON.stringify(BUILTIN)}] || [];
-				const items = node[0] && node[0].data ? node[0].data.main[0] : [];
-				const error = parse(row.data).resultData.error;
-				return { ...row, data: undefined, subjects: items.map((item) => item.json.subject), error: error ? String(error.message) : undefined };
-			});
-			process.stdout.write(JSON.stringify(out));
-			db.close();
-		});`;
-	const result = spawnSync('node', ['-e', script], { env: host.n8nEnv(n8n, userFolder), encoding: 'utf8', maxBuffer: 256 * 2 ** 20 });
-	if (result.status !== 0) throw new Error(`n8n's database: ${result.stderr}`);
-	return JSON.parse(result.stdout || '[]');
-}
-
-/** CPU seconds (user + system) and RSS of a process, from /proc. */
-function processStats(pid) {
-	const stat = fs.readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1].split(' ');
-	const status = fs.readFileSync(`/proc/${pid}/status`, 'utf8');
-	const kb = (name) => Number(status.match(new RegExp(`^${name}:\\s+(\\d+) kB`, 'm'))[1]) * 1024;
-	// Fields 14 and 15 of /proc/PID/stat (utime, stime) in clock ticks, counted after the command name.
-	return { cpuSeconds: (Number(stat[11]) + Number(stat[12])) / CLOCK_TICKS_PER_SECOND, rss: kb('VmRSS'), peak: kb('VmHWM') };
-}
-
-/** IMAP logins of the phase's users that Dovecot logged since byte `from` of its log. */
-function logins(info, from, prefix) {
-	const log = fs.readFileSync(path.join(info.base, 'dovecot.log'), 'utf8').slice(from);
-	return (log.match(new RegExp(`imap-login: Info: Login: user=<${prefix}`, 'g')) || []).length;
-}
-
-/** Tags of the mails whose \Seen flag is set on the server (Maildir: an S among the flags of the file name in cur/). */
-function markedRead(info, addresses) {
-	const tags = new Set();
-	for (const address of addresses) {
-		const cur = path.join(maildirOf(info, address), 'cur');
-		for (const name of fs.readdirSync(cur)) {
-			if (!/:2,[A-Z]*S/.test(name)) continue;
-			const tag = /Message-ID: <(m-[^@]+)@/.exec(fs.readFileSync(path.join(cur, name), 'latin1'))?.[1];
-			if (tag) tags.add(tag);
-		}
-	}
-	return tags;
-}
-
-const logSize = (info) => fs.statSync(path.join(info.base, 'dovecot.log')).size;
 const sleep = (ms) => new Promise((resolve) => setTimeout(resolve, ms));
 
 async function until(what, timeoutMs, check) {
@@ -213,7 +127,7 @@ async function runPhase({ n8n, info, phase, config, arrivals, smoke, log }) {
 		const loginsInWindow = logins(info, windowLog, prefix);
 
 		// Then until every mail came out (or the drain time is over).
-		const executions = () => sqlite(n8n, userFolder, 'all', `SELECT e.id, e."workflowId", e.status, e."startedAt", d.data FROM execution_entity e JOIN execution_data d ON d."executionId" = e.id`);
+		const executions = () => sqlite(n8n, userFolder, 'all', `SELECT e.id, e."workflowId", e.status, e."startedAt", d.data FROM execution_entity e JOIN ` + `execution_data d ON d."executionId" = e.id`);
 		let runs = [];
 		const drainEnd = Date.now() + config.drainMs[phase];
 		for (;;) {
@@ -261,8 +175,7 @@ async function runPhase({ n8n, info, phase, config, arrivals, smoke, log }) {
 		log(`  many mailboxes, ${phase}: ${JSON.stringify(result)}`);
 		return result;
 	} finally {
-		host.stopN8n(child);
-		await until('n8n stopping', 60 * SECOND, () => child.exitCode !== null || child.signalCode !== null);
+		await stopChild(child, { graceMs: 60 * SECOND });
 		// n8n's log outlives its folder: it says why a trigger failed or was deactivated.
 		const kept = path.join(os.tmpdir(), `mailbox-bench-many-${phase}-n8n.log`);
 		fs.copyFileSync(path.join(userFolder, 'n8n.log'), kept);

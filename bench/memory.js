@@ -64,7 +64,7 @@ async function run({ info, runs, warmups, smoke, log }) {
 	const mailSize = writeBigMail(info, downloadAddress, 0, downloadBytes);
 	giveToMailUser(info, downloadAddress);
 	const download = await measure(info, { runs, warmups }, { mode: 'download', address: downloadAddress });
-	log(`  Download Attachments, one mail of ${(mailSize / MB).toFixed(0)} MB: peak RSS growth ${(download.growth / MB).toFixed(0)} MB (runs ${download.samples.map((s) => (s.growth / MB).toFixed(0)).join(', ')}), ${(download.ms / 1000).toFixed(1)} s`);
+	log(`  Download Attachments, one mail of ${(mailSize / MB).toFixed(0)} MB: peak RSS ` + `growth ${(download.growth / MB).toFixed(0)} MB ` + `(runs ${download.samples.map((s) => (s.growth / MB).toFixed(0)).join(', ')}), ` + `${(download.ms / 1000).toFixed(1)} s`);
 	if (download.bytes !== downloadBytes) throw new Error(`Download Attachments saved ${download.bytes} bytes, not ${downloadBytes}`);
 	// Only one 200 MB mail on disk at a time.
 	fs.rmSync(path.dirname(maildirOf(info, downloadAddress)), { recursive: true, force: true });
@@ -77,7 +77,7 @@ async function run({ info, runs, warmups, smoke, log }) {
 	const cycles = {};
 	for (const binaryMode of ['default', 'filesystem']) {
 		const cycle = await measure(info, { runs, warmups }, { mode: 'trigger', binaryMode, address: cycleAddress, expected: cycleMails, credentials: credentialsOf(info, cycleAddress) });
-		log(`  trigger cycle, ${cycleMails} mails of ${(cycleBytes / cycleMails / MB).toFixed(0)} MB, ${binaryMode} binary data mode: peak RSS growth ${(cycle.growth / MB).toFixed(0)} MB (runs ${cycle.samples.map((s) => (s.growth / MB).toFixed(0)).join(', ')}), ${(cycle.ms / 1000).toFixed(1)} s`);
+		log(`  trigger cycle, ${cycleMails} mails of ${(cycleBytes / cycleMails / MB).toFixed(0)} ` + `MB, ${binaryMode} binary data mode: peak RSS growth ${(cycle.growth / MB).toFixed(0)} ` + `MB (runs ${cycle.samples.map((s) => (s.growth / MB).toFixed(0)).join(', ')}), ${(cycle.ms / 1000).toFixed(1)} s`);
 		cycles[binaryMode] = cycle;
 	}
 	// n8n's built-in, in its default format, over the same mails (2.x only reads past a watermark: UID 1).
@@ -87,7 +87,7 @@ async function run({ info, runs, warmups, smoke, log }) {
 		for (const binaryMode of ['default', 'filesystem']) {
 			const name = `n8n ${version} Email Trigger (IMAP) v${typeVersion}`;
 			const cycle = await measure(info, { runs, warmups }, { mode: 'builtin', binaryMode, n8nDir, typeVersion, startUid, address: cycleAddress, expected: cycleMails - (startUid ?? 0) }, { nodeBinary, beforeEach: () => markUnread(info, cycleAddress) });
-			log(`  ${name}, ${binaryMode} binary data mode: peak RSS growth ${(cycle.growth / MB).toFixed(0)} MB (runs ${cycle.samples.map((s) => (s.growth / MB).toFixed(0)).join(', ')}), ${(cycle.ms / 1000).toFixed(1)} s`);
+			log(`  ${name}, ${binaryMode} binary data mode: peak RSS growth ${(cycle.growth / MB).toFixed(0)} ` + `MB (runs ${cycle.samples.map((s) => (s.growth / MB).toFixed(0)).join(', ')}), ${(cycle.ms / 1000).toFixed(1)} s`);
 			builtins.push({ name, binaryMode, cycle });
 		}
 	}
@@ -99,13 +99,13 @@ async function run({ info, runs, warmups, smoke, log }) {
 	return {
 		rows: [
 			{ case: '3 memory', what: `Download Attachments, one ${mb(downloadBytes)} attachment (mail ${mb(mailSize)})`, value: `+${mb(download.growth)} RSS`, extra: `${(download.ms / 1000).toFixed(1)} s` },
-			...Object.entries(cycles).map(([binaryMode, cycle]) => ({ case: '3 memory', what: `trigger cycle, ${cycleMails} mails of ${mb(cycleBytes / cycleMails)} (${mb(cycle.bytes)} of attachments), ${modeNames[binaryMode]}`, value: `+${mb(cycle.growth)} RSS`, extra: `${(cycle.ms / 1000).toFixed(1)} s`, ratio: `${ratio(cycle).toFixed(2)}x the attachment bytes` })),
-			...builtins.map(({ name, binaryMode, cycle }) => ({ case: '3 memory', what: `${name}, format "simple", ${cycle.files} of those mails (${mb(cycle.bytes)} of attachments), ${modeNames[binaryMode]}`, value: `+${mb(cycle.growth)} RSS`, extra: `${(cycle.ms / 1000).toFixed(1)} s`, ratio: `${ratio(cycle).toFixed(2)}x the attachment bytes` })),
+			...Object.entries(cycles).map(([binaryMode, cycle]) => ({ case: '3 memory', what: `trigger cycle, ${cycleMails} mails of ${mb(cycleBytes / cycleMails)} (${mb(cycle.bytes)} ` + `of attachments), ${modeNames[binaryMode]}`, value: `+${mb(cycle.growth)} RSS`, extra: `${(cycle.ms / 1000).toFixed(1)} s`, ratio: `${ratio(cycle).toFixed(2)}x the attachment bytes` })),
+			...builtins.map(({ name, binaryMode, cycle }) => ({ case: '3 memory', what: `${name}, format "simple", ${cycle.files} of those mails (${mb(cycle.bytes)} of ` + `attachments), ${modeNames[binaryMode]}`, value: `+${mb(cycle.growth)} RSS`, extra: `${(cycle.ms / 1000).toFixed(1)} s`, ratio: `${ratio(cycle).toFixed(2)}x the attachment bytes` })),
 		],
 		goals: [
 			{ goal: `Download Attachments of ${mb(downloadBytes)} grows RSS < 100 MB`, value: mb(download.growth), met: download.growth < 100 * MB },
 			{ goal: 'trigger cycle in filesystem binary mode grows RSS <= 1.5x its attachment bytes', value: `${ratio(cycles.filesystem).toFixed(2)}x`, met: ratio(cycles.filesystem) <= 1.5 },
-			...builtins.map(({ name, binaryMode, cycle }) => ({ goal: `trigger cycle, ${modeNames[binaryMode]}: RSS growth per attachment byte below ${name.replace('Email Trigger (IMAP) ', '')}'s`, value: `${ratio(cycles[binaryMode]).toFixed(2)}x vs ${ratio(cycle).toFixed(2)}x`, met: ratio(cycles[binaryMode]) < ratio(cycle) })),
+			...builtins.map(({ name, binaryMode, cycle }) => ({ goal: `trigger cycle, ${modeNames[binaryMode]}: RSS growth per attachment byte ` + `below ${name.replace('Email Trigger (IMAP) ', '')}'s`, value: `${ratio(cycles[binaryMode]).toFixed(2)}x vs ${ratio(cycle).toFixed(2)}x`, met: ratio(cycles[binaryMode]) < ratio(cycle) })),
 		],
 	};
 }

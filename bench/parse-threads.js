@@ -83,13 +83,13 @@ function main() {
 	if (args.child !== undefined) return measure(Number(args.child));
 	const settings = (args.threads ?? '0,1,2,3').split(',').map(Number);
 	const pin = args.cpus ? ['taskset', ['-c', args.cpus]] : undefined;
-	console.log(`${os.cpus().length} cores here${pin ? `, pinned to CPU ${args.cpus}` : ''}; 2,000 typical mails; mails per second`);
+	console.log(`${os.cpus().length} cores here${pin ? `, pinned to CPU ${args.cpus}` : ''}; 2,000 ` + `typical mails; mails per second`);
 	for (const threads of settings) {
 		const command = [process.execPath, __filename, `--child=${threads}`];
 		const run = pin ? spawnSync(pin[0], [...pin[1], ...command], { encoding: 'utf8' }) : spawnSync(command[0], command.slice(1), { encoding: 'utf8' });
 		if (run.status !== 0) throw new Error(`${threads} threads: ${run.stderr}`);
 		const { cold, warm } = JSON.parse(run.stdout.trim().split('\n').pop());
-		console.log(`${threads === 0 ? 'main thread only' : `${threads} parse thread${threads > 1 ? 's' : ''}`}: first pass ${cold}, warm ${warm}`);
+		console.log(`${threads === 0 ? 'main thread only' : `${threads} parse thread${threads > 1 ? 's' : ''}`}: ` + `first pass ${cold}, warm ${warm}`);
 	}
 }
 

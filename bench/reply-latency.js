@@ -47,7 +47,7 @@ async function run({ info, quick, smoke, log }) {
 		await deliverer.logout().catch(() => deliverer.close());
 	}
 	const ms = (value) => `${value.toFixed(0)} ms`;
-	log(`  reply latency over ${replies} replies: median ${ms(median(delays))}, min ${ms(Math.min(...delays))}, max ${ms(Math.max(...delays))}`);
+	log(`  reply latency over ${replies} replies: median ${ms(median(delays))}, min ${ms(Math.min(...delays))}, ` + `max ${ms(Math.max(...delays))}`);
 	return {
 		rows: [{ case: '4 reply latency', what: `Send Email and Wait with IDLE, delivery to detection, ${replies} replies`, value: ms(median(delays)), extra: `min ${ms(Math.min(...delays))}, max ${ms(Math.max(...delays))}` }],
 		goals: [{ goal: 'reply detected < 1 s after delivery (median)', value: ms(median(delays)), met: median(delays) < 1000 }],

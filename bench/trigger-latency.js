@@ -50,7 +50,7 @@ async function run({ info, quick, log }) {
 		measured[reader.key] = latencies.length ? { median: median(latencies), p95: percentile(latencies, 95) } : undefined;
 		const figures = latencies.length ? `median ${ms(median(latencies))}, p95 ${ms(percentile(latencies, 95))}` : 'nothing emitted';
 		log(`  ${reader.name}: ${figures}, ${result.lost} lost, ${result.repeated} repeated, of ${mails}`);
-		rows.push({ case: '6 trigger latency', what: `${reader.name}, delivery to emit, ${mails} mails`, value: latencies.length ? ms(median(latencies)) : 'n/a', extra: `p95 ${latencies.length ? ms(percentile(latencies, 95)) : 'n/a'}; ${result.lost} lost, ${result.repeated} repeated` });
+		rows.push({ case: '6 trigger latency', what: `${reader.name}, delivery to emit, ${mails} mails`, value: latencies.length ? ms(median(latencies)) : 'n/a', extra: `p95 ${latencies.length ? ms(percentile(latencies, 95)) : 'n/a'}; ${result.lost} ` + `lost, ${result.repeated} repeated` });
 	}
 
 	// The poll trigger: the schedule's wait dominates; the poll itself is measured.
@@ -58,8 +58,8 @@ async function run({ info, quick, log }) {
 	const { cycles } = await runChild(path.join(__dirname, 'latency-worker.js'), { mode: 'poll', info, address: pollAddress, credentials: credentialsOf(info, pollAddress), mails: POLLS_MEASURED }, { env: { MAILBOX_EXTRA_CA_FILE: info.caFile } });
 	const cycle = median(cycles);
 	const poll = { median: POLL_SCHEDULE_MS * 0.5 + cycle, p95: POLL_SCHEDULE_MS * 0.95 + cycle };
-	log(`  Mailbox Trigger (poll) every minute: one poll ${cycle.toFixed(0)} ms (median of ${cycles.length}), so median ${ms(poll.median)}, p95 ${ms(poll.p95)}`);
-	rows.push({ case: '6 trigger latency', what: 'Mailbox Trigger (poll) every minute (n8n\'s shortest), delivery to emit', value: ms(poll.median), extra: `p95 ${ms(poll.p95)}; computed: wait for the next poll (uniform 0-60 s) + one poll (${cycle.toFixed(0)} ms measured)` });
+	log(`  Mailbox Trigger (poll) every minute: one poll ${cycle.toFixed(0)} ms (median ` + `of ${cycles.length}), so median ${ms(poll.median)}, p95 ${ms(poll.p95)}`);
+	rows.push({ case: '6 trigger latency', what: 'Mailbox Trigger (poll) every minute (n8n\'s shortest), delivery to emit', value: ms(poll.median), extra: `p95 ${ms(poll.p95)}; computed: wait for the next poll (uniform 0-60 s) + one poll ` + `(${cycle.toFixed(0)} ms measured)` });
 
 	const instant = measured.instant;
 	const builtins = Object.entries(measured).filter(([key, value]) => key.startsWith('builtin') && value);

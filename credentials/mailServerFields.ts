@@ -42,7 +42,7 @@ export const connectionFields: INodeProperties[] = [
 		name: 'allowUnauthorizedCerts',
 		type: 'boolean',
 		default: false,
-		description: 'Whether to connect even if the server\'s TLS certificate cannot be verified. Only for servers you control.',
+		description: 'Whether to connect even if the server\'s TLS certificate cannot be verified. Only for servers ' + 'you control.',
 	},
 	{
 		displayName: 'Proxy Address',

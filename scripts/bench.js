@@ -1,12 +1,15 @@
 #!/usr/bin/env node
 'use strict';
 /**
- * npm run bench [-- --quick] [-- --smoke] [-- --only=ingest,poll,memory,reply,send,latency,many,analyze] [-- --no-build]
+ * npm run bench [-- --quick] [-- --smoke] [-- --only=ingest,poll,memory,reply,send,latency,many,analyze] [--
+ * --no-build]
  *
  * Builds the package, starts a private Dovecot and Postfix on 127.0.0.1 (ports moved 50 past
  * MAILBOX_PORT_OFFSET, so it never meets the tests' servers), builds the mailboxes by writing
- * Maildir files, runs each case (a warm-up, then 3 runs; the median counts; --quick leaves out n8n 2.x and halves the replies), and
- * --smoke runs every case once at tiny sizes, without a warm-up: it only shows that each case still runs (test/bench), its figures mean nothing.
+ * Maildir files, runs each case (a warm-up, then 3 runs; the median counts; --quick leaves out n8n 2.x and halves
+ * the replies), and
+ * --smoke runs every case once at tiny sizes, without a warm-up: it only shows that each case still runs
+ * (test/bench), its figures mean nothing.
  * prints a table of medians, ratios and goals. Stops by itself: each child process and the whole
  * run have a time limit. Results and the machine they ran on belong in BENCHMARKS.md.
  */
@@ -42,7 +45,7 @@ function options(argv) {
 
 function machine() {
 	const cpus = os.cpus();
-	return `${cpus.length} x ${cpus[0].model.trim()}, ${(os.totalmem() / 2 ** 30).toFixed(0)} GB RAM, ${os.type()} ${os.release()}, Node ${process.version}`;
+	return `${cpus.length} x ${cpus[0].model.trim()}, ${(os.totalmem() / 2 ** 30).toFixed(0)} ` + `GB RAM, ${os.type()} ${os.release()}, Node ${process.version}`;
 }
 
 function table(headers, rows) {
@@ -85,7 +88,7 @@ async function main() {
 	});
 
 	log(`machine: ${machine()}`);
-	log(`servers: Dovecot IMAPS 127.0.0.1:${info.ports.imaps}, SMTP 127.0.0.1:${info.ports.smtp} (${info.smtp}); ${smoke ? 'smoke: every case once at tiny sizes' : `${runs} runs after a warm-up, medians`}`);
+	log(`servers: Dovecot IMAPS 127.0.0.1:${info.ports.imaps}, SMTP 127.0.0.1:${info.ports.smtp} ` + `(${info.smtp}); ${smoke ? 'smoke: every case once at tiny sizes' : `${runs} runs after a warm-up, medians`}`);
 	const rows = [];
 	const goals = [];
 	const started = Date.now();
@@ -101,7 +104,7 @@ async function main() {
 		await stop();
 	}
 	const how = smoke ? 'SMOKE RUN (tiny sizes, once each: the figures mean nothing)' : `${runs} runs after a warm-up (medians)`;
-	console.log(`\nn8n-nodes-mailbox benchmark, ${new Date().toISOString().slice(0, 10)}, ${machine()}, load average ${os.loadavg().map((l) => l.toFixed(1)).join(' ')}, ${how}, ${((Date.now() - started) / 1000).toFixed(0)} s\n`);
+	console.log(`\nn8n-nodes-mailbox benchmark, ${new Date().toISOString().slice(0, 10)}, ${machine()}, ` + `load average ${os.loadavg().map((l) => l.toFixed(1)).join(' ')}, ${how}, ${((Date.now() - started) / 1000).toFixed(0)} s\n`);
 	console.log(table(['case', 'what', 'median', 'also', 'ratio'], rows.map((r) => [r.case, r.what, r.value, r.extra ?? '', r.ratio ?? ''])));
 	console.log('');
 	console.log(table(['goal', 'measured', 'met'], goals.map((g) => [g.goal, g.value, g.met === undefined ? 'n/a' : g.met ? 'yes' : 'NO'])));

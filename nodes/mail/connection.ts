@@ -20,7 +20,7 @@ export function proxyUrl(account: MailAccount): string | undefined {
 		throw new MailError('INVALID_INPUT', `Proxy address "${address}" is not a URL: write it as socks5://host:1080 or http://host:3128.`);
 	}
 	if (!/^(socks[45]?h?|https?):$/.test(url.protocol)) {
-		throw new MailError('INVALID_INPUT', `Proxy address "${address}" uses ${url.protocol}: only socks4, socks5, http and https proxies are supported.`);
+		throw new MailError('INVALID_INPUT', `Proxy address "${address}" uses ${url.protocol}: only socks4, socks5, http and ` + `https proxies are supported.`);
 	}
 	if (account.proxyUsername) url.username = encodeURIComponent(account.proxyUsername);
 	if (account.proxyPassword) url.password = encodeURIComponent(account.proxyPassword);
@@ -83,7 +83,7 @@ async function refreshToken(account: MailAccount, rejectedToken: string, service
 	} catch (refreshError) {
 		const reason = (refreshError as Error).message;
 		if (/ENOTFOUND|ECONNREFUSED|ETIMEDOUT|EAI_AGAIN|connection cannot be established|timeout/i.test(reason)) {
-			throw new MailError('CONNECTION_FAILED', `The OAuth2 token expired and the token server could not be reached to refresh it (${reason}): check the network and the credential's Access Token URL.`, { service, cause: refreshError });
+			throw new MailError('CONNECTION_FAILED', `The OAuth2 token expired and the token server could not be reached to refresh it ` + `(${reason}): check the network and the credential's Access Token URL.`, { service, cause: refreshError });
 		}
 		throw new MailError('AUTH_FAILED', `The OAuth2 token was rejected and could not be refreshed (${reason}): reconnect the credential in n8n.`, { service, cause: refreshError });
 	}
@@ -104,7 +104,7 @@ export async function withTokenRefresh<T>(account: MailAccount, attempt: () => P
 			return await attempt();
 		} catch (retryError) {
 			if (retryError instanceof MailError && retryError.code === 'AUTH_FAILED') {
-				throw new MailError('AUTH_FAILED', `${retryError.message.replace(/: check the username.*$/, '')} even with a freshly refreshed OAuth2 token: check that the credential's email address is the mailbox the token was issued for and that IMAP/SMTP access is enabled for it, then reconnect the credential.`, { service: retryError.service, cause: retryError });
+				throw new MailError('AUTH_FAILED', `${retryError.message.replace(/: check the username.*$/, '')} even with a freshly ` + `refreshed OAuth2 token: check that the credential's email address is the mailbox ` + `the token was issued for and that IMAP/SMTP access is enabled for it, then reconnect ` + `the credential.`, { service: retryError.service, cause: retryError });
 			}
 			throw retryError;
 		}
@@ -129,11 +129,14 @@ async function openImap(account: MailAccount): Promise<ImapFlow> {
 	return client;
 }
 
-/** A connection lost in the middle of the work, said plainly rather than as a library's bare "Connection not available". */
+/**
+ * A connection lost in the middle of the work, said plainly rather than as a library's bare "Connection not
+ * available".
+ */
 export function connectionLost(error: unknown, account: MailAccount): MailError {
 	const { service, host, port } = imapEndpoint(account);
 	const reason = (error as Error).message || String(error);
-	return new MailError('CONNECTION_FAILED', `The connection to the ${service} server ${host}:${port} was lost in the middle of the operation (${reason}): run it again; if it keeps happening, check the network to the server.`, { service, cause: error });
+	return new MailError('CONNECTION_FAILED', `The connection to the ${service} server ${host}:${port} was lost in the middle ` + `of the operation (${reason}): run it again; if it keeps happening, check the network ` + `to the server.`, { service, cause: error });
 }
 
 /** The time budget of an operation that reads mail, when its options do not set one. */
@@ -168,7 +171,7 @@ export function boundedAccount(account: MailAccount, ms: number): MailAccount {
 function budgetExceeded(account: MailAccount, budget: TimeBudget): MailError {
 	const { service, host, port } = imapEndpoint(account);
 	const seconds = Math.round(budget.timeoutMs / 100) / 10;
-	return new MailError('TIMEOUT', `The ${service} server ${host}:${port} did not finish answering within ${seconds} seconds, so the connection was closed: if the server is only slow or the mail is large, raise the option "${budget.setting}"; otherwise check the server and the network to it.`, { service });
+	return new MailError('TIMEOUT', `The ${service} server ${host}:${port} did not finish answering within ${seconds} ` + `seconds, so the connection was closed: if the server is only slow or the mail is ` + `large, raise the option "${budget.setting}"; otherwise check the server and the ` + `network to it.`, { service });
 }
 
 /**
@@ -241,7 +244,10 @@ export async function closeImap(client: ImapFlow): Promise<void> {
 	}
 }
 
-/** nodemailer reads `proxy` at run time; its type definitions leave it out. `pool` keeps sessions open for several mails. */
+/**
+ * nodemailer reads `proxy` at run time; its type definitions leave it out. `pool` keeps sessions open for several
+ * mails.
+ */
 export type SmtpOptions = SMTPTransport.Options & { proxy?: string; pool?: boolean; maxConnections?: number };
 
 export function smtpOptions(account: MailAccount): SmtpOptions {

@@ -283,7 +283,7 @@ function headerBlock(source: Buffer): Buffer {
 }
 
 /**
- * The server's bytes -> the item fields of SPEC section 4. Never throws for a bad message: what
+ * The server's bytes -> the trigger item's fields (MessageFields). Never throws for a bad message: what
  * could not be read is left empty and `parse_error` says why, so the mail is still emitted.
  * A missing or unreadable Date header falls back to the server's arrival time.
  */

@@ -11,6 +11,7 @@ export interface ServiceCheck {
 }
 
 export interface PingResult {
+	/** Spelled as by the integration this package replaces, so that ported workflows read it unchanged; public, kept. */
 	is_succeed: boolean;
 	imap: ServiceCheck;
 	smtp: ServiceCheck;

@@ -1,130 +1,18 @@
 import type { ImapFlow, MailboxObject } from 'imapflow';
 
 import type { MailAccount } from './account';
-import { analyzeEmail, type AnalyzeOptions } from './analysis';
+import { moveAfterCycle, type MovedTo, type PendingMoves } from './changeMail';
 import { connectionLost, imapEndpoint, withImap } from './connection';
 import { advanceCursor, firstPendingUid, pendingUids, withPendingMoves, withUnflagged, type FolderCursor, type FolderCursors, type UidOutcome } from './cursor';
 import { describeConnectionError, MailError } from './errors';
-import { moveAfterCycle, type MovedTo, type PendingMoves } from './mailbox';
-import { parseMessage, type MessageAttachment, type MessageFields } from './message';
-import {
-	applyExtractionRules,
-	compileEnvironmentRule,
-	compileExtractionRules,
-	compileForwardedRules,
-	extractEnvironment,
-	extractForwarded,
-	isForwardedSubject,
-	type ExtractionRule,
-} from './rules';
+import { buildPolledMail, locateMoved, type PolledMail } from './polledMail';
 import { keptSessions } from './sessions';
-import { admitsMail, compileMailFilters, type MailFilterSettings } from './triggerFilters';
+import { sinceDate, type PreparedTrigger } from './triggerSettings';
 
 /** A manual run reads this many of the newest mails per folder and shows the newest it admits. */
 const MANUAL_CANDIDATES = 10;
 /** After the cycle's budget, this long (at most) for an answer already under way, then the connection is closed. */
 const HARD_STOP_GRACE_MS = 10_000;
-
-/** The trigger's parameters (SPEC sections 4 and 7), as the node read them. */
-export interface TriggerSettings extends MailFilterSettings {
-	folders: string;
-	unreadOnly: boolean;
-	markAsRead: boolean;
-	attachOriginalEml: boolean;
-	offsetDays: number;
-	maxEmailsPerCycle: number;
-	serverTimeZone: string;
-	extractionRules: ExtractionRule[];
-	forwardedEmailRegexes: string;
-	environmentField: string;
-	environmentRegex: string;
-	defaultEnvironment: string;
-	productFieldName: string;
-	eventFieldName: string;
-	scriptTimeoutSeconds: number;
-	/** Bytes of a message read and parsed at most, in MB; the rest is left on the server (default 25). */
-	maxMessageSizeMb?: number;
-	/** Attachments per item at most (default 100). */
-	maxAttachments?: number;
-	/** Emitted mail is moved here after the cycle (created when missing); empty: it stays. */
-	moveToFolder?: string;
-	/** Adds `analysis` (SPEC section 8) to each item, with these options. */
-	analyze?: boolean;
-	analyzeOptions?: AnalyzeOptions;
-}
-
-export const DEFAULT_MAX_MESSAGE_SIZE_MB = 25;
-export const DEFAULT_MAX_ATTACHMENTS = 100;
-
-/** Settings checked and compiled once, before any connection is made. */
-export type PreparedTrigger = ReturnType<typeof prepareTrigger>;
-
-function whole(value: number, name: string, min: number): number {
-	const number = Number(value);
-	if (!Number.isFinite(number) || number < min) throw new MailError('INVALID_INPUT', `${name} must be a number of at least ${min}.`);
-	return Math.floor(number);
-}
-
-/** Checks every parameter and compiles every regex: a mistake is an error at the first poll, naming the parameter. */
-export function prepareTrigger(settings: TriggerSettings) {
-	const folders = [...new Set(settings.folders.split(',').map((folder) => folder.trim()).filter(Boolean))];
-	if (folders.length === 0) throw new MailError('INVALID_INPUT', 'Folders is empty: give at least one folder, e.g. INBOX.');
-	const timeZone = settings.serverTimeZone.trim() || 'UTC';
-	// Fails here, once, for a zone name the runtime does not know.
-	sinceDate(new Date(), 0, timeZone);
-	const moveToFolder = settings.moveToFolder?.trim() ?? '';
-	// INBOX is one folder in any case (RFC 3501); other names are case-sensitive.
-	const sameFolder = (a: string, b: string) => a === b || (a.toUpperCase() === 'INBOX' && b.toUpperCase() === 'INBOX');
-	if (moveToFolder && folders.some((folder) => sameFolder(folder, moveToFolder))) {
-		throw new MailError('INVALID_INPUT', `Move to Folder "${moveToFolder}" is also one of the Folders the trigger reads: its mail would be emitted again. Pick another folder.`);
-	}
-	return {
-		folders,
-		unreadOnly: settings.unreadOnly,
-		markAsRead: settings.markAsRead,
-		attachOriginalEml: settings.attachOriginalEml,
-		offsetDays: whole(settings.offsetDays, 'Offset Days', 0),
-		maxEmailsPerCycle: whole(settings.maxEmailsPerCycle, 'Max Emails Per Cycle', 1),
-		timeZone,
-		timeoutMs: whole(settings.scriptTimeoutSeconds, 'Script Timeout Seconds', 1) * 1000,
-		maxMessageBytes: whole(settings.maxMessageSizeMb ?? DEFAULT_MAX_MESSAGE_SIZE_MB, 'Max Message Size MB', 1) * 1024 * 1024,
-		maxAttachments: whole(settings.maxAttachments ?? DEFAULT_MAX_ATTACHMENTS, 'Max Attachments', 0),
-		rules: compileExtractionRules(settings.extractionRules),
-		forwarded: compileForwardedRules(settings.forwardedEmailRegexes),
-		environment: compileEnvironmentRule(settings.environmentRegex, settings.environmentField, settings.defaultEnvironment),
-		productFieldName: settings.productFieldName.trim() || 'device_product',
-		eventFieldName: settings.eventFieldName.trim() || 'event_name',
-		moveToFolder,
-		filters: compileMailFilters(settings),
-		analyze: settings.analyze ? { ...settings.analyzeOptions, maxBytes: Number.MAX_SAFE_INTEGER } : undefined,
-	};
-}
-
-/**
- * The first day of the window: today in the server's zone, minus `offsetDays`. IMAP SEARCH SINCE
- * compares calendar days of INTERNALDATE (arrival) as the server sees them, so the day is computed
- * in the server's zone; imapflow writes the date from its UTC calendar day.
- */
-export function sinceDate(now: Date, offsetDays: number, timeZone: string): Date {
-	let parts: Intl.DateTimeFormatPart[];
-	try {
-		parts = new Intl.DateTimeFormat('en-CA', { timeZone, year: 'numeric', month: '2-digit', day: '2-digit' }).formatToParts(now);
-	} catch {
-		throw new MailError('INVALID_INPUT', `Server Time Zone "${timeZone}" is not an IANA time zone: write e.g. UTC, Europe/Berlin or America/New_York.`);
-	}
-	const part = (type: string) => Number(parts.find((entry) => entry.type === type)?.value);
-	return new Date(Date.UTC(part('year'), part('month') - 1, part('day') - offsetDays));
-}
-
-/** One emitted email: the item json and what becomes binary data. */
-export interface PolledMail {
-	json: Record<string, unknown>;
-	attachments: MessageAttachment[];
-	/** The server's exact bytes, when `attachOriginalEml` is set. */
-	source?: Buffer;
-	/** What `storeBinaries` made of the attachments and source, which are then dropped. */
-	binaries?: Record<string, unknown>;
-}
 
 export interface PollResult {
 	mails: PolledMail[];
@@ -150,50 +38,6 @@ export interface PollOptions {
 	client?: ImapFlow;
 }
 
-/**
- * What the size limits cut from one mail, for the item: the limits protect the n8n process from
- * hostile mail, and a workflow must be able to tell that it did not get everything.
- */
-function applyLimits(fields: MessageFields, attachments: MessageAttachment[], source: Buffer, size: number, trigger: PreparedTrigger) {
-	const truncated: Record<string, unknown> = {};
-	if (size > source.length) truncated.message = { size, readBytes: source.length, maxMessageSizeMb: trigger.maxMessageBytes / 1024 / 1024 };
-	if (attachments.length > trigger.maxAttachments) {
-		truncated.attachments = { total: attachments.length, kept: trigger.maxAttachments };
-		attachments = attachments.slice(0, trigger.maxAttachments);
-		fields.attachments = fields.attachments.slice(0, trigger.maxAttachments);
-	}
-	return { attachments, truncated: Object.keys(truncated).length ? truncated : undefined };
-}
-
-/** The item of one mail, or null when the trigger's filters leave it out (SPEC section 7). */
-async function toAlert(source: Buffer, size: number, origin: Parameters<typeof parseMessage>[1], trigger: PreparedTrigger, account: MailAccount): Promise<PolledMail | null> {
-	const parsed = await parseMessage(source, origin, { extraHeaders: trigger.filters.headers });
-	const fields = parsed.fields;
-	if (!admitsMail(trigger.filters, fields)) return null;
-	const { attachments, truncated } = applyLimits(fields, parsed.attachments, source, size, trigger);
-	const extraction = applyExtractionRules(trigger.rules, fields.body);
-	const json: Record<string, unknown> = { ...fields, regex: extraction.regex, ...extraction.flat };
-	json.environment = extractEnvironment(trigger.environment, json);
-	json[trigger.productFieldName] = 'Mail';
-	json[trigger.eventFieldName] = `Monitored Mailbox ${account.emailAddress}`;
-	if (isForwardedSubject(fields.subject)) {
-		json.forwarded = extractForwarded(trigger.forwarded, fields.body);
-		json.last_email_sender = fields.from;
-		json.last_email_recipient = fields.to.join(', ');
-	}
-	if (truncated) json.truncated = truncated;
-	// The message limits above already bound what is read; a mail the analysis refuses is still emitted.
-	if (trigger.analyze) json.analysis = await analyzeEmail(source, trigger.analyze).then((result) => result.analysis, (error: Error) => ({ error: error.message }));
-	return { json, attachments, source: trigger.attachOriginalEml ? source : undefined };
-}
-
-/** An emitted mail's item after the cycle moved it: the destination, its UID and UIDVALIDITY there (null when the server did not say). */
-function locateMoved(mail: PolledMail, folder: string, uid: number, moved: MovedTo): void {
-	mail.json.folder = folder;
-	mail.json.email_uid = moved.uidMap.get(uid) ?? null;
-	mail.json.uid_validity = moved.uidValidity ?? null;
-}
-
 interface FolderResult {
 	mails: PolledMail[];
 	cursor?: FolderCursor;
@@ -212,7 +56,7 @@ async function openFolder(client: ImapFlow, folder: string, readOnly: boolean) {
 	} catch (error) {
 		if (!client.usable) throw error;
 		const text = `${(error as { responseText?: string }).responseText ?? ''} ${(error as Error).message}`;
-		throw new MailError('NOT_FOUND', `Folder "${folder}" cannot be opened (${text.trim()}): check the Folders parameter (names are case-sensitive, e.g. INBOX, Archive/2024).`, { service: 'IMAP', cause: error });
+		throw new MailError('NOT_FOUND', `Folder "${folder}" cannot be opened (${text.trim()}): check the Folders parameter ` + `(names are case-sensitive, e.g. INBOX, Archive/2024).`, { service: 'IMAP', cause: error });
 	}
 }
 
@@ -267,7 +111,7 @@ async function pollFolder(client: ImapFlow, folder: string, cursor: FolderCursor
 					// Past the budget the rest of the answer is only drained; those messages come next cycle.
 					if (Date.now() >= options.deadline || !message.source) continue;
 					const internalDate = message.internalDate ? new Date(message.internalDate) : undefined;
-					const alert = await toAlert(message.source, message.size ?? message.source.length, { uid: message.uid, uidValidity, folder, flags: [...(message.flags ?? [])], internalDate }, trigger, account);
+					const alert = await buildPolledMail(message.source, message.size ?? message.source.length, { uid: message.uid, uidValidity, folder, flags: [...(message.flags ?? [])], internalDate }, trigger, account);
 					if (!alert) excluded.add(message.uid);
 					else built.set(message.uid, options.storeBinaries ? { json: alert.json, attachments: [], binaries: await options.storeBinaries(alert) } : alert);
 				}

@@ -26,7 +26,7 @@ function compile(regex: string, what: string): RE2JS {
 	try {
 		return RE2JS.compile(regex);
 	} catch (error) {
-		throw new MailError('INVALID_INPUT', `${what} is not a valid regular expression (${(error as Error).message}). Patterns use RE2 syntax: no backreferences or lookarounds.`);
+		throw new MailError('INVALID_INPUT', `${what} is not a valid regular expression (${(error as Error).message}). Patterns ` + `use RE2 syntax: no backreferences or lookarounds.`);
 	}
 }
 
@@ -43,7 +43,7 @@ export function extractionRuleList(value: unknown): ExtractionRule[] {
 		try {
 			return extractionRuleList(JSON.parse(value));
 		} catch {
-			throw new MailError('INVALID_INPUT', 'Extraction Rules is not valid JSON: give a list of {"name", "regex"} objects, or add rules in the editor.');
+			throw new MailError('INVALID_INPUT', 'Extraction Rules is not valid JSON: give a list of {"name", "regex"} objects, or add rules in ' + 'the editor.');
 		}
 	}
 	if (Array.isArray(value)) return value as ExtractionRule[];
@@ -137,7 +137,7 @@ export function compileForwardedRules(json: string | undefined): ForwardedRules 
 		try {
 			overrides = JSON.parse(json) as Record<string, unknown>;
 		} catch (error) {
-			throw new MailError('INVALID_INPUT', `Forwarded Email Regexes is not valid JSON (${(error as Error).message}): write {"subject": "...", "from": "...", "to": "..."}.`);
+			throw new MailError('INVALID_INPUT', `Forwarded Email Regexes is not valid JSON (${(error as Error).message}): write ` + `{"subject": "...", "from": "...", "to": "..."}.`);
 		}
 		if (!overrides || typeof overrides !== 'object' || Array.isArray(overrides)) {
 			throw new MailError('INVALID_INPUT', 'Forwarded Email Regexes must be a JSON object like {"subject": "...", "from": "...", "to": "..."}.');

@@ -5,7 +5,7 @@ import { MailError } from './errors';
 import { compileUserRegex } from './rules';
 
 /*
- * Which mail a trigger cycle emits (SPEC section 7), decided from the parsed mail before any item
+ * Which mail a trigger cycle emits (the trigger's Filters), decided from the parsed mail before any item
  * is built. A mail left out is not emitted, not flagged and not moved: it stays exactly as it was,
  * and the cursor passes it. The regexes run on re2js like the extraction rules (linear time on
  * attacker-controlled mail). The sender check reads the From header, which the sender writes: it
@@ -40,7 +40,7 @@ function permittedSenders(value: string | undefined): MailFilters['permitted'] {
 	for (const entry of entries) {
 		if (/^@[^\s@]+\.[^\s@]+$/.test(entry)) permitted.domains.add(entry.slice(1));
 		else if (isValidAddress(entry)) permitted.addresses.add(entry);
-		else throw new MailError('INVALID_INPUT', `Permitted Senders: "${entry}" is neither an email address nor an @domain (e.g. soc@example.com, @example.com).`);
+		else throw new MailError('INVALID_INPUT', `Permitted Senders: "${entry}" is neither an email address nor an @domain (e.g. ` + `soc@example.com, @example.com).`);
 	}
 	return permitted;
 }
@@ -48,7 +48,7 @@ function permittedSenders(value: string | undefined): MailFilters['permitted'] {
 function headerNames(value: string | undefined): string[] {
 	const names = commaList(value);
 	for (const name of names) {
-		if (!/^[!-9;-~]+$/.test(name)) throw new MailError('INVALID_INPUT', `Headers To Extract: "${name}" is not a header name (letters, digits and dashes, no colon), e.g. X-Mailer, Received.`);
+		if (!/^[!-9;-~]+$/.test(name)) throw new MailError('INVALID_INPUT', `Headers To Extract: "${name}" is not a header name (letters, digits and dashes, ` + `no colon), e.g. X-Mailer, Received.`);
 	}
 	// Header names are case-insensitive: the first spelling of a name is the one the item shows.
 	const byKey = new Map<string, string>();

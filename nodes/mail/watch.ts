@@ -295,7 +295,7 @@ async function openWatched(client: ImapFlow, folder: string): Promise<void> {
 	} catch (error) {
 		if (!client.usable) throw error;
 		const text = `${(error as { responseText?: string }).responseText ?? ''} ${(error as Error).message}`;
-		throw new MailError('NOT_FOUND', `the folder cannot be opened (${text.trim()}): check the Folders parameter (names are case-sensitive, e.g. INBOX, Archive/2024).`, { service: 'IMAP', cause: error });
+		throw new MailError('NOT_FOUND', `the folder cannot be opened (${text.trim()}): check the Folders parameter (names ` + `are case-sensitive, e.g. INBOX, Archive/2024).`, { service: 'IMAP', cause: error });
 	}
 }
 

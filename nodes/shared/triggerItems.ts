@@ -1,12 +1,12 @@
 import type { IBinaryKeyData, IDataObject, INodeExecutionData, IPollFunctions, ITriggerFunctions } from 'n8n-workflow';
 
-import { readAnalyzeOptions, type AnalyzeOptionValues } from '../Email/descriptions/analyze.description';
+import { readAnalyzeOptions, type AnalyzeOptionValues } from './analyze.description';
 import { DEFAULT_MAX_ATTACHMENTS, DEFAULT_MAX_MESSAGE_SIZE_MB, extractionRuleList, type PolledMail, type TriggerSettings } from '../mail';
 
 /** Both Mailbox Triggers: the poll trigger's poll() and the instant trigger's trigger(). */
 export type TriggerContext = IPollFunctions | ITriggerFunctions;
 
-/** The trigger parameters (SPEC sections 4 and 7) as the mail module takes them; shared by both triggers. */
+/** The trigger parameters as the mail module takes them; shared by both triggers. */
 export function readSettings(context: TriggerContext): TriggerSettings {
 	const get = <T>(name: string, fallback: T) => (context as IPollFunctions).getNodeParameter(name, fallback) as T;
 	const rules = get<unknown>('extractionRules', {});

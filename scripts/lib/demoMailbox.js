@@ -139,9 +139,9 @@ async function demoMessages() {
 				to: DEMO_MAILBOX,
 				subject: '[Staging] Weekly scan: 3 findings',
 				date: daysAgo(1, 12),
-				text: 'Findings for 10.30.0.0/24 are attached (CSV and PDF). Dashboard: https://scanner.example.test/report/77\n',
+				text: 'Findings for 10.30.0.0/24 are attached (CSV and PDF). Dashboard: ' + 'https://scanner.example.test/report/77\n',
 				attachments: [
-					{ filename: 'findings.csv', content: 'host,port,finding\n10.30.0.5,22,weak ciphers\n10.30.0.9,443,expired certificate\n10.30.0.12,3389,RDP exposed\n', contentType: 'text/csv' },
+					{ filename: 'findings.csv', content: 'host,port,finding\n10.30.0.5,22,weak ciphers\n10.30.0.9,443,expired ' + 'certificate\n10.30.0.12,3389,RDP exposed\n', contentType: 'text/csv' },
 					{ filename: 'scan-report.pdf', content: TINY_PDF, contentType: 'application/pdf' },
 				],
 			}),
@@ -184,7 +184,7 @@ async function demoMessages() {
 				date: daysAgo(0, 10),
 				inReplyTo: threadReply,
 				references: [threadStart, threadReply],
-				text: 'Done: 203.0.113.45 is blocked on the perimeter since 10:05 UTC (change CHG-889).\n\n> {{approve}} - block it, and open a ticket for the host.\n',
+				text: 'Done: 203.0.113.45 is blocked on the perimeter since 10:05 UTC (change CHG-889).\n\n> ' + '{{approve}} - block it, and open a ticket for the host.\n',
 			}),
 		},
 		{
@@ -196,13 +196,13 @@ async function demoMessages() {
 				subject: 'WG: Ihr Konto wurde eingeschränkt',
 				date: daysAgo(0, 11),
 				text:
-					'Bitte prüfen.\n\n________________________________\nVon: Sparkasse <kundenservice@sparkasse-sicherheit.example>\n' +
-					`Gesendet: ${daysAgo(0, 9).toUTCString()}\nAn: carla@example.test\nBetreff: Ihr Konto wurde eingeschränkt\n\n` +
-					'Bitte bestätigen Sie Ihre Daten: https://www.sparkasse.de/login <http://sparkasse-sicherheit.example/login>\n',
+					'Bitte prüfen.\n\n________________________________\nVon: Sparkasse ' + '<kundenservice@sparkasse-sicherheit.example>\n' +
+					`Gesendet: ${daysAgo(0, 9).toUTCString()}\nAn: carla@example.test\nBetreff: Ihr ` + `Konto wurde eingeschränkt\n\n` +
+					'Bitte bestätigen Sie Ihre Daten: https://www.sparkasse.de/login ' + '<http://sparkasse-sicherheit.example/login>\n',
 				html:
 					'<p>Bitte prüfen.</p><hr><p>Von: Sparkasse &lt;kundenservice@sparkasse-sicherheit.example&gt;<br>' +
-					`Gesendet: ${daysAgo(0, 9).toUTCString()}<br>An: carla@example.test<br>Betreff: Ihr Konto wurde eingeschränkt</p>` +
-					'<p>Bitte bestätigen Sie Ihre Daten: <a href="http://sparkasse-sicherheit.example/login">https://www.sparkasse.de/login</a></p>',
+					`Gesendet: ${daysAgo(0, 9).toUTCString()}<br>An: carla@example.test<br>Betreff: ` + `Ihr Konto wurde eingeschränkt</p>` +
+					'<p>Bitte bestätigen Sie Ihre Daten: ' + '<a href="http://sparkasse-sicherheit.example/login">https://www.sparkasse.de/login</a></p>',
 			}),
 		},
 		...(await reportedOutlookMsg()),

@@ -8,22 +8,16 @@
  *
  * Every step is checked for its result and stops with a message naming the step when it did not work.
  */
-const { spawn, spawnSync } = require('node:child_process');
+const { spawnSync } = require('node:child_process');
 const fs = require('node:fs');
-const net = require('node:net');
-const os = require('node:os');
 const path = require('node:path');
+
+const { cacheRoot, cleanNpmEnv, HostInstallError, log, RETRY_ADVICE, runStep } = require('./hostInstall');
+const { ensureNode24, NODE24, node24Binary } = require('./node24');
+const { freePort, runChild, startProcess, stopChild } = require('./processes');
 
 const PACKAGE_ROOT = path.join(__dirname, '..', '..');
 const VERSIONS = { 1: '1.123.81', 2: '2.41.1' };
-/** The Node 24 build n8n 2.x runs on: the registry's platform package holds the binary and its headers. */
-const NODE24 = { version: '24.21.0', package: `node-${process.platform}-${process.arch}` };
-
-/** Where the hosts are installed (2-3 GB each): MAILBOX_CACHE_DIR, else ~/.cache/n8n-nodes-mailbox. */
-function cacheRoot() {
-	return process.env.MAILBOX_CACHE_DIR || path.join(os.homedir(), '.cache', 'n8n-nodes-mailbox');
-}
-
 function portOffset() {
 	return Number(process.env.MAILBOX_PORT_OFFSET || 0);
 }
@@ -33,78 +27,9 @@ function n8nPort() {
 	return 5678 + portOffset() + 10 * (Number(process.env.JEST_WORKER_ID || 1) - 1);
 }
 
-function log(message) {
-	process.stderr.write(`[n8n-host] ${message}\n`);
-}
-
-/** An install step that did not do its job: names the step and what to do about it. */
-class HostInstallError extends Error {
-	constructor(step, detail, advice) {
-		super(`n8n host install, step "${step}" failed: ${detail}\n${advice}`);
-		this.code = 'HOST_INSTALL_FAILED';
-		this.step = step;
-	}
-}
-
-/**
- * The environment for a nested npm: without the `npm_config_*` settings npm hands to every script it
- * runs (this package's .npmrc sets ignore-scripts=true, which would silently turn `npm rebuild` into a
- * no-op), so that every nested call behaves the same from `npm test`, `npm start` or a plain shell.
- */
-function cleanNpmEnv(extra = {}) {
-	const env = Object.fromEntries(Object.entries(process.env).filter(([key]) => !/^npm_(config|package|lifecycle)_/i.test(key)));
-	return { ...env, ...extra };
-}
-
-/** Runs one step; its output is shown only when it fails. */
-function runStep(step, command, args, options, advice) {
-	const result = spawnSync(command, args, { encoding: 'utf8', maxBuffer: 64 * 1024 * 1024, ...options });
-	if (result.status !== 0) {
-		const output = `${result.stdout ?? ''}${result.stderr ?? ''}`.trim().split('\n').slice(-25).join('\n');
-		throw new HostInstallError(step, `${command} ${args.join(' ')} exited with ${result.status ?? result.signal}${result.error ? ` (${result.error.message})` : ''}\n${output}`, advice);
-	}
-	return result.stdout;
-}
-
-const RETRY_ADVICE = (folder) => `Check the network to the npm registry and the free disk space, delete ${folder} and run again.`;
-
-let node24;
-
-/** Where Node 24 is (or goes): its install folder, the platform package (binary and headers) and its bin folder. */
-function node24Paths() {
-	const folder = path.join(cacheRoot(), `node-${NODE24.version}`);
-	const home = path.join(folder, 'node_modules', NODE24.package);
-	return { folder, home, bin: path.join(home, 'bin') };
-}
-
-/** The Node 24 binary n8n 2.x runs on, when it is installed (nothing is installed here). */
-function node24Binary() {
-	const binary = path.join(node24Paths().bin, 'node');
-	return fs.existsSync(binary) ? binary : undefined;
-}
-
 /** The folder an n8n version is (or goes) in. */
 function n8nFolder(version) {
 	return path.join(cacheRoot(), `n8n-${version}`);
-}
-
-/** Node 24 from the npm registry, for n8n 2.x; the machine's own node serves 1.x. Checked once per process to run and say v24. */
-function ensureNode24() {
-	if (node24) return node24;
-	const { folder, home, bin } = node24Paths();
-	if (!fs.existsSync(path.join(bin, 'node'))) {
-		log(`installing Node ${NODE24.version} from the npm registry (${NODE24.package}, once) into ${folder}`);
-		fs.mkdirSync(folder, { recursive: true });
-		fs.writeFileSync(path.join(folder, 'package.json'), JSON.stringify({ name: 'node24-host', private: true }));
-		// The platform package carries the binary itself: no install script has to run.
-		runStep('install Node 24', 'npm', ['install', '--no-audit', '--no-fund', '--ignore-scripts', '--no-save', '--loglevel=error', `${NODE24.package}@${NODE24.version}`], { cwd: folder, env: cleanNpmEnv() }, RETRY_ADVICE(folder));
-	}
-	const version = spawnSync(path.join(bin, 'node'), ['--version'], { encoding: 'utf8' });
-	if (version.status !== 0 || !String(version.stdout).startsWith('v24.')) {
-		throw new HostInstallError('check Node 24', `${path.join(bin, 'node')} --version printed "${String(version.stdout || version.stderr || version.error?.message).trim()}", not v24`, RETRY_ADVICE(folder));
-	}
-	node24 = { bin, headers: home };
-	return node24;
 }
 
 /** PATH and build settings under which a given n8n major runs. */
@@ -154,7 +79,7 @@ function ensureN8n(major) {
 			'npm',
 			['rebuild', 'sqlite3', '--build-from-source', '--ignore-scripts=false', '--foreground-scripts', '--loglevel=error'],
 			{ cwd: folder, env },
-			'sqlite3 is built from source: install python3, make and g++ (apt-get install -y python3 make g++), then run again.',
+			'sqlite3 is built from source: install python3, make and g++ (apt-get install -y python3 make ' + 'g++), then run again.',
 		);
 		const loads = sqliteLoads(folder, env);
 		if (!loads.ok) throw new HostInstallError(`load sqlite3 for n8n ${version}`, loads.error, `Delete ${folder} and run again; if it fails again, check that python3, make and g++ are installed.`);
@@ -190,6 +115,9 @@ function n8nEnv(host, userFolder, extra = {}) {
 		N8N_TEMPLATES_ENABLED: 'false',
 		N8N_DYNAMIC_BANNERS_ENABLED: 'false',
 		N8N_PERSONALIZATION_ENABLED: 'false',
+		// 1.123.81 evaluates expressions in isolated-vm 6 by default, which has no build for Node 20 (its
+		// prebuilds and sources start at Node 22): on Node 20 n8n's own legacy engine is the one that runs.
+		...(host.major === 1 ? { N8N_EXPRESSION_ENGINE: 'legacy' } : {}),
 		// 2.x only: otherwise it calls a remote registry at start (1.x does not know the module).
 		...(host.major >= 2 ? { N8N_DISABLED_MODULES: 'mcp-registry' } : {}),
 		N8N_ENFORCE_SETTINGS_FILE_PERMISSIONS: 'true',
@@ -217,18 +145,6 @@ function linkPackage(userFolder) {
 	if (!fs.existsSync(path.join(PACKAGE_ROOT, 'dist', 'nodes', 'Email', 'Email.node.js'))) {
 		throw new Error('dist/ is missing: run `npm run build` first');
 	}
-}
-
-/** A TCP port nobody listens on right now. */
-function freePort() {
-	return new Promise((resolve, reject) => {
-		const server = net.createServer();
-		server.once('error', reject);
-		server.listen(0, '127.0.0.1', () => {
-			const { port } = server.address();
-			server.close(() => resolve(port));
-		});
-	});
 }
 
 /** Runs one n8n CLI command to completion; returns stdout. */
@@ -264,15 +180,8 @@ async function executeWorkflow(host, userFolder, workflowId, extraEnv = {}, { ti
 	const args = ['execute', `--id=${workflowId}`, '--rawOutput'];
 	// Each run gets a free broker port: runs left over from a failed test must not block the next.
 	const env = n8nEnv(host, userFolder, { N8N_RUNNERS_BROKER_PORT: String(await freePort()), ...extraEnv });
-	const child = spawn(host.bin, args, { env, stdio: ['ignore', 'pipe', 'pipe'] });
-	const timer = setTimeout(() => child.kill('SIGKILL'), timeoutMs);
-	let stdout = '';
-	let stderr = '';
-	child.stdout.on('data', (chunk) => (stdout += chunk));
-	child.stderr.on('data', (chunk) => (stderr += chunk));
-	const status = await new Promise((resolve) => child.on('close', resolve));
-	clearTimeout(timer);
-	if (status !== 0) throw new Error(`n8n ${args.join(' ')} failed (${status}):\n${stdout}\n${stderr}`);
+	const { code, signal, stdout, stderr } = await runChild(host.bin, args, { env, timeoutMs });
+	if (code !== 0) throw new Error(`n8n ${args.join(' ')} failed (${signal ?? code}):\n${stdout}\n${stderr}`);
 	// Log lines may come before and after it: the run data is the pretty-printed object from a line
 	// that is only '{' to the next line that is only '}'.
 	const start = stdout.search(/^\{$/m);
@@ -282,22 +191,17 @@ async function executeWorkflow(host, userFolder, workflowId, extraEnv = {}, { ti
 }
 
 /**
- * Starts `n8n start` in the background; resolves once the editor and every REST route are up.
- * /healthz answers seconds earlier, while most REST routes are still 404s, so this waits for n8n's
- * own "Editor is now accessible" line (in what this start wrote to the log, not an earlier start's).
+ * Starts `n8n start` in the background; resolves with its child process once the editor and every
+ * REST route are up. /healthz answers seconds earlier, while most REST routes are still 404s, so this
+ * waits for n8n's own "Editor is now accessible" line (in what this start wrote to the log, not an
+ * earlier start's). `record` ({file, name}) records its PID at once (see startProcess). n8n is stopped
+ * again when it does not come up, or when `signal` aborts the wait.
  */
-async function startN8n(host, userFolder, { port = n8nPort(), extraEnv = {}, logFile = path.join(userFolder, 'n8n.log'), onSpawn, signal } = {}) {
+async function startN8n(host, userFolder, { port = n8nPort(), extraEnv = {}, logFile = path.join(userFolder, 'n8n.log'), record, signal } = {}) {
 	const brokerPort = await freePort();
 	const logStart = fs.existsSync(logFile) ? fs.statSync(logFile).size : 0;
-	const out = fs.openSync(logFile, 'a');
-	const child = spawn(host.bin, ['start'], {
-		env: n8nEnv(host, userFolder, { N8N_PORT: String(port), N8N_RUNNERS_BROKER_PORT: String(brokerPort), ...extraEnv }),
-		stdio: ['ignore', out, out],
-		detached: true,
-	});
-	fs.closeSync(out);
-	// The caller records the PID before the long wait, so an interrupted start can still be cleaned up.
-	onSpawn?.(child);
+	const env = n8nEnv(host, userFolder, { N8N_PORT: String(port), N8N_RUNNERS_BROKER_PORT: String(brokerPort), ...extraEnv });
+	const child = startProcess(host.bin, ['start'], { env, logFile, record });
 	const ready = () => {
 		const fd = fs.openSync(logFile, 'r');
 		try {
@@ -310,28 +214,18 @@ async function startN8n(host, userFolder, { port = n8nPort(), extraEnv = {}, log
 		}
 	};
 	const deadline = Date.now() + 180_000;
-	while (!ready()) {
-		if (signal?.aborted) {
-			stopN8n(child);
-			throw Object.assign(new Error('start interrupted'), { code: 'STOPPED' });
+	try {
+		while (!ready()) {
+			if (signal?.aborted) throw Object.assign(new Error('start interrupted'), { code: 'STOPPED' });
+			if (child.exitCode !== null) throw new Error(`n8n exited with ${child.exitCode}; see ${logFile}`);
+			if (Date.now() > deadline) throw new Error(`n8n did not finish starting within 180 s; see ${logFile}`);
+			await new Promise((resolve) => setTimeout(resolve, 250));
 		}
-		if (child.exitCode !== null) throw new Error(`n8n exited with ${child.exitCode}; see ${logFile}`);
-		if (Date.now() > deadline) {
-			stopN8n(child);
-			throw new Error(`n8n did not finish starting within 180 s; see ${logFile}`);
-		}
-		await new Promise((resolve) => setTimeout(resolve, 250));
+	} catch (error) {
+		await stopChild(child);
+		throw error;
 	}
 	return child;
 }
 
-function stopN8n(child) {
-	if (!child || child.exitCode !== null) return;
-	try {
-		process.kill(-child.pid, 'SIGTERM');
-	} catch {
-		// already gone
-	}
-}
-
-module.exports = { HostInstallError, cleanNpmEnv, freePort, n8nPort, VERSIONS, ensureN8n, n8nFolder, node24Binary, n8nEnv, linkPackage, n8nCli, importJson, executeWorkflow, startN8n, stopN8n, cacheRoot, PACKAGE_ROOT };
+module.exports = { HostInstallError, cleanNpmEnv, n8nPort, VERSIONS, ensureN8n, n8nFolder, node24Binary, n8nEnv, linkPackage, n8nCli, importJson, executeWorkflow, startN8n, cacheRoot, PACKAGE_ROOT };

@@ -4,12 +4,12 @@
  * (n8n 2.x), each with this package installed the way users install it (npm, from a packed tarball).
  * Every process is stopped by PID.
  */
-const { execFileSync, spawn } = require('node:child_process');
+const { execFileSync } = require('node:child_process');
 const fs = require('node:fs');
 const path = require('node:path');
 
 const { cleanNpmEnv, ensureN8n, n8nEnv, PACKAGE_ROOT } = require('./n8nHost');
-const { waitForPort } = require('./mailServers');
+const { startProcess, stopChild, stopRecorded, waitForPort } = require('./processes');
 const { ensureSystemPackages, isRoot, postgresBin } = require('./systemPackages');
 
 function ensureServices() {
@@ -23,26 +23,17 @@ function asPostgres(command, args, options = {}) {
 }
 
 /**
- * Every process group the cluster starts is listed in `<base>/pids`, so that a run killed before its
- * `stop()` (a crashed jest) leaves nothing that the next run on the same base cannot stop.
+ * Every process group the cluster starts is recorded in `<base>/pids.json`, so that a run killed
+ * before its `stop()` (a crashed jest) leaves nothing that the next run on the same base cannot stop.
  */
-function recordPid(base, child) {
-	fs.appendFileSync(path.join(base, 'pids'), `${child.pid}\n`);
-	return child;
+function pidRecord(base, name) {
+	return { file: path.join(base, 'pids.json'), name };
 }
 
 /** Stops what an earlier run on `base` left running, by PID, and clears the folder. */
 function clearBase(base) {
 	if (fs.existsSync(path.join(base, 'pg', 'data', 'postmaster.pid'))) stopPostgres(path.join(base, 'pg', 'data'));
-	const file = path.join(base, 'pids');
-	const pids = fs.existsSync(file) ? fs.readFileSync(file, 'utf8').split('\n').filter(Boolean).map(Number) : [];
-	for (const pid of pids) {
-		try {
-			process.kill(-pid, 'SIGKILL');
-		} catch {
-			// gone already
-		}
-	}
+	stopRecorded(pidRecord(base, '').file, {}, { graceMs: 0 });
 	fs.rmSync(base, { recursive: true, force: true });
 }
 
@@ -51,10 +42,7 @@ function startRedis(base, port) {
 	fs.mkdirSync(dir, { recursive: true });
 	const conf = path.join(dir, 'redis.conf');
 	fs.writeFileSync(conf, [`bind 127.0.0.1`, `port ${port}`, 'save ""', 'appendonly no', `dir ${dir}`, 'daemonize no', ''].join('\n'));
-	const log = fs.openSync(path.join(dir, 'redis.log'), 'a');
-	const child = recordPid(base, spawn('/usr/bin/redis-server', [conf], { stdio: ['ignore', log, log], detached: true }));
-	fs.closeSync(log);
-	return child;
+	return startProcess('/usr/bin/redis-server', [conf], { logFile: path.join(dir, 'redis.log'), record: pidRecord(base, 'redis') });
 }
 
 async function startPostgres(base, port) {
@@ -65,7 +53,7 @@ async function startPostgres(base, port) {
 	if (!fs.existsSync(path.join(data, 'PG_VERSION'))) {
 		asPostgres(postgresBin('initdb'), ['-D', data, '-A', 'trust', '-U', 'postgres', '--no-sync'], { stdio: 'ignore' });
 	}
-	const options = `-p ${port} -k ${socketDir} -c listen_addresses=127.0.0.1 -c fsync=off -c synchronous_commit=off -c full_page_writes=off`;
+	const options = `-p ${port} -k ${socketDir} -c listen_addresses=127.0.0.1 -c fsync=off -c synchronous_commit=off ` + `-c full_page_writes=off`;
 	asPostgres(postgresBin('pg_ctl'), ['-D', data, '-o', options, '-l', path.join(base, 'pg', 'postgres.log'), '-w', 'start'], { stdio: 'ignore' });
 	await waitForPort(port);
 	try {
@@ -111,22 +99,16 @@ function userFolderFor(base, name, template) {
  * disk of its own at `privateDisk.path` (a bind mount in its own mount namespace), so that a path
  * means a different folder on each worker, as it does on separate machines.
  */
-function startProcess(host, { base, name, userFolder, args, env, logFile, privateDisk }) {
+function startN8nProcess(host, { base, name, userFolder, args, env, logFile, privateDisk }) {
 	if (!isRoot()) throw new Error('The queue-mode cluster runs each n8n process in its own UTS (and mount) namespace: run it as root');
-	const log = fs.openSync(logFile, 'a');
 	const mount = privateDisk ? `mount --bind '${privateDisk.source}' '${privateDisk.path}' && ` : '';
 	const command = `hostname ${name} && ${mount}exec "$0" "$@"`;
 	const namespaces = privateDisk ? ['--uts', '--mount', '--propagation', 'private'] : ['--uts'];
-	const child = recordPid(
-		base,
-		spawn('unshare', [...namespaces, 'sh', '-c', command, host.bin, ...args], {
-			env: n8nEnv(host, userFolder, env),
-			stdio: ['ignore', log, log],
-			detached: true,
-		}),
-	);
-	fs.closeSync(log);
-	return child;
+	return startProcess('unshare', [...namespaces, 'sh', '-c', command, host.bin, ...args], {
+		env: n8nEnv(host, userFolder, env),
+		logFile,
+		record: pidRecord(base, name),
+	});
 }
 
 async function waitFor(check, timeoutMs, what) {
@@ -146,29 +128,6 @@ async function httpOk(url) {
 	}
 }
 
-function kill(child) {
-	if (!child || child.exitCode !== null) return;
-	try {
-		process.kill(-child.pid, 'SIGTERM');
-	} catch {
-		// already gone
-	}
-}
-
-async function waitForExit(child, timeoutMs = 20000) {
-	if (!child || child.exitCode !== null) return;
-	const exited = new Promise((resolve) => child.once('exit', resolve));
-	const timer = new Promise((resolve) => setTimeout(resolve, timeoutMs).unref());
-	await Promise.race([exited, timer]);
-	if (child.exitCode === null) {
-		try {
-			process.kill(-child.pid, 'SIGKILL');
-		} catch {
-			// gone
-		}
-	}
-}
-
 /** Ports of a cluster: moved by MAILBOX_PORT_OFFSET like the mail servers', away from n8n's usual ones. */
 function defaultPortBase() {
 	return 17000 + Number(process.env.MAILBOX_PORT_OFFSET || 0);
@@ -178,7 +137,7 @@ function defaultPortBase() {
  * Starts Redis, PostgreSQL, an n8n main and `workers` workers (each with `--concurrency`).
  * `base` is cleared first (its logs stay after stop() for reading). `portBase` spaces out every port
  * (Redis, PostgreSQL, n8n, broker and health ports); `workerDiskPath` gives each worker its own
- * folder at that path (see startProcess). Returns handles to find which worker ran an execution, to
+ * folder at that path (see startN8nProcess). Returns handles to find which worker ran an execution, to
  * restart the main and to stop everything.
  */
 async function startQueueCluster({ base, portBase = defaultPortBase(), workers = 2, concurrency = 5, workerDiskPath, extraEnv = {} } = {}) {
@@ -213,7 +172,7 @@ async function startQueueCluster({ base, portBase = defaultPortBase(), workers =
 	const workerLogs = [];
 	const startMain = async () => {
 		const before = fs.existsSync(mainLog) ? fs.statSync(mainLog).size : 0;
-		const child = startProcess(host, {
+		const child = startN8nProcess(host, {
 			base,
 			name: 'n8n-main',
 			userFolder: mainFolder,
@@ -247,15 +206,12 @@ async function startQueueCluster({ base, portBase = defaultPortBase(), workers =
 			return index < 0 ? undefined : `n8n-worker${index + 1}`;
 		},
 		async restartMain() {
-			kill(cluster.main);
-			await waitForExit(cluster.main);
+			await stopChild(cluster.main);
 			cluster.main = await startMain();
 		},
 		async stop() {
-			for (const child of [cluster.main, ...cluster.workers]) kill(child);
-			await Promise.all([cluster.main, ...cluster.workers].map((child) => waitForExit(child)));
-			kill(redis);
-			await waitForExit(redis);
+			await Promise.all([cluster.main, ...cluster.workers].map((child) => stopChild(child)));
+			await stopChild(redis);
 			stopPostgres(postgres.data);
 		},
 	};
@@ -274,7 +230,7 @@ async function startQueueCluster({ base, portBase = defaultPortBase(), workers =
 			cluster.workerDisks.push(disk);
 			workerLogs.push(logFile);
 			cluster.workers.push(
-				startProcess(host, {
+				startN8nProcess(host, {
 					base,
 					name: `n8n-worker${index}`,
 					userFolder,

@@ -14,6 +14,8 @@ import { N8nRest, waitFor, type StoredExecution } from '../queue/cluster';
 
 // eslint-disable-next-line @typescript-eslint/no-require-imports
 const host = require('../../scripts/lib/n8nHost.js');
+// eslint-disable-next-line @typescript-eslint/no-require-imports
+const processes = require('../../scripts/lib/processes.js');
 
 jest.setTimeout(600_000);
 
@@ -79,8 +81,7 @@ describe.each(n8nMajors())('Approval and Free Text in a real n8n %i.x', (major) 
 		await rest.login();
 	};
 	const stop = async () => {
-		host.stopN8n(child);
-		await waitFor('n8n to exit', 60_000, async () => (child as { exitCode: number | null; signalCode: string | null }).exitCode !== null || (child as { signalCode: string | null }).signalCode !== null, Boolean);
+		await processes.stopChild(child);
 	};
 
 	/** Starts the workflow through its webhook; returns the new execution's id once it waits, and its question mail. */

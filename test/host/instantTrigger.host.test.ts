@@ -6,6 +6,8 @@ import { N8nRest } from '../queue/cluster';
 
 // eslint-disable-next-line @typescript-eslint/no-require-imports
 const host = require('../../scripts/lib/n8nHost.js');
+// eslint-disable-next-line @typescript-eslint/no-require-imports
+const processes = require('../../scripts/lib/processes.js');
 
 jest.setTimeout(600_000);
 
@@ -55,7 +57,7 @@ describe.each(n8nMajors())('Mailbox Trigger (Instant) in a real n8n %i.x under n
 
 		const before = ['Waiting 1', 'Waiting 2'].map((subject) => `${subject} (${major}.x)`);
 		await appendMessages(address, before.map(rawMail));
-		const port = await host.freePort();
+		const port = await processes.freePort();
 		const child = await host.startN8n(n8n, userFolder, { port });
 		const executions = () => storedExecutions(n8n, userFolder, workflowId, NODE_NAME);
 		try {
@@ -88,7 +90,7 @@ describe.each(n8nMajors())('Mailbox Trigger (Instant) in a real n8n %i.x under n
 			await new Promise((resolve) => setTimeout(resolve, 3000));
 			expect(executions()).toHaveLength(all.length);
 		} finally {
-			host.stopN8n(child);
+			await processes.stopChild(child);
 			await new Promise((resolve) => setTimeout(resolve, 2000));
 		}
 	});

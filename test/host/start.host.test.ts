@@ -1,7 +1,7 @@
 /**
  * `npm start` as users run it: through npm, from an empty demo folder, up to an editor that serves
  * both node types and runs the ping example; then stopped each way a user stops it (Ctrl-C, a plain
- * `kill` of npm, a closed terminal), each leaving no process behind; a start after a hard kill stops
+ * `kill` of npm, a closed terminal, a hang-up of npm alone), each leaving no process behind; a start after a hard kill stops
  * the leftovers by their recorded PIDs; a port taken by someone else is named with its process.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
@@ -162,6 +162,14 @@ it('a closed terminal (SIGHUP to the group) stops everything', async () => {
 	const run = npmStart();
 	await ready(run);
 	process.kill(-run.child.pid!, 'SIGHUP');
+	await run.exited;
+	await nothingLeft();
+});
+
+it('a SIGHUP to npm alone (npm dies of it, the shell running the script stays) stops everything', async () => {
+	const run = npmStart();
+	await ready(run);
+	process.kill(run.child.pid!, 'SIGHUP');
 	await run.exited;
 	await nothingLeft();
 });

@@ -5,6 +5,8 @@ import { appendMessages, credentialsFor, newMailbox } from '../helpers/servers';
 
 // eslint-disable-next-line @typescript-eslint/no-require-imports
 const host = require('../../scripts/lib/n8nHost.js');
+// eslint-disable-next-line @typescript-eslint/no-require-imports
+const processes = require('../../scripts/lib/processes.js');
 
 jest.setTimeout(600_000);
 
@@ -65,7 +67,7 @@ describe.each(n8nMajors())('Mailbox Trigger in a real n8n %i.x under n8n start',
 			expect(all.every((run) => run.status === 'success')).toBe(true);
 			expect(all.flatMap((run) => run.subjects).sort()).toEqual([...before, later].sort());
 		} finally {
-			host.stopN8n(child);
+			await processes.stopChild(child);
 			await new Promise((resolve) => setTimeout(resolve, 2000));
 		}
 	});

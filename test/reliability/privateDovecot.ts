@@ -11,6 +11,8 @@ import { imapSessions } from '../helpers/servers';
 
 // eslint-disable-next-line @typescript-eslint/no-require-imports
 const mailServers = require('../../scripts/lib/mailServers.js');
+// eslint-disable-next-line @typescript-eslint/no-require-imports
+const processes = require('../../scripts/lib/processes.js');
 
 interface Started {
 	info: { base: string; ports: Record<string, number>; password: string; caFile: string; dovecotConf: string };
@@ -96,7 +98,7 @@ export async function startPrivateDovecot(): Promise<PrivateDovecot> {
 				}
 			}
 			closeSync(log);
-			await Promise.all([mailServers.waitForPort(ports.imap), mailServers.waitForPort(ports.imaps)]);
+			await Promise.all([processes.waitForPort(ports.imap), processes.waitForPort(ports.imaps)]);
 		},
 		async close() {
 			await started.stop();

@@ -1,4 +1,4 @@
-import { braceAnswer, compileExclusion, extractAnswer, parseReply, ReplyMatcher } from '../../nodes/mail/replies';
+import { braceAnswer, compileExclusion, extractAnswer, parseReply, ReplyMatcher } from '../../nodes/mail/waitForReply/replyFields';
 
 const quoted = [
 	'On Mon, 3 Mar 2025 at 10:00, SOC Bot <soc@example.test> wrote:',

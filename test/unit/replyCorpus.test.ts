@@ -7,8 +7,8 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 
-import { parseReply } from '../../nodes/mail/replies';
-import { splitReply } from '../../nodes/mail/replyText';
+import { parseReply } from '../../nodes/mail/waitForReply/replyFields';
+import { splitReply } from '../../nodes/mail/waitForReply/splitReply';
 
 interface CorpusCase {
 	file: string;

@@ -2,7 +2,7 @@ import type { IExecuteFunctions, INodeExecutionData, INodeProperties } from 'n8n
 
 import { analyzeEmail, getOriginalMessage, MailError, normalizeMessageId, type MailAccount } from '../../mail';
 import { updateDisplayOptions } from '../../shared/displayOptions';
-import { analyzeOptions, readAnalyzeOptions, type AnalyzeOptionValues } from '../descriptions/analyze.description';
+import { analyzeOptions, readAnalyzeOptions, type AnalyzeOptionValues } from '../../shared/analyze.description';
 import { emailUidProperty, folderProperty, messageIdProperty, readFolder } from '../descriptions/folder.description';
 
 const fromMailbox = { show: { source: ['mailbox'] } };
@@ -53,7 +53,7 @@ async function inputBytes(context: IExecuteFunctions, itemIndex: number, account
 	if (fromBinary(context, itemIndex)) {
 		const name = String(context.getNodeParameter('binaryPropertyName', itemIndex, 'data') ?? '').trim() || 'data';
 		if (!context.getInputData()[itemIndex].binary?.[name]) {
-			throw new MailError('INVALID_INPUT', `The input item has no binary property "${name}": set Input Binary Field to the property holding the .eml or .msg file.`);
+			throw new MailError('INVALID_INPUT', `The input item has no binary property "${name}": set Input Binary Field to the ` + `property holding the .eml or .msg file.`);
 		}
 		return await context.helpers.getBinaryDataBuffer(itemIndex, name);
 	}

@@ -76,7 +76,7 @@ export const responseOptions: INodeProperties[] = [
 		name: 'limitWaitTime',
 		type: 'fixedCollection',
 		default: { values: { limitType: 'afterTimeInterval', resumeAmount: 1, resumeUnit: 'days' } },
-		description: 'When to stop waiting: the output then has timed_out true and an empty data, so an IF node can branch on it',
+		description: 'When to stop waiting: the output then has timed_out true and an empty data, so an IF node can ' + 'branch on it',
 		displayOptions: forTypes(['approval', 'freeText']),
 		options: [
 			{
@@ -238,7 +238,7 @@ function sendPage(context: IWebhookFunctions, status: number, html: string | und
 	res.setHeader('Cache-Control', 'no-store');
 	res.setHeader('Referrer-Policy', 'no-referrer');
 	res.setHeader('X-Robots-Tag', 'noindex, nofollow');
-	res.setHeader('Content-Security-Policy', "default-src 'none'; style-src 'unsafe-inline'; form-action 'self'; frame-ancestors 'none'; base-uri 'none'");
+	res.setHeader('Content-Security-Policy', "default-src 'none'; style-src 'unsafe-inline'; form-action 'self'; frame-ancestors 'none'; " + "base-uri 'none'");
 	res.end(html);
 	return { noWebhookResponse: true };
 }
@@ -254,7 +254,10 @@ function answerItems(query: Record<string, unknown>, data: IDataObject): INodeEx
 	}));
 }
 
-/** The node's webhook: a page for GET and HEAD, the answer for POST. n8n has checked the link's signature before this runs. */
+/**
+ * The node's webhook: a page for GET and HEAD, the answer for POST. n8n has checked the link's signature before
+ * this runs.
+ */
 export async function webhook(this: IWebhookFunctions): Promise<IWebhookResponseData> {
 	const method = this.getRequestObject().method;
 	const responseType = this.getNodeParameter('responseType', 'reply') as ResponseType;

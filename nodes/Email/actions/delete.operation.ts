@@ -14,7 +14,7 @@ const properties: INodeProperties[] = [
 			name: 'permanent',
 			type: 'boolean',
 			default: false,
-			description: 'Whether to delete the mail for good instead of moving it to the trash folder (needs a server with UIDPLUS)',
+			description: 'Whether to delete the mail for good instead of moving it to the trash folder (needs a server ' + 'with UIDPLUS)',
 		},
 		timeoutOption,
 	]),

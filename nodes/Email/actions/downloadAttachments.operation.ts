@@ -16,7 +16,7 @@ const properties: INodeProperties[] = [
 		default: '',
 		required: true,
 		placeholder: '/data/attachments',
-		description: 'Folder on the n8n host where the files are saved; created when missing. Existing files are never overwritten.',
+		description: 'Folder on the n8n host where the files are saved; created when missing. Existing files are ' + 'never overwritten.',
 	},
 	messageIdProperty,
 	{

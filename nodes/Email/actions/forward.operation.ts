@@ -17,7 +17,7 @@ const properties: INodeProperties[] = [
 			name: 'asAttachment',
 			type: 'boolean',
 			default: true,
-			description: 'Whether to attach the original mail unchanged (.eml, message/rfc822) instead of quoting it inline with its attachments',
+			description: 'Whether to attach the original mail unchanged (.eml, message/rfc822) instead of quoting it ' + 'inline with its attachments',
 		},
 		messageProperty('bcc'),
 		messageProperty('cc'),

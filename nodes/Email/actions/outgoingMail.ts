@@ -7,7 +7,7 @@ export async function readAttachments(context: IExecuteFunctions, itemIndex: num
 	for (const name of names.split(',').map((n) => n.trim()).filter(Boolean)) {
 		const binary = context.getInputData()[itemIndex].binary?.[name];
 		if (!binary) {
-			throw new MailError('INVALID_INPUT', `The input item has no binary property "${name}": check the Attachments option (binary property names, comma-separated).`);
+			throw new MailError('INVALID_INPUT', `The input item has no binary property "${name}": check the Attachments option (binary ` + `property names, comma-separated).`);
 		}
 		attachments.push({
 			filename: binary.fileName || `${name}${binary.fileExtension ? `.${binary.fileExtension}` : ''}`,

@@ -4,7 +4,7 @@ import { pingAccount, type MailAccount } from '../../mail';
 
 export const description: INodeProperties[] = [
 	{
-		displayName: 'Ping logs in to the IMAP and SMTP servers of the credential and reports each result. A failed login is an answer (is_succeed false), not an error.',
+		displayName: 'Ping logs in to the IMAP and SMTP servers of the credential and reports each result. A failed ' + 'login is an answer (is_succeed false), not an error.',
 		name: 'pingNotice',
 		type: 'notice',
 		default: '',

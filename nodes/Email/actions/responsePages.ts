@@ -16,7 +16,7 @@ export function escapeHtml(text: string): string {
 	return text.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;').replace(/"/g, '&quot;').replace(/'/g, '&#39;');
 }
 
-const BUTTON = 'display:inline-block;padding:10px 22px;margin:0 12px 8px 0;border-radius:6px;background:#1f4f99;color:#ffffff;font:600 15px sans-serif;text-decoration:none';
+const BUTTON = 'display:inline-block;padding:10px 22px;margin:0 12px 8px ' + '0;border-radius:6px;background:#1f4f99;color:#ffffff;font:600 15px ' + 'sans-serif;text-decoration:none';
 
 /** The mail's content with the response links below it, in the mail's own format. */
 export function withResponseLinks(content: string, contentType: 'html' | 'text', links: ResponseLink[], note: string): string {
@@ -24,16 +24,21 @@ export function withResponseLinks(content: string, contentType: 'html' | 'text',
 		return `${content}\n\n${links.map((link) => `${link.label}: ${link.url}`).join('\n')}\n\n${note}\n`;
 	}
 	const buttons = links.map((link) => `<a href="${escapeHtml(link.url)}" style="${BUTTON}">${escapeHtml(link.label)}</a>`).join('');
-	return `${content}\n<div style="margin:24px 0 8px">${buttons}</div>\n<p style="font:12px sans-serif;color:#666666">${escapeHtml(note)}</p>\n`;
+	return `${content}\n<div style="margin:24px 0 8px">${buttons}</div>\n<p style="font:12px ` + `sans-serif;color:#666666">${escapeHtml(note)}</p>\n`;
 }
 
 function page(title: string, body: string): string {
 	return [
 		'<!DOCTYPE html>',
-		'<html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1">',
+		'<html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, ' + 'initial-scale=1">',
 		'<meta name="robots" content="noindex, nofollow">',
 		`<title>${escapeHtml(title)}</title>`,
-		'<style>body{font:16px/1.5 sans-serif;background:#f4f5f7;color:#1d2330;margin:0;padding:24px}main{max-width:560px;margin:40px auto;background:#fff;border-radius:8px;padding:28px 32px;box-shadow:0 1px 4px rgba(0,0,0,.12)}h1{font-size:20px;margin:0 0 12px}p.hint{color:#5a6270;font-size:14px}button{font:600 16px sans-serif;padding:10px 24px;border:0;border-radius:6px;background:#1f4f99;color:#fff;cursor:pointer}textarea{width:100%;box-sizing:border-box;min-height:140px;font:15px sans-serif;padding:8px;margin:8px 0 16px}</style>',
+		'<style>body{font:16px/1.5 sans-serif;background:#f4f5f7;color:#1d2330;margin:0;padding:24px}' +
+			'main{max-width:560px;margin:40px auto;background:#fff;border-radius:8px;padding:28px 32px;' +
+			'box-shadow:0 1px 4px rgba(0,0,0,.12)}h1{font-size:20px;margin:0 0 12px}p.hint{color:#5a6270;font-size:14px}' +
+			'button{font:600 16px sans-serif;padding:10px 24px;border:0;border-radius:6px;background:#1f4f99;color:#fff;' +
+			'cursor:pointer}textarea{width:100%;box-sizing:border-box;min-height:140px;font:15px sans-serif;padding:8px;' +
+			'margin:8px 0 16px}</style>',
 		'</head><body><main>',
 		body,
 		'</main></body></html>',
@@ -69,9 +74,9 @@ export function freeTextPage(question: string, problem?: string): string {
 }
 
 export function recordedPage(answer: string): string {
-	return page('Answer recorded', `<h1>Thank you: your answer was recorded</h1>\n<p>${escapeHtml(answer)}</p>\n<p class="hint">You can close this page.</p>`);
+	return page('Answer recorded', `<h1>Thank you: your answer was recorded</h1>\n<p>${escapeHtml(answer)}</p>\n<p ` + `class="hint">You can close this page.</p>`);
 }
 
 export function unknownLinkPage(): string {
-	return page('Link not valid', '<h1>This link is not valid</h1>\n<p class="hint">It does not belong to a question waiting for an answer.</p>');
+	return page('Link not valid', '<h1>This link is not valid</h1>\n<p class="hint">It does not belong to a question waiting for ' + 'an answer.</p>');
 }

@@ -6,7 +6,7 @@ import { messageFields, messageOptions } from '../descriptions/message.descripti
 import { exclusionFields, waitOptionsCollection } from '../descriptions/wait.description';
 import { askPerson, responseOptions, responseTypeProperty, type ResponseType } from './askPerson';
 import { readOutgoingMail } from './outgoingMail';
-import { readWaitOptions, waitForReplyTo } from './replyWait';
+import { readWaitOptions, waitForReplyTo } from './waitForReplyItem';
 
 const properties: INodeProperties[] = [
 	...messageFields,

@@ -3,7 +3,7 @@ import type { IExecuteFunctions, INodeExecutionData, INodeProperties } from 'n8n
 import type { MailAccount } from '../../mail';
 import { updateDisplayOptions } from '../../shared/displayOptions';
 import { exclusionFields, waitOptionsCollection } from '../descriptions/wait.description';
-import { readWaitOptions, waitForReplyTo } from './replyWait';
+import { readWaitOptions, waitForReplyTo } from './waitForReplyItem';
 
 const properties: INodeProperties[] = [
 	{
@@ -13,7 +13,7 @@ const properties: INodeProperties[] = [
 		default: '',
 		required: true,
 		placeholder: '<abc123@example.com>',
-		description: 'Message-ID of the mail sent earlier (e.g. the message_id output of Send Email), with or without angle brackets',
+		description: 'Message-ID of the mail sent earlier (e.g. the message_id output of Send Email), with or without ' + 'angle brackets',
 	},
 	{
 		displayName: 'Recipients',

@@ -41,7 +41,10 @@ export const messageIdProperty: INodeProperties = {
 	description: 'Message-ID header of the mail, with or without angle brackets',
 };
 
-/** Finds one mail by UID when Message ID is empty (Get EML File, Analyze Email and the operations that change or answer one mail). */
+/**
+ * Finds one mail by UID when Message ID is empty (Get EML File, Analyze Email and the operations that change or
+ * answer one mail).
+ */
 export const emailUidProperty: INodeProperties = {
 	displayName: 'Email UID',
 	name: 'emailUid',

@@ -10,7 +10,7 @@ export const messageFields: INodeProperties[] = [
 		required: true,
 		placeholder: 'analyst@example.com, lead@example.com',
 		description: 'Comma-separated email addresses',
-		hint: 'Separate several addresses with commas; drag a field from the input to address each item\'s own recipient',
+		hint: 'Separate several addresses with commas; drag a field from the input to address each item\'s own ' + 'recipient',
 	},
 	{
 		displayName: 'Subject',
@@ -26,7 +26,7 @@ export const messageFields: INodeProperties[] = [
 		typeOptions: { rows: 5 },
 		default: '',
 		required: true,
-		description: 'Body of the mail: HTML by default (a plain-text alternative is added), or text when Content Type is Text',
+		description: 'Body of the mail: HTML by default (a plain-text alternative is added), or text when Content ' + 'Type is Text',
 		hint: 'HTML by default: switch to plain text under Options → Content Type',
 	},
 	{

@@ -1,6 +1,7 @@
 import type { IDisplayOptions, INodeProperties } from 'n8n-workflow';
 
 import { DEFAULT_READ_TIMEOUT_SECONDS } from '../../mail';
+import { optionsCollection } from './options.description';
 
 /** Exclusion regexes shared by Send Email and Wait and Wait for Reply. */
 export const exclusionFields: INodeProperties[] = [
@@ -10,7 +11,7 @@ export const exclusionFields: INodeProperties[] = [
 		type: 'string',
 		default: '',
 		placeholder: '(?i)automatic reply|out of office',
-		description: 'A reply whose subject matches anywhere is skipped and the wait goes on (RE2 syntax, linear time; (?i) for case-insensitive)',
+		description: 'A reply whose subject matches anywhere is skipped and the wait goes on (RE2 syntax, linear ' + 'time; (?i) for case-insensitive)',
 	},
 	{
 		displayName: 'Exclusion Body Regex',
@@ -37,7 +38,7 @@ export const waitOptions: INodeProperties[] = [
 		type: 'number',
 		typeOptions: { minValue: 1 },
 		default: 30,
-		description: 'How often to search again when the server has no IMAP IDLE; with IDLE a reply is seen within a second and this is only a safety re-search',
+		description: 'How often to search again when the server has no IMAP IDLE; with IDLE a reply is seen within a ' + 'second and this is only a safety re-search',
 	},
 	{
 		displayName: 'Server Timeout Seconds',
@@ -45,7 +46,7 @@ export const waitOptions: INodeProperties[] = [
 		type: 'number',
 		typeOptions: { minValue: 1 },
 		default: DEFAULT_READ_TIMEOUT_SECONDS,
-		description: 'The most one step on the server may take (connecting and logging in, or one search). A server that stops answering has its connection opened again after this; at the start of the wait it is an error.',
+		description: 'The most one step on the server may take (connecting and logging in, or one search). A server ' + 'that stops answering has its connection opened again after this; at the start of the wait it is ' + 'an error.',
 	},
 	{
 		displayName: 'Timeout Minutes',
@@ -53,7 +54,7 @@ export const waitOptions: INodeProperties[] = [
 		type: 'number',
 		typeOptions: { minValue: 0, numberPrecision: 2 },
 		default: 1440,
-		description: 'How long to wait; then the output has is_success false and timed_out true (not an error), so an IF node can branch on it',
+		description: 'How long to wait; then the output has is_success false and timed_out true (not an error), so an ' + 'IF node can branch on it',
 	},
 	{
 		displayName: 'Wait for All Recipients',
@@ -70,12 +71,5 @@ export const waitOptions: INodeProperties[] = [
  */
 export function waitOptionsCollection(extra: INodeProperties[] = [], waitDisplay?: IDisplayOptions): INodeProperties {
 	const shownWait = waitDisplay ? waitOptions.map((option) => ({ ...option, displayOptions: waitDisplay })) : waitOptions;
-	return {
-		displayName: 'Options',
-		name: 'options',
-		type: 'collection',
-		placeholder: 'Add Option',
-		default: {},
-		options: [...extra, ...shownWait].sort((a, b) => a.displayName.localeCompare(b.displayName)),
-	};
+	return optionsCollection([...extra, ...shownWait].sort((a, b) => a.displayName.localeCompare(b.displayName)));
 }

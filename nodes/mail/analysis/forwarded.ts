@@ -19,10 +19,30 @@ export interface InlineForward {
  *   Apple Mail   "Begin forwarded message:" then "> From: ..." lines
  * New Outlook writes no line at all: a From line directly followed by a Sent/Date line (see below).
  */
-const DASHED = /^[ \t]*-{4,}[ \t]*(?:forwarded message|original message|weitergeleitete nachricht|ursprüngliche nachricht|message transféré|message d'origine|message original|mensaje reenviado|mensaje original)[ \t]*-{4,}[ \t]*$/iu;
-const APPLE = /^[ \t]*(?:begin forwarded message|anfang der weitergeleiteten nachricht|début du message réexpédié|inicio del mensaje reenviado)[ \t]*:[ \t]*$/iu;
+const DASHED_TITLES = [
+	'forwarded message',
+	'original message',
+	'weitergeleitete nachricht',
+	'ursprüngliche nachricht',
+	'message transféré',
+	"message d'origine",
+	'message original',
+	'mensaje reenviado',
+	'mensaje original',
+];
+const DASHED = new RegExp(`^[ \\t]*-{4,}[ \\t]*(?:${DASHED_TITLES.join('|')})[ \\t]*-{4,}[ \\t]*$`, 'iu');
+const APPLE_TITLES = [
+	'begin forwarded message',
+	'anfang der weitergeleiteten nachricht',
+	'début du message réexpédié',
+	'inicio del mensaje reenviado',
+];
+const APPLE = new RegExp(`^[ \\t]*(?:${APPLE_TITLES.join('|')})[ \\t]*:[ \\t]*$`, 'iu');
 const RULE = /^[ \t]*_{20,}[ \t]*$/;
-const OUTLOOK_DASHED = /original message|ursprüngliche nachricht|message d'origine|message original|mensaje original/iu;
+const OUTLOOK_DASHED = new RegExp(
+	['original message', 'ursprüngliche nachricht', "message d'origine", 'message original', 'mensaje original'].join('|'),
+	'iu',
+);
 // Outlook writes the same rule and header block above a reply's history: only a forward's subject
 // prefix (English, German, French, Spanish) makes them a forwarded original.
 const FORWARD_SUBJECT = /^[ \t]*(?:(?:fwd?|wg|tr|rv|enc|weitergeleitet|reenviado)[ \t]*:[ \t]*)+/iu;

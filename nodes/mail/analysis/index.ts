@@ -13,7 +13,7 @@ export { verifyAuthentication, type DnsResolver } from './verify';
 export { parseAuthResults, readAuthentication } from './authResults';
 export { refang } from './indicators';
 
-/** The options of SPEC section 8, as the nodes read them. */
+/** The options of Analyze Email (and of the triggers' Analyze), as the nodes read them. */
 export interface AnalyzeOptions {
 	maxDepth?: number;
 	trustedAuthservIds?: string[];
@@ -98,7 +98,7 @@ async function analyzeMessage(node: MailNode, options: AnalyzeOptions, trusted: 
 		}
 	} else if (options.verifyAuthentication) {
 		// SPF, DKIM and DMARC are checked on the bytes as sent, which only a MIME mail still has.
-		authentication.error = `Not verified: ${node.via === 'inline' ? 'an original forwarded inline' : 'an Outlook .msg'} keeps no bytes as sent to check.`;
+		authentication.error = `Not verified: ${node.via === 'inline' ? 'an original forwarded inline' : 'an Outlook .msg'} ` + `keeps no bytes as sent to check.`;
 	}
 	const { urls, mailto, truncated, htmlText } = messageUrls(node.text, node.html);
 	if (truncated) warnings.push(`More than ${urls.length} links: only the first ${urls.length} are listed.`);
@@ -152,14 +152,14 @@ function indicators(extracted: Extracted, ownDomains: string[]): Indicators {
 }
 
 /**
- * A reported mail (an .eml or Outlook .msg, as bytes) -> SPEC section 8: every message in it with
+ * A reported mail (an .eml or Outlook .msg, as bytes) -> Analyze Email's output: every message in it with
  * its authentication, alignment, links and attachment hashes; the original and its indicators.
  * Plain data in, plain data out: the action node, the trigger and the benchmark all call this.
  */
 export async function analyzeEmail(bytes: Buffer, options: AnalyzeOptions = {}): Promise<AnalysisResult> {
 	const maxBytes = options.maxBytes ?? DEFAULT_MAX_BYTES;
 	if (bytes.length > maxBytes) {
-		throw new MailError('INVALID_INPUT', `The mail is ${(bytes.length / 1024 / 1024).toFixed(1)} MB, more than the ${(maxBytes / 1024 / 1024).toFixed(0)} MB one analysis reads: analyse its attachments one by one instead.`);
+		throw new MailError('INVALID_INPUT', `The mail is ${(bytes.length / 1024 / 1024).toFixed(1)} MB, more than the ${(maxBytes / 1024 / 1024).toFixed(0)} ` + `MB one analysis reads: analyse its attachments one by one instead.`);
 	}
 	const maxDepth = Math.floor(Number(options.maxDepth ?? DEFAULT_MAX_DEPTH));
 	if (!Number.isFinite(maxDepth) || maxDepth < 0 || maxDepth > MAX_DEPTH_LIMIT) {

@@ -8,7 +8,7 @@ import { parse as parseDomain } from 'tldts';
 import { findUrls } from '../message';
 import { registrableDomain } from './alignment';
 
-/** A link of a message (SPEC section 8). */
+/** A link of a message, as Analyze Email lists it. */
 export interface UrlIndicator {
 	url: string;
 	/** The host as DNS writes it (punycode for IDN; the address for an IP host). */

@@ -52,7 +52,11 @@ function read(bytes, maxAttachments) {
 		subject: text(data.subject),
 		senderEmail: text(data.senderSmtpAddress) || text(data.senderEmail),
 		senderName: text(data.senderName),
-		recipients: (data.recipients || []).map((r) => ({ email: text(r.smtpAddress) || text(r.email), name: text(r.name), recipType: text(r.recipType) })),
+		recipients: (data.recipients || []).map((r) => ({
+			email: text(r.smtpAddress) || text(r.email),
+			name: text(r.name),
+			recipType: text(r.recipType),
+		})),
 		body: text(data.body),
 		bodyHtml: text(data.bodyHtml),
 		messageId: text(data.messageId),
@@ -173,7 +177,7 @@ export async function readOutlookMsg(bytes: Uint8Array, limits: MsgLimits = DEFA
 				if (shared === worker) shared = undefined;
 				await worker.stop();
 			}
-			throw new MailError('INVALID_INPUT', `The Outlook .msg file cannot be read (${(error as Error).message}): it is damaged or crafted; open it in Outlook and save it as .eml, or analyse it in a sandbox.`);
+			throw new MailError('INVALID_INPUT', `The Outlook .msg file cannot be read (${(error as Error).message}): it is damaged ` + `or crafted; open it in Outlook and save it as .eml, or analyse it in a sandbox.`);
 		}
 	});
 	queue = turn.catch(() => undefined);

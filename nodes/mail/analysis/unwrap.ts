@@ -6,7 +6,10 @@ import { htmlAsText } from '../message';
 import { parseInlineForward } from './forwarded';
 import { isOutlookMsg, readOutlookMsg, type MsgLimits, DEFAULT_MSG_LIMITS } from './msg';
 
-/** How a message was found: the input itself, an attached .eml / message/rfc822, an attached .msg, quoted in the text. */
+/**
+ * How a message was found: the input itself, an attached .eml / message/rfc822, an attached .msg, quoted in the
+ * text.
+ */
 export type Via = 'root' | 'attachment' | 'msg' | 'inline';
 
 export interface MailPart {
@@ -73,13 +76,13 @@ function toBuffer(content: ArrayBuffer | Uint8Array | string): Buffer {
 export function assertMail(bytes: Buffer): void {
 	if (bytes.length === 0) throw new MailError('INVALID_INPUT', 'The input is empty: give the bytes of an .eml or Outlook .msg file.');
 	if (bytes.subarray(0, 4).equals(ZIP_MAGIC)) {
-		throw new MailError('INVALID_INPUT', 'The input is a ZIP archive, not a mail: unpack it first (e.g. with the Compression node) and analyse each .eml or .msg in it.');
+		throw new MailError('INVALID_INPUT', 'The input is a ZIP archive, not a mail: unpack it first (e.g. with the Compression node) and ' + 'analyse each .eml or .msg in it.');
 	}
 	if (isOutlookMsg(bytes)) return;
 	// A MIME message starts with a header line ("Name: value"), or an mbox "From " line.
 	const head = bytes.subarray(0, 1000).toString('latin1').replace(/^\uFEFF|^\xEF\xBB\xBF/, '');
 	if (!/^(?:From |[!-9;-~]{1,100}:)/.test(head.trimStart())) {
-		throw new MailError('INVALID_INPUT', `The input is not an .eml or Outlook .msg file (it starts with ${JSON.stringify(head.slice(0, 12))}): give the mail's original bytes, e.g. from Get EML File or a reported attachment.`);
+		throw new MailError('INVALID_INPUT', `The input is not an .eml or Outlook .msg file (it starts with ${JSON.stringify(head.slice(0, 12))}): ` + `give the mail's original bytes, e.g. from Get EML File or a reported attachment.`);
 	}
 }
 
@@ -241,7 +244,7 @@ export async function unwrap(bytes: Buffer, options: UnwrapOptions): Promise<Mai
 		if (inline) return await visit(inline);
 		for (const part of attached) {
 			if (found.length >= options.maxMessages) {
-				node.warnings.push(`${options.maxMessages} messages unwrapped, the most one analysis reads: "${part.filename}" and any further ones were not.`);
+				node.warnings.push(`${options.maxMessages} messages unwrapped, the most one analysis reads: "${part.filename}" ` + `and any further ones were not.`);
 				return;
 			}
 			try {

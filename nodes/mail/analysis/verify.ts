@@ -51,7 +51,7 @@ function loadMailauth(): Authenticate {
 	const manifest = require('mailauth/package.json') as { version: string; engines?: { node?: string } };
 	const required = /(\d+\.\d+(?:\.\d+)?)/.exec(manifest.engines?.node ?? '')?.[1];
 	if (required && !nodeAtLeast(required)) {
-		throw new Error(`Verify Authentication needs Node.js ${required} or newer (mailauth ${manifest.version}); this n8n runs Node.js ${process.versions.node}. Upgrade Node.js (n8n 2.x ships it) or turn the option off: the rest of the analysis works without it.`);
+		throw new Error(`Verify Authentication needs Node.js ${required} or newer (mailauth ${manifest.version}); ` + `this n8n runs Node.js ${process.versions.node}. Upgrade Node.js (n8n 2.x ships it) ` + `or turn the option off: the rest of the analysis works without it.`);
 	}
 	loaded = (require('mailauth') as { authenticate: Authenticate }).authenticate;
 	return loaded;

@@ -20,7 +20,7 @@ const UID_SET = /^[1-9]\d*(?::[1-9]\d*)?(?:,[1-9]\d*(?::[1-9]\d*)?)*$/;
 export function parseUidSet(value: string): string {
 	const compact = value.replace(/\s+/g, '');
 	if (!UID_SET.test(compact)) {
-		throw new MailError('INVALID_INPUT', `Email UID "${value}" is not a UID list: write one UID or several separated by commas, e.g. 42 or 42,57.`);
+		throw new MailError('INVALID_INPUT', `Email UID "${value}" is not a UID list: write one UID or several separated by commas, ` + `e.g. 42 or 42,57.`);
 	}
 	return compact;
 }
@@ -35,7 +35,7 @@ export function hasFilter(filter: MessageFilter): boolean {
  */
 export function toSearchQuery(filter: MessageFilter): SearchObject {
 	if (!hasFilter(filter)) {
-		throw new MailError('INVALID_INPUT', 'No filter is set: give a Message ID, a Subject Filter, an Email UID or Only Unread, so that not the whole folder is read.');
+		throw new MailError('INVALID_INPUT', 'No filter is set: give a Message ID, a Subject Filter, an Email UID or Only Unread, so that not ' + 'the whole folder is read.');
 	}
 	const query: SearchObject = {};
 	const messageId = filter.messageId?.trim();
@@ -72,7 +72,7 @@ export async function withFolder<T>(client: ImapFlow, folder: string, work: () =
 	try {
 		lock = await client.getMailboxLock(folder, { readOnly });
 	} catch (error) {
-		throw new MailError('NOT_FOUND', `Folder "${folder}" could not be opened: pick an existing folder from the list or check the name (case-sensitive).`, { service: 'IMAP', cause: error });
+		throw new MailError('NOT_FOUND', `Folder "${folder}" could not be opened: pick an existing folder from the list or ` + `check the name (case-sensitive).`, { service: 'IMAP', cause: error });
 	}
 	try {
 		return await work();

@@ -1,10 +1,10 @@
 import type { INodeProperties } from 'n8n-workflow';
 
 import { DEFAULT_FORWARDED_REGEXES, DEFAULT_MAX_ATTACHMENTS, DEFAULT_MAX_MESSAGE_SIZE_MB } from '../mail';
-import { authenticationProperty } from '../shared/credentials';
-import { analyzeOptions } from '../Email/descriptions/analyze.description';
+import { authenticationProperty } from './credentials';
+import { analyzeOptions } from './analyze.description';
 
-/** The Mailbox Trigger's parameters (SPEC section 4), common ones first. */
+/** The parameters of both triggers (Mailbox Trigger and its Instant variant), common ones first. */
 export const triggerProperties: INodeProperties[] = [
 		authenticationProperty,
 		{
@@ -82,7 +82,7 @@ export const triggerProperties: INodeProperties[] = [
 			name: 'forwardedEmailRegexes',
 			type: 'json',
 			default: JSON.stringify(DEFAULT_FORWARDED_REGEXES, null, 2),
-			description: 'JSON {"subject", "from", "to"} with the regexes (first group) that read the original mail out of a forwarded one',
+			description: 'JSON {"subject", "from", "to"} with the regexes (first group) that read the original mail out ' + 'of a forwarded one',
 		},
 		{
 			displayName: 'Environment Field',
@@ -133,7 +133,7 @@ export const triggerProperties: INodeProperties[] = [
 			type: 'number',
 			typeOptions: { minValue: 1 },
 			default: DEFAULT_MAX_MESSAGE_SIZE_MB,
-			description: 'Read and parse at most this much of each mail; a bigger mail is still emitted, from its first part, with truncated.message saying so',
+			description: 'Read and parse at most this much of each mail; a bigger mail is still emitted, from its first ' + 'part, with truncated.message saying so',
 		},
 		{
 			displayName: 'Max Attachments',
@@ -149,7 +149,7 @@ export const triggerProperties: INodeProperties[] = [
 			type: 'string',
 			default: '',
 			placeholder: 'Processed',
-			description: 'Folder each emitted mail is moved to after its item is built (created when missing); empty: mail stays where it is',
+			description: 'Folder each emitted mail is moved to after its item is built (created when missing); empty: ' + 'mail stays where it is',
 		},
 		{
 			displayName: 'Exclude Subject Regex',
@@ -172,7 +172,7 @@ export const triggerProperties: INodeProperties[] = [
 			type: 'string',
 			default: '',
 			placeholder: 'reports@example.com, @example.com',
-			description: 'Comma-separated addresses or @domains (From header); mail from anyone else is not emitted and left as it was. Empty: everyone.',
+			description: 'Comma-separated addresses or @domains (From header); mail from anyone else is not emitted and ' + 'left as it was. Empty: everyone.',
 		},
 		{
 			displayName: 'Headers To Extract',
@@ -180,14 +180,14 @@ export const triggerProperties: INodeProperties[] = [
 			type: 'string',
 			default: '',
 			placeholder: 'X-Mailer, X-Originating-IP',
-			description: 'Comma-separated header names, output as extra_headers (lower-case names; several values as a list, null when absent)',
+			description: 'Comma-separated header names, output as extra_headers (lower-case names; several values as a ' + 'list, null when absent)',
 		},
 		{
 			displayName: 'Analyze',
 			name: 'analyze',
 			type: 'boolean',
 			default: false,
-			description: 'Whether to add `analysis` to each item, as the Mailbox node\'s Analyze Email gives it: the reported original unwrapped, its authentication and its indicators',
+			description: 'Whether to add `analysis` to each item, as the Mailbox node\'s Analyze Email gives it: the ' + 'reported original unwrapped, its authentication and its indicators',
 		},
 		{
 			displayName: 'Analyze Options',

@@ -5,9 +5,9 @@ import { normalizeMessageId } from './addresses';
 import { withImap, type TimeBudget } from './connection';
 import { MailError } from './errors';
 import { parseMessage, type AttachmentInfo } from './message';
-import { withFolder } from './search';
+import { withFolder } from './messageFilter';
 
-/** The filters of Search Emails (SPEC section 6); every given one must match. */
+/** The filters of Search Emails; every given one must match. */
 export interface SearchRequest {
 	folder: string;
 	from?: string;

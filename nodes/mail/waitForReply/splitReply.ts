@@ -45,13 +45,56 @@ const BARE_ATTRIBUTIONS: RegExp[] = [/^.*\S\s+(wrote|schrieb|a écrit|escribió)
 const ATTRIBUTION_START = /^(On|Am|Le|El|Il|Em|Op|Den)\s|^\d{4}[年/]/;
 
 /** "-----Original Message-----" and its translations: everything below is history. */
-const ORIGINAL_MESSAGE = /^-{2,}\s*(Original Message|Ursprüngliche Nachricht|Originalnachricht|Message d'origine|Message original|Mensaje original|Mensaje de origen|Messaggio originale|Oorspronkelijk bericht|元のメッセージ|Forwarded message|Weitergeleitete Nachricht|Message transféré|Mensaje reenviado)\s*-{2,}$/i;
+const ORIGINAL_MESSAGE_TITLES = [
+	'Original Message',
+	'Ursprüngliche Nachricht',
+	'Originalnachricht',
+	"Message d'origine",
+	'Message original',
+	'Mensaje original',
+	'Mensaje de origen',
+	'Messaggio originale',
+	'Oorspronkelijk bericht',
+	'元のメッセージ',
+	'Forwarded message',
+	'Weitergeleitete Nachricht',
+	'Message transféré',
+	'Mensaje reenviado',
+];
+const ORIGINAL_MESSAGE = new RegExp(`^-{2,}\\s*(${ORIGINAL_MESSAGE_TITLES.join('|')})\\s*-{2,}$`, 'i');
 
 /** First line of an Outlook-style header block (Outlook desktop and web, Samsung, many phone clients). */
 const FROM_HEADER = /^\*?(From|Von|De|Van|Da|Från|Fra|Od|差出人|送信者|发件人|寄件者)\s?\*?\s?[:：]/i;
 
 /** Later lines of that block. */
-const OTHER_HEADER = /^\*?(Sent|Date|To|Subject|Cc|Gesendet|Datum|An|Betreff|Envoyé|À|Objet|Enviado(\sel)?|Fecha|Para|Asunto|Inviato|Oggetto|Verzonden|Aan|Onderwerp|送信日時|日時|宛先|件名)\s?\*?\s?[:：]/i;
+const OTHER_HEADER_NAMES = [
+	'Sent',
+	'Date',
+	'To',
+	'Subject',
+	'Cc',
+	'Gesendet',
+	'Datum',
+	'An',
+	'Betreff',
+	'Envoyé',
+	'À',
+	'Objet',
+	'Enviado(\\sel)?',
+	'Fecha',
+	'Para',
+	'Asunto',
+	'Inviato',
+	'Oggetto',
+	'Verzonden',
+	'Aan',
+	'Onderwerp',
+	'送信日時',
+	'日時',
+	'宛先',
+	'件名',
+];
+const OTHER_HEADER = new RegExp(`^\\*?(${OTHER_HEADER_NAMES.join('|')})\\s?\\*?\\s?[:：]`, 'i');
 
 /** A rule line clients put above the header block (Outlook's 32 underscores, an HTML <hr> rendered to text). */
 const SEPARATOR = /^(_{10,}|-{10,}|—{5,})$/;
@@ -68,7 +111,35 @@ const SIGNATURE_START: RegExp[] = [
 ];
 
 /** Closing words: they start a signature when the reply goes on below them (a name, a title). */
-const CLOSING = /^(Best|Best regards|Kind regards|Regards|Many thanks|Thanks|Thank you|Cheers|Mit freundlichen Grüßen|Freundliche Grüße|Viele Grüße|Beste Grüße|Liebe Grüße|Gruß|Grüße|Cordialement|Bien cordialement|Bien à vous|Salutations|Saludos|Un saludo|Saludos cordiales|Atentamente|よろしくお願いします|よろしくお願いいたします|以上)[,.!！。]?$/i;
+const CLOSING_WORDS = [
+	'Best',
+	'Best regards',
+	'Kind regards',
+	'Regards',
+	'Many thanks',
+	'Thanks',
+	'Thank you',
+	'Cheers',
+	'Mit freundlichen Grüßen',
+	'Freundliche Grüße',
+	'Viele Grüße',
+	'Beste Grüße',
+	'Liebe Grüße',
+	'Gruß',
+	'Grüße',
+	'Cordialement',
+	'Bien cordialement',
+	'Bien à vous',
+	'Salutations',
+	'Saludos',
+	'Un saludo',
+	'Saludos cordiales',
+	'Atentamente',
+	'よろしくお願いします',
+	'よろしくお願いいたします',
+	'以上',
+];
+const CLOSING = new RegExp(`^(${CLOSING_WORDS.join('|')})[,.!！。]?$`, 'i');
 
 const THANKS_AS_ANSWER = /^(Thanks|Thank you|Many thanks)[.!]?$/i;
 
@@ -81,7 +152,10 @@ function isInlineAttribution(line: string): boolean {
 	return line.startsWith('On ') && at > 0 && /\d/.test(line.slice(0, at)) && /^\s+\S/.test(line.slice(at + 7, at + 12));
 }
 
-/** The reply's lines with what the rules look at computed once: the trimmed text (empty for overlong lines) and the quote mark. */
+/**
+ * The reply's lines with what the rules look at computed once: the trimmed text (empty for overlong lines) and the
+ * quote mark.
+ */
 interface Lines {
 	raw: string[];
 	text: string[];
@@ -130,7 +204,10 @@ function isHeaderBlock(lines: Lines, start: number): boolean {
 	return false;
 }
 
-/** Indexes of the lines the person wrote: quoted lines, attributions and unquoted history below a header are dropped. */
+/**
+ * Indexes of the lines the person wrote: quoted lines, attributions and unquoted history below a header are
+ * dropped.
+ */
 function ownLines(lines: Lines): number[] {
 	const kept: number[] = [];
 	for (let index = 0; index < lines.raw.length; index++) {

@@ -3,9 +3,9 @@ import type { ImapFlow, MailboxObject } from 'imapflow';
 import type { MailAccount } from './account';
 import { normalizeMessageId } from './addresses';
 import { withImap } from './connection';
-import { checkPick, pickUid, type MessagePick } from './eml';
+import { checkPick, pickUid, type MessagePick } from './pickMail';
 import { MailError } from './errors';
-import { withFolder } from './search';
+import { withFolder } from './messageFilter';
 
 /*
  * Changing mail on the server: move, delete, flags. Every change names exactly the UIDs picked:
@@ -28,7 +28,7 @@ function requireUidPlus(client: ImapFlow, what: string, instead: string): void {
 	if (!client.capabilities.has('UIDPLUS')) {
 		throw new MailError(
 			'NOT_SUPPORTED',
-			`The IMAP server does not support UIDPLUS, so ${what} could only end with a plain EXPUNGE, which would also erase every other mail flagged as deleted in the folder. Nothing was changed: ${instead}.`,
+			`The IMAP server does not support UIDPLUS, so ${what} could only end with a plain ` + `EXPUNGE, which would also erase every other mail flagged as deleted in the folder. ` + `Nothing was changed: ${instead}.`,
 			{ service: 'IMAP' },
 		);
 	}
@@ -170,7 +170,7 @@ export async function moveMessage(account: MailAccount, request: MoveRequest): P
 	return onPicked(account, request, () => answer(false, false, requestedId(request)), async (client, picked) => {
 		if (request.createFolder) await ensureFolder(client, destination);
 		else if (!(await folderExists(client, destination))) {
-			throw new MailError('NOT_FOUND', `Destination Folder "${destination}" does not exist: pick an existing folder (names are case-sensitive) or switch on the Create Folder option.`, { service: 'IMAP' });
+			throw new MailError('NOT_FOUND', `Destination Folder "${destination}" does not exist: pick an existing folder (names ` + `are case-sensitive) or switch on the Create Folder option.`, { service: 'IMAP' });
 		}
 		const { uidMap } = await moveUids(client, [picked.uid], destination);
 		return answer(true, true, picked.messageId, uidMap.get(picked.uid) ?? null);
@@ -203,7 +203,7 @@ export async function deleteMessage(account: MailAccount, request: DeleteRequest
 			}
 			const trash = await findTrash(client);
 			if (trash === (client.mailbox as MailboxObject).path) {
-				throw new MailError('INVALID_INPUT', `The mail is already in the trash folder "${trash}": switch on the Permanent option to delete it for good.`);
+				throw new MailError('INVALID_INPUT', `The mail is already in the trash folder "${trash}": switch on the Permanent option ` + `to delete it for good.`);
 			}
 			await moveUids(client, [picked.uid], trash);
 			return { found: true, deleted: true, message_id: picked.messageId, to_folder: trash };
@@ -241,7 +241,7 @@ function keywordList(value: string | undefined, field: string): string[] {
 	const keywords = (value ?? '').split(',').map((keyword) => keyword.trim()).filter(Boolean);
 	for (const keyword of keywords) {
 		if (!KEYWORD.test(keyword)) {
-			throw new MailError('INVALID_INPUT', `${field}: "${keyword}" is not a valid IMAP keyword. Use letters, digits, $ and dashes without spaces or ( ) { } % * " \\ ] (e.g. $Phishing); read and flagged are set through Mark As.`);
+			throw new MailError('INVALID_INPUT', `${field}: "${keyword}" is not a valid IMAP keyword. Use letters, digits, $ and ` + `dashes without spaces or ( ) { } % * " \\ ] (e.g. $Phishing); read and flagged are ` + `set through Mark As.`);
 		}
 	}
 	return keywords;
@@ -260,7 +260,7 @@ export async function setMessageFlags(account: MailAccount, request: FlagsReques
 			const mailbox = client.mailbox as MailboxObject;
 			// A folder whose PERMANENTFLAGS lacks \* keeps no keywords: the server would drop them silently.
 			if (add.length && mailbox.permanentFlags && !mailbox.permanentFlags.has('\\*') && add.some((keyword) => !mailbox.permanentFlags?.has(keyword))) {
-				throw new MailError('NOT_SUPPORTED', `Folder "${request.folder}" does not keep new keywords on this server: leave Add Keywords empty or use flags the folder allows (${[...mailbox.permanentFlags].join(' ')}).`, { service: 'IMAP' });
+				throw new MailError('NOT_SUPPORTED', `Folder "${request.folder}" does not keep new keywords on this server: leave Add ` + `Keywords empty or use flags the folder allows (${[...mailbox.permanentFlags].join(' ')}).`, { service: 'IMAP' });
 			}
 			const uid = String(picked.uid);
 			const store = async (flags: string[], adding: boolean) => {

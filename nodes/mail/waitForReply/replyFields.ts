@@ -1,10 +1,10 @@
 import { simpleParser, type AddressObject, type ParsedMail } from 'mailparser';
 import { RE2JS } from 're2js';
 
-import { normalizeAddress, normalizeMessageId } from './addresses';
-import { MailError } from './errors';
-import { htmlAsText } from './message';
-import { splitReply } from './replyText';
+import { normalizeAddress, normalizeMessageId } from '../addresses';
+import { MailError } from '../errors';
+import { htmlAsText } from '../message';
+import { splitReply } from './splitReply';
 
 /** What makes a message a reply worth returning. */
 export interface ReplyCriteria {
@@ -16,7 +16,11 @@ export interface ReplyCriteria {
 	exclusionBodyRegex?: string;
 }
 
-/** A reply in the output shape of SPEC section 3 (the seed's field names, `in_replay_to` included). */
+/**
+ * A reply in the output shape of Send Email and Wait and Wait for Reply. The field names are those of
+ * the integration this package replaces, so that workflows ported from it run unchanged; that is why
+ * `in_replay_to` (sic) stands beside `in_reply_to`. Saved workflows read both: neither is renamed.
+ */
 export interface ReplyFields {
 	body: string;
 	plaintext_body: string;
@@ -60,11 +64,11 @@ export function compileExclusion(pattern: string | undefined, field: string): RE
 	try {
 		return RE2JS.compile(pattern);
 	} catch (error) {
-		throw new MailError('INVALID_INPUT', `${field} is not a valid regular expression (${(error as Error).message}): fix the pattern (RE2 syntax; no lookaround or backreferences).`);
+		throw new MailError('INVALID_INPUT', `${field} is not a valid regular expression (${(error as Error).message}): fix the ` + `pattern (RE2 syntax; no lookaround or backreferences).`);
 	}
 }
 
-/** `{{approve}}` -> "approve": the seed's convention for a machine-readable answer. */
+/** `{{approve}}` -> "approve": the replaced integration's convention for a machine-readable answer. */
 export function braceAnswer(text: string): string | undefined {
 	const match = /\{\{([^{}]*)\}\}/.exec(text);
 	return match ? match[1].trim() : undefined;

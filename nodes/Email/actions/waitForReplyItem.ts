@@ -25,7 +25,10 @@ export function readWaitOptions(context: IExecuteFunctions, itemIndex: number, r
 	};
 }
 
-/** Waits for the replies to `messageId` and shapes the output item: the outcome, every reply, and the first reply's fields at the top level. */
+/**
+ * Waits for the replies to `messageId` and shapes the output item: the outcome, every reply, and the first reply's
+ * fields at the top level.
+ */
 export async function waitForReplyTo(account: MailAccount, messageId: string, options: Omit<WaitOptions, 'messageId'>): Promise<IDataObject> {
 	const result: WaitResult = await waitForReplies(account, { ...options, messageId });
 	const [first] = result.replies;

@@ -5,7 +5,7 @@ import { normalizeMessageId } from './addresses';
 import { safeFileName } from './attachments';
 import { withImap, type TimeBudget } from './connection';
 import { MailError } from './errors';
-import { findMessages, parseUidSet, withFolder } from './search';
+import { findMessages, parseUidSet, withFolder } from './messageFilter';
 
 /** How every operation on one mail picks it (Get EML File, Move, Delete, Mark, Reply, Forward). */
 export interface MessagePick {

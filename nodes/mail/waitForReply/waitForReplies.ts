@@ -1,9 +1,9 @@
 import type { ImapFlow, SearchObject } from 'imapflow';
 
-import type { MailAccount } from './account';
-import { boundedAccount, closeImap, closeOnExpiry, connectImap, withinBudget, type TimeBudget } from './connection';
-import { MailError } from './errors';
-import { parseReply, ReplyMatcher, type ReplyCriteria, type ReplyFields } from './replies';
+import type { MailAccount } from '../account';
+import { boundedAccount, closeImap, closeOnExpiry, connectImap, withinBudget, type TimeBudget } from '../connection';
+import { MailError } from '../errors';
+import { parseReply, ReplyMatcher, type ReplyCriteria, type ReplyFields } from './replyFields';
 
 export interface WaitOptions extends ReplyCriteria {
 	/** Folders to watch; each gets its own connection so IDLE can watch every one of them. */
@@ -102,7 +102,7 @@ async function watchFolder(account: MailAccount, folder: string, collector: Repl
 				opened.on('exists', news.raise);
 				opened.on('close', news.raise);
 				const selected = await opened.mailboxOpen(folder).catch((error) => {
-					throw new MailError('NOT_FOUND', `Folder "${folder}" could not be opened (${(error as Error).message}): check the Folders option (comma-separated, case-sensitive names).`, { service: 'IMAP', cause: error });
+					throw new MailError('NOT_FOUND', `Folder "${folder}" could not be opened (${(error as Error).message}): check the ` + `Folders option (comma-separated, case-sensitive names).`, { service: 'IMAP', cause: error });
 				});
 				return { watching: opened, mailbox: selected };
 			});

@@ -1,6 +1,6 @@
 import type { MailAccount } from './account';
 import { isValidAddress, normalizeAddress, normalizeMessageId } from './addresses';
-import { getOriginalMessage, type MessagePick } from './eml';
+import { getOriginalMessage, type MessagePick } from './pickMail';
 import { MailError } from './errors';
 import { parseMessage, type MessageAttachment, type MessageFields } from './message';
 import { sendMail, type OutgoingAttachment, type OutgoingMail, type SendResult } from './send';
@@ -105,7 +105,7 @@ export function buildReply(account: MailAccount, original: MessageFields, option
 	if (options.replyAll) to.push(...take(original.to, true));
 	const cc = options.replyAll ? take(original.cc, true) : [];
 	if (to.length === 0) {
-		throw new MailError('INVALID_INPUT', 'The mail has no valid From or Reply-To address to reply to: use Send Email with the recipients written out.');
+		throw new MailError('INVALID_INPUT', 'The mail has no valid From or Reply-To address to reply to: use Send Email with the recipients ' + 'written out.');
 	}
 	const references = original.references.length ? original.references : original.in_reply_to ? [original.in_reply_to] : [];
 	const quote = options.quoteOriginal ?? true;
