@@ -45,7 +45,7 @@ class Corpus {
 	}
 
 	/** A test over this corpus: run when the corpus is there, else skipped and named in the summary. */
-	it(name: string, test: () => Promise<void> | void, timeout?: number): void {
+	it(name: string, test: jest.ProvidesCallback, timeout?: number): void {
 		(this.present ? it : it.skip)(`${name} ${CORPUS_MARK}`, test, timeout);
 	}
 }

@@ -10,9 +10,9 @@ const address = (entry: MsgAddress) => (typeof entry === 'string' ? { name: entr
 
 /** What msgreader reads from `bytes`, checked field by field against the description it was built from. */
 function expectReadsBack(bytes: Uint8Array, message: MsgMessage): void {
-	const reader = new MsgReader(bytes);
+	const reader = new MsgReader(Uint8Array.from(bytes).buffer);
 	const data = reader.getFileData();
-	const from = message.from && address(message.from);
+	const from = message.from ? address(message.from) : undefined;
 	const fields = {
 		messageClass: 'IPM.Note',
 		subject: message.subject,
