@@ -43,8 +43,10 @@ async function reportedOutlookMsg() {
 		date: daysAgo(0, 11),
 		messageId: '<quota-20931@micros0ft-support.example>',
 		headers: [
-			'Authentication-Results: mx.example.test; spf=fail smtp.mailfrom=quota-alerts.example; dkim=none; dmarc=fail (p=reject) header.from=micros0ft-support.example',
-			'Received: from mailer.quota-alerts.example (mailer.quota-alerts.example [203.0.113.77]) by mx.example.test',
+			'Authentication-Results: mx.example.test; spf=fail smtp.mailfrom=quota-alerts.example; dkim=none;',
+			'\tdmarc=fail (p=reject) header.from=micros0ft-support.example',
+			'Received: from mailer.quota-alerts.example (mailer.quota-alerts.example [203.0.113.77])',
+			'\tby mx.example.test',
 			'Return-Path: <bounce@quota-alerts.example>',
 			'From: Microsoft 365 <no-reply@micros0ft-support.example>',
 			'Reply-To: helpdesk-365@freemail.example',
@@ -52,8 +54,10 @@ async function reportedOutlookMsg() {
 			'Subject: Your mailbox is almost full',
 			'',
 		].join('\r\n'),
-		body: 'Your mailbox has reached 98% of its quota. Upgrade now: https://login.microsoftonline.com.quota-alerts.example/upgrade',
-		html: '<p>Your mailbox has reached <b>98%</b> of its quota.</p><p><a href="https://login.microsoftonline.com.quota-alerts.example/upgrade">https://outlook.office.com/mail/quota</a></p>',
+		body: 'Your mailbox is 98% full. Upgrade now: https://login.microsoftonline.com.quota-alerts.example/upgrade',
+		html:
+			'<p>Your mailbox is <b>98%</b> full.</p><p><a href="https://login.microsoftonline.com.quota-alerts.example/upgrade">' +
+			'https://outlook.office.com/mail/quota</a></p>',
 	});
 	const raw = await compose({
 		from: 'Dave Desk <dave@example.test>',

@@ -1,7 +1,9 @@
 /** Types of outlookMsg.js for the TypeScript tests. */
 export type MsgAddress = string | { name?: string; email: string };
 
-export type MsgAttachment = { fileName: string; content: Buffer; mimeType?: string; contentId?: string } | { message: MsgMessage; name?: string };
+export type MsgAttachment =
+	| { fileName: string; content: Buffer; mimeType?: string; contentId?: string }
+	| { message: MsgMessage; name?: string };
 
 export interface MsgMessage {
 	subject?: string;

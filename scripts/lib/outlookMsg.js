@@ -62,13 +62,16 @@ function propertyEntry(property) {
 function addObject(file, folder, properties, header) {
 	for (const property of properties) {
 		if (property.type === TYPE.unicode || property.type === TYPE.binary) {
-			CFB.utils.cfb_add(file, `${folder}/__substg1.0_${hex4(property.id)}${hex4(property.type)}`, streamBytes(property));
+			const stream = `${folder}/__substg1.0_${hex4(property.id)}${hex4(property.type)}`;
+			CFB.utils.cfb_add(file, stream, streamBytes(property));
 		}
 	}
-	CFB.utils.cfb_add(file, `${folder}/__properties_version1.0`, Buffer.concat([header, ...properties.map(propertyEntry)]));
+	const entries = Buffer.concat([header, ...properties.map(propertyEntry)]);
+	CFB.utils.cfb_add(file, `${folder}/__properties_version1.0`, entries);
 }
 
-const address = (entry) => (typeof entry === 'string' ? { name: entry, email: entry } : { name: entry.name || entry.email, email: entry.email });
+const address = (entry) =>
+	typeof entry === 'string' ? { name: entry, email: entry } : { name: entry.name || entry.email, email: entry.email };
 
 function recipientProperties(entry, type, index) {
 	const { name, email } = address(entry);
@@ -139,7 +142,8 @@ function messageProperties(message) {
  */
 function messageHeader(recipients, attachments, embedded) {
 	const header = Buffer.alloc(embedded ? 24 : 32);
-	[recipients, attachments, recipients, attachments].forEach((count, index) => header.writeUInt32LE(count, 8 + 4 * index));
+	const counts = [recipients, attachments, recipients, attachments];
+	counts.forEach((count, index) => header.writeUInt32LE(count, 8 + 4 * index));
 	return header;
 }
 
@@ -148,7 +152,8 @@ function addMessage(file, folder, message, embedded) {
 	const attachments = message.attachments ?? [];
 	addObject(file, folder, messageProperties(message), messageHeader(recipients.length, attachments.length, embedded));
 	recipients.forEach(({ entry, type }, index) => {
-		addObject(file, `${folder}/__recip_version1.0_#${hex8(index)}`, recipientProperties(entry, type, index), Buffer.alloc(8));
+		const storage = `${folder}/__recip_version1.0_#${hex8(index)}`;
+		addObject(file, storage, recipientProperties(entry, type, index), Buffer.alloc(8));
 	});
 	attachments.forEach((attachment, index) => {
 		const storage = `${folder}/__attach_version1.0_#${hex8(index)}`;

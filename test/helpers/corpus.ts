@@ -51,7 +51,13 @@ class Corpus {
 }
 
 /** ../shared/corpus/mail-fixtures: 103 .eml files of the Ruby `mail` library's tests. */
-export const mailCorpus = new Corpus(process.env.MAILBOX_CORPUS_DIR ?? path.resolve(__dirname, '../../../shared/corpus/mail-fixtures'), '.eml');
+export const mailCorpus = new Corpus(
+	process.env.MAILBOX_CORPUS_DIR ?? path.resolve(__dirname, '../../../shared/corpus/mail-fixtures'),
+	'.eml',
+);
 
 /** ../shared/corpus/outlook-msg: 17 Outlook .msg files of @kenjiuno/msgreader's tests. */
-export const outlookCorpus = new Corpus(process.env.MAILBOX_MSG_CORPUS_DIR ?? path.resolve(__dirname, '../../../shared/corpus/outlook-msg'), '.msg');
+export const outlookCorpus = new Corpus(
+	process.env.MAILBOX_MSG_CORPUS_DIR ?? path.resolve(__dirname, '../../../shared/corpus/outlook-msg'),
+	'.msg',
+);

@@ -61,7 +61,7 @@ describe('Analyze Email over every fixture mail and Outlook file', () => {
 		expect(await analyseEvery(files)).toEqual([]);
 	});
 
-	outlookCorpus.it('analyses every corpus Outlook .msg without an error, unwrapping attached .msg files', async () => {
+	outlookCorpus.it('analyses every corpus .msg without an error, unwrapping attached .msg files', async () => {
 		const files = outlookCorpus.files();
 		expect(files.length).toBeGreaterThanOrEqual(15);
 		const results = await analyseMsgs(files.map((file) => [path.basename(file), readFileSync(file)]));
