@@ -8,5 +8,7 @@ module.exports = {
 	globalTeardown: '<rootDir>/test/setup/globalTeardown.js',
 	testTimeout: 60000,
 	maxWorkers: 2,
+	// The summary names the extended-corpus tests left out when ../shared/corpus is not there.
+	reporters: ['default', '<rootDir>/test/setup/corpusReporter.js'],
 	transform: { '^.+\\.ts$': ['ts-jest', { tsconfig: 'tsconfig.json' }] },
 };

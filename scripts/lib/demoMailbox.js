@@ -5,12 +5,11 @@
  * .eml, a reply thread), and a stand-in analyst at lead@example.test who answers every question
  * mailed to them, so that "Send Email and Wait" has someone to wait for.
  */
-const fs = require('node:fs');
-const path = require('node:path');
-
 const { ImapFlow } = require('imapflow');
 const MailComposer = require('nodemailer/lib/mail-composer');
 const nodemailer = require('nodemailer');
+
+const { buildMsg } = require('./outlookMsg');
 
 const DEMO_MAILBOX = 'soc@example.test';
 const DEMO_ANALYST = 'lead@example.test';
@@ -33,19 +32,40 @@ const daysAgo = (days, hour = 9) => {
 
 /**
  * A report with the phish attached as an Outlook .msg, as Outlook's "Report" add-in sends it; the
- * .msg is one of the shared corpus (../shared/corpus/outlook-msg beside the checkout, or
- * MAILBOX_MSG_CORPUS_DIR). Without the corpus the demo goes without it.
+ * .msg is written here (scripts/lib/outlookMsg.js): the phish as Outlook keeps a received mail, with
+ * the transport headers that carry the receiving server's verdicts.
  */
 async function reportedOutlookMsg() {
-	const file = path.join(process.env.MAILBOX_MSG_CORPUS_DIR || path.resolve(__dirname, '../../../shared/corpus/outlook-msg'), 'Attach-sample-eml-received.msg');
-	if (!fs.existsSync(file)) return [];
+	const msg = buildMsg({
+		subject: 'Your mailbox is almost full',
+		from: { name: 'Microsoft 365', email: 'no-reply@micros0ft-support.example' },
+		to: [{ name: 'Dave Desk', email: 'dave@example.test' }],
+		date: daysAgo(0, 11),
+		messageId: '<quota-20931@micros0ft-support.example>',
+		headers: [
+			'Authentication-Results: mx.example.test; spf=fail smtp.mailfrom=quota-alerts.example; dkim=none;',
+			'\tdmarc=fail (p=reject) header.from=micros0ft-support.example',
+			'Received: from mailer.quota-alerts.example (mailer.quota-alerts.example [203.0.113.77])',
+			'\tby mx.example.test',
+			'Return-Path: <bounce@quota-alerts.example>',
+			'From: Microsoft 365 <no-reply@micros0ft-support.example>',
+			'Reply-To: helpdesk-365@freemail.example',
+			'To: Dave Desk <dave@example.test>',
+			'Subject: Your mailbox is almost full',
+			'',
+		].join('\r\n'),
+		body: 'Your mailbox is 98% full. Upgrade now: https://login.microsoftonline.com.quota-alerts.example/upgrade',
+		html:
+			'<p>Your mailbox is <b>98%</b> full.</p><p><a href="https://login.microsoftonline.com.quota-alerts.example/upgrade">' +
+			'https://outlook.office.com/mail/quota</a></p>',
+	});
 	const raw = await compose({
 		from: 'Dave Desk <dave@example.test>',
 		to: DEMO_MAILBOX,
-		subject: 'Phishing report (Outlook): Attach sample.eml',
+		subject: 'Phishing report (Outlook): Your mailbox is almost full',
 		date: daysAgo(0, 12),
 		text: 'Reported with the Outlook add-in; the mail is attached as .msg.\n',
-		attachments: [{ filename: 'reported.msg', contentType: 'application/vnd.ms-outlook', content: fs.readFileSync(file) }],
+		attachments: [{ filename: 'reported.msg', contentType: 'application/vnd.ms-outlook', content: msg }],
 	});
 	return [{ seen: false, raw }];
 }

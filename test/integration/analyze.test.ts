@@ -1,13 +1,10 @@
-import { readFileSync } from 'node:fs';
-import path from 'node:path';
-
 import type { IDataObject } from 'n8n-workflow';
 
 import { Email } from '../../nodes/Email/Email.node';
 import { binaryItem, runNode } from '../helpers/nodeContext';
 import { triggerHarness } from '../helpers/pollContext';
 import { appendMessages, credentialsFor, newMailbox } from '../helpers/servers';
-import { OUTLOOK_CORPUS } from '../helpers/corpus';
+import { outlookMsg } from '../fixtures/outlookMsgs';
 import { PHISH, report } from '../fixtures/phish';
 import { asServed, seenFlags } from './readops.helpers';
 
@@ -46,7 +43,7 @@ describe('Analyze Email against the real Dovecot', () => {
 	});
 
 	it('analyses a reported Outlook .msg handed over as binary', async () => {
-		const msg = readFileSync(path.join(OUTLOOK_CORPUS, 'msgInMsg.msg'));
+		const msg = outlookMsg('msg-in-msg.msg');
 		const [item] = await analyze(address, { source: 'binary', binaryPropertyName: 'report' }, [binaryItem('report', msg, 'report.msg', 'application/vnd.ms-outlook')]);
 		expect((item.json.messages as IDataObject[]).map((message) => message.via)).toEqual(['root', 'msg']);
 		expect(item.binary).toBeUndefined();

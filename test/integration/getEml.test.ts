@@ -5,7 +5,7 @@ import path from 'node:path';
 import { Email } from '../../nodes/Email/Email.node';
 import { runNode } from '../helpers/nodeContext';
 import { appendMessages, credentialsFor, newMailbox } from '../helpers/servers';
-import { corpusFiles } from '../helpers/corpus';
+import { fixtureMails, mailCorpus } from '../helpers/corpus';
 import { asServed, seenFlags } from './readops.helpers';
 
 const sha256 = (data: Buffer) => createHash('sha256').update(data).digest('hex');
@@ -20,9 +20,9 @@ async function getEml(address: string, parameters: Record<string, unknown>, cont
 }
 
 describe('getEml', () => {
-	it('returns the server bytes of every corpus mail unchanged, by UID, without touching flags', async () => {
-		const address = newMailbox('eml-corpus');
-		const files = corpusFiles();
+	/** Get EML File over every mail of `files`: the server's bytes unchanged, by UID, flags untouched. */
+	async function expectServedUnchanged(files: string[], mailbox: string): Promise<void> {
+		const address = newMailbox(mailbox);
 		const raws = files.map((file) => readFileSync(file));
 		const uids = await appendMessages(address, raws);
 		let identical = 0;
@@ -40,6 +40,14 @@ describe('getEml', () => {
 		}
 		expect(identical).toBeGreaterThan(0);
 		expect(await seenFlags(address, 'INBOX')).toEqual(uids.map(() => false));
+	}
+
+	it('returns the server bytes of every fixture mail unchanged, by UID, without touching flags', async () => {
+		await expectServedUnchanged(fixtureMails(), 'eml-fixtures');
+	});
+
+	mailCorpus.it('returns the server bytes of every corpus mail unchanged, by UID, without touching flags', async () => {
+		await expectServedUnchanged(mailCorpus.files(), 'eml-corpus');
 	}, 300_000);
 
 	it('finds a mail by Message-ID with or without <>, as text or base64, named <id>.eml', async () => {

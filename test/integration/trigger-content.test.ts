@@ -6,19 +6,18 @@ import nodemailer from 'nodemailer';
 import { createSmtpTransport } from '../../nodes/mail';
 import { APPLE_BODY, forwardedMail, GMAIL_BODY, ORIGINAL, OUTLOOK_BODY } from '../fixtures/forwarded';
 import { jsonOf, triggerHarness } from '../helpers/pollContext';
-import { corpusFiles } from '../helpers/corpus';
+import { fixtureMails, mailCorpus } from '../helpers/corpus';
 import { accountFor, appendMessages, credentialsFor, newMailbox, waitForMessages } from '../helpers/servers';
 
 const sha256 = (data: Buffer) => createHash('sha256').update(data).digest('hex');
 
 describe('Mailbox Trigger items', () => {
-	it('turns every message of the corpus into exactly one item', async () => {
-		const files = corpusFiles();
-		expect(files.length).toBeGreaterThanOrEqual(100);
-		const address = newMailbox('corpus');
+	/** Polls a mailbox holding every mail of `files`, over several cycles: one item each, with the server's bytes. */
+	async function expectOneItemEach(files: string[], mailbox: string, maxEmailsPerCycle: number): Promise<void> {
+		const address = newMailbox(mailbox);
 		const uids = await appendMessages(address, files.map((file) => readFileSync(file)));
 		const stored = new Map((await waitForMessages(address, files.length)).map((message) => [message.uid, message.source]));
-		const trigger = triggerHarness({ credentials: credentialsFor(address), parameters: { maxEmailsPerCycle: 40, attachOriginalEml: true, extractionRules: { rules: [{ name: 'ip', regex: '\\b\\d{1,3}(?:\\.\\d{1,3}){3}\\b' }] } } });
+		const trigger = triggerHarness({ credentials: credentialsFor(address), parameters: { maxEmailsPerCycle, attachOriginalEml: true, extractionRules: { rules: [{ name: 'ip', regex: '\\b\\d{1,3}(?:\\.\\d{1,3}){3}\\b' }] } } });
 		const emitted: number[] = [];
 		for (let poll = 0; poll < 5; poll++) {
 			for (const item of await trigger.poll()) {
@@ -30,6 +29,16 @@ describe('Mailbox Trigger items', () => {
 			}
 		}
 		expect(emitted).toEqual(uids);
+	}
+
+	it('turns every fixture message into exactly one item', async () => {
+		await expectOneItemEach(fixtureMails(), 'fixtures', 8);
+	});
+
+	mailCorpus.it('turns every message of the corpus into exactly one item', async () => {
+		const files = mailCorpus.files();
+		expect(files.length).toBeGreaterThanOrEqual(100);
+		await expectOneItemEach(files, 'corpus', 40);
 	});
 
 	it('builds the item: addresses, ISO dates, text from HTML-only mail, attachments with hashes, urls, rules, environment, product and event fields', async () => {

@@ -2,44 +2,70 @@ import { readFileSync } from 'node:fs';
 import path from 'node:path';
 
 import { analyzeEmail } from '../../nodes/mail';
-import { corpusFiles, OUTLOOK_CORPUS } from '../helpers/corpus';
+import { OUTLOOK_MESSAGES, outlookMsg } from '../fixtures/outlookMsgs';
+import { fixtureMails, mailCorpus, outlookCorpus } from '../helpers/corpus';
 
-const emls = corpusFiles();
-const msgs = corpusFiles(OUTLOOK_CORPUS, '.msg');
+type Analysis = Awaited<ReturnType<typeof analyzeEmail>>['analysis'];
 
-describe('Analyze Email over the shared corpus', () => {
-	it('finds the corpus (mail-fixtures .eml and outlook-msg .msg)', () => {
-		expect(emls.length).toBeGreaterThan(50);
-		expect(msgs.length).toBeGreaterThanOrEqual(15);
-	});
-
-	it('analyses every .eml without an error, with the message itself as the reporter', async () => {
-		const failures: string[] = [];
-		for (const file of emls) {
-			try {
-				const { analysis } = await analyzeEmail(readFileSync(file), { trustedAuthservIds: ['mx.google.com'] });
-				expect(analysis.reporter).toBe(analysis.messages[0]);
-				expect(analysis.messages[0].via).toBe('root');
-				JSON.stringify(analysis);
-			} catch (error) {
-				failures.push(`${path.relative(path.dirname(emls[0]), file)}: ${(error as Error).message}`);
-			}
+/** Analyses every .eml; the failures, by file. */
+async function analyseEvery(files: string[]): Promise<string[]> {
+	const failures: string[] = [];
+	for (const file of files) {
+		try {
+			const { analysis } = await analyzeEmail(readFileSync(file), { trustedAuthservIds: ['mx.google.com'] });
+			expect(analysis.reporter).toBe(analysis.messages[0]);
+			expect(analysis.messages[0].via).toBe('root');
+			JSON.stringify(analysis);
+		} catch (error) {
+			failures.push(`${path.basename(path.dirname(file))}/${path.basename(file)}: ${(error as Error).message}`);
 		}
-		expect(failures).toEqual([]);
+	}
+	return failures;
+}
+
+/** Analyses every .msg, by name. */
+async function analyseMsgs(files: Array<[string, Buffer]>): Promise<Map<string, Analysis>> {
+	const results = new Map<string, Analysis>();
+	for (const [name, bytes] of files) results.set(name, (await analyzeEmail(bytes)).analysis);
+	return results;
+}
+
+/** The .msg three levels deep comes out as three messages, the innermost the original. */
+function expectUnwrappedThreeDeep(analysis: Analysis): void {
+	expect(analysis.messages.map((message) => [message.depth, message.via])).toEqual([
+		[0, 'root'],
+		[1, 'msg'],
+		[2, 'msg'],
+	]);
+	expect(analysis.original).toBe(analysis.messages[2]);
+}
+
+describe('Analyze Email over every fixture mail and Outlook file', () => {
+	it('analyses every fixture .eml without an error, with the message itself as the reporter', async () => {
+		const files = fixtureMails();
+		expect(files.length).toBeGreaterThanOrEqual(20);
+		expect(await analyseEvery(files)).toEqual([]);
 	});
 
-	it('analyses every Outlook .msg without an error, unwrapping attached .msg files', async () => {
-		const results = new Map<string, Awaited<ReturnType<typeof analyzeEmail>>['analysis']>();
-		for (const file of msgs) results.set(path.basename(file), (await analyzeEmail(readFileSync(file))).analysis);
-		expect([...results.keys()].length).toBe(msgs.length);
-		const inner = results.get('msgInMsgInMsg.msg')!;
-		expect(inner.messages.map((message) => [message.depth, message.via])).toEqual([
-			[0, 'root'],
-			[1, 'msg'],
-			[2, 'msg'],
-		]);
-		expect(inner.original).toBe(inner.messages[2]);
-		const link = results.get('htmlLink2.msg')!;
-		expect(link.iocs.urls).toContain('https://google.com/');
+	it('analyses every generated Outlook .msg without an error, unwrapping attached .msg files', async () => {
+		const results = await analyseMsgs(Object.keys(OUTLOOK_MESSAGES).map((name) => [name, outlookMsg(name)]));
+		expectUnwrappedThreeDeep(results.get('msg-in-msg-in-msg.msg')!);
+		expect(results.get('msg-in-msg-in-msg.msg')!.original!.subject).toBe('Level 3');
+		expect(results.get('html-link.msg')!.iocs.urls).toContain('https://google.com/');
+		expect(results.get('unicode-cjk.msg')!.reporter.subject).toBe('你好，世界 — 안녕하세요 — こんにちは');
+	});
+
+	mailCorpus.it('analyses every corpus .eml without an error, with the message itself as the reporter', async () => {
+		const files = mailCorpus.files();
+		expect(files.length).toBeGreaterThan(50);
+		expect(await analyseEvery(files)).toEqual([]);
+	});
+
+	outlookCorpus.it('analyses every corpus .msg without an error, unwrapping attached .msg files', async () => {
+		const files = outlookCorpus.files();
+		expect(files.length).toBeGreaterThanOrEqual(15);
+		const results = await analyseMsgs(files.map((file) => [path.basename(file), readFileSync(file)]));
+		expectUnwrappedThreeDeep(results.get('msgInMsgInMsg.msg')!);
+		expect(results.get('htmlLink2.msg')!.iocs.urls).toContain('https://google.com/');
 	});
 });

@@ -1,10 +1,8 @@
-import { readFileSync } from 'node:fs';
-import path from 'node:path';
 import { crc32 } from 'node:zlib';
 
 import { analyzeEmail, type AnalysisResult } from '../../nodes/mail';
 import { PHISH, report } from '../fixtures/phish';
-import { OUTLOOK_CORPUS } from '../helpers/corpus';
+import { outlookMsg } from '../fixtures/outlookMsgs';
 import { hostileMails } from '../reliability/hostileMail';
 
 /**
@@ -91,9 +89,9 @@ function rfc822Chain(depth: number): Buffer {
 	return Buffer.from(inner, 'latin1');
 }
 
-/** Simple.msg with its directory's sector chain pointing back at itself. */
+/** A simple .msg with its directory's sector chain pointing back at itself. */
 function selfPointingMsg(): Buffer {
-	const bytes = Buffer.from(readFileSync(path.join(OUTLOOK_CORPUS, 'Simple.msg')));
+	const bytes = outlookMsg('simple.msg');
 	const directorySector = bytes.readUInt32LE(0x30);
 	const fatSector = bytes.readUInt32LE(0x4c + 4 * Math.floor(directorySector / 128));
 	bytes.writeUInt32LE(directorySector, (fatSector + 1) * 512 + (directorySector % 128) * 4);
@@ -179,7 +177,7 @@ describe('Analyze Email on hostile input: analysed or refused with a reason, eac
 		expect(result!.analysis.reporter.warnings?.join(' ')).toMatch(/"phish\.msg" was not unwrapped: The Outlook \.msg file cannot be read/);
 		expect(result!.analysis.reporter.attachments[0].sha256).toHaveLength(64);
 		// The worker was replaced: the next .msg reads as usual.
-		const simple = await within('.msg after the hostile one', readFileSync(path.join(OUTLOOK_CORPUS, 'Simple.msg')));
+		const simple = await within('.msg after the hostile one', outlookMsg('simple.msg'));
 		expect(simple.error).toBeUndefined();
 	});
 

@@ -6,7 +6,8 @@ import { checkAlignment, registrableDomain } from '../../nodes/mail/analysis/ali
 import { parseInlineForward } from '../../nodes/mail/analysis/forwarded';
 import { defangUrl, findDomains, findEmails, findIps, messageUrls, refang, urlIndicator } from '../../nodes/mail/analysis/indicators';
 import { APPLE_BODY, forwardedMail, GMAIL_BODY, ORIGINAL, OUTLOOK_BODY, OUTLOOK_DESKTOP_BODY } from '../fixtures/forwarded';
-import { OUTLOOK_CORPUS } from '../helpers/corpus';
+import { outlookCorpus } from '../helpers/corpus';
+import { outlookMsg } from '../fixtures/outlookMsgs';
 import { crlf, PHISH, report } from '../fixtures/phish';
 
 const ar = (...values: string[]) => values.map((value) => ({ key: 'authentication-results', value }));
@@ -223,13 +224,58 @@ describe('analyzeEmail', () => {
 		expect(analysis.reporter.urls.map((url) => url.url)).toContain('https://intranet.reporterco.example/help');
 	});
 
-	it('reads a reported Outlook .msg with an .eml inside it, and an attached .msg in a MIME report', async () => {
-		const msg = readFileSync(path.join(OUTLOOK_CORPUS, 'Attach-sample-eml-received.msg'));
+	/** A .msg attached to a MIME report, as a mail client forwards the file. */
+	const msgInMime = (msg: Buffer) =>
+		Buffer.from(
+			crlf([
+				'From: r@corp.test',
+				'Subject: report',
+				'Content-Type: multipart/mixed; boundary="b"',
+				'',
+				'--b',
+				'Content-Type: application/vnd.ms-outlook; name="reported.msg"',
+				'Content-Disposition: attachment; filename="reported.msg"',
+				'Content-Transfer-Encoding: base64',
+				'',
+				msg.toString('base64'),
+				'--b--',
+				'',
+			]),
+		);
+
+	it('reads a reported Outlook .msg with the phish inside it, and an attached .msg in a MIME report', async () => {
+		const msg = outlookMsg('report-with-phish.msg');
+		const direct = (await analyzeEmail(msg, { trustedAuthservIds: ['mx.corp.test'] })).analysis;
+		expect(direct.reporter).toMatchObject({
+			via: 'root',
+			subject: 'FW: Action required: confirm your payroll details',
+			from: 'grace@corp.test',
+			return_path: 'grace@corp.test',
+			cc: ['henry@corp.test'],
+		});
+		// The phish's verdicts come from the transport headers Outlook kept, read like a MIME header block.
+		expect(direct.original).toMatchObject({
+			depth: 1,
+			via: 'msg',
+			subject: 'Action required: confirm your payroll details',
+			from: 'payroll@hr-portal.example',
+			return_path: 'bounce@relay.hr-portal.example',
+			authentication: { spf: 'fail', dmarc: 'fail', source: 'header' },
+		});
+		expect(direct.iocs.urls).toContain('https://payroll.hr-portal.example/confirm?id=5531');
+		const viaMime = (await analyzeEmail(msgInMime(msg))).analysis;
+		expect(viaMime.messages.slice(1).map(({ depth, via, subject }) => ({ depth, via, subject }))).toEqual([
+			{ depth: 1, via: 'msg', subject: 'FW: Action required: confirm your payroll details' },
+			{ depth: 2, via: 'msg', subject: 'Action required: confirm your payroll details' },
+		]);
+	});
+
+	outlookCorpus.it('reads an Outlook-written .msg with an .eml inside it, also in a MIME report', async () => {
+		const msg = readFileSync(path.join(outlookCorpus.directory, 'Attach-sample-eml-received.msg'));
 		const direct = (await analyzeEmail(msg)).analysis;
 		expect(direct.reporter).toMatchObject({ via: 'root', subject: 'Attach sample.eml', from: 'hmailuser@hmailserver.test', return_path: 'hmailuser@hmailserver.test' });
 		expect(direct.messages.length).toBeGreaterThan(1);
-		const wrapped = crlf(['From: r@corp.test', 'Subject: report', 'Content-Type: multipart/mixed; boundary="b"', '', '--b', 'Content-Type: application/vnd.ms-outlook; name="reported.msg"', 'Content-Disposition: attachment; filename="reported.msg"', 'Content-Transfer-Encoding: base64', '', msg.toString('base64'), '--b--', '']);
-		const viaMime = (await analyzeEmail(Buffer.from(wrapped))).analysis;
+		const viaMime = (await analyzeEmail(msgInMime(msg))).analysis;
 		expect(viaMime.messages[1]).toMatchObject({ depth: 1, via: 'msg', subject: 'Attach sample.eml' });
 	});
 });
