@@ -15,6 +15,14 @@ import * as deleteEmail from './actions/delete.operation';
 import * as setFlags from './actions/setFlags.operation';
 import * as reply from './actions/reply.operation';
 import * as forward from './actions/forward.operation';
+import * as listFolders from './actions/listFolders.operation';
+import * as createFolder from './actions/createFolder.operation';
+import * as renameFolder from './actions/renameFolder.operation';
+import * as deleteFolder from './actions/deleteFolder.operation';
+import * as copy from './actions/copy.operation';
+import * as append from './actions/append.operation';
+import * as labels from './actions/labels.operation';
+import * as getQuota from './actions/getQuota.operation';
 import { getFolders, searchFolders } from './methods/folders';
 import { responseWebhooks, webhook } from './actions/askPerson';
 
@@ -27,7 +35,7 @@ export class Email implements INodeType {
 		version: 1,
 		// The operation's display name under the node on the canvas; operations not listed show their value.
 		subtitle:
-			'={{ ({ ping: "Ping", send: "Send Email", sendAndWait: "Send and Wait for Reply", waitForReply: "Wait for Reply", downloadAttachments: "Download Attachments", getEml: "Get EML File", search: "Search Emails", move: "Move Email", delete: "Delete Email", setFlags: "Mark Email", reply: "Reply to Email", forward: "Forward Email", analyze: "Analyze Email" })[$parameter["operation"]] || $parameter["operation"] }}',
+			'={{ ({ ping: "Ping", send: "Send Email", sendAndWait: "Send and Wait for Reply", waitForReply: "Wait for Reply", downloadAttachments: "Download Attachments", getEml: "Get EML File", search: "Search Emails", move: "Move Email", delete: "Delete Email", setFlags: "Mark Email", reply: "Reply to Email", forward: "Forward Email", analyze: "Analyze Email", listFolders: "List Folders", createFolder: "Create Folder", renameFolder: "Rename Folder", deleteFolder: "Delete Folder", copy: "Copy Email", append: "Append Email", labels: "Set Gmail Labels", getQuota: "Get Quota" })[$parameter["operation"]] || $parameter["operation"] }}',
 		description: 'Send mail, wait for replies, download attachments and original .eml files over IMAP/SMTP',
 		defaults: { name: 'Mailbox' },
 		inputs: [NodeConnectionTypes.Main],
@@ -45,17 +53,25 @@ export class Email implements INodeType {
 				noDataExpression: true,
 				options: [
 					{ name: 'Analyze Email', value: 'analyze', description: 'Unwrap a reported mail (.eml, .msg, forwarded), judge its authentication and list its indicators', action: 'Analyze an email' },
+					{ name: 'Append Email', value: 'append', description: 'Put a mail into a folder without sending it: an .eml file, or a composed mail (a draft)', action: 'Append an email' },
+					{ name: 'Copy Email', value: 'copy', description: 'Copy a mail to another folder, leaving it where it is', action: 'Copy an email' },
+					{ name: 'Create Folder', value: 'createFolder', description: 'Create a mailbox folder', action: 'Create a folder' },
 					{ name: 'Delete Email', value: 'delete', description: 'Move a mail to the trash folder, or delete it for good', action: 'Delete an email' },
+					{ name: 'Delete Folder', value: 'deleteFolder', description: 'Delete a mailbox folder (never INBOX; special-use and non-empty ones only with Force)', action: 'Delete a folder' },
 					{ name: 'Download Attachments', value: 'downloadAttachments', description: 'Save the attachments of matching mails to a folder on the n8n host', action: 'Download attachments' },
 					{ name: 'Forward Email', value: 'forward', description: 'Forward a mail, attached unchanged or quoted inline', action: 'Forward an email' },
 					{ name: 'Get EML File', value: 'getEml', description: 'Get the original bytes of a mail as an .eml file', action: 'Get an EML file' },
+					{ name: 'Get Quota', value: 'getQuota', description: 'Read the mailbox\'s storage and message quota, used and limit', action: 'Get the quota' },
+					{ name: 'List Folders', value: 'listFolders', description: 'List the mailbox\'s folders with their message counts', action: 'List folders' },
 					{ name: 'Mark Email', value: 'setFlags', description: 'Mark a mail as read, unread, flagged or unflagged, and tag it with keywords', action: 'Mark an email' },
 					{ name: 'Move Email', value: 'move', description: 'Move a mail to another folder', action: 'Move an email' },
 					{ name: 'Ping', value: 'ping', description: 'Check that IMAP and SMTP logins work', action: 'Ping the mail servers' },
+					{ name: 'Rename Folder', value: 'renameFolder', description: 'Rename or move a mailbox folder', action: 'Rename a folder' },
 					{ name: 'Reply to Email', value: 'reply', description: 'Answer a mail in its thread', action: 'Reply to an email' },
 					{ name: 'Search Emails', value: 'search', description: 'Find mails in a folder by sender, subject, text or date', action: 'Search emails' },
 					{ name: 'Send Email', value: 'send', description: 'Send a mail', action: 'Send an email' },
 					{ name: 'Send Email and Wait', value: 'sendAndWait', description: 'Send a question and wait for the recipients\' reply', action: 'Send an email and wait for the reply' },
+					{ name: 'Set Gmail Labels', value: 'labels', description: 'Add or remove Gmail labels on a mail (Gmail only)', action: 'Set labels on an email' },
 					{ name: 'Wait for Reply', value: 'waitForReply', description: 'Wait for the reply to a mail sent earlier', action: 'Wait for the reply to an email' },
 				],
 				default: 'send',
@@ -73,6 +89,14 @@ export class Email implements INodeType {
 			...setFlags.description,
 			...reply.description,
 			...forward.description,
+			...listFolders.description,
+			...createFolder.description,
+			...renameFolder.description,
+			...deleteFolder.description,
+			...copy.description,
+			...append.description,
+			...labels.description,
+			...getQuota.description,
 		],
 	};
 

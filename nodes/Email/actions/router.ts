@@ -16,8 +16,17 @@ import * as deleteEmail from './delete.operation';
 import * as setFlags from './setFlags.operation';
 import * as reply from './reply.operation';
 import * as forward from './forward.operation';
+import * as listFolders from './listFolders.operation';
+import * as createFolder from './createFolder.operation';
+import * as renameFolder from './renameFolder.operation';
+import * as deleteFolder from './deleteFolder.operation';
+import * as copy from './copy.operation';
+import * as append from './append.operation';
+import * as labels from './labels.operation';
+import * as getQuota from './getQuota.operation';
 
-const operations = { ping, send, sendAndWait, waitForReply, downloadAttachments, getEml, search, move, delete: deleteEmail, setFlags, reply, forward, analyze };
+const operations = { ping, send, sendAndWait, waitForReply, downloadAttachments, getEml, search, move, delete: deleteEmail, setFlags, reply, forward, analyze,
+	listFolders, createFolder, renameFolder, deleteFolder, copy, append, labels, getQuota };
 
 export type EmailOperation = keyof typeof operations;
 
