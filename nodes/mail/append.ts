@@ -36,10 +36,17 @@ export interface AppendResult {
 const FLAG = /^\\?[^\s(){%*"\\\]\x00-\x1f\x7f]+$/;
 
 function flagList(value: string | undefined): string[] {
-	const flags = (value ?? '').split(',').map((flag) => flag.trim()).filter(Boolean);
+	const flags = (value ?? '')
+		.split(',')
+		.map((flag) => flag.trim())
+		.filter(Boolean);
 	const bad = flags.find((flag) => !FLAG.test(flag) || flag.toLowerCase() === '\\recent');
 	if (bad !== undefined) {
-		throw new MailError('INVALID_INPUT', `Flags: "${bad}" is not an IMAP flag. Use system flags such as \\Seen, \\Flagged, \\Draft, \\Answered, or keywords without spaces, separated by commas.`);
+		throw new MailError(
+			'INVALID_INPUT',
+			`Flags: "${bad}" is not an IMAP flag. Use system flags such as \\Seen, \\Flagged, ` +
+			`\\Draft, \\Answered, or keywords without spaces, separated by commas.`,
+		);
 	}
 	return flags;
 }
@@ -47,7 +54,8 @@ function flagList(value: string | undefined): string[] {
 function appendDate(value: string | Date | undefined): Date | undefined {
 	if (value === undefined || value === null || value === '') return undefined;
 	const date = value instanceof Date ? value : new Date(value);
-	if (Number.isNaN(date.getTime())) throw new MailError('INVALID_INPUT', `Date "${String(value)}" is not a date: use e.g. 2026-12-01T09:00:00Z.`);
+	if (Number.isNaN(date.getTime()))
+		throw new MailError('INVALID_INPUT', `Date "${String(value)}" is not a date: use e.g. 2026-12-01T09:00:00Z.`);
 	return date;
 }
 
@@ -58,14 +66,19 @@ async function ensureAppendFolder(client: ImapFlow, folder: string): Promise<voi
 	} catch (error) {
 		if (!client.usable) throw error;
 		const reason = (error as { responseText?: string }).responseText || (error as Error).message;
-		throw new MailError('INVALID_INPUT', `Folder "${folder}" is missing and could not be created (${reason}): check the name.`, { service: 'IMAP', cause: error });
+		throw new MailError(
+			'INVALID_INPUT',
+			`Folder "${folder}" is missing and could not be created (${reason}): check the name.`,
+			{ service: 'IMAP', cause: error },
+		);
 	}
 }
 
 /** Puts the message into `folder` (created when missing) with its flags and date. */
 export async function appendMessage(account: MailAccount, request: AppendRequest): Promise<AppendResult> {
 	const folder = request.folder.trim() || 'INBOX';
-	if (!request.message?.length) throw new MailError('INVALID_INPUT', 'The message to append is empty: give an .eml file or compose one.');
+	if (!request.message?.length)
+		throw new MailError('INVALID_INPUT', 'The message to append is empty: give an .eml file or compose one.');
 	const flags = flagList(request.flags);
 	const date = appendDate(request.date);
 	return withImap(
@@ -75,7 +88,12 @@ export async function appendMessage(account: MailAccount, request: AppendRequest
 			const appended = await client.append(folder, request.message, flags, date);
 			if (!appended) {
 				if (!client.usable) throw new Error('the connection closed');
-				throw new MailError('CONNECTION_FAILED', `The IMAP server refused to append the mail to "${folder}" (over quota, or a flag it does not allow).`, { service: 'IMAP' });
+				throw new MailError(
+					'CONNECTION_FAILED',
+					`The IMAP server refused to append the mail to "${folder}" ` +
+					`(over quota, or a flag it does not allow).`,
+					{ service: 'IMAP' },
+				);
 			}
 			const uid = appended.uid ?? null;
 			let messageId: string | null = null;

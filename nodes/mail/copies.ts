@@ -47,11 +47,13 @@ export async function findCopies(client: ImapFlow, uids: number[], destination: 
 			const candidates: Array<{ uid: number; size: number }> = [];
 			for await (const message of client.fetch(hits.join(','), { envelope: true, size: true }, { uid: true })) {
 				const candidateId = message.envelope?.messageId;
-				if (candidateId && normalizeMessageId(candidateId) === id) candidates.push({ uid: message.uid, size: message.size ?? -2 });
+				if (candidateId && normalizeMessageId(candidateId) === id)
+					candidates.push({ uid: message.uid, size: message.size ?? -2 });
 			}
 			candidates.sort((a, b) => a.uid - b.uid);
 			for (const original of sources) {
-				const copy = candidates.find((candidate) => candidate.size === original.size && !taken.has(candidate.uid));
+				const same = (candidate: { uid: number; size: number }) => candidate.size === original.size;
+				const copy = candidates.find((candidate) => same(candidate) && !taken.has(candidate.uid));
 				if (!copy) continue;
 				taken.add(copy.uid);
 				found.uidMap.set(original.uid, copy.uid);
@@ -63,7 +65,12 @@ export async function findCopies(client: ImapFlow, uids: number[], destination: 
 			const reopened = await client.mailboxOpen(sourcePath, { readOnly });
 			// UIDs of the source mean nothing any more if it was recreated meanwhile.
 			if (reopened.uidValidity !== sourceValidity) {
-				throw new MailError('CONNECTION_FAILED', `Folder "${sourcePath}" changed its UIDVALIDITY while the mail was being moved: run the operation again.`, { service: 'IMAP' });
+				throw new MailError(
+					'CONNECTION_FAILED',
+					`Folder "${sourcePath}" changed its UIDVALIDITY while the ` +
+					`mail was being moved: run the operation again.`,
+					{ service: 'IMAP' },
+				);
 			}
 		}
 	}

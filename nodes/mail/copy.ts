@@ -25,19 +25,27 @@ export interface CopyResult {
  */
 export async function copyMessage(account: MailAccount, request: CopyRequest): Promise<CopyResult> {
 	const destination = request.destination.trim();
-	if (!destination) throw new MailError('INVALID_INPUT', 'Destination Folder is empty: pick the folder the copy should go to.');
+	if (!destination)
+		throw new MailError('INVALID_INPUT', 'Destination Folder is empty: pick the folder the copy should go to.');
 	const answer = (found: boolean, copied: boolean, messageId: string, newUid: number | null = null): CopyResult => ({
 		found,
 		copied,
 		message_id: messageId,
 		new_email_uid: newUid,
 	});
-	return onPicked(account, request, () => answer(false, false, requestedId(request)), async (client, picked) => {
-		await prepareDestination(client, destination, request.createFolder);
-		const existing = (await findCopies(client, [picked.uid], destination)).uidMap.get(picked.uid);
-		if (existing !== undefined) return answer(true, false, picked.messageId, existing);
-		const copied = await client.messageCopy(String(picked.uid), destination, { uid: true });
-		if (!copied) refused(client, `The IMAP server refused to copy the mail (UID ${picked.uid}) to "${destination}".`);
-		return answer(true, true, picked.messageId, copied.uidMap?.get(picked.uid) ?? null);
-	});
+	return onPicked(
+		account,
+		request,
+		() => answer(false, false, requestedId(request)),
+		async (client, picked) => {
+			await prepareDestination(client, destination, request.createFolder);
+			const existing = (await findCopies(client, [picked.uid], destination)).uidMap.get(picked.uid);
+			if (existing !== undefined) return answer(true, false, picked.messageId, existing);
+			const copied = await client.messageCopy(String(picked.uid), destination, { uid: true });
+			if (!copied) {
+			refused(client, `The IMAP server refused to copy the mail (UID ${picked.uid}) to "${destination}".`);
+		}
+			return answer(true, true, picked.messageId, copied.uidMap?.get(picked.uid) ?? null);
+		},
+	);
 }

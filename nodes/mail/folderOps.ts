@@ -34,10 +34,18 @@ export interface FolderInfo {
 	size?: number | null;
 }
 
+interface StatusCounts {
+	messages?: number;
+	unseen?: number;
+	uidNext?: number;
+	size?: number;
+}
+
 const isInbox = (path: string) => path.toUpperCase() === 'INBOX';
 
 /** A folder that holds no mail of its own: listed, but STATUS on it would fail. */
-const notSelectable = (folder: ListResponse) => [...folder.flags].some((flag) => /^\\(noselect|nonexistent)$/i.test(flag));
+const notSelectable = (folder: ListResponse) =>
+	[...folder.flags].some((flag) => /^\\(noselect|nonexistent)$/i.test(flag));
 
 /** The server's special use only: imapflow also guesses one from well-known names, which the server did not say. */
 function declaredSpecialUse(folder: ListResponse): string | null {
@@ -46,8 +54,10 @@ function declaredSpecialUse(folder: ListResponse): string | null {
 
 function checkPath(path: string, field: string): string {
 	const trimmed = (path ?? '').trim();
-	if (!trimmed) throw new MailError('INVALID_INPUT', `${field} is empty: give the folder's full path, e.g. Cases/2026-117.`);
-	if (/[\r\n\0]/.test(trimmed)) throw new MailError('INVALID_INPUT', `${field} contains a line break: a folder name is one line.`);
+	if (!trimmed)
+		throw new MailError('INVALID_INPUT', `${field} is empty: give the folder's full path, e.g. Cases/2026-117.`);
+	if (/[\r\n\0]/.test(trimmed))
+		throw new MailError('INVALID_INPUT', `${field} contains a line break: a folder name is one line.`);
 	return trimmed;
 }
 
@@ -84,8 +94,13 @@ export async function listFolderDetails(account: MailAccount, request: ListFolde
 				};
 				// Dovecot answers no STATUS for a parent kept only for its children (\Noselect in effect).
 				if (withStatus && !notSelectable(folder) && folder.status && !('error' in folder.status)) {
-					const status = folder.status as { messages?: number; unseen?: number; uidNext?: number; size?: number };
-					Object.assign(info, { messages: status.messages ?? null, unseen: status.unseen ?? null, uid_next: status.uidNext ?? null, size: status.size ?? null });
+					const status = folder.status as StatusCounts;
+					Object.assign(info, {
+						messages: status.messages ?? null,
+						unseen: status.unseen ?? null,
+						uid_next: status.uidNext ?? null,
+						size: status.size ?? null,
+					});
 				}
 				details.push(info);
 			}
@@ -101,7 +116,11 @@ export interface CreateFolderResult {
 	created: boolean;
 }
 
-export async function createFolder(account: MailAccount, path: string, request: FolderRequest = {}): Promise<CreateFolderResult> {
+export async function createFolder(
+	account: MailAccount,
+	path: string,
+	request: FolderRequest = {},
+): Promise<CreateFolderResult> {
 	const wanted = checkPath(path, 'Path');
 	return withImap(
 		account,
@@ -112,7 +131,12 @@ export async function createFolder(account: MailAccount, path: string, request: 
 				const made = await client.mailboxCreate(wanted);
 				return { path: made.path, created: made.created };
 			} catch (error) {
-				return folderRefused(client, error, `Folder "${wanted}" could not be created`, 'check the name and the separator the server uses');
+				return folderRefused(
+					client,
+					error,
+					`Folder "${wanted}" could not be created`,
+					'check the name and the separator the server uses',
+				);
 			}
 		},
 		request.budget,
@@ -124,21 +148,44 @@ export interface RenameFolderResult {
 	new_path: string;
 }
 
-export async function renameFolder(account: MailAccount, path: string, newPath: string, request: FolderRequest = {}): Promise<RenameFolderResult> {
+export async function renameFolder(
+	account: MailAccount,
+	path: string,
+	newPath: string,
+	request: FolderRequest = {},
+): Promise<RenameFolderResult> {
 	const from = checkPath(path, 'Path');
 	const to = checkPath(newPath, 'New Path');
-	if (isInbox(from)) throw new MailError('INVALID_INPUT', 'INBOX cannot be renamed here: renaming INBOX moves all its mail into a new folder and leaves INBOX empty. Pick another folder.');
+	if (isInbox(from))
+		throw new MailError(
+			'INVALID_INPUT',
+			'INBOX cannot be renamed here: renaming INBOX moves all its mail into a ' +
+			'new folder and leaves INBOX empty. Pick another folder.',
+		);
 	return withImap(
 		account,
 		async (client) => {
 			const folders = await client.list();
-			if (!findFolder(folders, from)) throw new MailError('NOT_FOUND', `Folder "${from}" does not exist: pick an existing folder (names are case-sensitive).`, { service: 'IMAP' });
-			if (findFolder(folders, to)) throw new MailError('INVALID_INPUT', `Folder "${to}" exists already: pick a New Path that is not taken.`, { service: 'IMAP' });
+			if (!findFolder(folders, from))
+				throw new MailError(
+					'NOT_FOUND',
+					`Folder "${from}" does not exist: pick an existing folder (names are case-sensitive).`,
+					{ service: 'IMAP' },
+				);
+			if (findFolder(folders, to))
+				throw new MailError('INVALID_INPUT', `Folder "${to}" exists already: pick a free New Path.`, {
+					service: 'IMAP',
+				});
 			try {
 				const renamed = await client.mailboxRename(from, to);
 				return { path: renamed.path, new_path: renamed.newPath };
 			} catch (error) {
-				return folderRefused(client, error, `Folder "${from}" could not be renamed to "${to}"`, 'check the new name and that its parent exists');
+				return folderRefused(
+					client,
+					error,
+					`Folder "${from}" could not be renamed to "${to}"`,
+					'check the new name and that its parent exists',
+				);
 			}
 		},
 		request.budget,
@@ -157,33 +204,71 @@ export interface DeleteFolderResult {
 
 const FORCE_ADVICE = 'switch on the Force option to delete it anyway';
 
-export async function deleteFolder(account: MailAccount, path: string, request: DeleteFolderRequest = {}): Promise<DeleteFolderResult> {
+export async function deleteFolder(
+	account: MailAccount,
+	path: string,
+	request: DeleteFolderRequest = {},
+): Promise<DeleteFolderResult> {
 	const wanted = checkPath(path, 'Path');
-	if (isInbox(wanted)) throw new MailError('INVALID_INPUT', 'INBOX is never deleted: it is where new mail arrives. Pick another folder.');
+	if (isInbox(wanted))
+		throw new MailError('INVALID_INPUT', 'INBOX is never deleted: new mail arrives there. Pick another folder.');
 	return withImap(
 		account,
 		async (client) => {
 			const folders = await client.list();
 			const folder = findFolder(folders, wanted);
-			if (!folder) throw new MailError('NOT_FOUND', `Folder "${wanted}" does not exist: pick an existing folder (names are case-sensitive).`, { service: 'IMAP' });
+			if (!folder)
+				throw new MailError(
+					'NOT_FOUND',
+					`Folder "${wanted}" does not exist: pick an existing folder (names are case-sensitive).`,
+					{ service: 'IMAP' },
+				);
 			// Children deepest first, so that a forced delete leaves no orphan behind on servers that keep them.
-			const children = folder.delimiter ? folders.filter((other) => other.path.startsWith(`${wanted}${folder.delimiter}`)).sort((a, b) => b.path.length - a.path.length) : [];
+			const children = folder.delimiter
+				? folders
+						.filter((other) => other.path.startsWith(`${wanted}${folder.delimiter}`))
+						.sort((a, b) => b.path.length - a.path.length)
+				: [];
 			if (!request.force) {
 				const specialUse = declaredSpecialUse(folder);
-				if (specialUse) throw new MailError('INVALID_INPUT', `Folder "${wanted}" is the server's ${specialUse} folder, which mail clients rely on: ${FORCE_ADVICE}.`, { service: 'IMAP' });
+				if (specialUse)
+					throw new MailError(
+						'INVALID_INPUT',
+						`Folder "${wanted}" is the server's ${specialUse} folder, ` +
+						`which mail clients rely on: ${FORCE_ADVICE}.`,
+						{ service: 'IMAP' },
+					);
 				if (children.length) {
-					throw new MailError('INVALID_INPUT', `Folder "${wanted}" has ${children.length} child folder(s) (${children.map((child) => child.path).slice(0, 5).join(', ')}): delete or move them first, or ${FORCE_ADVICE} with them.`, { service: 'IMAP' });
+					throw new MailError(
+						'INVALID_INPUT',
+						`Folder "${wanted}" has ${children.length} child folder(s) (${children
+							.map((child) => child.path)
+							.slice(0, 5)
+							.join(', ')}): delete or move them first, or ${FORCE_ADVICE} with them.`,
+						{ service: 'IMAP' },
+					);
 				}
 				const status = notSelectable(folder) ? false : await client.status(wanted, { messages: true });
 				const messages = status ? (status.messages ?? 0) : 0;
-				if (messages > 0) throw new MailError('INVALID_INPUT', `Folder "${wanted}" holds ${messages} mail(s): move them elsewhere first, or ${FORCE_ADVICE} with its mail.`, { service: 'IMAP' });
+				if (messages > 0)
+					throw new MailError(
+						'INVALID_INPUT',
+						`Folder "${wanted}" holds ${messages} mail(s): move them ` +
+						`elsewhere first, or ${FORCE_ADVICE} with its mail.`,
+						{ service: 'IMAP' },
+					);
 			}
 			try {
 				for (const child of children) await client.mailboxDelete(child.path);
 				// A \Noselect parent may vanish with its last child (Maildir keeps no folder for it).
 				if (!children.length || findFolder(await client.list(), wanted)) await client.mailboxDelete(wanted);
 			} catch (error) {
-				return folderRefused(client, error, `Folder "${wanted}" could not be deleted`, 'check that no other client holds it and that the server allows it');
+				return folderRefused(
+					client,
+					error,
+					`Folder "${wanted}" could not be deleted`,
+					'check that no other client holds it and that the server allows it',
+				);
 			}
 			return { path: wanted, deleted: true };
 		},

@@ -22,9 +22,16 @@ export interface LabelsResult {
 }
 
 function labelList(value: string | undefined, field: string): string[] {
-	const labels = (value ?? '').split(',').map((label) => label.trim()).filter(Boolean);
+	const labels = (value ?? '')
+		.split(',')
+		.map((label) => label.trim())
+		.filter(Boolean);
 	const bad = labels.find((label) => /[\r\n\0"]/.test(label));
-	if (bad !== undefined) throw new MailError('INVALID_INPUT', `${field}: "${bad}" cannot be a Gmail label (no line breaks or double quotes).`);
+	if (bad !== undefined)
+		throw new MailError(
+			'INVALID_INPUT',
+			`${field}: "${bad}" cannot be a Gmail label (no line breaks or double quotes).`,
+		);
 	return labels;
 }
 
@@ -39,13 +46,20 @@ export async function setMessageLabels(account: MailAccount, request: LabelsRequ
 		() => ({ found: false, message_id: requestedId(request), labels: [] }),
 		async (client, picked) => {
 			if (!client.capabilities.has('X-GM-EXT-1')) {
-				throw new MailError('NOT_SUPPORTED', `Labels exist ${NOT_GMAIL}; this server has no labels: use Mark Email's keywords or Copy Email to a folder instead.`, { service: 'IMAP' });
+				throw new MailError(
+					'NOT_SUPPORTED',
+					`Labels exist ${NOT_GMAIL}; this server has no labels: use Mark ` +
+					`Email's keywords or Copy Email to a folder instead.`,
+					{ service: 'IMAP' },
+				);
 			}
 			const uid = String(picked.uid);
 			const change = async (labels: string[], adding: boolean) => {
 				if (labels.length === 0) return;
 				const options = { uid: true, useLabels: true };
-				const ok = adding ? await client.messageFlagsAdd(uid, labels, options) : await client.messageFlagsRemove(uid, labels, options);
+				const ok = adding
+					? await client.messageFlagsAdd(uid, labels, options)
+					: await client.messageFlagsRemove(uid, labels, options);
 				if (!ok) refused(client, `Gmail refused to change the labels of the mail (UID ${uid}).`);
 			};
 			await change(add, true);

@@ -29,18 +29,42 @@ export async function getQuota(account: MailAccount, folder = 'INBOX', budget?: 
 	return withImap(
 		account,
 		async (client) => {
-			const none: QuotaResult = { folder: path, quota_root: null, storage_used: null, storage_limit: null, messages_used: null, messages_limit: null };
-			const hasQuota = client.capabilities.has('QUOTA') || [...client.capabilities.keys()].some((name) => name.startsWith('QUOTA=RES-'));
+			const none: QuotaResult = {
+				folder: path,
+				quota_root: null,
+				storage_used: null,
+				storage_limit: null,
+				messages_used: null,
+				messages_limit: null,
+			};
+			const hasQuota =
+				client.capabilities.has('QUOTA') ||
+				[...client.capabilities.keys()].some((name) => name.startsWith('QUOTA=RES-'));
 			if (!hasQuota) return none;
 			if (!findFolder(await client.list(), path)) {
-				throw new MailError('NOT_FOUND', `Folder "${path}" does not exist: pick an existing folder to read its quota (names are case-sensitive).`, { service: 'IMAP' });
+				throw new MailError(
+					'NOT_FOUND',
+					`Folder "${path}" does not exist: pick an existing folder to ` +
+					`read its quota (names are case-sensitive).`,
+					{ service: 'IMAP' },
+				);
 			}
 			const quota = await client.getQuota(path);
 			if (!quota) {
 				if (!client.usable) throw new Error('the connection closed');
-				throw new MailError('NOT_FOUND', `The quota of folder "${path}" could not be read: pick an existing folder (names are case-sensitive).`, { service: 'IMAP' });
+				throw new MailError(
+					'NOT_FOUND',
+					`The quota of folder "${path}" could not be read: pick an ` +
+					`existing folder (names are case-sensitive).`,
+					{ service: 'IMAP' },
+				);
 			}
-			const resources = quota as unknown as { quotaRoot?: string; storage?: QuotaResource; messages?: QuotaResource; message?: QuotaResource };
+			const resources = quota as unknown as {
+				quotaRoot?: string;
+				storage?: QuotaResource;
+				messages?: QuotaResource;
+				message?: QuotaResource;
+			};
 			const messages = resources.messages ?? resources.message;
 			return {
 				...none,

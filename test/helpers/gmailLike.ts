@@ -38,13 +38,17 @@ const decodeLabel = (keyword: string) => Buffer.from(keyword.slice(LABEL_PREFIX.
 function parseStrings(text: string): string[] {
 	const values: string[] = [];
 	const pattern = /"((?:[^"\\]|\\.)*)"|([^\s()"]+)/g;
-	for (const match of text.matchAll(pattern)) values.push(match[1] !== undefined ? match[1].replace(/\\(.)/g, '$1') : match[2]);
+	for (const match of text.matchAll(pattern))
+		values.push(match[1] !== undefined ? match[1].replace(/\\(.)/g, '$1') : match[2]);
 	return values;
 }
 
 function quote(value: string): string {
 	return /^[A-Za-z0-9_\-./\\]+$/.test(value) ? value : `"${value.replace(/[\\"]/g, '\\$&')}"`;
 }
+
+const MONTHS = ['Jan', 'Feb', 'Mar', 'Apr', 'May', 'Jun', 'Jul', 'Aug', 'Sep', 'Oct', 'Nov', 'Dec'];
+const IS_KEYS: Record<string, string> = { unread: 'UNSEEN', read: 'SEEN', starred: 'FLAGGED' };
 
 /** Gmail's X-GM-RAW query -> IMAP SEARCH keys over Dovecot (the operators listed above). */
 export function translateGmailQuery(query: string): string {
@@ -75,13 +79,16 @@ export function translateGmailQuery(query: string): string {
 				key = `LARGER ${Number(value.replace(/k$/i, '000').replace(/m$/i, '000000'))}`;
 				break;
 			case 'is':
-				key = ({ unread: 'UNSEEN', read: 'SEEN', starred: 'FLAGGED' } as Record<string, string>)[value.toLowerCase()] ?? '';
+				key =
+					IS_KEYS[value.toLowerCase()] ?? '';
 				break;
 			case 'older_than':
 			case 'newer_than': {
 				const days = /^(\d+)d$/i.exec(value);
 				const date = days ? new Date(Date.now() - Number(days[1]) * 86_400_000) : undefined;
-				const imapDate = date ? `${date.getUTCDate()}-${date.toLocaleString('en-US', { month: 'short', timeZone: 'UTC' })}-${date.getUTCFullYear()}` : '';
+				const imapDate = date
+					? `${date.getUTCDate()}-${MONTHS[date.getUTCMonth()]}-${date.getUTCFullYear()}`
+					: '';
 				key = imapDate ? `${operator === 'older_than' ? 'BEFORE' : 'SINCE'} ${imapDate}` : '';
 				break;
 			}
@@ -104,7 +111,10 @@ interface Pending {
 /** Splits a FLAGS list into the client's flags and the labels kept as keywords. */
 function splitFlags(list: string): { flags: string[]; labels: string[] } {
 	const all = list.trim() ? list.trim().split(/\s+/) : [];
-	return { flags: all.filter((flag) => !flag.startsWith(LABEL_PREFIX)), labels: all.filter((flag) => flag.startsWith(LABEL_PREFIX)).map(decodeLabel) };
+	return {
+		flags: all.filter((flag) => !flag.startsWith(LABEL_PREFIX)),
+		labels: all.filter((flag) => flag.startsWith(LABEL_PREFIX)).map(decodeLabel),
+	};
 }
 
 /** One connection's translation, client to server and back; literals pass through untouched. */
@@ -120,9 +130,15 @@ class Translator {
 		private readonly toClient: (data: Buffer | string | null) => void,
 	) {}
 
-	fromClient = lineReader((line) => this.toServer(this.command(line)), (bytes) => this.toServer(bytes));
+	fromClient = lineReader(
+		(line) => this.toServer(this.command(line)),
+		(bytes) => this.toServer(bytes),
+	);
 
-	fromServer = lineReader((line) => this.toClient(this.answer(line)), (bytes) => this.toClient(bytes));
+	fromServer = lineReader(
+		(line) => this.toClient(this.answer(line)),
+		(bytes) => this.toClient(bytes),
+	);
 
 	/** The command as Dovecot gets it; null when answered here. */
 	private command(line: string): string | null {
@@ -143,7 +159,9 @@ class Translator {
 			const flags = /\bFLAGS\b/i.test(rest.replace(/X-GM-LABELS/gi, ''));
 			const ids = ['X-GM-MSGID', 'X-GM-THRID'].filter((name) => rest.toUpperCase().includes(name));
 			this.pending.set(tag, { labels, flags, ids });
-			let items = rest.replace(/\s?X-GM-(MSGID|THRID)/gi, '').replace(/\s?X-GM-LABELS/i, labels && !flags ? ' FLAGS' : '');
+			let items = rest
+				.replace(/\s?X-GM-(MSGID|THRID)/gi, '')
+				.replace(/\s?X-GM-LABELS/i, labels && !flags ? ' FLAGS' : '');
 			if (ids.length && !/\bUID\b/i.test(items.replace(/^\S+/, ''))) items = items.replace(/\)$/, ' UID)');
 			return `${tag} ${uid}FETCH ${items.replace(/\(\s+/, '(')}`;
 		}
@@ -165,7 +183,8 @@ class Translator {
 	}
 
 	private answer(line: string): string {
-		if (/^\* CAPABILITY |\[CAPABILITY /i.test(line)) return line.replace(/IMAP4rev1/i, 'IMAP4rev1 X-GM-EXT-1').replace(/ STARTTLS/i, '');
+		if (/^\* CAPABILITY |\[CAPABILITY /i.test(line))
+			return line.replace(/IMAP4rev1/i, 'IMAP4rev1 X-GM-EXT-1').replace(/ STARTTLS/i, '');
 		const validity = /^\* OK \[UIDVALIDITY (\d+)\]/i.exec(line);
 		if (validity) this.uidValidity = BigInt(validity[1]);
 		const tagged = /^(\S+) (OK|NO|BAD)\b/i.exec(line);
@@ -220,25 +239,28 @@ export async function startGmailLike(): Promise<GmailLike> {
 	const base = dirname(info.caFile);
 	const commands: string[] = [];
 	const open = new Set<Socket | TLSSocket>();
-	const server = createServer({ key: readFileSync(join(base, 'tls.key')), cert: readFileSync(info.caFile) }, (client) => {
-		const upstream = connect(info.ports.imap, info.host);
-		const write = (socket: Socket) => (data: Buffer | string | null) => {
-			if (data === null) return;
-			socket.write(typeof data === 'string' ? Buffer.from(`${data}\r\n`, 'latin1') : data);
-		};
-		const translator = new Translator(commands, write(upstream), write(client));
-		client.on('data', translator.fromClient);
-		upstream.on('data', translator.fromServer);
-		for (const socket of [client, upstream]) {
-			open.add(socket);
-			socket.on('error', () => undefined);
-			socket.on('close', () => {
-				open.delete(socket);
-				client.destroy();
-				upstream.destroy();
-			});
-		}
-	});
+	const server = createServer(
+		{ key: readFileSync(join(base, 'tls.key')), cert: readFileSync(info.caFile) },
+		(client) => {
+			const upstream = connect(info.ports.imap, info.host);
+			const write = (socket: Socket) => (data: Buffer | string | null) => {
+				if (data === null) return;
+				socket.write(typeof data === 'string' ? Buffer.from(`${data}\r\n`, 'latin1') : data);
+			};
+			const translator = new Translator(commands, write(upstream), write(client));
+			client.on('data', translator.fromClient);
+			upstream.on('data', translator.fromServer);
+			for (const socket of [client, upstream]) {
+				open.add(socket);
+				socket.on('error', () => undefined);
+				socket.on('close', () => {
+					open.delete(socket);
+					client.destroy();
+					upstream.destroy();
+				});
+			}
+		},
+	);
 	await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
 	return {
 		port: (server.address() as { port: number }).port,

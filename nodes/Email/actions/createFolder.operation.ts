@@ -10,7 +10,11 @@ const properties: INodeProperties[] = [folderPathProperty, optionsCollection([ti
 
 export const description = updateDisplayOptions({ show: { operation: ['createFolder'] } }, properties);
 
-export async function execute(this: IExecuteFunctions, itemIndex: number, account: MailAccount): Promise<INodeExecutionData[]> {
+export async function execute(
+	this: IExecuteFunctions,
+	itemIndex: number,
+	account: MailAccount,
+): Promise<INodeExecutionData[]> {
 	const options = this.getNodeParameter('options', itemIndex, {}) as { timeoutSeconds?: number };
 	const result = await createFolder(account, readPath(this, itemIndex), { budget: readTimeBudget(options) });
 	return [{ json: { ...result }, pairedItem: { item: itemIndex } }];

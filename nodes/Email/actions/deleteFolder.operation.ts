@@ -14,7 +14,9 @@ const properties: INodeProperties[] = [
 			name: 'force',
 			type: 'boolean',
 			default: false,
-			description: 'Whether to delete also a special-use folder (Trash, Sent, ...) or one holding mail or child folders, with everything in it. INBOX is never deleted.',
+			description:
+				'Whether to delete also a special-use folder (Trash, Sent, ...) or one holding mail ' +
+				'or child folders, with everything in it. INBOX is never deleted.',
 		},
 		timeoutOption,
 	]),
@@ -22,8 +24,15 @@ const properties: INodeProperties[] = [
 
 export const description = updateDisplayOptions({ show: { operation: ['deleteFolder'] } }, properties);
 
-export async function execute(this: IExecuteFunctions, itemIndex: number, account: MailAccount): Promise<INodeExecutionData[]> {
+export async function execute(
+	this: IExecuteFunctions,
+	itemIndex: number,
+	account: MailAccount,
+): Promise<INodeExecutionData[]> {
 	const options = this.getNodeParameter('options', itemIndex, {}) as { force?: boolean; timeoutSeconds?: number };
-	const result = await deleteFolder(account, readPath(this, itemIndex), { force: options.force ?? false, budget: readTimeBudget(options) });
+	const result = await deleteFolder(account, readPath(this, itemIndex), {
+		force: options.force ?? false,
+		budget: readTimeBudget(options),
+	});
 	return [{ json: { ...result }, pairedItem: { item: itemIndex } }];
 }

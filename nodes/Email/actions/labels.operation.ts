@@ -28,7 +28,11 @@ const properties: INodeProperties[] = [
 
 export const description = updateDisplayOptions({ show: { operation: ['labels'] } }, properties);
 
-export async function execute(this: IExecuteFunctions, itemIndex: number, account: MailAccount): Promise<INodeExecutionData[]> {
+export async function execute(
+	this: IExecuteFunctions,
+	itemIndex: number,
+	account: MailAccount,
+): Promise<INodeExecutionData[]> {
 	const result = await setMessageLabels(account, {
 		...readMessagePick(this, itemIndex),
 		addLabels: String(this.getNodeParameter('addLabels', itemIndex, '') ?? ''),

@@ -20,15 +20,29 @@ const properties: INodeProperties[] = [
 			name: 'withStatus',
 			type: 'boolean',
 			default: true,
-			description: 'Whether to add each folder\'s counts: messages, unseen, uid_next and size (size where the server has STATUS=SIZE)',
+			description:
+				"Whether to add each folder's counts: messages, unseen, uid_next " +
+				"and size (size where the server has STATUS=SIZE)",
 		},
 	]),
 ];
 
 export const description = updateDisplayOptions({ show: { operation: ['listFolders'] } }, properties);
 
-export async function execute(this: IExecuteFunctions, itemIndex: number, account: MailAccount): Promise<INodeExecutionData[]> {
-	const options = this.getNodeParameter('options', itemIndex, {}) as { withStatus?: boolean; subscribedOnly?: boolean; timeoutSeconds?: number };
-	const folders = await listFolderDetails(account, { withStatus: options.withStatus ?? true, subscribedOnly: options.subscribedOnly ?? false, budget: readTimeBudget(options) });
+export async function execute(
+	this: IExecuteFunctions,
+	itemIndex: number,
+	account: MailAccount,
+): Promise<INodeExecutionData[]> {
+	const options = this.getNodeParameter('options', itemIndex, {}) as {
+		withStatus?: boolean;
+		subscribedOnly?: boolean;
+		timeoutSeconds?: number;
+	};
+	const folders = await listFolderDetails(account, {
+		withStatus: options.withStatus ?? true,
+		subscribedOnly: options.subscribedOnly ?? false,
+		budget: readTimeBudget(options),
+	});
 	return folders.map((folder) => ({ json: { ...folder }, pairedItem: { item: itemIndex } }));
 }

@@ -20,8 +20,14 @@ const properties: INodeProperties[] = [
 
 export const description = updateDisplayOptions({ show: { operation: ['renameFolder'] } }, properties);
 
-export async function execute(this: IExecuteFunctions, itemIndex: number, account: MailAccount): Promise<INodeExecutionData[]> {
+export async function execute(
+	this: IExecuteFunctions,
+	itemIndex: number,
+	account: MailAccount,
+): Promise<INodeExecutionData[]> {
 	const options = this.getNodeParameter('options', itemIndex, {}) as { timeoutSeconds?: number };
-	const result = await renameFolder(account, readPath(this, itemIndex), readPath(this, itemIndex, 'newPath'), { budget: readTimeBudget(options) });
+	const result = await renameFolder(account, readPath(this, itemIndex), readPath(this, itemIndex, 'newPath'), {
+		budget: readTimeBudget(options),
+	});
 	return [{ json: { ...result }, pairedItem: { item: itemIndex } }];
 }
