@@ -2,6 +2,7 @@ import { simpleParser } from 'mailparser';
 
 import { Email } from '../../nodes/Email/Email.node';
 import { startGmailLike, type GmailLike } from '../helpers/gmailLike';
+import { plainMail } from '../helpers/mails';
 import { binaryItem, runNode } from '../helpers/nodeContext';
 import { appendMessages, credentialsFor, newMailbox, openMailbox } from '../helpers/servers';
 // eslint-disable-next-line @typescript-eslint/no-require-imports
@@ -9,24 +10,8 @@ const { TEST_QUOTA } = require('../../scripts/lib/mailServers.js') as {
 	TEST_QUOTA: { storageKb: number; messages: number };
 };
 
-function rawMail(
-	subject: string,
-	id = `${subject.replace(/\W+/g, '-')}-${Math.random().toString(16).slice(2)}@example.test`,
-	body = `Body of ${subject}`,
-): string {
-	return [
-		`From: Reporter <reporter@example.test>`,
-		'To: soc@example.test',
-		`Subject: ${subject}`,
-		'Date: Mon, 07 Dec 2026 09:00:00 +0000',
-		`Message-ID: <${id}>`,
-		'MIME-Version: 1.0',
-		'Content-Type: text/plain; charset=utf-8',
-		'',
-		body,
-		'',
-	].join('\r\n');
-}
+const rawMail = (subject: string, id = `${subject.replace(/\W+/g, '-')}-${Math.random().toString(16).slice(2)}@example.test`, body?: string) =>
+	plainMail(subject, id, body);
 
 async function run(
 	credentials: Record<string, unknown>,

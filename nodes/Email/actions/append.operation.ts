@@ -1,4 +1,4 @@
-import type { IExecuteFunctions, INodeExecutionData, INodeProperties } from 'n8n-workflow';
+import type { IDataObject, IExecuteFunctions, INodeExecutionData, INodeProperties } from 'n8n-workflow';
 
 import { appendMessage, composeMessage, MailError, type MailAccount } from '../../mail';
 import { updateDisplayOptions } from '../../shared/displayOptions';
@@ -97,16 +97,18 @@ async function messageBytes(
 	return context.helpers.getBinaryDataBuffer(itemIndex, name);
 }
 
+type AppendOptions = IDataObject & {
+	flags?: string;
+	date?: string;
+	timeoutSeconds?: number;
+};
+
 export async function execute(
 	this: IExecuteFunctions,
 	itemIndex: number,
 	account: MailAccount,
 ): Promise<INodeExecutionData[]> {
-	const options = this.getNodeParameter('options', itemIndex, {}) as {
-		flags?: string;
-		date?: string;
-		timeoutSeconds?: number;
-	};
+	const options = this.getNodeParameter('options', itemIndex, {}) as AppendOptions;
 	const date = options.date || undefined;
 	const result = await appendMessage(account, {
 		folder: readFolder(this, itemIndex),

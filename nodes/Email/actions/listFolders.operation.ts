@@ -1,4 +1,4 @@
-import type { IExecuteFunctions, INodeExecutionData, INodeProperties } from 'n8n-workflow';
+import type { IDataObject, IExecuteFunctions, INodeExecutionData, INodeProperties } from 'n8n-workflow';
 
 import { listFolderDetails, type MailAccount } from '../../mail';
 import { updateDisplayOptions } from '../../shared/displayOptions';
@@ -29,16 +29,18 @@ const properties: INodeProperties[] = [
 
 export const description = updateDisplayOptions({ show: { operation: ['listFolders'] } }, properties);
 
+type ListOptions = IDataObject & {
+	withStatus?: boolean;
+	subscribedOnly?: boolean;
+	timeoutSeconds?: number;
+};
+
 export async function execute(
 	this: IExecuteFunctions,
 	itemIndex: number,
 	account: MailAccount,
 ): Promise<INodeExecutionData[]> {
-	const options = this.getNodeParameter('options', itemIndex, {}) as {
-		withStatus?: boolean;
-		subscribedOnly?: boolean;
-		timeoutSeconds?: number;
-	};
+	const options = this.getNodeParameter('options', itemIndex, {}) as ListOptions;
 	const folders = await listFolderDetails(account, {
 		withStatus: options.withStatus ?? true,
 		subscribedOnly: options.subscribedOnly ?? false,
