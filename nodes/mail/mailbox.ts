@@ -59,7 +59,13 @@ function movedTo(response: { uidMap?: Map<number, number>; uidValidity?: bigint 
  * Moves exactly `uids` of the selected (read-write) folder to `destination`. Without MOVE and
  * UIDPLUS nothing is copied or changed.
  */
-export async function moveUids(client: ImapFlow, uids: number[], destination: string, progress: { copied?: boolean } = {}, { checkCopies = false } = {}): Promise<MovedTo> {
+export async function moveUids(
+	client: ImapFlow,
+	uids: number[],
+	destination: string,
+	progress: { copied?: boolean } = {},
+	{ checkCopies = false } = {},
+): Promise<MovedTo> {
 	if (uids.length === 0) return { uidMap: new Map() };
 	const set = uidSet(uids);
 	if (client.capabilities.has('MOVE')) {
@@ -78,7 +84,8 @@ export async function moveUids(client: ImapFlow, uids: number[], destination: st
 		const copied = await client.messageCopy(uidSet(toCopy), destination, { uid: true });
 		if (!copied) refused(client, `The IMAP server refused to copy the mail (UID ${uidSet(toCopy)}) to "${destination}".`);
 		const made = movedTo(copied);
-		moved = { uidMap: new Map([...found.uidMap, ...made.uidMap]), uidValidity: made.uidValidity ?? found.uidValidity };
+		const uidValidity = made.uidValidity ?? found.uidValidity;
+		moved = { uidMap: new Map([...found.uidMap, ...made.uidMap]), uidValidity };
 	}
 	progress.copied = true;
 	await expungeUids(client, uids, 'a move', instead);
@@ -106,7 +113,12 @@ export async function ensureFolder(client: ImapFlow, path: string): Promise<void
 export async function prepareDestination(client: ImapFlow, destination: string, create = false): Promise<void> {
 	if (create) await ensureFolder(client, destination);
 	else if (!(await folderExists(client, destination))) {
-		throw new MailError('NOT_FOUND', `Destination Folder "${destination}" does not exist: pick an existing folder (names are case-sensitive) or switch on the Create Folder option.`, { service: 'IMAP' });
+		throw new MailError(
+			'NOT_FOUND',
+			`Destination Folder "${destination}" does not exist: pick an existing folder (names are case-sensitive) ` +
+				'or switch on the Create Folder option.',
+			{ service: 'IMAP' },
+		);
 	}
 }
 
@@ -186,7 +198,7 @@ export async function moveMessage(account: MailAccount, request: MoveRequest): P
 	});
 	return onPicked(account, request, () => answer(false, false, requestedId(request)), async (client, picked) => {
 		await prepareDestination(client, destination, request.createFolder);
-		// A retried execution (after a cut move) may find its copy there already: no memory but the folder.
+		// A run again after a cut move may find its copy there already: the folder is the only memory.
 		const { uidMap } = await moveUids(client, [picked.uid], destination, {}, { checkCopies: true });
 		return answer(true, true, picked.messageId, uidMap.get(picked.uid) ?? null);
 	});
@@ -304,10 +316,15 @@ const hopeless = (error: unknown) => error instanceof MailError && error.code ==
  * (creating the folder when missing), and returns what is still to do next cycle. A failure never
  * drops the cycle's items: the cursor has passed them, so moving later cannot emit them twice. A
  * copy already made is never made again, only its removal redone; on a `retry` (UIDs a failed move
- * left) the destination is first searched for copies a cut COPY may have made. A server that cannot move safely
- * at all (no MOVE, no UIDPLUS) gets nothing carried over, only the error each cycle.
+ * left) the destination is first searched for copies a cut COPY may have made. A server that cannot
+ * move safely at all (no MOVE, no UIDPLUS) gets nothing carried over, only the error each cycle.
  */
-export async function moveAfterCycle(client: ImapFlow, pending: PendingMoves, destination: string, { retry = false } = {}): Promise<PendingMoves & { moved?: MovedTo; error?: unknown }> {
+export async function moveAfterCycle(
+	client: ImapFlow,
+	pending: PendingMoves,
+	destination: string,
+	{ retry = false } = {},
+): Promise<PendingMoves & { moved?: MovedTo; error?: unknown }> {
 	try {
 		await expungeUids(client, pending.unexpunged, 'a move', 'use a server with MOVE or UIDPLUS');
 	} catch (error) {
@@ -317,7 +334,8 @@ export async function moveAfterCycle(client: ImapFlow, pending: PendingMoves, de
 	const progress: { copied?: boolean } = {};
 	try {
 		await ensureFolder(client, destination);
-		return { unmoved: [], unexpunged: [], moved: await moveUids(client, pending.unmoved, destination, progress, { checkCopies: retry }) };
+		const moved = await moveUids(client, pending.unmoved, destination, progress, { checkCopies: retry });
+		return { unmoved: [], unexpunged: [], moved };
 	} catch (error) {
 		if (hopeless(error)) return { unmoved: [], unexpunged: [], error };
 		return progress.copied ? { unmoved: [], unexpunged: pending.unmoved, error } : { unmoved: pending.unmoved, unexpunged: [], error };
