@@ -3,6 +3,7 @@ import type { ImapFlow, MailboxObject } from 'imapflow';
 import type { MailAccount } from './account';
 import { normalizeMessageId } from './addresses';
 import { withImap } from './connection';
+import { findCopies } from './copies';
 import { checkPick, pickUid, type MessagePick } from './pickMail';
 import { MailError } from './errors';
 import { withFolder } from './messageFilter';
@@ -15,7 +16,7 @@ import { withFolder } from './messageFilter';
  */
 
 /** imapflow answers a failed command with false; a connection lost meanwhile is said as such by withImap. */
-function refused(client: ImapFlow, message: string): never {
+export function refused(client: ImapFlow, message: string): never {
 	if (!client.usable) throw new Error('the connection closed');
 	throw new MailError('CONNECTION_FAILED', message, { service: 'IMAP' });
 }
@@ -58,7 +59,13 @@ function movedTo(response: { uidMap?: Map<number, number>; uidValidity?: bigint 
  * Moves exactly `uids` of the selected (read-write) folder to `destination`. Without MOVE and
  * UIDPLUS nothing is copied or changed.
  */
-export async function moveUids(client: ImapFlow, uids: number[], destination: string, progress: { copied?: boolean } = {}): Promise<MovedTo> {
+export async function moveUids(
+	client: ImapFlow,
+	uids: number[],
+	destination: string,
+	progress: { copied?: boolean } = {},
+	{ checkCopies = false } = {},
+): Promise<MovedTo> {
 	if (uids.length === 0) return { uidMap: new Map() };
 	const set = uidSet(uids);
 	if (client.capabilities.has('MOVE')) {
@@ -69,11 +76,20 @@ export async function moveUids(client: ImapFlow, uids: number[], destination: st
 	// Checked before the copy, so that a server without UIDPLUS is left exactly as it was.
 	const instead = 'use a server with MOVE or UIDPLUS, or move the mail with a mail client';
 	requireUidPlus(client, 'a move', instead);
-	const copied = await client.messageCopy(set, destination, { uid: true });
-	if (!copied) refused(client, `The IMAP server refused to copy the mail (UID ${set}) to "${destination}".`);
+	// After a cut attempt, a copy it may have made is looked for first and not made again.
+	const found = checkCopies ? await findCopies(client, uids, destination) : { uidMap: new Map<number, number>() };
+	const toCopy = uids.filter((uid) => !found.uidMap.has(uid));
+	let moved: MovedTo = found;
+	if (toCopy.length > 0) {
+		const copied = await client.messageCopy(uidSet(toCopy), destination, { uid: true });
+		if (!copied) refused(client, `The IMAP server refused to copy the mail (UID ${uidSet(toCopy)}) to "${destination}".`);
+		const made = movedTo(copied);
+		const uidValidity = made.uidValidity ?? found.uidValidity;
+		moved = { uidMap: new Map([...found.uidMap, ...made.uidMap]), uidValidity };
+	}
 	progress.copied = true;
 	await expungeUids(client, uids, 'a move', instead);
-	return movedTo(copied);
+	return moved;
 }
 
 /** Whether a folder of that exact name exists (INBOX in any case). */
@@ -93,6 +109,19 @@ export async function ensureFolder(client: ImapFlow, path: string): Promise<void
 	}
 }
 
+/** Creates the destination of a move or copy when asked; else refuses one that does not exist. */
+export async function prepareDestination(client: ImapFlow, destination: string, create = false): Promise<void> {
+	if (create) await ensureFolder(client, destination);
+	else if (!(await folderExists(client, destination))) {
+		throw new MailError(
+			'NOT_FOUND',
+			`Destination Folder "${destination}" does not exist: pick an existing folder (names are case-sensitive) ` +
+				'or switch on the Create Folder option.',
+			{ service: 'IMAP' },
+		);
+	}
+}
+
 /** The folder flagged \Trash (RFC 6154), else `Trash`, created when missing. */
 export async function findTrash(client: ImapFlow): Promise<string> {
 	const folders = await client.list();
@@ -102,7 +131,7 @@ export async function findTrash(client: ImapFlow): Promise<string> {
 	return 'Trash';
 }
 
-interface Picked {
+export interface Picked {
 	uid: number;
 	messageId: string;
 	flags: string[];
@@ -119,12 +148,12 @@ async function pick(client: ImapFlow, request: MessagePick): Promise<Picked | un
 }
 
 /** The Message-ID asked for, for the answer about a mail that is not there. */
-function requestedId(request: MessagePick): string {
+export function requestedId(request: MessagePick): string {
 	return request.messageId?.trim() ? normalizeMessageId(request.messageId) : '';
 }
 
 /** Runs `work` on the picked mail in its folder opened read-write; `missing` answers when it is not there. */
-async function onPicked<T>(account: MailAccount, request: MessagePick, missing: () => T, work: (client: ImapFlow, picked: Picked) => Promise<T>): Promise<T> {
+export async function onPicked<T>(account: MailAccount, request: MessagePick, missing: () => T, work: (client: ImapFlow, picked: Picked) => Promise<T>): Promise<T> {
 	checkPick(request);
 	return withImap(account, (client) =>
 		withFolder(
@@ -168,11 +197,9 @@ export async function moveMessage(account: MailAccount, request: MoveRequest): P
 		new_email_uid: newUid,
 	});
 	return onPicked(account, request, () => answer(false, false, requestedId(request)), async (client, picked) => {
-		if (request.createFolder) await ensureFolder(client, destination);
-		else if (!(await folderExists(client, destination))) {
-			throw new MailError('NOT_FOUND', `Destination Folder "${destination}" does not exist: pick an existing folder (names ` + `are case-sensitive) or switch on the Create Folder option.`, { service: 'IMAP' });
-		}
-		const { uidMap } = await moveUids(client, [picked.uid], destination);
+		await prepareDestination(client, destination, request.createFolder);
+		// A run again after a cut move may find its copy there already: the folder is the only memory.
+		const { uidMap } = await moveUids(client, [picked.uid], destination, {}, { checkCopies: true });
 		return answer(true, true, picked.messageId, uidMap.get(picked.uid) ?? null);
 	});
 }
@@ -205,7 +232,7 @@ export async function deleteMessage(account: MailAccount, request: DeleteRequest
 			if (trash === (client.mailbox as MailboxObject).path) {
 				throw new MailError('INVALID_INPUT', `The mail is already in the trash folder "${trash}": switch on the Permanent option ` + `to delete it for good.`);
 			}
-			await moveUids(client, [picked.uid], trash);
+			await moveUids(client, [picked.uid], trash, {}, { checkCopies: true });
 			return { found: true, deleted: true, message_id: picked.messageId, to_folder: trash };
 		},
 	);
@@ -237,7 +264,7 @@ const MARKS: Record<MarkAs, { flag: string; add: boolean }> = {
 // An IMAP atom (RFC 3501 flag-keyword): no space, no specials; system flags (\...) are set through Mark As.
 const KEYWORD = /^[^\s(){%*"\\\]\x00-\x1f\x7f]+$/;
 
-function keywordList(value: string | undefined, field: string): string[] {
+export function keywordList(value: string | undefined, field: string): string[] {
 	const keywords = (value ?? '').split(',').map((keyword) => keyword.trim()).filter(Boolean);
 	for (const keyword of keywords) {
 		if (!KEYWORD.test(keyword)) {
@@ -288,10 +315,16 @@ const hopeless = (error: unknown) => error instanceof MailError && error.code ==
  * The trigger's Move to Folder after a cycle: finishes the removals a cut left, moves `unmoved`
  * (creating the folder when missing), and returns what is still to do next cycle. A failure never
  * drops the cycle's items: the cursor has passed them, so moving later cannot emit them twice. A
- * copy already made is never made again, only its removal redone. A server that cannot move safely
- * at all (no MOVE, no UIDPLUS) gets nothing carried over, only the error each cycle.
+ * copy already made is never made again, only its removal redone; on a `retry` (UIDs a failed move
+ * left) the destination is first searched for copies a cut COPY may have made. A server that cannot
+ * move safely at all (no MOVE, no UIDPLUS) gets nothing carried over, only the error each cycle.
  */
-export async function moveAfterCycle(client: ImapFlow, pending: PendingMoves, destination: string): Promise<PendingMoves & { moved?: MovedTo; error?: unknown }> {
+export async function moveAfterCycle(
+	client: ImapFlow,
+	pending: PendingMoves,
+	destination: string,
+	{ retry = false } = {},
+): Promise<PendingMoves & { moved?: MovedTo; error?: unknown }> {
 	try {
 		await expungeUids(client, pending.unexpunged, 'a move', 'use a server with MOVE or UIDPLUS');
 	} catch (error) {
@@ -301,7 +334,8 @@ export async function moveAfterCycle(client: ImapFlow, pending: PendingMoves, de
 	const progress: { copied?: boolean } = {};
 	try {
 		await ensureFolder(client, destination);
-		return { unmoved: [], unexpunged: [], moved: await moveUids(client, pending.unmoved, destination, progress) };
+		const moved = await moveUids(client, pending.unmoved, destination, progress, { checkCopies: retry });
+		return { unmoved: [], unexpunged: [], moved };
 	} catch (error) {
 		if (hopeless(error)) return { unmoved: [], unexpunged: [], error };
 		return progress.copied ? { unmoved: [], unexpunged: pending.unmoved, error } : { unmoved: pending.unmoved, unexpunged: [], error };

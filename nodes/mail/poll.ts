@@ -85,7 +85,7 @@ async function pollFolder(client: ImapFlow, folder: string, cursor: FolderCursor
 		const unflagged = flagging && cursor?.uidValidity === uidValidity ? await markSeen(client, cursor.unflagged ?? []) : [];
 		// Then what a failed move left last cycle (after \Seen, which travels with the mail).
 		const none: PendingMoves & { moved?: MovedTo; error?: unknown } = { unmoved: [], unexpunged: [] };
-		const carried = moving && cursor?.uidValidity === uidValidity ? await moveAfterCycle(client, { unmoved: cursor.unmoved ?? [], unexpunged: cursor.unexpunged ?? [] }, trigger.moveToFolder) : none;
+		const carried = moving && cursor?.uidValidity === uidValidity ? await moveAfterCycle(client, { unmoved: cursor.unmoved ?? [], unexpunged: cursor.unexpunged ?? [] }, trigger.moveToFolder, { retry: true }) : none;
 		const pendingMoves: PendingMoves = { unmoved: [...carried.unmoved], unexpunged: [...carried.unexpunged] };
 		const keep = (next: FolderCursor) => withPendingMoves(withUnflagged(next, unflagged), pendingMoves);
 		if (mailbox.exists === 0) return { mails: [], cursor: keep(advanceCursor(cursor, uidValidity, [], () => 'gone')), failure: carried.error };

@@ -4,6 +4,8 @@ import type { MailAccount } from './account';
 import { normalizeMessageId } from './addresses';
 import { withImap, type TimeBudget } from './connection';
 import { MailError } from './errors';
+import { NOT_GMAIL } from './labels';
+import { keywordList } from './changeMail';
 import { parseMessage, type AttachmentInfo } from './message';
 import { withFolder } from './messageFilter';
 
@@ -21,6 +23,10 @@ export interface SearchRequest {
 	before?: string | Date;
 	unreadOnly?: boolean;
 	messageId?: string;
+	/** A custom flag (IMAP keyword) the mail carries, e.g. `$Phishing`. */
+	keyword?: string;
+	/** Gmail's own search syntax (X-GM-RAW), e.g. `has:attachment older_than:2d`; Gmail only. */
+	gmailQuery?: string;
 	/** Messages returned at most, counted after sorting (default 50). */
 	limit?: number;
 	/** Newest (highest UID, latest arrival) first; default true. */
@@ -92,6 +98,10 @@ export function toSearchCriteria(request: SearchRequest): SearchObject {
 	if (since) criteria.since = since;
 	if (before) criteria.before = before;
 	if (request.unreadOnly) criteria.seen = false;
+	const keyword = filterText(request.keyword, 'Keyword');
+	if (keyword) criteria.keyword = keywordList(keyword, 'Keyword')[0];
+	const gmailQuery = filterText(request.gmailQuery, 'Gmail Query');
+	if (gmailQuery) criteria.gmraw = gmailQuery;
 	if (Object.keys(criteria).length === 0) criteria.all = true;
 	return criteria;
 }
@@ -149,7 +159,14 @@ export async function searchMessages(account: MailAccount, request: SearchReques
 	const wantedId = request.messageId?.trim() ? normalizeMessageId(request.messageId) : undefined;
 	return withImap(account, (client) =>
 		withFolder(client, request.folder, async () => {
-			const found = (await client.search(criteria, { uid: true })) || [];
+			if (criteria.gmraw && !client.capabilities.has('X-GM-EXT-1')) {
+				throw new MailError('NOT_SUPPORTED', `Gmail Query works ${NOT_GMAIL}; this server has no X-GM-RAW: leave it empty and use the other filters.`, { service: 'IMAP' });
+			}
+			const found = await client.search(criteria, { uid: true });
+			if (!found) {
+				if (!client.usable) throw new Error('the connection closed');
+				throw new MailError('INVALID_INPUT', `The IMAP server refused the search${criteria.gmraw ? ' (check the Gmail Query syntax)' : ''}: check the filters.`, { service: 'IMAP' });
+			}
 			const ordered = [...new Set(found)].sort((a, b) => (newestFirst ? b - a : a - b));
 			// A Message-ID is compared exactly only after the FETCH, so its few candidates are all fetched.
 			const kept = wantedId ? ordered : ordered.slice(0, limit);

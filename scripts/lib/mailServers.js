@@ -70,6 +70,9 @@ function makeOauthKey(base) {
 	return fs.readFileSync(keyFile, 'utf8').trim();
 }
 
+/** Every test user's quota: storage in KiB (IMAP counts storage in units of 1024 octets) and messages. */
+const TEST_QUOTA = { storageKb: 50 * 1024 * 1024, messages: 1000000 };
+
 function dovecotConfig(base, ports, cert, ids, oauthMechanisms) {
 	const lines = [
 		`base_dir = ${base}/dovecot/run`,
@@ -128,11 +131,20 @@ function dovecotConfig(base, ports, cert, ids, oauthMechanisms) {
 		'auto = subscribe',
 		'}',
 		'}',
+		// Quota on, so that reading it reads a real limit (QUOTA, RFC 9208): counted per user, far above
+		// what any test or benchmark stores.
+		'mail_plugins = $mail_plugins quota',
+		'plugin {',
+		'quota = count:User quota',
+		`quota_rule = *:storage=${TEST_QUOTA.storageKb}K:messages=${TEST_QUOTA.messages}`,
+		'quota_vsizes = yes',
+		'}',
 		// One process per IMAP session: the default limit of 100 would queue the 101st idling client.
 		'service imap {',
 		'process_limit = 1024',
 		'}',
 		'protocol imap {',
+		'mail_plugins = $mail_plugins imap_quota',
 		'mail_max_userip_connections = 500',
 		'imap_idle_notify_interval = 10 secs',
 		'}',
@@ -225,4 +237,4 @@ function stopMailServersAt(base) {
 	stopPidFile(path.join(base, 'dovecot', 'run', 'master.pid'));
 }
 
-module.exports = { OAUTH_ISSUER, startMailServers, stopMailServersAt, portsFromEnv, MAIL_DOMAIN, TEST_PASSWORD, DEFAULT_PORTS };
+module.exports = { TEST_QUOTA, OAUTH_ISSUER, startMailServers, stopMailServersAt, portsFromEnv, MAIL_DOMAIN, TEST_PASSWORD, DEFAULT_PORTS };

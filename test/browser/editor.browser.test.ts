@@ -194,6 +194,7 @@ it('finds both Mailbox nodes in the node panel, with their icons', async () => {
 	const details = await page.locator('[data-test-id="node-creator"]').innerText();
 	const actionNames = ['Download attachments', 'Get an EML file', 'Ping the mail servers', 'Send an email', 'Send an email and wait for the reply', 'Wait for the reply to an email'];
 	actionNames.push('Search emails', 'Move an email', 'Delete an email', 'Mark an email', 'Reply to an email', 'Forward an email');
+	actionNames.push('List folders', 'Create a folder', 'Rename a folder', 'Delete a folder', 'Copy an email', 'Append an email', 'Set labels on an email', 'Get the quota');
 	for (const action of actionNames) expect(details).toContain(action);
 	expect(details).toMatch(/Triggers/);
 	const detailIcons = (await iconsLoaded('[data-test-id="node-creator"]')).filter((icon) => /mailbox/.test(icon.src));

@@ -22,3 +22,10 @@ export function mailWithAttachment(name: string, content: Buffer, messageId: str
 		'',
 	].join('\r\n');
 }
+
+/** A plain-text mail from a reporter to the SOC, as raw text for APPEND. */
+export function plainMail(subject: string, messageId: string, body = `Body of ${subject}`): string {
+	const headers = ['From: Reporter <reporter@example.test>', 'To: soc@example.test', `Subject: ${subject}`];
+	headers.push('Date: Mon, 07 Dec 2026 09:00:00 +0000', `Message-ID: <${messageId}>`, 'MIME-Version: 1.0');
+	return [...headers, 'Content-Type: text/plain; charset=utf-8', '', body, ''].join('\r\n');
+}

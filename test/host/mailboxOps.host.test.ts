@@ -70,4 +70,46 @@ describe.each(n8nMajors())('in a real n8n %i.x', (major) => {
 		expect(trash).toEqual([{ id: messageId, flags: ['$Phishing', '\\Flagged'] }]);
 		expect((await waitForMessages(soc, 1)).length).toBe(1);
 	});
+
+	it('runs Create Folder, Copy, Append (save draft), Get Quota and List Folders in one workflow', async () => {
+		const { n8n, userFolder } = setup;
+		const soc = newMailbox('n8n-folders');
+		const messageId = `<host-folders-${major}-${Date.now()}@example.test>`;
+		await appendMessages(soc, [['From: Reporter <reporter@example.test>', `To: ${soc}`, 'Subject: Evidence', `Message-ID: ${messageId}`, '', 'keep this', ''].join('\r\n')]);
+		const credential = `mailboxFolders${major}01`;
+		importCredential(n8n, userFolder, credential, credentialsFor(soc));
+		const chain = ['Create', 'Copy', 'Draft', 'Quota', 'List'];
+		const inbox = { __rl: true, mode: 'list', value: 'INBOX' };
+		importWorkflow(n8n, userFolder, {
+			id: credential,
+			name: 'Mailbox folders',
+			active: false,
+			nodes: [
+				manualTrigger(),
+				mailboxNode('Create', credential, { operation: 'createFolder', path: 'Cases/2026-117', options: {} }, [200, 0]),
+				mailboxNode('Copy', credential, { operation: 'copy', folder: inbox, messageId, destinationFolder: { __rl: true, mode: 'name', value: "={{ $('Create').item.json.path }}" }, options: {} }, [400, 0]),
+				mailboxNode('Draft', credential, { operation: 'append', folder: { __rl: true, mode: 'name', value: 'Drafts' }, source: 'compose', recipients: 'reporter@example.test', subject: 'Re: Evidence', content: 'We are on it.', options: { flags: '\\Draft', contentType: 'text' } }, [600, 0]),
+				mailboxNode('Quota', credential, { operation: 'getQuota', folder: inbox, options: {} }, [800, 0]),
+				mailboxNode('List', credential, { operation: 'listFolders', options: {} }, [1000, 0]),
+			],
+			connections: Object.fromEntries(['Start', ...chain.slice(0, -1)].map((name, index) => [name, { main: [[{ node: chain[index], type: 'main', index: 0 }]] }])),
+			settings: {},
+		});
+		const run = await executeWorkflow(n8n, userFolder, credential);
+		expect(nodeOutput(run, 'Create')).toEqual([{ path: 'Cases/2026-117', created: true }]);
+		expect(nodeOutput(run, 'Copy')).toEqual([{ found: true, copied: true, message_id: messageId, new_email_uid: 1 }]);
+		expect(nodeOutput(run, 'Draft')).toEqual([{ appended: true, folder: 'Drafts', email_uid: 1, message_id: expect.stringMatching(/^<.+>$/) }]);
+		expect(nodeOutput(run, 'Quota')).toEqual([expect.objectContaining({ folder: 'INBOX', messages_used: 3, storage_limit: expect.any(Number), messages_limit: expect.any(Number) })]);
+		const listed = new Map(nodeOutput(run, 'List').map((folder) => [folder.path, folder]));
+		expect(listed.get('INBOX')).toMatchObject({ messages: 1, special_use: null });
+		expect(listed.get('Cases/2026-117')).toMatchObject({ messages: 1, unseen: 1 });
+		expect(listed.get('Drafts')).toMatchObject({ messages: 1 });
+		expect(listed.get('Trash')).toMatchObject({ special_use: '\\Trash' });
+		const draft = await openMailbox(soc, async (client) => {
+			await client.mailboxOpen('Drafts', { readOnly: true });
+			const message = await client.fetchOne('1', { flags: true, source: true });
+			return message ? { flags: [...(message.flags ?? [])], subject: (await simpleParser(message.source as Buffer)).subject } : undefined;
+		});
+		expect(draft).toEqual({ flags: expect.arrayContaining(['\\Draft']), subject: 'Re: Evidence' });
+	});
 });

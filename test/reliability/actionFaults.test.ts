@@ -4,11 +4,11 @@ import { readdirSync } from 'node:fs';
 import type { IDataObject } from 'n8n-workflow';
 
 import { Email } from '../../nodes/Email/Email.node';
-import { startFaultProxy } from '../helpers/faultProxy';
+import { hideCapabilities, startFaultProxy, type Fault } from '../helpers/faultProxy';
 import { mailWithAttachment } from '../helpers/mails';
 import { runNode } from '../helpers/nodeContext';
 import { receiveQuestion, replyAs } from '../helpers/replies';
-import { appendMessages, credentialsFor, newMailbox, servers, waitForMessages } from '../helpers/servers';
+import { appendMessages, credentialsFor, newMailbox, openMailbox, servers, waitForMessages } from '../helpers/servers';
 import { printTable, scratchFolders, seededRandom } from './seeded';
 
 const SEED = Number(process.env.RELIABILITY_SEED || 20261130);
@@ -96,4 +96,57 @@ describe('actions under a connection dropped mid-transfer', () => {
 			await proxy.close();
 		}
 	});
+});
+
+/*
+ * Move Email on a server without MOVE (UID COPY, \Deleted, UID EXPUNGE), each move cut at a random
+ * step, then run again as n8n's Retry On Fail would: a cut while the server answers the COPY leaves
+ * unknown whether the copy was made, so the retry looks for the Message-ID in the target first.
+ * Every mail must end in the target exactly once and nowhere else.
+ */
+describe('Move Email without MOVE, cut at random steps and retried', () => {
+	const MAILS = 40;
+
+	it(`moves each of ${MAILS} mails exactly once: no duplicate in the target, none left`, async () => {
+		const address = newMailbox('movecut');
+		const ids = Array.from({ length: MAILS }, (_, i) => `<cut-${String(i + 1).padStart(2, '0')}@reliability.test>`);
+		await appendMessages(address, ids.map((id, i) => ['From: sensor@example.test', `To: ${address}`, `Subject: alert ${i + 1}`, `Message-ID: ${id}`, '', `alert ${i + 1}`, ''].join('\r\n')));
+		const random = seededRandom(SEED + 7);
+		const proxy = await startFaultProxy(servers().ports.imap, { rewriteAnswer: hideCapabilities('MOVE') });
+		const rows: Array<Record<string, string | number>> = [];
+		try {
+			const credentials = credentialsFor(address, { imapPort: proxy.port, imapSecurity: 'none' });
+			const faults: Array<(r: typeof random) => [string, Fault]> = [
+				() => ['cut on UID COPY', { cutOn: /UID COPY/i }],
+				(r) => ((bytes) => [`drop ${bytes} bytes into the COPY answer`, { dropAfter: { after: /UID COPY/i, bytes } }])(r.int(1, 60)),
+				() => ['cut on STORE \\Deleted', { cutOn: /\\Deleted/i }],
+				() => ['cut on UID EXPUNGE', { cutOn: /UID EXPUNGE/i }],
+				(r) => ((bytes) => [`drop ${bytes} bytes into the EXPUNGE answer`, { dropAfter: { after: /UID EXPUNGE/i, bytes } }])(r.int(1, 40)),
+			];
+			for (const id of ids) {
+				const [label, fault] = random.pick(faults)(random);
+				proxy.arm(fault);
+				const move = () => runEmail({ operation: 'move', folder: 'INBOX', messageId: id, emailUid: '', destinationFolder: 'Evidence', options: { createFolder: true } }, credentials);
+				const first = await move().then((items) => `moved ${String(items[0].json.moved)}`, (error: Error) => error.message.replace(/127\.0\.0\.1:\d+/, 'proxy').slice(0, 60));
+				proxy.disarm();
+				const [retried] = await move();
+				rows.push({ id, fault: label, first, retry: `found ${String(retried.json.found)}, moved ${String(retried.json.moved)}` });
+			}
+		} finally {
+			await proxy.close();
+		}
+		const idsIn = (folder: string) =>
+			openMailbox(address, async (client) => {
+				const mailbox = await client.mailboxOpen(folder, { readOnly: true });
+				const found: string[] = [];
+				if (mailbox.exists > 0) for await (const message of client.fetch('1:*', { envelope: true })) found.push(message.envelope?.messageId ?? '');
+				return found;
+			});
+		const [inbox, evidence] = [await idsIn('INBOX'), await idsIn('Evidence')];
+		printTable(`Move Email without MOVE, cut and retried, seed ${SEED}`, rows);
+		printTable('Move Email without MOVE: totals', [{ mails: MAILS, faultsFired: proxy.fired, leftInInbox: inbox.length, inTarget: new Set(evidence).size, duplicatesInTarget: evidence.length - new Set(evidence).size }]);
+		expect(proxy.fired).toBeGreaterThanOrEqual(MAILS / 2);
+		expect(inbox).toEqual([]);
+		expect([...evidence].sort()).toEqual(ids);
+	}, 170_000);
 });

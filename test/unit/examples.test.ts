@@ -91,3 +91,46 @@ it('gives parameters the shapes the nodes take: folders as resource locators, ex
 		expect(node.parameters.extractionRules).toEqual({ rules: expect.arrayContaining([{ name: expect.any(String), regex: expect.any(String) }]) });
 	}
 });
+
+/*
+ * Saved workflows keep working as the node gains operations: n8n resolves a saved node's parameters
+ * against the node's description when it loads the workflow, so every `email` node of the examples
+ * and of the workflows the host tests save must come out on the operation it was saved with (and a
+ * node saved with the default, no `operation` stored, still on Send Email).
+ */
+describe('saved Mailbox nodes keep their operation', () => {
+	// eslint-disable-next-line @typescript-eslint/no-require-imports
+	const { NodeHelpers } = require('n8n-workflow') as typeof import('n8n-workflow');
+	// eslint-disable-next-line @typescript-eslint/no-require-imports
+	const { Email } = require('../../nodes/Email/Email.node') as typeof import('../../nodes/Email/Email.node');
+	const description = new Email().description;
+	const resolve = (parameters: Record<string, unknown>) =>
+		NodeHelpers.getNodeParameters(description.properties, parameters as never, true, false, { typeVersion: 1 } as never, description) as Record<string, unknown>;
+	const HOST_TESTS = join(__dirname, '..', 'host');
+	const hostOperations = [
+		...new Set(
+			readdirSync(HOST_TESTS)
+				.filter((file) => file.endsWith('.ts'))
+				.flatMap((file) => [...readFileSync(join(HOST_TESTS, file), 'utf8').matchAll(/mailboxNode\([^\n]*?\{ operation: '(\w+)'/g)].map((match) => match[1])),
+		),
+	];
+	const saved = [
+		...examples.flatMap(({ file, workflow }) => workflow.nodes.filter((node) => node.type === 'n8n-nodes-mailbox.email').map((node) => [file, node.parameters] as const)),
+		...hostOperations.map((operation) => ['test/host', { operation }] as const),
+	];
+
+	it('finds the saved nodes', () => {
+		expect(saved.length).toBeGreaterThanOrEqual(10);
+		expect(hostOperations).toEqual(expect.arrayContaining(['search', 'move', 'getEml', 'listFolders', 'append', 'getQuota']));
+	});
+
+	it.each(saved)('%s: %p', (_source, parameters) => {
+		const resolved = resolve(parameters);
+		expect(resolved.operation).toBe(parameters.operation);
+		expect(resolved).not.toHaveProperty('resource');
+	});
+
+	it('a node saved with the default operation (none stored) is still Send Email', () => {
+		expect(resolve({ recipients: 'a@example.test', subject: 's', content: 'c' }).operation).toBe('send');
+	});
+});

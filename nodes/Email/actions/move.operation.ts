@@ -4,19 +4,14 @@ import { moveMessage, type MailAccount } from '../../mail';
 import { updateDisplayOptions } from '../../shared/displayOptions';
 import { optionsCollection } from '../descriptions/options.description';
 import { timeoutOption } from '../descriptions/timeout.description';
+import { createFolderOption } from '../descriptions/folderPath.description';
 import { destinationFolderProperty, pickedMessageProperties, readFolder, readMessagePick } from '../descriptions/folder.description';
 
 const properties: INodeProperties[] = [
 	...pickedMessageProperties,
 	destinationFolderProperty,
 	optionsCollection([
-		{
-			displayName: 'Create Folder',
-			name: 'createFolder',
-			type: 'boolean',
-			default: false,
-			description: 'Whether to create the destination folder when it does not exist',
-		},
+		createFolderOption,
 		timeoutOption,
 	]),
 ];

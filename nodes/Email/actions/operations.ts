@@ -2,6 +2,14 @@ import type { IExecuteFunctions, INodeExecutionData, INodeProperties } from 'n8n
 
 import type { MailAccount } from '../../mail';
 import * as analyze from './analyze.operation';
+import * as append from './append.operation';
+import * as copy from './copy.operation';
+import * as createFolder from './createFolder.operation';
+import * as deleteFolder from './deleteFolder.operation';
+import * as getQuota from './getQuota.operation';
+import * as labels from './labels.operation';
+import * as listFolders from './listFolders.operation';
+import * as renameFolder from './renameFolder.operation';
 import * as deleteEmail from './delete.operation';
 import * as downloadAttachments from './downloadAttachments.operation';
 import * as forward from './forward.operation';
@@ -90,6 +98,49 @@ const declared = {
 		description: 'Forward a mail, attached unchanged or quoted inline',
 		action: 'Forward an email',
 		run: forward,
+	},
+	listFolders: {
+		name: 'List Folders',
+		description: "List the mailbox's folders with their message counts",
+		action: 'List folders',
+		run: listFolders,
+	},
+	createFolder: { name: 'Create Folder', description: 'Create a mailbox folder', action: 'Create a folder', run: createFolder },
+	renameFolder: {
+		name: 'Rename Folder',
+		description: 'Rename or move a mailbox folder',
+		action: 'Rename a folder',
+		run: renameFolder,
+	},
+	deleteFolder: {
+		name: 'Delete Folder',
+		description: 'Delete a mailbox folder (never INBOX; special-use and non-empty ones only with Force)',
+		action: 'Delete a folder',
+		run: deleteFolder,
+	},
+	copy: {
+		name: 'Copy Email',
+		description: 'Copy a mail to another folder, leaving it where it is',
+		action: 'Copy an email',
+		run: copy,
+	},
+	append: {
+		name: 'Append Email',
+		description: 'Put a mail into a folder without sending it: an .eml file, or a composed mail (a draft)',
+		action: 'Append an email',
+		run: append,
+	},
+	labels: {
+		name: 'Set Gmail Labels',
+		description: 'Add or remove Gmail labels on a mail (Gmail only)',
+		action: 'Set labels on an email',
+		run: labels,
+	},
+	getQuota: {
+		name: 'Get Quota',
+		description: "Read the mailbox's storage and message quota, used and limit",
+		action: 'Get the quota',
+		run: getQuota,
 	},
 } satisfies Record<string, Operation>;
 

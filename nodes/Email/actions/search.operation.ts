@@ -26,11 +26,27 @@ const properties: INodeProperties[] = [
 	},
 	optionsCollection([
 		{
+			displayName: 'Gmail Query',
+			name: 'gmailQuery',
+			type: 'string',
+			default: '',
+			placeholder: 'has:attachment label:phishing older_than:2d',
+			description: 'Gmail only: a query in Gmail\'s own search syntax (X-GM-RAW), combined with the other filters',
+		},
+		{
 			displayName: 'Include Body',
 			name: 'includeBody',
 			type: 'boolean',
 			default: false,
 			description: 'Whether to also read each mail: body, html_body and attachment metadata (slower)',
+		},
+		{
+			displayName: 'Keyword',
+			name: 'keyword',
+			type: 'string',
+			default: '',
+			placeholder: '$Phishing',
+			description: 'Only mails carrying this custom flag (IMAP keyword), as Mark Email sets them',
 		},
 		{
 			displayName: 'Newest First',
@@ -47,7 +63,7 @@ export const description = updateDisplayOptions({ show: { operation: ['search'] 
 
 export async function execute(this: IExecuteFunctions, itemIndex: number, account: MailAccount): Promise<INodeExecutionData[]> {
 	const text = (name: string) => String(this.getNodeParameter(name, itemIndex, '') ?? '');
-	const options = this.getNodeParameter('options', itemIndex, {}) as { includeBody?: boolean; newestFirst?: boolean; timeoutSeconds?: number };
+	const options = this.getNodeParameter('options', itemIndex, {}) as { includeBody?: boolean; newestFirst?: boolean; keyword?: string; gmailQuery?: string; timeoutSeconds?: number };
 	const found = await searchMessages(account, {
 		folder: readFolder(this, itemIndex),
 		from: text('from'),
@@ -58,6 +74,8 @@ export async function execute(this: IExecuteFunctions, itemIndex: number, accoun
 		before: text('before'),
 		unreadOnly: this.getNodeParameter('unreadOnly', itemIndex, false) as boolean,
 		messageId: text('messageId'),
+		keyword: options.keyword,
+		gmailQuery: options.gmailQuery,
 		limit: this.getNodeParameter('limit', itemIndex, 50) as number,
 		newestFirst: options.newestFirst ?? true,
 		includeBody: options.includeBody ?? false,
