@@ -83,22 +83,6 @@ export function assertMail(bytes: Buffer): void {
 	}
 }
 
-/**
- * The exact bytes of an attached mail. postal-mime hands an unencoded (7bit/8bit) part over with
- * its lines joined by LF and one LF more at the end, which breaks the bytes a DKIM signature covers
- * and an exported .eml should keep. Such a part is in its parent's bytes as it was: found there (in
- * CRLF or LF form), it is taken from there. A base64 or quoted-printable part is exact as decoded.
- */
-function exactAttachedMail(parent: Buffer, decoded: Buffer): Buffer {
-	if (decoded.length === 0 || decoded[decoded.length - 1] !== 0x0a) return decoded;
-	const lf = decoded.subarray(0, decoded.length - 1);
-	for (const candidate of [Buffer.from(lf.toString('latin1').replace(/\n/g, '\r\n'), 'latin1'), lf]) {
-		const at = parent.indexOf(candidate);
-		if (at !== -1) return parent.subarray(at, at + candidate.length);
-	}
-	return decoded;
-}
-
 const HEADERS_LIMIT = 256 * 1024;
 
 async function readMime(bytes: Buffer, depth: number, via: Via): Promise<MailNode> {
@@ -128,8 +112,9 @@ async function readMime(bytes: Buffer, depth: number, via: Via): Promise<MailNod
 		text: email.text ?? '',
 		html: email.html ?? '',
 		attachments: email.attachments.map((part, index) => {
-			const content = toBuffer(part.content);
-			return { filename: part.filename ?? `attachment-${index + 1}`, content_type: part.mimeType, content: part.mimeType === 'message/rfc822' ? exactAttachedMail(bytes, content) : content };
+			// postal-mime hands an attached mail over byte for byte, line ends included: what a DKIM
+			// signature covers and an exported .eml keeps.
+			return { filename: part.filename ?? `attachment-${index + 1}`, content_type: part.mimeType, content: toBuffer(part.content) };
 		}),
 	});
 	return node;
