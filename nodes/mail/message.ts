@@ -167,17 +167,40 @@ function splitIds(value: string | undefined): string[] {
 	return (value ?? '').match(/<[^<>\s]+>/g) ?? [];
 }
 
-async function parse(source: Buffer): Promise<{ email?: PostalMime.Email; error?: string }> {
+/**
+ * One mail, parsed once: the trigger's item, Analyze Email and reply detection all read this. An
+ * attached mail (message/rfc822) is always an attachment, never rendered into the text: the
+ * analysis unwraps it, the item lists and hashes it like any other file.
+ */
+export interface ParsedMail {
+	source: Buffer;
+	/** The whole mail; its header block alone when the body could not be parsed; none when neither could. */
+	email?: PostalMime.Email;
+	/** Why the whole mail could not be parsed. */
+	error?: string;
+}
+
+async function postalMime(source: Buffer, maxHeadersSize?: number): Promise<{ email?: PostalMime.Email; error?: string }> {
 	// postal-mime copies any view into an ArrayBuffer of its own. A Buffer that spans its whole
 	// ArrayBuffer (as imapflow's message sources above 4 KB do) is handed over as that, uncopied:
 	// postal-mime only reads it.
 	const whole = source.buffer instanceof ArrayBuffer && source.byteOffset === 0 && source.byteLength === source.buffer.byteLength;
 	const input = whole ? (source.buffer as ArrayBuffer) : source;
 	try {
-		return { email: await PostalMime.parse(input) };
+		return { email: await PostalMime.parse(input, { forceRfc822Attachments: true, ...(maxHeadersSize ? { maxHeadersSize } : {}) }) };
 	} catch (error) {
 		return { error: (error as Error).message || String(error) };
 	}
+}
+
+/** Parses a mail; never throws: a mail that cannot be parsed whole keeps what its header block says. */
+export async function parseMail(source: Buffer, options: { maxHeadersSize?: number } = {}): Promise<ParsedMail> {
+	const { email, error } = await postalMime(source, options.maxHeadersSize);
+	if (email) return { source, email };
+	// The header block alone, with room for all of it: postal-mime counts each header line as at
+	// least 64 bytes, so a block of short folded lines can exceed the limit that refused the mail.
+	const head = headerBlock(source);
+	return { source, email: (await postalMime(head, Math.max(options.maxHeadersSize ?? 0, 64 * head.length))).email, error };
 }
 
 /** The header block alone, for a message whose body cannot be parsed. */
@@ -193,9 +216,8 @@ function headerBlock(source: Buffer): Buffer {
  * could not be read is left empty and `parse_error` says why, so the mail is still emitted.
  * A missing or unreadable Date header falls back to the server's arrival time.
  */
-export async function parseMessage(source: Buffer, origin: MessageOrigin, options: { extraHeaders?: string[] } = {}): Promise<ParsedMessage> {
-	let { email, error } = await parse(source);
-	if (!email) email = (await parse(headerBlock(source))).email;
+export async function parseMessage(mail: Buffer | ParsedMail, origin: MessageOrigin, options: { extraHeaders?: string[] } = {}): Promise<ParsedMessage> {
+	const { email, error } = Buffer.isBuffer(mail) ? await parseMail(mail) : mail;
 
 	const received = origin.internalDate && !Number.isNaN(origin.internalDate.getTime()) ? origin.internalDate : undefined;
 	const date = validDate(email?.date) ?? received;

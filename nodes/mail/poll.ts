@@ -6,7 +6,7 @@ import { connectionLost, imapEndpoint, withImap } from './connection';
 import { advanceCursor, firstPendingUid, pendingUids, withPendingMoves, withUnflagged, type FolderCursor, type FolderCursors, type UidOutcome } from './cursor';
 import { describeConnectionError, MailError } from './errors';
 import { moveAfterCycle, type MovedTo, type PendingMoves } from './mailbox';
-import { parseMessage, type MessageAttachment, type MessageFields } from './message';
+import { parseMail, parseMessage, type MessageAttachment, type MessageFields } from './message';
 import {
 	applyExtractionRules,
 	compileEnvironmentRule,
@@ -167,7 +167,9 @@ function applyLimits(fields: MessageFields, attachments: MessageAttachment[], so
 
 /** The item of one mail, or null when the trigger's filters leave it out (SPEC section 7). */
 async function toAlert(source: Buffer, size: number, origin: Parameters<typeof parseMessage>[1], trigger: PreparedTrigger, account: MailAccount): Promise<PolledMail | null> {
-	const parsed = await parseMessage(source, origin, { extraHeaders: trigger.filters.headers });
+	// One parse serves the item and the analysis.
+	const mail = await parseMail(source);
+	const parsed = await parseMessage(mail, origin, { extraHeaders: trigger.filters.headers });
 	const fields = parsed.fields;
 	if (!admitsMail(trigger.filters, fields)) return null;
 	const { attachments, truncated } = applyLimits(fields, parsed.attachments, source, size, trigger);
@@ -183,7 +185,7 @@ async function toAlert(source: Buffer, size: number, origin: Parameters<typeof p
 	}
 	if (truncated) json.truncated = truncated;
 	// The message limits above already bound what is read; a mail the analysis refuses is still emitted.
-	if (trigger.analyze) json.analysis = await analyzeEmail(source, trigger.analyze).then((result) => result.analysis, (error: Error) => ({ error: error.message }));
+	if (trigger.analyze) json.analysis = await analyzeEmail(mail, trigger.analyze).then((result) => result.analysis, (error: Error) => ({ error: error.message }));
 	return { json, attachments, source: trigger.attachOriginalEml ? source : undefined };
 }
 
