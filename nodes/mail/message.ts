@@ -180,14 +180,17 @@ export interface ParsedMail {
 	error?: string;
 }
 
-async function postalMime(source: Buffer, maxHeadersSize?: number): Promise<{ email?: PostalMime.Email; error?: string }> {
+type PostalMimeResult = { email?: PostalMime.Email; error?: string };
+
+async function postalMime(source: Buffer, maxHeadersSize?: number): Promise<PostalMimeResult> {
 	// postal-mime copies any view into an ArrayBuffer of its own. A Buffer that spans its whole
 	// ArrayBuffer (as imapflow's message sources above 4 KB do) is handed over as that, uncopied:
 	// postal-mime only reads it.
 	const whole = source.buffer instanceof ArrayBuffer && source.byteOffset === 0 && source.byteLength === source.buffer.byteLength;
 	const input = whole ? (source.buffer as ArrayBuffer) : source;
 	try {
-		return { email: await PostalMime.parse(input, { forceRfc822Attachments: true, ...(maxHeadersSize ? { maxHeadersSize } : {}) }) };
+		const options = { forceRfc822Attachments: true, ...(maxHeadersSize ? { maxHeadersSize } : {}) };
+		return { email: await PostalMime.parse(input, options) };
 	} catch (error) {
 		return { error: (error as Error).message || String(error) };
 	}
@@ -200,7 +203,8 @@ export async function parseMail(source: Buffer, options: { maxHeadersSize?: numb
 	// The header block alone, with room for all of it: postal-mime counts each header line as at
 	// least 64 bytes, so a block of short folded lines can exceed the limit that refused the mail.
 	const head = headerBlock(source);
-	return { source, email: (await postalMime(head, Math.max(options.maxHeadersSize ?? 0, 64 * head.length))).email, error };
+	const fromHead = await postalMime(head, Math.max(options.maxHeadersSize ?? 0, 64 * head.length));
+	return { source, email: fromHead.email, error };
 }
 
 /** The header block alone, for a message whose body cannot be parsed. */
@@ -212,11 +216,16 @@ function headerBlock(source: Buffer): Buffer {
 }
 
 /**
- * The server's bytes -> the item fields of SPEC section 4. Never throws for a bad message: what
- * could not be read is left empty and `parse_error` says why, so the mail is still emitted.
+ * The server's bytes, or the parse already made of them -> the item fields of SPEC section 4. Never
+ * throws for a bad message: what could not be read is left empty and `parse_error` says why, so the
+ * mail is still emitted.
  * A missing or unreadable Date header falls back to the server's arrival time.
  */
-export async function parseMessage(mail: Buffer | ParsedMail, origin: MessageOrigin, options: { extraHeaders?: string[] } = {}): Promise<ParsedMessage> {
+export async function parseMessage(
+	mail: Buffer | ParsedMail,
+	origin: MessageOrigin,
+	options: { extraHeaders?: string[] } = {},
+): Promise<ParsedMessage> {
 	const { email, error } = Buffer.isBuffer(mail) ? await parseMail(mail) : mail;
 
 	const received = origin.internalDate && !Number.isNaN(origin.internalDate.getTime()) ? origin.internalDate : undefined;

@@ -185,7 +185,12 @@ async function toAlert(source: Buffer, size: number, origin: Parameters<typeof p
 	}
 	if (truncated) json.truncated = truncated;
 	// The message limits above already bound what is read; a mail the analysis refuses is still emitted.
-	if (trigger.analyze) json.analysis = await analyzeEmail(mail, trigger.analyze).then((result) => result.analysis, (error: Error) => ({ error: error.message }));
+	if (trigger.analyze) {
+		json.analysis = await analyzeEmail(mail, trigger.analyze).then(
+			(result) => result.analysis,
+			(error: Error) => ({ error: error.message }),
+		);
+	}
 	return { json, attachments, source: trigger.attachOriginalEml ? source : undefined };
 }
 

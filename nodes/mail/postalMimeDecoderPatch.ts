@@ -70,10 +70,14 @@ const EXPECTED: Array<[file: string, method: string, fragment: string]> = [
 
 function whyNot(): string | undefined {
 	const { version } = require('postal-mime/package.json') as { version: string };
-	if (version !== PATCHED_POSTAL_MIME) return `postal-mime is ${version}, the patch is written for ${PATCHED_POSTAL_MIME}`;
+	if (version !== PATCHED_POSTAL_MIME) {
+		return `postal-mime is ${version}, the patch is written for ${PATCHED_POSTAL_MIME}`;
+	}
 	for (const [file, method, fragment] of EXPECTED) {
 		const code = prototypeOf(file)[method];
-		if (typeof code !== 'function' || !String(code).includes(fragment)) return `postal-mime's ${file} ${method}() is not the one the patch replaces`;
+		if (typeof code !== 'function' || !String(code).includes(fragment)) {
+			return `postal-mime's ${file} ${method}() is not the one the patch replaces`;
+		}
 	}
 	return undefined;
 }

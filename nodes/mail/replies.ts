@@ -84,7 +84,10 @@ type PostalAddress = PostalMime.Address;
 /** Every mailbox of an address header, groups opened, each with its display name. */
 function flatAddresses(field: PostalAddress | PostalAddress[] | undefined): Array<{ address: string; name: string }> {
 	const entries = Array.isArray(field) ? field : field ? [field] : [];
-	return entries.flatMap((entry) => (entry.group ? entry.group : [entry])).filter((entry) => entry.address).map((entry) => ({ address: entry.address, name: entry.name ?? '' }));
+	return entries
+		.flatMap((entry) => (entry.group ? entry.group : [entry]))
+		.filter((entry) => entry.address)
+		.map((entry) => ({ address: entry.address, name: entry.name ?? '' }));
 }
 
 function utcText(date: Date | undefined): string {
@@ -96,7 +99,10 @@ function unixSeconds(date: Date | undefined): number | null {
 }
 
 /** Message-IDs of In-Reply-To and References, each as `<id>`. */
-export function threadIds(parsed: { inReplyTo?: string | string[]; references?: string | string[] }): { inReplyTo: string[]; references: string[] } {
+export function threadIds(parsed: { inReplyTo?: string | string[]; references?: string | string[] }): {
+	inReplyTo: string[];
+	references: string[];
+} {
 	const ids = (value: string | string[] | undefined) =>
 		(Array.isArray(value) ? value : value ? [value] : [])
 			.flatMap((entry) => entry.match(/<[^<>\s]+>/g) ?? (entry.trim() ? [entry.trim()] : []))

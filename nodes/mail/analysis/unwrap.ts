@@ -115,7 +115,8 @@ async function readMime(bytes: Buffer, depth: number, via: Via, parsed?: ParsedM
 		attachments: email.attachments.map((part, index) => {
 			// postal-mime hands an attached mail over byte for byte, line ends included: what a DKIM
 			// signature covers and an exported .eml keeps.
-			return { filename: part.filename ?? `attachment-${index + 1}`, content_type: part.mimeType, content: toBuffer(part.content) };
+			const filename = part.filename ?? `attachment-${index + 1}`;
+			return { filename, content_type: part.mimeType, content: toBuffer(part.content) };
 		}),
 	});
 	return node;
@@ -151,7 +152,13 @@ async function readMsg(bytes: Buffer, depth: number, via: Via, limits: MsgLimits
 }
 
 /** Reads any mail: an Outlook .msg by its signature, MIME otherwise. */
-export async function readMail(bytes: Buffer, depth: number, via: Via, limits: MsgLimits = DEFAULT_MSG_LIMITS, parsed?: ParsedMail): Promise<MailNode> {
+export async function readMail(
+	bytes: Buffer,
+	depth: number,
+	via: Via,
+	limits: MsgLimits = DEFAULT_MSG_LIMITS,
+	parsed?: ParsedMail,
+): Promise<MailNode> {
 	return isOutlookMsg(bytes) ? await readMsg(bytes, depth, via, limits) : await readMime(bytes, depth, via, parsed);
 }
 
