@@ -4,7 +4,8 @@
  * to the `expected`-th item, and the process's peak RSS. Prints one JSON line.
  *
  *   mode "ours":    EmailTrigger.poll() of this package (dist/) with a poll context as n8n's poller
- *                   gives it; polls again until `expected` items came (maxEmailsPerCycle decides).
+ *                   gives it; polls again until `expected` items came (maxEmailsPerCycle decides);
+ *                   with `analyze` (the trigger's Analyze Options), every item is analysed too.
  *   mode "builtin": n8n's Email Trigger (IMAP) v2 from an n8n install, trigger() with a minimal
  *                   ITriggerFunctions context; items counted as they are emitted.
  *   mode "raw":     one imapflow FETCH of every full source: the ceiling.
@@ -25,7 +26,8 @@ const NodeClass = { ours: () => require(path.join(config.dist ?? path.join(__dir
 async function ours() {
 	const trigger = new NodeClass();
 	const staticData = {};
-	const context = pollContext({ parameters: { folders: 'INBOX', maxEmailsPerCycle: config.maxEmailsPerCycle, scriptTimeoutSeconds: 600 }, credentials: config.credentials, staticData });
+	const parameters = { folders: 'INBOX', maxEmailsPerCycle: config.maxEmailsPerCycle, scriptTimeoutSeconds: 600, ...(config.analyze ? { analyze: true, analyzeOptions: config.analyze } : {}) };
+	const context = pollContext({ parameters, credentials: config.credentials, staticData });
 	let count = 0;
 	let polls = 0;
 	while (count < expected) {

@@ -6,7 +6,7 @@ import { pipeline } from 'node:stream/promises';
 
 import type { ImapFlow } from 'imapflow';
 import { MailParser, type AttachmentStream, type MessageText } from 'mailparser';
-import mimeTypes from 'nodemailer/lib/mime-funcs/mime-types';
+import { detectExtension } from 'nodemailer/lib/mime-funcs/mime-types';
 
 import type { MailAccount } from './account';
 import { normalizeMessageId } from './addresses';
@@ -62,7 +62,7 @@ export function safeFileName(name: string | undefined): string {
 
 /** The name a part gets when it has none (or none survives): `attachment-1.pdf` from its content type. */
 export function fallbackFileName(contentType: string | undefined, position: number): string {
-	const extension = contentType ? mimeTypes.detectExtension(contentType.toLowerCase()) : 'bin';
+	const extension = contentType ? detectExtension(contentType.toLowerCase()) : 'bin';
 	return `attachment-${position}.${contentType === 'message/rfc822' ? 'eml' : extension || 'bin'}`;
 }
 

@@ -1,12 +1,12 @@
 import { createHash } from 'node:crypto';
-import { dirname, join } from 'node:path';
 
 import { convert as htmlToText } from 'html-to-text';
-import LinkifyIt from 'linkify-it';
+import { LinkifyIt } from 'linkify-it';
 import PostalMime from 'postal-mime';
 
 import { normalizeMessageId } from './addresses';
 import { safeFileName } from './attachments';
+import './postalMimeDecoderPatch';
 
 /** Where a message was read from: what the server says about it besides its bytes. */
 export interface MessageOrigin {
@@ -81,103 +81,9 @@ export const SELECTED_HEADERS = [
 ];
 const SELECTED = new Set(SELECTED_HEADERS);
 
-/**
- * linkify-it's own check of an http(s)/ftp link, run once: its default runs the same pattern (25 KB
- * of Unicode classes, the costliest step of finding URLs) twice per link, test() and then match().
- */
-function httpLinkLength(text: string, pos: number, self: LinkifyIt): number {
-	const re = self.re as unknown as Record<string, RegExp | string>;
-	// Built as linkify-it builds it, and dropped with the rest of `re` when linkify recompiles.
-	re.http ??= new RegExp(`^\\/\\/${re.src_auth}${re.src_host_port_strict}${re.src_path}`, 'i');
-	const match = (re.http as RegExp).exec(text.slice(pos));
-	return match ? match[0].length : 0;
-}
-
 // Only links written with a scheme: a bare "x.org" or address is too often a name, not a link.
-// https: and ftp: are linkify-it aliases of http: and take its check.
-const linkify = new LinkifyIt().set({ fuzzyLink: false, fuzzyEmail: false }).add('http:', { validate: httpLinkLength });
-
-/** The prototype of one of postal-mime's internal decoder classes (its file in the package), to patch. */
-function postalMimeDecoder(file: string): Record<string, unknown> | undefined {
-	return (require(join(dirname(require.resolve('postal-mime')), file)) as { prototype?: Record<string, unknown> }).prototype;
-}
-
-/**
- * postal-mime 4.0 joins every decoded part with `new Blob(chunks).arrayBuffer()`. Node copies each
- * chunk into the Blob and reads it back with a microtask per chunk, and a text part in 8bit is one
- * chunk per line: profiled on typical alert mails, that round trip was 40% of building an item
- * (Node 20 and 24 alike). The three decoders keep their output as a list of byte arrays (and '\n'
- * strings), so one allocation and one copy per chunk give the same bytes. Applied only to a decoder
- * whose finalize still does the Blob join (postal-mime is pinned); any other is left as it is.
- */
-function joinDecodedPartsWithoutBlob(): void {
-	const encoder = new TextEncoder();
-	// Each decoder's last step before the join, which moves what it still holds into `chunks`.
-	const decoders: Array<[file: string, flush?: string]> = [['pass-through-decoder.js'], ['base64-decoder.js', 'flushRemainder'], ['qp-decoder.js', 'flushBuffer']];
-	for (const [file, flush] of decoders) {
-		const decoder = postalMimeDecoder(file);
-		const finalize = decoder?.finalize;
-		if (typeof finalize !== 'function' || !String(finalize).includes('new Blob(this.chunks') || (flush && typeof decoder?.[flush] !== 'function')) continue;
-		(decoder as Record<string, unknown>).finalize = async function (this: Record<string, () => void> & { chunks: Array<string | ArrayBuffer | Uint8Array> }) {
-			if (flush) this[flush]();
-			const parts = this.chunks.map((chunk) => (typeof chunk === 'string' ? encoder.encode(chunk) : chunk instanceof Uint8Array ? chunk : new Uint8Array(chunk)));
-			const joined = new Uint8Array(parts.reduce((length, part) => length + part.length, 0));
-			let offset = 0;
-			for (const part of parts) {
-				joined.set(part, offset);
-				offset += part.length;
-			}
-			return joined.buffer;
-		};
-	}
-}
-joinDecodedPartsWithoutBlob();
-
-/** Base64 lines a decoder gathers before it decodes them: a few hundred KB, as its own chunks are 100 KB. */
-const BASE64_BATCH_BYTES = 256 * 1024;
-
-interface Base64DecoderState {
-	chunks: Array<ArrayBuffer | Uint8Array>;
-	gathered?: Uint8Array[];
-	gatheredBytes?: number;
-}
-
-/**
- * postal-mime 4.0 hands its base64 decoder one line of 76 letters at a time; each line is decoded to
- * a string, cleaned by a pattern and split at padding, and every 100 KB are decoded by a loop in
- * JavaScript: for a 15 MB attachment, most of the parse (550 ms for a 21 MB mail). The decoder now
- * gathers its lines (views on the message, not copies), gives them to its own update a batch at a
- * time, and decodes with Node's native base64. The bytes are the same: update's result does not
- * depend on how its input is cut, and what it decodes holds only base64 letters, which Node and
- * postal-mime decode alike. Applied only while the decoder is the one this was measured on.
- */
-function decodeBase64InBatches(): void {
-	const decoder = postalMimeDecoder('base64-decoder.js');
-	const update = decoder?.update as ((this: Base64DecoderState, bytes: Uint8Array) => void) | undefined;
-	const flushRemainder = decoder?.flushRemainder as ((this: Base64DecoderState) => void) | undefined;
-	if (!decoder || typeof update !== 'function' || typeof flushRemainder !== 'function' || !String(update).includes('.split(/=+/)') || !String(decoder.pushChunk).includes('decodeBase64')) return;
-	decoder.pushChunk = function (this: Base64DecoderState, letters: string) {
-		if (letters.length) this.chunks.push(Buffer.from(letters, 'base64'));
-	};
-	const updateGathered = function (this: Base64DecoderState) {
-		const lines = this.gathered;
-		if (!lines?.length) return;
-		// Taken before update runs: update calls flushRemainder, which comes back here.
-		this.gathered = [];
-		this.gatheredBytes = 0;
-		update.call(this, Buffer.concat(lines));
-	};
-	decoder.update = function (this: Base64DecoderState, line: Uint8Array) {
-		(this.gathered ??= []).push(line);
-		this.gatheredBytes = (this.gatheredBytes ?? 0) + line.length;
-		if (this.gatheredBytes >= BASE64_BATCH_BYTES) updateGathered.call(this);
-	};
-	decoder.flushRemainder = function (this: Base64DecoderState) {
-		updateGathered.call(this);
-		flushRemainder.call(this);
-	};
-}
-decodeBase64InBatches();
+// Credentials before the host are kept in the link: "https://bank.test@evil.test/" goes to evil.test.
+const linkify = new LinkifyIt({ fuzzyLink: false, fuzzyEmail: false, urlAuth: true });
 
 type PostalAddress = PostalMime.Address;
 
@@ -261,17 +167,44 @@ function splitIds(value: string | undefined): string[] {
 	return (value ?? '').match(/<[^<>\s]+>/g) ?? [];
 }
 
-async function parse(source: Buffer): Promise<{ email?: PostalMime.Email; error?: string }> {
+/**
+ * One mail, parsed once: the trigger's item, Analyze Email and reply detection all read this. An
+ * attached mail (message/rfc822) is always an attachment, never rendered into the text: the
+ * analysis unwraps it, the item lists and hashes it like any other file.
+ */
+export interface ParsedMail {
+	source: Buffer;
+	/** The whole mail; its header block alone when the body could not be parsed; none when neither could. */
+	email?: PostalMime.Email;
+	/** Why the whole mail could not be parsed. */
+	error?: string;
+}
+
+type PostalMimeResult = { email?: PostalMime.Email; error?: string };
+
+async function postalMime(source: Buffer, maxHeadersSize?: number): Promise<PostalMimeResult> {
 	// postal-mime copies any view into an ArrayBuffer of its own. A Buffer that spans its whole
 	// ArrayBuffer (as imapflow's message sources above 4 KB do) is handed over as that, uncopied:
 	// postal-mime only reads it.
 	const whole = source.buffer instanceof ArrayBuffer && source.byteOffset === 0 && source.byteLength === source.buffer.byteLength;
 	const input = whole ? (source.buffer as ArrayBuffer) : source;
 	try {
-		return { email: await PostalMime.parse(input) };
+		const options = { forceRfc822Attachments: true, ...(maxHeadersSize ? { maxHeadersSize } : {}) };
+		return { email: await PostalMime.parse(input, options) };
 	} catch (error) {
 		return { error: (error as Error).message || String(error) };
 	}
+}
+
+/** Parses a mail; never throws: a mail that cannot be parsed whole keeps what its header block says. */
+export async function parseMail(source: Buffer, options: { maxHeadersSize?: number } = {}): Promise<ParsedMail> {
+	const { email, error } = await postalMime(source, options.maxHeadersSize);
+	if (email) return { source, email };
+	// The header block alone, with room for all of it: postal-mime counts each header line as at
+	// least 64 bytes, so a block of short folded lines can exceed the limit that refused the mail.
+	const head = headerBlock(source);
+	const fromHead = await postalMime(head, Math.max(options.maxHeadersSize ?? 0, 64 * head.length));
+	return { source, email: fromHead.email, error };
 }
 
 /** The header block alone, for a message whose body cannot be parsed. */
@@ -283,13 +216,17 @@ function headerBlock(source: Buffer): Buffer {
 }
 
 /**
- * The server's bytes -> the trigger item's fields (MessageFields). Never throws for a bad message: what
- * could not be read is left empty and `parse_error` says why, so the mail is still emitted.
+ * The server's bytes, or the parse already made of them -> the trigger item's fields (MessageFields).
+ * Never throws for a bad message: what could not be read is left empty and `parse_error` says why, so
+ * the mail is still emitted.
  * A missing or unreadable Date header falls back to the server's arrival time.
  */
-export async function parseMessage(source: Buffer, origin: MessageOrigin, options: { extraHeaders?: string[] } = {}): Promise<ParsedMessage> {
-	let { email, error } = await parse(source);
-	if (!email) email = (await parse(headerBlock(source))).email;
+export async function parseMessage(
+	mail: Buffer | ParsedMail,
+	origin: MessageOrigin,
+	options: { extraHeaders?: string[] } = {},
+): Promise<ParsedMessage> {
+	const { email, error } = Buffer.isBuffer(mail) ? await parseMail(mail) : mail;
 
 	const received = origin.internalDate && !Number.isNaN(origin.internalDate.getTime()) ? origin.internalDate : undefined;
 	const date = validDate(email?.date) ?? received;

@@ -1,7 +1,7 @@
 import type { MailAccount } from './account';
 import { analyzeEmail } from './analysis';
 import type { MovedTo } from './changeMail';
-import { parseMessage, type MessageAttachment, type MessageFields } from './message';
+import { parseMail, parseMessage, type MessageAttachment, type MessageFields } from './message';
 import { applyExtractionRules, extractEnvironment, extractForwarded, isForwardedSubject } from './rules';
 import { admitsMail } from './triggerFilters';
 import type { PreparedTrigger } from './triggerSettings';
@@ -33,7 +33,9 @@ function applyLimits(fields: MessageFields, attachments: MessageAttachment[], so
 
 /** The item of one mail, or null when the trigger's filters (triggerFilters.ts) leave it out. */
 export async function buildPolledMail(source: Buffer, size: number, origin: Parameters<typeof parseMessage>[1], trigger: PreparedTrigger, account: MailAccount): Promise<PolledMail | null> {
-	const parsed = await parseMessage(source, origin, { extraHeaders: trigger.filters.headers });
+	// One parse serves the item and the analysis.
+	const mail = await parseMail(source);
+	const parsed = await parseMessage(mail, origin, { extraHeaders: trigger.filters.headers });
 	const fields = parsed.fields;
 	if (!admitsMail(trigger.filters, fields)) return null;
 	const { attachments, truncated } = applyLimits(fields, parsed.attachments, source, size, trigger);
@@ -49,7 +51,7 @@ export async function buildPolledMail(source: Buffer, size: number, origin: Para
 	}
 	if (truncated) json.truncated = truncated;
 	// The message limits above already bound what is read; a mail the analysis refuses is still emitted.
-	if (trigger.analyze) json.analysis = await analyzeEmail(source, trigger.analyze).then((result) => result.analysis, (error: Error) => ({ error: error.message }));
+	if (trigger.analyze) json.analysis = await analyzeEmail(mail, trigger.analyze).then((result) => result.analysis, (error: Error) => ({ error: error.message }));
 	return { json, attachments, source: trigger.attachOriginalEml ? source : undefined };
 }
 

@@ -3,9 +3,9 @@ import { createHash, randomBytes } from 'node:crypto';
 import { parseMessage } from '../../nodes/mail/message';
 
 /**
- * Base64 attachments come out byte for byte, however the sender cut and padded them: the message
- * module decodes postal-mime's base64 parts in batches with Node's decoder (see decodeBase64InBatches),
- * and every cut below crosses a batch or a line in another way.
+ * Base64 attachments come out byte for byte, however the sender cut and padded them: postal-mime's
+ * base64 parts are decoded in batches with Node's decoder (decodeBase64InBatches in
+ * nodes/mail/postalMimeDecoderPatch.ts), and every cut below crosses a batch or a line in another way.
  */
 const origin = { uid: 1, uidValidity: '1', folder: 'INBOX', flags: [] };
 

@@ -2,6 +2,7 @@ import { isIP } from 'node:net';
 
 import { safeFileName } from '../attachments';
 import { MailError } from '../errors';
+import type { ParsedMail } from '../message';
 import { checkAlignment, registrableDomain, type Alignment } from './alignment';
 import { readAuthentication, type Authentication } from './authResults';
 import { defangEmail, defangHost, defangUrl, fileHashes, findDomains, findEmails, findIps, messageUrls, ownDomainMatcher, refang, type FileHashes, type UrlIndicator } from './indicators';
@@ -154,9 +155,11 @@ function indicators(extracted: Extracted, ownDomains: string[]): Indicators {
 /**
  * A reported mail (an .eml or Outlook .msg, as bytes) -> Analyze Email's output: every message in it with
  * its authentication, alignment, links and attachment hashes; the original and its indicators.
- * Plain data in, plain data out: the action node, the trigger and the benchmark all call this.
+ * Plain data in, plain data out: the action node, the trigger and the benchmark all call this; the
+ * trigger hands over the parse its item was built from, so that a mail is parsed once.
  */
-export async function analyzeEmail(bytes: Buffer, options: AnalyzeOptions = {}): Promise<AnalysisResult> {
+export async function analyzeEmail(input: Buffer | ParsedMail, options: AnalyzeOptions = {}): Promise<AnalysisResult> {
+	const bytes = Buffer.isBuffer(input) ? input : input.source;
 	const maxBytes = options.maxBytes ?? DEFAULT_MAX_BYTES;
 	if (bytes.length > maxBytes) {
 		throw new MailError('INVALID_INPUT', `The mail is ${(bytes.length / 1024 / 1024).toFixed(1)} MB, more than the ${(maxBytes / 1024 / 1024).toFixed(0)} ` + `MB one analysis reads: analyse its attachments one by one instead.`);
@@ -166,7 +169,7 @@ export async function analyzeEmail(bytes: Buffer, options: AnalyzeOptions = {}):
 		throw new MailError('INVALID_INPUT', `Max Depth must be a whole number from 0 to ${MAX_DEPTH_LIMIT}.`);
 	}
 	const trusted = listOption(options.trustedAuthservIds);
-	const nodes = await unwrap(bytes, { maxDepth, maxMessages: MAX_MESSAGES, msgLimits: options.msgLimits });
+	const nodes = await unwrap(input, { maxDepth, maxMessages: MAX_MESSAGES, msgLimits: options.msgLimits });
 	const extracted: Extracted[] = [];
 	for (const node of nodes) extracted.push(await analyzeMessage(node, options, trusted));
 

@@ -1,8 +1,8 @@
-import PostalMime from 'postal-mime';
+import type PostalMime from 'postal-mime';
 
 import { normalizeMessageId } from '../addresses';
 import { MailError } from '../errors';
-import { htmlAsText } from '../message';
+import { htmlAsText, parseMail, type ParsedMail } from '../message';
 import { parseInlineForward } from './forwarded';
 import { isOutlookMsg, readOutlookMsg, type MsgLimits, DEFAULT_MSG_LIMITS } from './msg';
 
@@ -87,34 +87,19 @@ export function assertMail(bytes: Buffer): void {
 }
 
 /**
- * The exact bytes of an attached mail. postal-mime hands an unencoded (7bit/8bit) part over with
- * its lines joined by LF and one LF more at the end, which breaks the bytes a DKIM signature covers
- * and an exported .eml should keep. Such a part is in its parent's bytes as it was: found there (in
- * CRLF or LF form), it is taken from there. A base64 or quoted-printable part is exact as decoded.
+ * The headers of all parts together stop at 256 KB (postal-mime's default is 2 MB): what Exchange
+ * allows a mail's header, more than Postfix's 100 KB, and an eighth of what a crafted mail of
+ * 50,000 parts or 1 MB of folded header lines costs before it is refused.
  */
-function exactAttachedMail(parent: Buffer, decoded: Buffer): Buffer {
-	if (decoded.length === 0 || decoded[decoded.length - 1] !== 0x0a) return decoded;
-	const lf = decoded.subarray(0, decoded.length - 1);
-	for (const candidate of [Buffer.from(lf.toString('latin1').replace(/\n/g, '\r\n'), 'latin1'), lf]) {
-		const at = parent.indexOf(candidate);
-		if (at !== -1) return parent.subarray(at, at + candidate.length);
-	}
-	return decoded;
-}
-
 const HEADERS_LIMIT = 256 * 1024;
 
-async function readMime(bytes: Buffer, depth: number, via: Via): Promise<MailNode> {
+/** A MIME mail as the analysis reads it; `parsed` is the parse the caller already made of `bytes`, if any. */
+async function readMime(bytes: Buffer, depth: number, via: Via, parsed?: ParsedMail): Promise<MailNode> {
 	const node: MailNode = { depth, via, headers: [], subject: '', from: '', to: [], cc: [], reply_to: [], return_path: '', date: '', message_id: '', text: '', html: '', attachments: [], raw: bytes, warnings: [] };
-	let email: PostalMime.Email;
-	try {
-		// Attached mails stay attachments: this module unwraps them itself, to its own depth. The
-		// headers of all parts together stop at 256 KB (postal-mime's default is 2 MB): what Exchange
-		// allows a mail's header, more than Postfix's 100 KB, and an eighth of what a crafted mail of
-		// 50,000 parts or 1 MB of folded header lines costs before it is refused.
-		email = await PostalMime.parse(bytes, { forceRfc822Attachments: true, maxHeadersSize: HEADERS_LIMIT });
-	} catch (error) {
-		node.warnings.push(`The mail could not be parsed: ${(error as Error).message}`);
+	// Attached mails stay attachments (parseMail keeps them so): this module unwraps them itself, to its own depth.
+	const { email, error } = parsed ?? (await parseMail(bytes, { maxHeadersSize: HEADERS_LIMIT }));
+	if (error || !email) {
+		node.warnings.push(`The mail could not be parsed: ${error}`);
 		return node;
 	}
 	const from = addresses(email.from)[0] ?? '';
@@ -131,8 +116,10 @@ async function readMime(bytes: Buffer, depth: number, via: Via): Promise<MailNod
 		text: email.text ?? '',
 		html: email.html ?? '',
 		attachments: email.attachments.map((part, index) => {
-			const content = toBuffer(part.content);
-			return { filename: part.filename ?? `attachment-${index + 1}`, content_type: part.mimeType, content: part.mimeType === 'message/rfc822' ? exactAttachedMail(bytes, content) : content };
+			// postal-mime hands an attached mail over byte for byte, line ends included: what a DKIM
+			// signature covers and an exported .eml keeps.
+			const filename = part.filename ?? `attachment-${index + 1}`;
+			return { filename, content_type: part.mimeType, content: toBuffer(part.content) };
 		}),
 	});
 	return node;
@@ -168,8 +155,14 @@ async function readMsg(bytes: Buffer, depth: number, via: Via, limits: MsgLimits
 }
 
 /** Reads any mail: an Outlook .msg by its signature, MIME otherwise. */
-export async function readMail(bytes: Buffer, depth: number, via: Via, limits: MsgLimits = DEFAULT_MSG_LIMITS): Promise<MailNode> {
-	return isOutlookMsg(bytes) ? await readMsg(bytes, depth, via, limits) : await readMime(bytes, depth, via);
+export async function readMail(
+	bytes: Buffer,
+	depth: number,
+	via: Via,
+	limits: MsgLimits = DEFAULT_MSG_LIMITS,
+	parsed?: ParsedMail,
+): Promise<MailNode> {
+	return isOutlookMsg(bytes) ? await readMsg(bytes, depth, via, limits) : await readMime(bytes, depth, via, parsed);
 }
 
 /** Whether an attachment is a mail to unwrap, and as what. */
@@ -223,13 +216,15 @@ function inlineOriginal(parent: MailNode): MailNode | undefined {
 
 /**
  * Every message in the input, outermost first (depth-first): attached .eml / message/rfc822 and
- * .msg files, and, for a message with none, an original forwarded inline. Stops at `maxDepth`
+ * .msg files, and, for a message with none, an original forwarded inline. The input's own parse is
+ * taken when the caller already made it (the trigger has). Stops at `maxDepth`
  * levels and `maxMessages` messages, saying so in the warnings of the message where it stopped.
  */
-export async function unwrap(bytes: Buffer, options: UnwrapOptions): Promise<MailNode[]> {
+export async function unwrap(input: Buffer | ParsedMail, options: UnwrapOptions): Promise<MailNode[]> {
 	const limits = options.msgLimits ?? DEFAULT_MSG_LIMITS;
+	const [bytes, parsed] = Buffer.isBuffer(input) ? [input, undefined] : [input.source, input];
 	assertMail(bytes);
-	const root = await readMail(bytes, 0, 'root', limits);
+	const root = await readMail(bytes, 0, 'root', limits, parsed);
 	const found: MailNode[] = [];
 	const visit = async (node: MailNode) => {
 		found.push(node);

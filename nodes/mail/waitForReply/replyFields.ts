@@ -1,9 +1,9 @@
-import { simpleParser, type AddressObject, type ParsedMail } from 'mailparser';
+import type PostalMime from 'postal-mime';
 import { RE2JS } from 're2js';
 
 import { normalizeAddress, normalizeMessageId } from '../addresses';
 import { MailError } from '../errors';
-import { htmlAsText } from '../message';
+import { htmlAsText, parseMail } from '../message';
 import { splitReply } from './splitReply';
 
 /** What makes a message a reply worth returning. */
@@ -83,20 +83,15 @@ export function extractAnswer(text: string): { answer: string; replyText: string
 	return { answer: firstLine, replyText };
 }
 
-function addressList(field: AddressObject | AddressObject[] | undefined) {
-	return (Array.isArray(field) ? field : field ? [field] : []).flatMap((entry) => entry.value);
-}
+type PostalAddress = PostalMime.Address;
 
-function flatAddresses(field: AddressObject | AddressObject[] | undefined) {
-	const flat: Array<{ address: string; name: string }> = [];
-	const visit = (entries: ReturnType<typeof addressList>) => {
-		for (const entry of entries) {
-			if (entry.group) visit(entry.group);
-			else if (entry.address) flat.push({ address: entry.address, name: entry.name ?? '' });
-		}
-	};
-	visit(addressList(field));
-	return flat;
+/** Every mailbox of an address header, groups opened, each with its display name. */
+function flatAddresses(field: PostalAddress | PostalAddress[] | undefined): Array<{ address: string; name: string }> {
+	const entries = Array.isArray(field) ? field : field ? [field] : [];
+	return entries
+		.flatMap((entry) => (entry.group ? entry.group : [entry]))
+		.filter((entry) => entry.address)
+		.map((entry) => ({ address: entry.address, name: entry.name ?? '' }));
 }
 
 function utcText(date: Date | undefined): string {
@@ -108,60 +103,71 @@ function unixSeconds(date: Date | undefined): number | null {
 }
 
 /** Message-IDs of In-Reply-To and References, each as `<id>`. */
-export function threadIds(parsed: Pick<ParsedMail, 'inReplyTo' | 'references'>): { inReplyTo: string[]; references: string[] } {
+export function threadIds(parsed: { inReplyTo?: string | string[]; references?: string | string[] }): {
+	inReplyTo: string[];
+	references: string[];
+} {
 	const ids = (value: string | string[] | undefined) =>
 		(Array.isArray(value) ? value : value ? [value] : [])
-			.flatMap((entry) => entry.match(/<[^<>\s]+>/g) ?? (entry.trim() ? [entry] : []))
+			.flatMap((entry) => entry.match(/<[^<>\s]+>/g) ?? (entry.trim() ? [entry.trim()] : []))
 			.map(normalizeMessageId);
 	return { inReplyTo: ids(parsed.inReplyTo), references: ids(parsed.references) };
 }
 
-export async function parseReply(stored: StoredReply): Promise<{ fields: ReplyFields; parsed: ParsedMail }> {
-	// The text rendering of HTML happens once, below, and only when there is no text part.
-	const parsed = await simpleParser(stored.source, { skipHtmlToText: true, skipTextToHtml: true, skipTextLinks: true, skipImageLinks: true });
-	const html = typeof parsed.html === 'string' ? parsed.html : '';
-	const plain = parsed.text ?? '';
+/** The Content-Type header's type (`text/plain` when absent) and charset, as written. */
+function contentTypeOf(headers: PostalMime.Header[]): { value: string; charset: string } {
+	const header = headers.find((entry) => entry.key === 'content-type')?.value ?? '';
+	const value = header.split(';')[0].trim();
+	const charset = /;\s*charset\s*=\s*(?:"([^"]*)"|([^;\s]*))/i.exec(header);
+	return { value: value || 'text/plain', charset: charset?.[1] ?? charset?.[2] ?? '' };
+}
+
+export async function parseReply(stored: StoredReply): Promise<{ fields: ReplyFields }> {
+	const { email } = await parseMail(stored.source);
+	const html = email?.html ?? '';
+	const plain = email?.text ?? '';
+	// The text rendering of HTML happens once, here, and only when there is no text part.
 	const body = plain || (html ? htmlAsText(html) : '');
 	const { answer, replyText } = extractAnswer(body);
-	const { inReplyTo, references } = threadIds(parsed);
+	const { inReplyTo, references } = threadIds({ inReplyTo: email?.inReplyTo, references: email?.references });
 
-	const to = flatAddresses(parsed.to);
-	const cc = flatAddresses(parsed.cc);
-	const bcc = flatAddresses(parsed.bcc);
-	const from = flatAddresses(parsed.from);
+	const to = flatAddresses(email?.to);
+	const cc = flatAddresses(email?.cc);
+	const bcc = flatAddresses(email?.bcc);
+	const from = flatAddresses(email?.from);
 	const names: Record<string, string> = {};
 	for (const entry of [...from, ...to, ...cc, ...bcc]) {
 		if (entry.name && !names[entry.address]) names[entry.address] = entry.name;
 	}
-	const contentType = parsed.headers.get('content-type') as { value?: string; params?: Record<string, string> } | undefined;
+	const contentType = contentTypeOf(email?.headers ?? []);
 	const joined = (list: typeof to) => list.map((entry) => entry.address).join(', ');
+	const date = email?.date ? new Date(email.date) : undefined;
 
 	return {
-		parsed,
 		fields: {
 			body,
 			plaintext_body: plain,
 			html_body: html,
 			answer,
 			reply_text: replyText,
-			subject: parsed.subject ?? '',
+			subject: email?.subject ?? '',
 			sender: from[0]?.address ?? '',
 			to: joined(to),
 			cc: joined(cc),
 			bcc: joined(bcc),
 			receivers: [...new Set([...to, ...cc, ...bcc].map((entry) => entry.address))],
 			names,
-			reply_to: joined(flatAddresses(parsed.replyTo)),
-			message_id: parsed.messageId ? normalizeMessageId(parsed.messageId) : '',
+			reply_to: joined(flatAddresses(email?.replyTo)),
+			message_id: email?.messageId ? normalizeMessageId(email.messageId) : '',
 			in_replay_to: inReplyTo.join(' '),
 			in_reply_to: inReplyTo.join(' '),
 			references,
-			date: utcText(parsed.date),
-			timestamp: unixSeconds(parsed.date),
+			date: utcText(date),
+			timestamp: unixSeconds(date),
 			received_date: utcText(stored.internalDate),
 			received_timestamp: unixSeconds(stored.internalDate),
-			content_type: contentType?.value ?? 'text/plain',
-			charset: contentType?.params?.charset ?? '',
+			content_type: contentType.value,
+			charset: contentType.charset,
 			email_uid: stored.uid,
 			folder: stored.folder,
 			raw: stored.source.toString('utf8'),
