@@ -12,7 +12,9 @@ export const signalOptions: INodeProperties[] = [
 		default: '',
 		placeholder: 'examplebank.com, partner.example',
 		description:
-			'Comma-separated domains besides your own that lookalikes are judged against (brands, banks, partners): a sender, reply-to or link domain that imitates one fires lookalike_domain. Own Domains are always judged.',
+			'Comma-separated domains besides your own that lookalikes are judged against (brands, banks, ' +
+			'partners): a sender, reply-to or link domain that imitates one fires lookalike_domain. ' +
+			'Own Domains are always judged.',
 	},
 	{
 		displayName: 'Protected Names',
@@ -21,7 +23,8 @@ export const signalOptions: INodeProperties[] = [
 		default: '',
 		placeholder: 'Jane Doe, Example Bank',
 		description:
-			'Comma-separated people and brands (your CEO, your bank): a display name holding one as whole words, from a sender outside Own Domains, fires display_name_impersonation',
+			'Comma-separated people and brands (your CEO, your bank): a display name holding one as whole ' +
+			'words, from a sender outside Own Domains, fires display_name_impersonation',
 	},
 ];
 

@@ -45,7 +45,8 @@ export function qrGif(text: string, scale = 4): Buffer {
 /** A zip of the given files (fflate), each stored or deflated as fflate chooses. */
 export function zipOf(files: Record<string, Buffer | Zippable>): Buffer {
 	const entries: Zippable = {};
-	for (const [name, content] of Object.entries(files)) entries[name] = Buffer.isBuffer(content) ? new Uint8Array(content) : content;
+	for (const [name, content] of Object.entries(files))
+		entries[name] = Buffer.isBuffer(content) ? new Uint8Array(content) : content;
 	return Buffer.from(zipSync(entries, { level: 6 }));
 }
 
@@ -72,6 +73,10 @@ export async function reportOf(...originals: Buffer[]): Promise<Buffer> {
 		to: 'soc@corp.test',
 		subject: 'Phishing report',
 		text: 'Please check the attached mail(s).',
-		attachments: originals.map((content, index) => ({ filename: `sample-${index + 1}.eml`, content, contentType: 'message/rfc822' })),
+		attachments: originals.map((content, index) => ({
+			filename: `sample-${index + 1}.eml`,
+			content,
+			contentType: 'message/rfc822',
+		})),
 	});
 }

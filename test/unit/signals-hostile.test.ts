@@ -42,7 +42,10 @@ const cut = (bytes: Buffer) => bytes.subarray(0, Math.floor(bytes.length / 2));
 describe('Analyze Email signals on hostile files: analysed or flagged, never a crash, within bounds', () => {
 	it('cut and oversized images, lying and bombing zips, 30 images: errors and signals, with time and memory recorded', async () => {
 		const bomb = zipOf({ 'zeros.bin': Buffer.alloc(64 * 1024 * 1024) });
-		const images = Array.from({ length: 30 }, (_, index) => ({ filename: `qr-${index + 1}.png`, content: qrPng(`https://q${index + 1}.evil.test/`) }));
+		const images = Array.from({ length: 30 }, (_, index) => ({
+			filename: `qr-${index + 1}.png`,
+			content: qrPng(`https://q${index + 1}.evil.test/`),
+		}));
 		const sample = await composeMail({
 			from: 'Evil <evil@evil.test>',
 			to: 'victim@corp.test',
@@ -80,25 +83,39 @@ describe('Analyze Email signals on hostile files: analysed or flagged, never a c
 		expect(figures.rss_growth_mb).toBeLessThan(600);
 
 		const original = analysis.original!;
-		const errors = (file: string) => original.errors.filter((entry) => entry.file === file).map((entry) => entry.reason);
+		const errors = (file: string) =>
+			original.errors.filter((entry) => entry.file === file).map((entry) => entry.reason);
 		expect(errors('cut.png')).toEqual([expect.stringMatching(/^the PNG image could not be read/)]);
 		expect(errors('cut.jpg').concat(errors('cut.gif'))).toHaveLength(2);
-		expect(errors('huge.png')).toEqual(['the PNG image could not be read: 20000 x 20000 pixels, past the 4000 x 4000 read for QR codes']);
-		expect(errors('huge.jpg')).toEqual([expect.stringMatching(/^the JPEG image could not be read: .*maxResolutionInMP/)]);
+		expect(errors('huge.png')).toEqual([
+			'the PNG image could not be read: 20000 x 20000 pixels, past the 4000 x 4000 read for QR codes',
+		]);
+		expect(errors('huge.jpg')).toEqual([
+			expect.stringMatching(/^the JPEG image could not be read: .*maxResolutionInMP/),
+		]);
 		expect(errors('liar.zip')).toEqual([expect.stringMatching(/^the directory breaks off after 2 of 500 entries/)]);
-		expect(errors('big-inner.zip')).toEqual([expect.stringMatching(/^"inner.zip" \(\d+ bytes\) was not opened: past the decompression bound$/)]);
+		expect(errors('big-inner.zip')).toEqual([
+			expect.stringMatching(/^"inner.zip" \(\d+ bytes\) was not opened: past the decompression bound$/),
+		]);
 		expect(errors('cut.zip')).toEqual([expect.stringMatching(/^not a readable zip/)]);
 		const archive = original.signals.find((entry) => entry.id === 'archive')!;
 		expect(archive.severity).toBe('high');
-		expect(archive.evidence).toEqual(expect.arrayContaining([
-			'bomb.zip: 1 entries expand to 67108864 bytes from 65314 (a zip bomb)'.replace('65314', String(original.attachments.find((part) => part.filename === 'bomb.zip')!.entries![0].compressed_size)),
-			expect.stringMatching(/^nested-bomb\.zip: inner\.zip: 1 entries expand to 67108864 bytes/),
-			'overlap.zip: 1 entries overlap another\'s data (a zip bomb\'s construction)',
-		]));
+		expect(archive.evidence).toEqual(
+			expect.arrayContaining([
+				'bomb.zip: 1 entries expand to 67108864 bytes from 65314 (a zip bomb)'.replace(
+					'65314',
+					String(original.attachments.find((part) => part.filename === 'bomb.zip')!.entries![0].compressed_size),
+				),
+				expect.stringMatching(/^nested-bomb\.zip: inner\.zip: 1 entries expand to 67108864 bytes/),
+				"overlap.zip: 1 entries overlap another's data (a zip bomb's construction)",
+			]),
+		);
 		// 30 images: 20 read (the cut and oversized ones among them), the rest named.
 		const decoded = original.urls.filter((url) => url.source === 'qr');
 		expect(decoded).toHaveLength(15);
-		const skipped = original.errors.filter((entry) => /past the 20 images/.test(entry.reason)).map((entry) => entry.file);
+		const skipped = original.errors
+			.filter((entry) => /past the 20 images/.test(entry.reason))
+			.map((entry) => entry.file);
 		expect(skipped).toEqual(images.slice(15).map((image) => image.filename));
 		expect(analysis.signal_ids).toEqual(expect.arrayContaining(['qr_code', 'archive']));
 	}, 120_000);

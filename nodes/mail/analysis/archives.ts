@@ -68,7 +68,9 @@ function readDirectory(zip: yauzl.ZipFile, listing: ArchiveListing): Promise<yau
 		});
 		zip.on('end', () => resolve(entries));
 		zip.on('error', (error: Error) => {
-			listing.errors.push(`the directory breaks off after ${entries.length} of ${zip.entryCount} entries: ${error.message}`);
+			listing.errors.push(
+				`the directory breaks off after ${entries.length} of ${zip.entryCount} entries: ${error.message}`,
+			);
 			resolve(entries);
 		});
 		zip.readEntry();
@@ -106,9 +108,18 @@ function inflate(zip: yauzl.ZipFile, entry: yauzl.Entry): Promise<Buffer> {
 const isZipName = (name: string) => ['zip', 'jar'].includes(extensionOf(name));
 
 /** A zip inside, read (within the budget) and listed in turn. */
-async function listInner(zip: yauzl.ZipFile, entry: yauzl.Entry, item: ArchiveEntry, depth: number, budget: ArchiveBudget, listing: ArchiveListing) {
+async function listInner(
+	zip: yauzl.ZipFile,
+	entry: yauzl.Entry,
+	item: ArchiveEntry,
+	depth: number,
+	budget: ArchiveBudget,
+	listing: ArchiveListing,
+) {
 	if (entry.uncompressedSize > ARCHIVE_LIMITS.maxEntryInflate || entry.uncompressedSize > budget.inflateLeft) {
-		listing.errors.push(`"${entry.fileName}" (${entry.uncompressedSize} bytes) was not opened: past the decompression bound`);
+		listing.errors.push(
+			`"${entry.fileName}" (${entry.uncompressedSize} bytes) was not opened: past the decompression bound`,
+		);
 		return;
 	}
 	budget.inflateLeft -= entry.uncompressedSize;
@@ -147,7 +158,12 @@ export async function listZip(content: Buffer, budget: ArchiveBudget, depth = 1)
 		}
 		for (const entry of entries) {
 			const encrypted = entry.isEncrypted();
-			const item: ArchiveEntry = { name: entry.fileName, size: entry.uncompressedSize, compressed_size: entry.compressedSize, encrypted };
+			const item: ArchiveEntry = {
+				name: entry.fileName,
+				size: entry.uncompressedSize,
+				compressed_size: entry.compressedSize,
+				encrypted,
+			};
 			listing.entries.push(item);
 			if (depth < ARCHIVE_LIMITS.maxDepth && !encrypted && overlaps === 0 && isZipName(entry.fileName)) {
 				await listInner(zip, entry, item, depth, budget, listing);

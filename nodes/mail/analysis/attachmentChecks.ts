@@ -56,9 +56,16 @@ class Evidence {
 	signals(): Signal[] {
 		const fired: Signal[] = [];
 		const severity = this.mismatchHigh ? 'high' : 'medium';
-		if (this.mismatch.length) fired.push(signal('attachment_type_mismatch', severity, 'An attachment is another type than it claims', this.mismatch));
-		if (this.risky.length) fired.push(signal('risky_attachment', 'high', 'Executable, script, macro or self-assembling content', this.risky));
-		if (this.archive.length) fired.push(signal('archive', this.archiveSeverity, 'Zip archive(s) attached', this.archive));
+		if (this.mismatch.length)
+			fired.push(
+				signal('attachment_type_mismatch', severity, 'An attachment is another type than it claims', this.mismatch),
+			);
+		if (this.risky.length)
+			fired.push(
+				signal('risky_attachment', 'high', 'Executable, script, macro or self-assembling content', this.risky),
+			);
+		if (this.archive.length)
+			fired.push(signal('archive', this.archiveSeverity, 'Zip archive(s) attached', this.archive));
 		if (this.qr.length) fired.push(signal('qr_code', 'high', 'A QR code in an image leads to a URL', this.qr));
 		return fired;
 	}
@@ -71,7 +78,9 @@ function raise(current: Signal['severity'], to: Signal['severity']): Signal['sev
 function judgeListing(filename: string, listing: ArchiveListing, evidence: Evidence, errors: AnalysisError[]): void {
 	const paths = entryPaths(listing.entries);
 	const encrypted = paths.filter(({ entry }) => entry.encrypted).map(({ path }) => `${filename}/${path}`);
-	evidence.archive.push(`${filename}: ${paths.length} entries${encrypted.length ? `, ${encrypted.length} encrypted` : ''}`);
+	evidence.archive.push(
+		`${filename}: ${paths.length} entries${encrypted.length ? `, ${encrypted.length} encrypted` : ''}`,
+	);
 	if (encrypted.length) {
 		evidence.archiveSeverity = raise(evidence.archiveSeverity, 'medium');
 		evidence.archive.push(...encrypted.map((path) => `encrypted: ${path}`));
@@ -83,12 +92,18 @@ function judgeListing(filename: string, listing: ArchiveListing, evidence: Evide
 	for (const { path } of paths) {
 		const extension = extensionOf(path);
 		if (RISKY_EXTENSIONS.has(extension)) evidence.risky.push(`${filename}/${path} (.${extension} inside an archive)`);
-		else if (MACRO_EXTENSIONS.has(extension)) evidence.risky.push(`${filename}/${path} (macro-enabled Office file inside an archive)`);
+		else if (MACRO_EXTENSIONS.has(extension))
+			evidence.risky.push(`${filename}/${path} (macro-enabled Office file inside an archive)`);
 	}
 	for (const reason of listing.errors) errors.push({ file: filename, reason });
 }
 
-async function checkZip(part: MailPart, budget: ArchiveBudget, evidence: Evidence, errors: AnalysisError[]): Promise<ArchiveEntry[] | undefined> {
+async function checkZip(
+	part: MailPart,
+	budget: ArchiveBudget,
+	evidence: Evidence,
+	errors: AnalysisError[],
+): Promise<ArchiveEntry[] | undefined> {
 	const listing = await listZip(part.content, budget);
 	if (!OOXML_EXTENSIONS.has(extensionOf(part.filename))) {
 		judgeListing(part.filename, listing, evidence, errors);
@@ -103,7 +118,10 @@ async function checkZip(part: MailPart, budget: ArchiveBudget, evidence: Evidenc
 function checkQr(part: MailPart, budget: ImageBudget, evidence: Evidence, findings: AttachmentFindings): void {
 	const reading = readQrWithin(part.content, budget);
 	if (reading === 'skipped') {
-		findings.errors.push({ file: part.filename, reason: `not read for QR codes: past the ${IMAGE_LIMITS.maxImages} images read per mail` });
+		findings.errors.push({
+			file: part.filename,
+			reason: `not read for QR codes: past the ${IMAGE_LIMITS.maxImages} images read per mail`,
+		});
 		return;
 	}
 	if (reading.error) findings.errors.push({ file: part.filename, reason: reading.error });
@@ -139,7 +157,10 @@ export async function checkAttachments(parts: MailPart[], budgets: AttachmentBud
 				evidence.risky.push(`${part.filename} (Office macros: VBA streams)`);
 			}
 		} catch (error) {
-			findings.errors.push({ file: part.filename, reason: `the Office file could not be read: ${(error as Error).message}` });
+			findings.errors.push({
+				file: part.filename,
+				reason: `the Office file could not be read: ${(error as Error).message}`,
+			});
 		}
 		if (kind === 'html' || HTML_EXTENSIONS.has(extension)) {
 			const smuggling = htmlSmuggling(part.content);

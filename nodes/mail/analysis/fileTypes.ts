@@ -5,8 +5,26 @@ import * as CFB from 'cfb';
  * verdict needs: executables, documents, archives, disk images, images, HTML.
  */
 export type FileKind =
-	| 'pe' | 'elf' | 'macho' | 'pdf' | 'zip' | 'ole' | 'rtf' | 'png' | 'jpeg' | 'gif' | 'bmp' | 'webp'
-	| 'rar' | '7z' | 'gzip' | 'iso' | 'vhd' | 'lnk' | 'onenote' | 'html';
+	| 'pe'
+	| 'elf'
+	| 'macho'
+	| 'pdf'
+	| 'zip'
+	| 'ole'
+	| 'rtf'
+	| 'png'
+	| 'jpeg'
+	| 'gif'
+	| 'bmp'
+	| 'webp'
+	| 'rar'
+	| '7z'
+	| 'gzip'
+	| 'iso'
+	| 'vhd'
+	| 'lnk'
+	| 'onenote'
+	| 'html';
 
 const hex = (value: string) => Buffer.from(value.replace(/ /g, ''), 'hex');
 const ascii = (value: string) => Buffer.from(value, 'latin1');
@@ -44,7 +62,8 @@ const HTML_START = /^\s*(?:<!--[^]{0,200}?-->\s*)*<(?:!doctype\s+html|html|head|
 /** A file's type by its leading bytes; undefined when none of the known ones. */
 export function detectKind(content: Buffer): FileKind | undefined {
 	for (const [kind, magic, offset = 0] of MAGIC) {
-		if (content.length >= offset + magic.length && content.subarray(offset, offset + magic.length).equals(magic)) return kind;
+		if (content.length >= offset + magic.length && content.subarray(offset, offset + magic.length).equals(magic))
+			return kind;
 	}
 	// PDF readers accept the header anywhere in the first KB.
 	const head = content.subarray(0, 1024).toString('latin1');
@@ -58,13 +77,48 @@ const OOXML: FileKind[] = ['zip'];
 /** The types each extension may hold; a name not here is not judged by its extension. */
 const EXTENSION_KINDS: Record<string, FileKind[]> = {
 	pdf: ['pdf'],
-	doc: OFFICE_OLE, dot: OFFICE_OLE, xls: ['ole'], ppt: ['ole'], msg: ['ole'], msi: ['ole'],
-	docx: OOXML, docm: OOXML, xlsx: OOXML, xlsm: OOXML, pptx: OOXML, pptm: OOXML, odt: OOXML, ods: OOXML,
-	odp: OOXML, zip: OOXML, jar: OOXML, apk: OOXML, epub: OOXML,
-	png: ['png'], jpg: ['jpeg'], jpeg: ['jpeg'], gif: ['gif'], bmp: ['bmp'], webp: ['webp'],
-	exe: ['pe'], dll: ['pe'], scr: ['pe'], sys: ['pe'], cpl: ['pe'],
-	rar: ['rar'], '7z': ['7z'], gz: ['gzip'], tgz: ['gzip'], iso: ['iso'], vhd: ['vhd'], vhdx: ['vhd'],
-	lnk: ['lnk'], one: ['onenote'], rtf: ['rtf'], htm: ['html'], html: ['html'],
+	doc: OFFICE_OLE,
+	dot: OFFICE_OLE,
+	xls: ['ole'],
+	ppt: ['ole'],
+	msg: ['ole'],
+	msi: ['ole'],
+	docx: OOXML,
+	docm: OOXML,
+	xlsx: OOXML,
+	xlsm: OOXML,
+	pptx: OOXML,
+	pptm: OOXML,
+	odt: OOXML,
+	ods: OOXML,
+	odp: OOXML,
+	zip: OOXML,
+	jar: OOXML,
+	apk: OOXML,
+	epub: OOXML,
+	png: ['png'],
+	jpg: ['jpeg'],
+	jpeg: ['jpeg'],
+	gif: ['gif'],
+	bmp: ['bmp'],
+	webp: ['webp'],
+	exe: ['pe'],
+	dll: ['pe'],
+	scr: ['pe'],
+	sys: ['pe'],
+	cpl: ['pe'],
+	rar: ['rar'],
+	'7z': ['7z'],
+	gz: ['gzip'],
+	tgz: ['gzip'],
+	iso: ['iso'],
+	vhd: ['vhd'],
+	vhdx: ['vhd'],
+	lnk: ['lnk'],
+	one: ['onenote'],
+	rtf: ['rtf'],
+	htm: ['html'],
+	html: ['html'],
 };
 
 /** Plain-text names: any of the binary types below in one is disguised. */
@@ -74,17 +128,49 @@ const BINARY_KINDS = new Set<FileKind>(['pe', 'elf', 'macho', 'zip', 'ole', 'lnk
 /** The types a declared Content-Type may hold; `application/octet-stream` and others claim nothing. */
 const CONTENT_TYPE_KINDS: Record<string, FileKind[]> = {
 	'application/pdf': ['pdf'],
-	'image/png': ['png'], 'image/jpeg': ['jpeg'], 'image/jpg': ['jpeg'], 'image/gif': ['gif'],
-	'application/zip': OOXML, 'application/x-zip-compressed': OOXML,
-	'application/msword': OFFICE_OLE, 'application/vnd.ms-excel': ['ole'], 'application/vnd.ms-powerpoint': ['ole'],
+	'image/png': ['png'],
+	'image/jpeg': ['jpeg'],
+	'image/jpg': ['jpeg'],
+	'image/gif': ['gif'],
+	'application/zip': OOXML,
+	'application/x-zip-compressed': OOXML,
+	'application/msword': OFFICE_OLE,
+	'application/vnd.ms-excel': ['ole'],
+	'application/vnd.ms-powerpoint': ['ole'],
 	'text/html': ['html'],
-	'application/x-msdownload': ['pe'], 'application/x-dosexec': ['pe'], 'application/vnd.microsoft.portable-executable': ['pe'],
+	'application/x-msdownload': ['pe'],
+	'application/x-dosexec': ['pe'],
+	'application/vnd.microsoft.portable-executable': ['pe'],
 };
 
 /** Executable and script types: run when opened (SPEC list of the risky types). */
 export const RISKY_EXTENSIONS = new Set([
-	'exe', 'scr', 'com', 'bat', 'cmd', 'js', 'jse', 'vbs', 'vbe', 'wsf', 'wsh', 'hta', 'lnk', 'iso', 'img', 'vhd',
-	'vhdx', 'one', 'msi', 'ps1', 'jar', 'cpl', 'pif', 'reg', 'appx', 'msix',
+	'exe',
+	'scr',
+	'com',
+	'bat',
+	'cmd',
+	'js',
+	'jse',
+	'vbs',
+	'vbe',
+	'wsf',
+	'wsh',
+	'hta',
+	'lnk',
+	'iso',
+	'img',
+	'vhd',
+	'vhdx',
+	'one',
+	'msi',
+	'ps1',
+	'jar',
+	'cpl',
+	'pif',
+	'reg',
+	'appx',
+	'msix',
 ]);
 /** Types that run or mount whatever they are named. */
 export const RISKY_KINDS = new Set<FileKind>(['pe', 'elf', 'macho', 'lnk', 'iso', 'vhd', 'onenote']);
@@ -93,7 +179,12 @@ export const RISKY_KINDS = new Set<FileKind>(['pe', 'elf', 'macho', 'lnk', 'iso'
 export function extensionOf(name: string): string {
 	const base = name.slice(name.lastIndexOf('/') + 1);
 	const dot = base.lastIndexOf('.');
-	return dot <= 0 ? '' : base.slice(dot + 1).toLowerCase().trim();
+	return dot <= 0
+		? ''
+		: base
+				.slice(dot + 1)
+				.toLowerCase()
+				.trim();
 }
 
 export function contentTypeKinds(contentType: string): FileKind[] | undefined {
@@ -128,7 +219,8 @@ export const OOXML_MACROS = /(?:^|\/)vbaProject\.bin$/i;
 const MAX_HTML_SCAN = 10 * 1024 * 1024;
 /** A base64 run this long (characters) is a payload, not an inline icon. */
 const LONG_PAYLOAD = 2000;
-const ASSEMBLY = /new\s+Blob\s*\(|\batob\s*\(|createObjectURL\s*\(|msSaveOrOpenBlob|\.download\s*=|\bdownload\s*=\s*["']/;
+const ASSEMBLY =
+	/new\s+Blob\s*\(|\batob\s*\(|createObjectURL\s*\(|msSaveOrOpenBlob|\.download\s*=|\bdownload\s*=\s*["']/;
 
 /** The longest run of base64 characters in a text: one linear pass. */
 function longestBase64Run(text: string): number {
@@ -136,7 +228,12 @@ function longestBase64Run(text: string): number {
 	let run = 0;
 	for (let index = 0; index < text.length; index++) {
 		const code = text.charCodeAt(index);
-		const base64 = (code >= 48 && code <= 57) || (code >= 65 && code <= 90) || (code >= 97 && code <= 122) || code === 43 || code === 47;
+		const base64 =
+			(code >= 48 && code <= 57) ||
+			(code >= 65 && code <= 90) ||
+			(code >= 97 && code <= 122) ||
+			code === 43 ||
+			code === 47;
 		run = base64 ? run + 1 : 0;
 		if (run > longest) longest = run;
 	}

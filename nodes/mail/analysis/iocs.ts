@@ -26,11 +26,24 @@ export interface MessageFindings {
 
 /** Addresses no indicator points at from outside (RFC 1918, 6598, 3927, 4193, 4291). Documentation ranges stay out. */
 const PRIVATE = new BlockList();
-for (const [network, prefix] of [['10.0.0.0', 8], ['172.16.0.0', 12], ['192.168.0.0', 16], ['127.0.0.0', 8], ['169.254.0.0', 16], ['100.64.0.0', 10]] as const) {
+for (const [network, prefix] of [
+	['10.0.0.0', 8],
+	['172.16.0.0', 12],
+	['192.168.0.0', 16],
+	['127.0.0.0', 8],
+	['169.254.0.0', 16],
+	['100.64.0.0', 10],
+] as const) {
 	PRIVATE.addSubnet(network, prefix, 'ipv4');
 }
 PRIVATE.addAddress('0.0.0.0', 'ipv4');
-for (const [network, prefix] of [['::1', 128], ['::', 128], ['fe80::', 10], ['fc00::', 7]] as const) PRIVATE.addSubnet(network, prefix, 'ipv6');
+for (const [network, prefix] of [
+	['::1', 128],
+	['::', 128],
+	['fe80::', 10],
+	['fc00::', 7],
+] as const)
+	PRIVATE.addSubnet(network, prefix, 'ipv6');
 
 export function isPrivateIp(address: string): boolean {
 	const family = isIP(address);
@@ -42,7 +55,9 @@ export function indicatorsOf(found: MessageFindings, ownDomains: string[]): Indi
 	const own = ownDomainMatcher(ownDomains);
 	const urls = found.urls.filter((url) => !own(url.domain) && !url.opaque_rewrite);
 	// The hosts of rewritten links, where the text spells the rewrite out (google.com of a redirect).
-	const wrappers = new Set(found.urls.flatMap((url) => (url.unwrapped_from ? [new URL(url.unwrapped_from).hostname] : [])));
+	const wrappers = new Set(
+		found.urls.flatMap((url) => (url.unwrapped_from ? [new URL(url.unwrapped_from).hostname] : [])),
+	);
 	const domains = new Set<string>();
 	const emails = new Set<string>();
 	const addHost = (host: string) => {

@@ -81,7 +81,8 @@ function reasonFor(name: string, nameSkeleton: string, host: string, target: Pro
 		return `"${target.name}" with words added`;
 	}
 	const labels = host.split('.').slice(0, -2);
-	if (labels.includes(target.name) || host.startsWith(`${target.domain}.`)) return `"${target.domain}" in its subdomains`;
+	if (labels.includes(target.name) || host.startsWith(`${target.domain}.`))
+		return `"${target.domain}" in its subdomains`;
 	return undefined;
 }
 

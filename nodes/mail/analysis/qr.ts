@@ -39,7 +39,9 @@ interface Pixels {
 function checkSides(width: number, height: number): void {
 	if (!(width > 0 && height > 0)) throw new Error('the image has no pixels');
 	if (width > IMAGE_LIMITS.maxSide || height > IMAGE_LIMITS.maxSide) {
-		throw new Error(`${width} x ${height} pixels, past the ${IMAGE_LIMITS.maxSide} x ${IMAGE_LIMITS.maxSide} read for QR codes`);
+		throw new Error(
+			`${width} x ${height} pixels, past the ${IMAGE_LIMITS.maxSide} x ${IMAGE_LIMITS.maxSide} read for QR codes`,
+		);
 	}
 }
 
@@ -56,7 +58,12 @@ function pngPixels(content: Buffer): Pixels {
 /** JPEG: jpeg-js checks the frame's pixel count against the bound before it allocates. */
 function jpegPixels(content: Buffer): Pixels {
 	const maxResolutionInMP = (IMAGE_LIMITS.maxSide * IMAGE_LIMITS.maxSide) / 1e6;
-	const image = jpeg.decode(content, { useTArray: true, formatAsRGBA: true, maxResolutionInMP, maxMemoryUsageInMB: 256 });
+	const image = jpeg.decode(content, {
+		useTArray: true,
+		formatAsRGBA: true,
+		maxResolutionInMP,
+		maxMemoryUsageInMB: 256,
+	});
 	checkSides(image.width, image.height);
 	return { data: clamped(image.data), width: image.width, height: image.height };
 }
@@ -68,7 +75,8 @@ function gifPixels(content: Buffer): Pixels {
 	const frame = reader.frameInfo(0);
 	checkSides(reader.width, reader.height);
 	checkSides(frame.width, frame.height);
-	if (frame.x + frame.width > reader.width || frame.y + frame.height > reader.height) throw new Error('the GIF frame lies outside its screen');
+	if (frame.x + frame.width > reader.width || frame.y + frame.height > reader.height)
+		throw new Error('the GIF frame lies outside its screen');
 	const data = new Uint8Array(reader.width * reader.height * 4);
 	reader.decodeAndBlitFrameRGBA(0, data);
 	return { data: clamped(data), width: reader.width, height: reader.height };

@@ -12,7 +12,10 @@ const MAX_LAYERS = 4;
 
 type Decoder = (url: URL) => string | undefined;
 
-const param = (name: string): Decoder => (url) => url.searchParams.get(name) ?? undefined;
+const param =
+	(name: string): Decoder =>
+	(url) =>
+		url.searchParams.get(name) ?? undefined;
 
 /** Proofpoint URL Defense v2: `u=` with `-XX` for `%XX` and `_` for `/`. */
 function proofpointV2(url: URL): string | undefined {
@@ -75,7 +78,13 @@ const GATEWAYS: Gateway[] = [
 	{ name: 'Proofpoint URL Defense v2', host: /^urldefense\.proofpoint\.com$/, path: /^\/v2\//, decode: proofpointV2 },
 	{ name: 'Proofpoint URL Defense v1', host: /^urldefense\.proofpoint\.com$/, path: /^\/v1\//, decode: param('u') },
 	{ name: 'Proofpoint URL Defense v3', host: /^urldefense\.(?:com|us)$/, path: /^\/v3\//, decode: proofpointV3 },
-	{ name: 'Google redirect', host: /^(?:www\.)?google\.[a-z.]{2,6}$/, path: /^\/url$/, decode: (url) => param('q')(url) ?? param('url')(url), sharedHost: true },
+	{
+		name: 'Google redirect',
+		host: /^(?:www\.)?google\.[a-z.]{2,6}$/,
+		path: /^\/url$/,
+		decode: (url) => param('q')(url) ?? param('url')(url),
+		sharedHost: true,
+	},
 	{ name: 'Barracuda Link Protection', host: /^linkprotect\.cudasvc\.com$/, decode: param('a') },
 	{ name: 'Cisco Secure Email', host: /^secure-web\.cisco\.com$/, decode: ciscoSecureEmail },
 	{ name: 'Mimecast (opaque)', host: /^protect(?:-[a-z]{2,3})?\.mimecast\.com$/ },

@@ -43,7 +43,12 @@ export interface SignalContext {
 	protectedDomains: ProtectedDomain[];
 }
 
-export function signalContext(ownDomains: string[], protectedDomains: string[], protectedNames: string[], isOwn: SignalContext['isOwn']): SignalContext {
+export function signalContext(
+	ownDomains: string[],
+	protectedDomains: string[],
+	protectedNames: string[],
+	isOwn: SignalContext['isOwn'],
+): SignalContext {
 	return {
 		isOwn,
 		protectedNames: protectedNames.map((name) => name.trim()).filter(Boolean),
@@ -61,15 +66,32 @@ export interface JudgedMessage {
 	urls: UrlIndicator[];
 }
 
-export const signal = (id: SignalId, severity: Severity, message: string, evidence: string[]): Signal => ({ id, severity, message, evidence });
+export const signal = (id: SignalId, severity: Severity, message: string, evidence: string[]): Signal => ({
+	id,
+	severity,
+	message,
+	evidence,
+});
 
-/** DMARC fail; or SPF / DKIM fail where nothing passed aligned with From (DMARC pass, or SPF pass on an aligned Return-Path). */
+/**
+ * DMARC fail; or SPF / DKIM fail where nothing passed aligned with From (a DMARC pass, or an SPF
+ * pass on an aligned Return-Path).
+ */
 function authFail(message: JudgedMessage): Signal | undefined {
 	const { spf, dkim, dmarc } = message.authentication;
-	if (dmarc === 'fail') return signal('auth_fail', 'high', 'DMARC fails for the From domain', [`dmarc=${dmarc}`, `spf=${spf}`, `dkim=${dkim}`]);
+	if (dmarc === 'fail')
+		return signal('auth_fail', 'high', 'DMARC fails for the From domain', [
+			`dmarc=${dmarc}`,
+			`spf=${spf}`,
+			`dkim=${dkim}`,
+		]);
 	const alignedPass = dmarc === 'pass' || (spf === 'pass' && message.alignment.return_path === 'aligned');
 	if ((spf === 'fail' || dkim === 'fail') && !alignedPass) {
-		return signal('auth_fail', 'medium', 'SPF or DKIM fails, with no pass aligned with From', [`spf=${spf}`, `dkim=${dkim}`, `dmarc=${dmarc}`]);
+		return signal('auth_fail', 'medium', 'SPF or DKIM fails, with no pass aligned with From', [
+			`spf=${spf}`,
+			`dkim=${dkim}`,
+			`dmarc=${dmarc}`,
+		]);
 	}
 	return undefined;
 }
@@ -90,35 +112,44 @@ function displayNameAddress(message: JudgedMessage): Signal | undefined {
 	const own = registrableDomain(message.from);
 	const others = namedDomains(message.from_name).filter((domain) => domain !== own);
 	if (others.length === 0) return undefined;
-	return signal('display_name_address', 'medium', `The display name names ${others.join(', ')}, not the sender's own domain`, [
-		message.from_name,
-		message.from,
-	]);
+	return signal(
+		'display_name_address',
+		'medium',
+		`The display name names ${others.join(', ')}, not the sender's own domain`,
+		[message.from_name, message.from],
+	);
 }
 
 const escapeRegExp = (text: string) => text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
 
 /** Whether a name holds a protected name as whole words, in any case (also when spelt with confusable characters). */
 function holdsName(displayName: string, name: string): boolean {
-	const words = (text: string, entry: string) => new RegExp(`(?<![\\p{L}\\p{N}])${escapeRegExp(entry)}(?![\\p{L}\\p{N}])`, 'iu').test(text);
+	const words = (text: string, entry: string) =>
+		new RegExp(`(?<![\\p{L}\\p{N}])${escapeRegExp(entry)}(?![\\p{L}\\p{N}])`, 'iu').test(text);
 	return words(displayName, name) || words(skeleton(displayName), skeleton(name));
 }
 
 function displayNameImpersonation(message: JudgedMessage, context: SignalContext): Signal | undefined {
-	if (!message.from_name || context.protectedNames.length === 0 || (message.from && context.isOwn(message.from))) return undefined;
+	if (!message.from_name || context.protectedNames.length === 0 || (message.from && context.isOwn(message.from)))
+		return undefined;
 	const names = context.protectedNames.filter((name) => holdsName(message.from_name, name));
 	if (names.length === 0) return undefined;
-	return signal('display_name_impersonation', 'high', `The display name claims ${names.join(', ')} from outside the own domains`, [
-		message.from_name,
-		message.from,
-	]);
+	return signal(
+		'display_name_impersonation',
+		'high',
+		`The display name claims ${names.join(', ')} from outside the own domains`,
+		[message.from_name, message.from],
+	);
 }
 
 function replyToMismatch(message: JudgedMessage): Signal | undefined {
 	if (message.alignment.reply_to !== 'misaligned') return undefined;
 	const from = registrableDomain(message.from);
 	const others = message.reply_to.filter((address) => registrableDomain(address) !== from);
-	return signal('reply_to_mismatch', 'low', 'Replies go to another domain than the sender\'s', [message.from, ...others]);
+	return signal('reply_to_mismatch', 'low', "Replies go to another domain than the sender's", [
+		message.from,
+		...others,
+	]);
 }
 
 const linkText = (url: UrlIndicator) => `${url.display_text} -> ${url.url}`;
@@ -127,14 +158,25 @@ function linkSignals(urls: UrlIndicator[]): Signal[] {
 	const signals: Signal[] = [];
 	const mismatched = urls.filter((url) => url.mismatched);
 	if (mismatched.length) {
-		signals.push(signal('link_text_mismatch', 'medium', `${mismatched.length} link(s) show another domain than they lead to`, mismatched.map(linkText)));
+		signals.push(
+			signal(
+				'link_text_mismatch',
+				'medium',
+				`${mismatched.length} link(s) show another domain than they lead to`,
+				mismatched.map(linkText),
+			),
+		);
 	}
 	const rewritten = urls.filter((url) => url.unwrapped_from || url.opaque_rewrite);
 	if (rewritten.length) {
-		const evidence = rewritten.map((url) => (url.unwrapped_from ? `${url.gateway}: ${url.url}` : `${url.opaque_rewrite}: ${url.url}`));
+		const evidence = rewritten.map((url) =>
+			url.unwrapped_from ? `${url.gateway}: ${url.url}` : `${url.opaque_rewrite}: ${url.url}`,
+		);
 		const opaque = rewritten.filter((url) => url.opaque_rewrite && !url.unwrapped_from).length;
 		const note = opaque ? ` (${opaque} opaque: the gateway keeps the target)` : '';
-		signals.push(signal('rewritten_link', 'info', `${rewritten.length} link(s) were rewritten by a mail gateway${note}`, evidence));
+		signals.push(
+			signal('rewritten_link', 'info', `${rewritten.length} link(s) were rewritten by a mail gateway${note}`, evidence),
+		);
 	}
 	return signals;
 }
