@@ -26,7 +26,9 @@ export const analyzeOptions: INodeProperties[] = [
 		type: 'string',
 		default: '',
 		placeholder: 'corp.example, corp-mail.example',
-		description: 'Comma-separated registrable domains (and their subdomains) never reported as indicators, and judged for lookalikes',
+		description:
+			'Comma-separated registrable domains (and their subdomains) never reported as indicators, ' +
+			'and judged for lookalikes',
 	},
 	...signalOptions,
 	{

@@ -9,7 +9,8 @@ import { indicatorsOf, unionOf, type Indicators, type MessageFindings } from './
 import type { MsgLimits } from './msg';
 import { newImageBudget } from './qr';
 import { unwrapRewrite } from './rewrites';
-import { maxSeverity, messageSignals, signalContext, type AnalysisError, type Severity, type Signal, type SignalContext, type SignalId } from './signals';
+import { maxSeverity, messageSignals, signalContext, type SignalContext } from './signals';
+import type { AnalysisError, Severity, Signal, SignalId } from './signals';
 import { headingOf, unwrap, type MailNode, type MessageHeading } from './unwrap';
 import { verifyAuthentication, type DnsResolver } from './verify';
 
@@ -198,7 +199,12 @@ export async function analyzeEmail(bytes: Buffer, options: AnalyzeOptions = {}):
 	const scope: AnalysisScope = {
 		options,
 		trusted: listOption(options.trustedAuthservIds),
-		context: signalContext(ownDomains, listOption(options.protectedDomains), listOption(options.protectedNames, NAME_SEPARATORS), ownDomainMatcher(ownDomains)),
+		context: signalContext(
+			ownDomains,
+			listOption(options.protectedDomains),
+			listOption(options.protectedNames, NAME_SEPARATORS),
+			ownDomainMatcher(ownDomains),
+		),
 		budgets: { images: newImageBudget(), archives: newArchiveBudget() },
 	};
 	const nodes = await unwrap(bytes, { maxDepth, maxMessages: MAX_MESSAGES, msgLimits: options.msgLimits });
@@ -206,10 +212,15 @@ export async function analyzeEmail(bytes: Buffer, options: AnalyzeOptions = {}):
 	for (const node of nodes) extracted.push(await analyzeMessage(node, scope));
 
 	const messages = extracted.map((entry) => entry.message);
-	const originals = originalIndexes(nodes).map((index) => ({ ...messages[index], iocs: indicatorsOf(extracted[index], ownDomains) }));
+	const originals = originalIndexes(nodes).map((index) => ({
+		...messages[index],
+		iocs: indicatorsOf(extracted[index], ownDomains),
+	}));
 	// The original of section 8: the deepest message (the first of the deepest).
 	const deepest = nodes.length > 1 ? nodes.reduce((best, node, index) => (node.depth > nodes[best].depth ? index : best), 1) : -1;
-	const iocs = originals.length ? unionOf(originals.map((original) => original.iocs)) : indicatorsOf(extracted[0], ownDomains);
+	const iocs = originals.length
+		? unionOf(originals.map((original) => original.iocs))
+		: indicatorsOf(extracted[0], ownDomains);
 	const signals = messages.flatMap((message) => message.signals);
 	const analysis: EmailAnalysis = {
 		messages,
