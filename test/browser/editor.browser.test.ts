@@ -225,6 +225,20 @@ it('shows the phishing triage example with the Mailbox Trigger and its parameter
 	await closeNode();
 });
 
+it('runs the phishing triage example once and shows the triage signals of the newest report', async () => {
+	// A manual run previews the newest mail: the seeded Safe-Links phish report (scripts/lib/demoMailbox.js).
+	await page.click('[data-test-id="execute-workflow-button"]');
+	const done = '[data-test-id="canvas-node"][data-node-name="Indicators to block"] [data-test-id="canvas-node-status-success"]';
+	await page.waitForSelector(done, { timeout: 120_000 });
+	await openNode('Indicators to block');
+	const output = await page.locator('[data-test-id="output-panel"]').innerText();
+	expect(output).toMatch(/max_severity[\s\S]*high/);
+	expect(output).toMatch(/lookalike_domain/);
+	expect(output).toMatch(/rewritten_link/);
+	await shot('triage-signals.png');
+	await closeNode();
+});
+
 it('made no request off the loopback interface', () => {
 	// The node panel's footer of a community node looks up its npm page (n8n's own editor code):
 	// blocked here and harmless offline. Anything else would be a call home.
