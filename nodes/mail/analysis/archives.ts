@@ -1,6 +1,6 @@
 import * as yauzl from 'yauzl';
 
-import { detectKind, extensionOf } from './fileTypes';
+import { extensionOf } from './fileTypes';
 
 /** One entry of a zip, as its central directory describes it. */
 export interface ArchiveEntry {
@@ -174,9 +174,6 @@ export async function listZip(content: Buffer, budget: ArchiveBudget, depth = 1)
 	}
 	return listing;
 }
-
-/** Whether bytes are a zip (to list) by their leading bytes. */
-export const isZip = (content: Buffer) => detectKind(content) === 'zip';
 
 /** Every entry's path, nested ones as "outer.zip/inner.exe". */
 export function entryPaths(entries: ArchiveEntry[], prefix = ''): Array<{ path: string; entry: ArchiveEntry }> {

@@ -187,7 +187,7 @@ export function extensionOf(name: string): string {
 				.trim();
 }
 
-export function contentTypeKinds(contentType: string): FileKind[] | undefined {
+function contentTypeKinds(contentType: string): FileKind[] | undefined {
 	return CONTENT_TYPE_KINDS[contentType.toLowerCase().split(';')[0].trim()];
 }
 
