@@ -101,19 +101,22 @@ describe.each(n8nMajors())('Analyze Email in a real n8n %i.x', (major) => {
 		const nodes = triage.nodes
 			.filter((node: { name: string }) => TRIAGE_NODES.includes(node.name))
 			.map((node: { name: string; credentials?: unknown }) => (node.credentials ? { ...node, credentials: { emailCredentials: { id: 'mailboxTriage01', name: 'Mailbox mailboxTriage01' } } } : node));
-		const items = messageIds.map((messageId) => ({ json: { folder: 'INBOX', message_id: messageId } }));
+		const items = messageIds.map((messageId) => ({ folder: 'INBOX', message_id: messageId }));
 		importWorkflow(n8n, userFolder, {
 			id: 'mailboxTriage01',
 			name: 'Triage by severity',
 			active: false,
 			nodes: [
 				manualTrigger(),
-				{ id: 'mails', name: 'Reported mails', type: 'n8n-nodes-base.code', typeVersion: 2, position: [200, 0], parameters: { jsCode: `return ${JSON.stringify(items)};` } },
+				// A Set node and Split Out, not a Code node: n8n 1.x starts no code sandbox for an import.
+				{ id: 'mails', name: 'Reported mails', type: 'n8n-nodes-base.set', typeVersion: 3.4, position: [200, 0], parameters: { mode: 'raw', jsonOutput: JSON.stringify({ mails: items }), options: {} } },
+				{ id: 'each', name: 'Each mail', type: 'n8n-nodes-base.splitOut', typeVersion: 1, position: [300, 0], parameters: { fieldToSplitOut: 'mails', include: 'noOtherFields', options: {} } },
 				...nodes,
 			],
 			connections: {
 				Start: { main: [[{ node: 'Reported mails', type: 'main', index: 0 }]] },
-				'Reported mails': { main: [[{ node: 'Analyze reported mail', type: 'main', index: 0 }]] },
+				'Reported mails': { main: [[{ node: 'Each mail', type: 'main', index: 0 }]] },
+				'Each mail': { main: [[{ node: 'Analyze reported mail', type: 'main', index: 0 }]] },
 				'Analyze reported mail': triage.connections['Analyze reported mail'],
 				'High severity?': triage.connections['High severity?'],
 			},
