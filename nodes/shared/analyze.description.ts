@@ -1,6 +1,7 @@
 import type { INodeProperties } from 'n8n-workflow';
 
-import { DEFAULT_MAX_DEPTH, listOption, MAX_DEPTH_LIMIT, type AnalyzeOptions } from '../mail';
+import { DEFAULT_MAX_DEPTH, listOption, MAX_DEPTH_LIMIT, NAME_SEPARATORS, type AnalyzeOptions } from '../mail';
+import { signalOptions, type SignalOptionValues } from './signalOptions';
 
 /** The options of Analyze Email, one list for two places: the operation's `options`, the triggers' `analyzeOptions`. */
 export const analyzeOptions: INodeProperties[] = [
@@ -25,8 +26,11 @@ export const analyzeOptions: INodeProperties[] = [
 		type: 'string',
 		default: '',
 		placeholder: 'corp.example, corp-mail.example',
-		description: 'Comma-separated registrable domains (and their subdomains) never reported as indicators',
+		description:
+			'Comma-separated registrable domains (and their subdomains) never reported as indicators, ' +
+			'and judged for lookalikes',
 	},
+	...signalOptions,
 	{
 		displayName: 'Trusted Authserv IDs',
 		name: 'trustedAuthservIds',
@@ -44,7 +48,7 @@ export const analyzeOptions: INodeProperties[] = [
 	},
 ];
 
-export interface AnalyzeOptionValues {
+export interface AnalyzeOptionValues extends SignalOptionValues {
 	maxDepth?: number;
 	trustedAuthservIds?: string;
 	verifyAuthentication?: boolean;
@@ -60,5 +64,7 @@ export function readAnalyzeOptions(values: AnalyzeOptionValues): AnalyzeOptions 
 		verifyAuthentication: values.verifyAuthentication ?? false,
 		ownDomains: listOption(values.ownDomains),
 		defang: values.defang ?? true,
+		protectedNames: listOption(values.protectedNames, NAME_SEPARATORS),
+		protectedDomains: listOption(values.protectedDomains),
 	};
 }

@@ -8,6 +8,7 @@
 const { ImapFlow } = require('imapflow');
 const MailComposer = require('nodemailer/lib/mail-composer');
 const nodemailer = require('nodemailer');
+const QRCode = require('qrcode');
 
 const { buildMsg } = require('./outlookMsg');
 
@@ -226,6 +227,49 @@ async function demoMessages() {
 			}),
 		},
 		...(await reportedOutlookMsg()),
+		...(await signalReports()),
+	];
+}
+
+/** A user's report with the phish attached as .eml, as Gmail and Thunderbird forward as attachment. */
+async function reportOf(reporter, phish) {
+	return await compose({
+		from: reporter,
+		to: DEMO_MAILBOX,
+		subject: `Phishing report: ${phish.subject}`,
+		date: daysAgo(0, 13),
+		text: 'This looks wrong, the mail is attached.\n',
+		attachments: [{ filename: 'reported.eml', contentType: 'message/rfc822', content: await compose(phish) }],
+	});
+}
+
+/**
+ * Two reports for the triage signals: a QR code in an inline image ("quishing", which link scanners
+ * do not read) and a phish whose link went through Microsoft Safe Links to a lookalike of PayPal.
+ */
+async function signalReports() {
+	const quishing = {
+		from: '"IT Service Desk" <it-desk@mfa-renewal.example>',
+		to: 'erin@example.test',
+		subject: 'Action required: renew your MFA today',
+		date: daysAgo(0, 12),
+		html: '<p>Your MFA enrolment expires today. Scan the code with your phone to renew it.</p><img src="cid:mfa-qr">',
+		attachments: [
+			{ filename: 'mfa.png', cid: 'mfa-qr', content: await QRCode.toBuffer('https://mfa-renewal.example/enrol?u=erin') },
+		],
+	};
+	const target = 'https://paypal-account-review.example/signin';
+	const safeLink = `https://eur02.safelinks.protection.outlook.com/?url=${encodeURIComponent(target)}&data=05%7C02%7C&reserved=0`;
+	const safeLinksPhish = {
+		from: '"PayPal" <service@notice-paypal.example>',
+		to: 'frank@example.test',
+		subject: 'Unusual sign-in to your account',
+		date: daysAgo(0, 12),
+		html: `<p>We noticed an unusual sign-in. <a href="${safeLink}">Review your account</a></p>`,
+	};
+	return [
+		{ seen: false, raw: await reportOf('Erin Engineer <erin@example.test>', quishing) },
+		{ seen: false, raw: await reportOf('Frank Finance <frank@example.test>', safeLinksPhish) },
 	];
 }
 

@@ -65,6 +65,25 @@ async function iconsLoaded(selector: string): Promise<Array<{ src: string; width
 	);
 }
 
+/** Work on the demo mailbox's INBOX over IMAP, beside the editor. */
+async function withDemoInbox(work: (client: ImapFlow) => Promise<void>): Promise<void> {
+	const client = new ImapFlow({
+		host: editor.mail.host,
+		port: editor.mail.ports.imaps,
+		secure: true,
+		tls: { ca: readFileSync(editor.mail.caFile) },
+		auth: { user: 'soc@example.test', pass: editor.mail.password },
+		logger: false,
+	});
+	await client.connect();
+	try {
+		await client.mailboxOpen('INBOX');
+		await work(client);
+	} finally {
+		await client.logout();
+	}
+}
+
 async function openWorkflow(id: string): Promise<void> {
 	await page.goto(`${editor.url}/workflow/${id}`);
 	await page.waitForSelector('[data-test-id="canvas-node"]', { timeout: 90_000 });
@@ -160,22 +179,10 @@ it('runs the example against the local mailbox: Ping succeeds and the test alert
 	expect(output).toMatch(/is_succeed[\s\S]*true/);
 	await shot('ping-output.png');
 	await closeNode();
-	const client = new ImapFlow({
-		host: editor.mail.host,
-		port: editor.mail.ports.imaps,
-		secure: true,
-		tls: { ca: readFileSync(editor.mail.caFile) },
-		auth: { user: 'soc@example.test', pass: editor.mail.password },
-		logger: false,
-	});
-	await client.connect();
-	try {
-		await client.mailboxOpen('INBOX');
+	await withDemoInbox(async (client) => {
 		const found = await client.search({ subject: 'Test alert from n8n' }, { uid: true });
 		expect(found).toHaveLength(1);
-	} finally {
-		await client.logout();
-	}
+	});
 });
 
 it('finds both Mailbox nodes in the node panel, with their icons', async () => {
@@ -223,6 +230,25 @@ it('shows the phishing triage example with the Mailbox Trigger and its parameter
 	const ndvIcons = await iconsLoaded('[data-test-id="ndv"]');
 	expect(ndvIcons.some((icon) => /mailboxTrigger(\.dark)?\.svg/.test(icon.src) && icon.width > 0)).toBe(true);
 	await shot('mailbox-trigger-parameters.png');
+	await closeNode();
+});
+
+it('runs the phishing triage example once and shows the triage signals of the newest report', async () => {
+	// A manual run previews the newest mail: the seeded Safe-Links phish report (scripts/lib/demoMailbox.js).
+	// The trigger reads unread mail only: the test alert sent by an earlier test is marked read first.
+	await withDemoInbox(async (client) => {
+		const alerts = await client.search({ subject: 'Test alert from n8n' }, { uid: true });
+		if (alerts && alerts.length) await client.messageFlagsAdd(alerts, ['\\Seen'], { uid: true });
+	});
+	await page.click('[data-test-id="execute-workflow-button"]');
+	const done = '[data-test-id="canvas-node"][data-node-name="Indicators to block"] [data-test-id="canvas-node-status-success"]';
+	await page.waitForSelector(done, { timeout: 120_000 });
+	await openNode('Indicators to block');
+	const output = await page.locator('[data-test-id="output-panel"]').innerText();
+	expect(output).toMatch(/max_severity[\s\S]*high/);
+	expect(output).toMatch(/lookalike_domain/);
+	expect(output).toMatch(/rewritten_link/);
+	await shot('triage-signals.png');
 	await closeNode();
 });
 

@@ -1,4 +1,4 @@
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 
@@ -6,6 +6,12 @@ import { executeWorkflow, importCredential, importWorkflow, mailboxNode, manualT
 import { appendMessages, credentialsFor, newMailbox } from '../helpers/servers';
 import { outlookMsg } from '../fixtures/outlookMsgs';
 import { crlf, PHISH, report } from '../fixtures/phish';
+import { composeMail } from '../helpers/signalMail';
+
+// eslint-disable-next-line @typescript-eslint/no-require-imports
+const demo = require('../../scripts/lib/demoMailbox');
+const triage = JSON.parse(readFileSync(path.join(__dirname, '../../examples/phishing-triage.json'), 'utf8'));
+const TRIAGE_NODES = ['Analyze reported mail', 'High severity?', 'Indicators to block', 'Lower severity: for review'];
 
 jest.setTimeout(600_000);
 
@@ -82,5 +88,51 @@ describe.each(n8nMajors())('Analyze Email in a real n8n %i.x', (major) => {
 		expect(blocked).toHaveLength(1);
 		expect(blocked[0].original).toMatchObject({ subject: 'Urgent: verify your account', authentication: { dmarc: 'fail' } });
 		expect(blocked[0].iocs.urls).toContain('https://login.evil.test/p?u=1');
+	});
+
+	it('the triage example: the quishing report and the Safe-Links phish take the high-severity branch, a clean mail the other', async () => {
+		const { n8n, userFolder } = setup;
+		const address = newMailbox('n8n-triage');
+		const reports = (await demo.demoMessages()).filter((message: { raw: Buffer }) => /^Subject: Phishing report: /m.test(message.raw.toString('latin1')));
+		expect(reports).toHaveLength(2);
+		const clean = await composeMail({ from: 'Facilities <facilities@example.test>', to: 'soc@example.test', subject: 'Fire drill on Friday', messageId: '<drill@example.test>', text: 'The fire drill is at 10:00.' });
+		await appendMessages(address, [...reports.map((message: { raw: Buffer }) => message.raw), clean]);
+		const messageIds = [...reports.map((message: { raw: Buffer }) => /^Message-ID: (<[^>]+>)/im.exec(message.raw.toString('latin1'))![1]), '<drill@example.test>'];
+		importCredential(n8n, userFolder, 'mailboxTriage01', credentialsFor(address));
+		// The example's own nodes, as shipped; the mailbox trigger is replaced by the three mails' ids.
+		const nodes = triage.nodes
+			.filter((node: { name: string }) => TRIAGE_NODES.includes(node.name))
+			.map((node: { name: string; credentials?: unknown }) => (node.credentials ? { ...node, credentials: { emailCredentials: { id: 'mailboxTriage01', name: 'Mailbox mailboxTriage01' } } } : node));
+		const items = messageIds.map((messageId) => ({ folder: 'INBOX', message_id: messageId }));
+		importWorkflow(n8n, userFolder, {
+			id: 'mailboxTriage01',
+			name: 'Triage by severity',
+			active: false,
+			nodes: [
+				manualTrigger(),
+				// A Set node and Split Out, not a Code node: n8n 1.x starts no code sandbox for an import.
+				{ id: 'mails', name: 'Reported mails', type: 'n8n-nodes-base.set', typeVersion: 3.4, position: [200, 0], parameters: { mode: 'raw', jsonOutput: JSON.stringify({ mails: items }), options: {} } },
+				{ id: 'each', name: 'Each mail', type: 'n8n-nodes-base.splitOut', typeVersion: 1, position: [300, 0], parameters: { fieldToSplitOut: 'mails', include: 'noOtherFields', options: {} } },
+				...nodes,
+			],
+			connections: {
+				Start: { main: [[{ node: 'Reported mails', type: 'main', index: 0 }]] },
+				'Reported mails': { main: [[{ node: 'Each mail', type: 'main', index: 0 }]] },
+				'Each mail': { main: [[{ node: 'Analyze reported mail', type: 'main', index: 0 }]] },
+				'Analyze reported mail': triage.connections['Analyze reported mail'],
+				'High severity?': triage.connections['High severity?'],
+			},
+			settings: {},
+		});
+		const run = await executeWorkflow(n8n, userFolder, 'mailboxTriage01');
+		const high = nodeOutput(run, 'Indicators to block') as Array<{ subject: string; max_severity: string; signals: Array<{ id: string }>; urls: string[] }>;
+		expect(high.map((item) => item.subject).sort()).toEqual(['Action required: renew your MFA today', 'Unusual sign-in to your account']);
+		const quishing = high.find((item) => item.subject.startsWith('Action required'))!;
+		expect(quishing.signals.map((entry) => entry.id)).toContain('qr_code');
+		expect(quishing.urls).toEqual(['https://mfa-renewal.example/enrol?u=erin']);
+		const safeLinks = high.find((item) => item.subject.startsWith('Unusual'))!;
+		expect(safeLinks.signals.map((entry) => entry.id)).toEqual(expect.arrayContaining(['rewritten_link', 'lookalike_domain']));
+		expect(safeLinks.urls).toEqual(['https://paypal-account-review.example/signin']);
+		expect(nodeOutput(run, 'Lower severity: for review')).toEqual([{ subject: 'Fire drill on Friday', max_severity: 'none', signal_ids: [] }]);
 	});
 });

@@ -211,6 +211,11 @@ it('phishing-triage: activated, its trigger emits each seeded alert once; Produc
 	expect(analysed.find((item) => item.reporter.subject.startsWith('Phishing report (Outlook)'))?.messages.map((message) => message.via)).toEqual(expect.arrayContaining(['root', 'msg']));
 	const toBlock = runs.flatMap((run) => outputs(run, 'Indicators to block')?.[0] ?? []);
 	expect(toBlock).toEqual(expect.arrayContaining([expect.objectContaining({ subject: 'Ihr Konto wurde eingeschränkt', domains: expect.arrayContaining(['sparkasse-sicherheit.example']) })]));
+	// Triage by max_severity: the quishing report and the Safe-Links phish are high, the clean alerts are not.
+	expect(toBlock.map((item) => item.subject)).toEqual(expect.arrayContaining(['Action required: renew your MFA today', 'Unusual sign-in to your account']));
+	const review = runs.flatMap((run) => outputs(run, 'Lower severity: for review')?.[0] ?? []);
+	expect(review.length).toBeGreaterThan(0);
+	for (const item of review) expect(item.max_severity).not.toBe('high');
 
 	const downloads = runs.flatMap((run) => outputs(run, 'Download attachments')?.[0] ?? []);
 	const production = seeded.filter((subject: string) => subject.startsWith('[Production]'));

@@ -9,6 +9,7 @@ import { join } from 'node:path';
 const start = require('../../scripts/start.js');
 
 interface WorkflowNode {
+	id: string;
 	name: string;
 	type: string;
 	parameters: Record<string, unknown>;
@@ -61,6 +62,11 @@ describe.each(examples)('$file', ({ workflow }) => {
 
 	it('points every Mailbox node at the demo credential', () => {
 		for (const node of mailboxNodes) expect(node.credentials?.emailCredentials.id).toBe(start.DEMO_CREDENTIAL.id);
+	});
+
+	it('gives every node its own id (n8n refuses to import a workflow with two alike)', () => {
+		const ids = workflow.nodes.map((node) => node.id);
+		expect(new Set(ids).size).toBe(ids.length);
 	});
 
 	it('connects only nodes that exist', () => {

@@ -1,12 +1,17 @@
-import { isIP } from 'node:net';
-
 import { safeFileName } from '../attachments';
 import { MailError } from '../errors';
 import type { ParsedMail } from '../message';
-import { checkAlignment, registrableDomain, type Alignment } from './alignment';
+import { newArchiveBudget } from './archives';
+import { checkAttachments, type AttachmentBudgets, type AttachmentDetails } from './attachmentChecks';
+import { checkAlignment, type Alignment } from './alignment';
 import { readAuthentication, type Authentication } from './authResults';
 import { defangEmail, defangHost, defangUrl, fileHashes, findDomains, findEmails, findIps, messageUrls, ownDomainMatcher, refang, type FileHashes, type UrlIndicator } from './indicators';
+import { indicatorsOf, unionOf, type Indicators, type MessageFindings } from './iocs';
 import type { MsgLimits } from './msg';
+import { newImageBudget } from './qr';
+import { unwrapRewrite } from './rewrites';
+import { maxSeverity, messageSignals, signalContext, type SignalContext } from './signals';
+import type { AnalysisError, Severity, Signal, SignalId } from './signals';
 import { headingOf, unwrap, type MailNode, type MessageHeading } from './unwrap';
 import { verifyAuthentication, type DnsResolver } from './verify';
 
@@ -21,6 +26,10 @@ export interface AnalyzeOptions {
 	verifyAuthentication?: boolean;
 	ownDomains?: string[];
 	defang?: boolean;
+	/** People and brands whose names a display name must not claim from outside the own domains. */
+	protectedNames?: string[];
+	/** Domains besides the own ones that lookalikes are judged against (brands, partners). */
+	protectedDomains?: string[];
 	/** DNS for `verifyAuthentication`; n8n's resolver when not given. */
 	resolver?: DnsResolver;
 	/** Bytes of input at most (default 25 MB, the trigger's message limit). */
@@ -28,7 +37,7 @@ export interface AnalyzeOptions {
 	msgLimits?: MsgLimits;
 }
 
-export interface AnalyzedAttachment extends FileHashes {
+export interface AnalyzedAttachment extends FileHashes, AttachmentDetails {
 	filename: string;
 	content_type: string;
 	size: number;
@@ -39,22 +48,29 @@ export interface AnalyzedMessage extends MessageHeading {
 	alignment: Alignment;
 	urls: UrlIndicator[];
 	attachments: AnalyzedAttachment[];
+	signals: Signal[];
+	/** Content that could not be judged (a cut image, a lying archive, images past the bound). */
+	errors: AnalysisError[];
 	/** What could not be read or was cut, in words; absent when nothing was. */
 	warnings?: string[];
 }
 
-export interface Indicators {
-	urls: string[];
-	domains: string[];
-	ips: string[];
-	emails: string[];
-	hashes: Array<FileHashes & { filename: string }>;
-}
+export type { Indicators } from './iocs';
+export type { AnalysisError, Severity, Signal, SignalId } from './signals';
+
+/** A reported original with its own indicators. */
+export type AnalyzedOriginal = AnalyzedMessage & { iocs: Indicators };
 
 export interface EmailAnalysis {
 	messages: AnalyzedMessage[];
 	reporter: AnalyzedMessage;
 	original: AnalyzedMessage | null;
+	/** Every reported original: the deepest message of each branch below the reporter. */
+	originals: AnalyzedOriginal[];
+	/** The highest severity of any message's signals; `none` when none fired. */
+	max_severity: Severity | 'none';
+	/** Every signal id that fired in any message. */
+	signal_ids: SignalId[];
 	iocs: Indicators;
 	iocs_defanged?: Omit<Indicators, 'hashes'>;
 }
@@ -72,43 +88,71 @@ const MAX_MESSAGES = 50;
 /** Attachments listed and hashed per message (a crafted mail can carry tens of thousands). */
 const MAX_ATTACHMENTS = 100;
 const DEFAULT_MAX_BYTES = 25 * 1024 * 1024;
+/** Protected names are split at commas and newlines only: "Jane Doe" is one. */
+export const NAME_SEPARATORS = /[,\r\n]+/;
 
-/** A comma or newline list as typed in a parameter -> its entries. */
-export function listOption(value: string | string[] | undefined): string[] {
-	const entries = Array.isArray(value) ? value : (value ?? '').split(/[,\s]+/);
+/**
+ * A list as typed in a parameter -> its entries: split at commas and white space, or at `separators`
+ * (names of people hold spaces: they are split at commas and newlines only).
+ */
+export function listOption(value: string | string[] | undefined, separators = /[,\s]+/): string[] {
+	const entries = Array.isArray(value) ? value : (value ?? '').split(separators);
 	return entries.map((entry) => entry.trim()).filter(Boolean);
 }
 
-interface Extracted {
+interface Extracted extends MessageFindings {
 	message: AnalyzedMessage;
-	emails: string[];
-	ips: string[];
-	/** Host names written as text, outside links and addresses. */
-	domains: string[];
 }
 
-async function analyzeMessage(node: MailNode, options: AnalyzeOptions, trusted: string[]): Promise<Extracted> {
+/** What every message of one analysis shares: the options read once, the budgets of the whole mail. */
+interface AnalysisScope {
+	options: AnalyzeOptions;
+	trusted: string[];
+	context: SignalContext;
+	budgets: AttachmentBudgets;
+}
+
+async function readAuthenticationOf(node: MailNode, scope: AnalysisScope): Promise<Authentication> {
+	const authentication = readAuthentication(node.headers, scope.trusted);
+	if (!scope.options.verifyAuthentication) return authentication;
+	if (!node.raw) {
+		// SPF, DKIM and DMARC are checked on the bytes as sent, which only a MIME mail still has.
+		const kind = node.via === 'inline' ? 'an original forwarded inline' : 'an Outlook .msg';
+		return { ...authentication, error: `Not verified: ${kind} keeps no bytes as sent to check.` };
+	}
+	try {
+		const verified = await verifyAuthentication(node.raw, { resolver: scope.options.resolver });
+		return { ...verified, source: 'verified', ignored_headers: authentication.ignored_headers };
+	} catch (error) {
+		return { ...authentication, error: (error as Error).message };
+	}
+}
+
+async function analyzeMessage(node: MailNode, scope: AnalysisScope): Promise<Extracted> {
 	const warnings = [...node.warnings];
 	const headerValues = (key: string) => node.headers.filter((header) => header.key === key).map((header) => header.value);
-	let authentication = readAuthentication(node.headers, trusted);
-	if (options.verifyAuthentication && node.raw) {
-		try {
-			authentication = { ...(await verifyAuthentication(node.raw, { resolver: options.resolver })), source: 'verified', ignored_headers: authentication.ignored_headers };
-		} catch (error) {
-			authentication.error = (error as Error).message;
-		}
-	} else if (options.verifyAuthentication) {
-		// SPF, DKIM and DMARC are checked on the bytes as sent, which only a MIME mail still has.
-		authentication.error = `Not verified: ${node.via === 'inline' ? 'an original forwarded inline' : 'an Outlook .msg'} ` + `keeps no bytes as sent to check.`;
-	}
-	const { urls, mailto, truncated, htmlText } = messageUrls(node.text, node.html);
-	if (truncated) warnings.push(`More than ${urls.length} links: only the first ${urls.length} are listed.`);
+	const authentication = await readAuthenticationOf(node, scope);
+	const { urls: links, mailto, truncated, htmlText } = messageUrls(node.text, node.html);
+	if (truncated) warnings.push(`More than ${links.length} links: only the first ${links.length} are listed.`);
+	const parts = node.attachments.slice(0, MAX_ATTACHMENTS);
+	const checked = await checkAttachments(parts, scope.budgets);
+	const urls = [...links, ...checked.qrUrls].map(unwrapRewrite);
+	const heading = headingOf(node);
+	const alignment = checkAlignment(node.from, node.return_path, node.reply_to);
 	const message: AnalyzedMessage = {
-		...headingOf(node),
+		...heading,
 		authentication,
-		alignment: checkAlignment(node.from, node.return_path, node.reply_to),
+		alignment,
 		urls,
-		attachments: node.attachments.slice(0, MAX_ATTACHMENTS).map((part) => ({ filename: part.filename, content_type: part.content_type, size: part.content.length, ...fileHashes(part.content) })),
+		attachments: parts.map((part, index) => ({
+			filename: part.filename,
+			content_type: part.content_type,
+			size: part.content.length,
+			...fileHashes(part.content),
+			...checked.details[index],
+		})),
+		signals: [...messageSignals({ ...heading, authentication, alignment, urls }, scope.context), ...checked.signals],
+		errors: checked.errors,
 	};
 	if (node.attachments.length > MAX_ATTACHMENTS) warnings.push(`${node.attachments.length} attachments: only the first ${MAX_ATTACHMENTS} are listed and hashed.`);
 	if (warnings.length) message.warnings = warnings;
@@ -120,36 +164,22 @@ async function analyzeMessage(node: MailNode, options: AnalyzeOptions, trusted: 
 	// original's HTML can still hold the forwarder's note (when its From line is not found there):
 	// its quoted text part is exactly its own.
 	const domains = findDomains(node.html && node.via !== 'inline' ? htmlText : node.text);
-	return { message, emails: [...senders, ...mailto, ...findEmails(bodies)], ips: [...findIps(bodies), ...findIps(originIps)], domains };
+	return {
+		message,
+		urls,
+		attachments: message.attachments,
+		emails: [...senders, ...mailto, ...findEmails(bodies)],
+		ips: [...findIps(bodies), ...findIps(originIps)],
+		domains,
+	};
 }
 
-function indicators(extracted: Extracted, ownDomains: string[]): Indicators {
-	const own = ownDomainMatcher(ownDomains);
-	const urls = extracted.message.urls.filter((url) => !own(url.domain));
-	const domains = new Set<string>();
-	const emails = new Set<string>();
-	for (const url of urls) {
-		if (isIP(url.domain)) continue;
-		domains.add(url.domain);
-		if (url.domain_unicode) domains.add(url.domain_unicode);
-		if (url.registrable_domain) domains.add(url.registrable_domain);
-	}
-	const addHost = (host: string) => {
-		domains.add(host);
-		const registrable = registrableDomain(host);
-		if (registrable) domains.add(registrable);
-	};
-	for (const domain of extracted.domains) if (!own(domain)) addHost(domain);
-	for (const email of extracted.emails) {
-		const address = email.trim().toLowerCase();
-		if (!address.includes('@') || own(address)) continue;
-		emails.add(address);
-		addHost(address.slice(address.lastIndexOf('@') + 1));
-	}
-	const ips = new Set([...extracted.ips, ...urls.filter((url) => isIP(url.domain)).map((url) => url.domain)]);
-	const hashes = new Map<string, FileHashes & { filename: string }>();
-	for (const { filename, md5, sha1, sha256 } of extracted.message.attachments) if (!hashes.has(sha256)) hashes.set(sha256, { filename, md5, sha1, sha256 });
-	return { urls: [...new Set(urls.map((url) => url.url))], domains: [...domains], ips: [...ips], emails: [...emails], hashes: [...hashes.values()] };
+/**
+ * The reported originals in a depth-first list: each message with none below it, except the
+ * reporter itself. A forward that only wraps another is never one: its wrapped mail is.
+ */
+function originalIndexes(nodes: MailNode[]): number[] {
+	return nodes.flatMap((node, index) => (index > 0 && !(nodes[index + 1]?.depth > node.depth) ? [index] : []));
 }
 
 /**
@@ -168,20 +198,48 @@ export async function analyzeEmail(input: Buffer | ParsedMail, options: AnalyzeO
 	if (!Number.isFinite(maxDepth) || maxDepth < 0 || maxDepth > MAX_DEPTH_LIMIT) {
 		throw new MailError('INVALID_INPUT', `Max Depth must be a whole number from 0 to ${MAX_DEPTH_LIMIT}.`);
 	}
-	const trusted = listOption(options.trustedAuthservIds);
+	const ownDomains = listOption(options.ownDomains);
+	const scope: AnalysisScope = {
+		options,
+		trusted: listOption(options.trustedAuthservIds),
+		context: signalContext(
+			ownDomains,
+			listOption(options.protectedDomains),
+			listOption(options.protectedNames, NAME_SEPARATORS),
+			ownDomainMatcher(ownDomains),
+		),
+		budgets: { images: newImageBudget(), archives: newArchiveBudget() },
+	};
 	const nodes = await unwrap(input, { maxDepth, maxMessages: MAX_MESSAGES, msgLimits: options.msgLimits });
 	const extracted: Extracted[] = [];
-	for (const node of nodes) extracted.push(await analyzeMessage(node, options, trusted));
+	for (const node of nodes) extracted.push(await analyzeMessage(node, scope));
 
-	const deepest = nodes.length > 1 ? nodes.reduce((best, node, index) => (node.depth > nodes[best].depth ? index : best), 1) : -1;
-	const iocs = indicators(extracted[deepest === -1 ? 0 : deepest], listOption(options.ownDomains));
 	const messages = extracted.map((entry) => entry.message);
-	const analysis: EmailAnalysis = { messages, reporter: messages[0], original: deepest === -1 ? null : messages[deepest], iocs };
+	const originals = originalIndexes(nodes).map((index) => ({
+		...messages[index],
+		iocs: indicatorsOf(extracted[index], ownDomains),
+	}));
+	// The original of section 8: the deepest message (the first of the deepest).
+	const deepest = nodes.length > 1 ? nodes.reduce((best, node, index) => (node.depth > nodes[best].depth ? index : best), 1) : -1;
+	const iocs = originals.length
+		? unionOf(originals.map((original) => original.iocs))
+		: indicatorsOf(extracted[0], ownDomains);
+	const signals = messages.flatMap((message) => message.signals);
+	const analysis: EmailAnalysis = {
+		messages,
+		reporter: messages[0],
+		original: deepest === -1 ? null : messages[deepest],
+		originals,
+		max_severity: maxSeverity(signals),
+		signal_ids: [...new Set(signals.map((entry) => entry.id))],
+		iocs,
+	};
 	if (options.defang ?? true) {
 		analysis.iocs_defanged = {
 			urls: iocs.urls.map(defangUrl),
 			domains: iocs.domains.map(defangHost),
 			ips: iocs.ips.map(defangHost),
+			private_ips: iocs.private_ips.map(defangHost),
 			emails: iocs.emails.map(defangEmail),
 		};
 	}

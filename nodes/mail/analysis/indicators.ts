@@ -20,6 +20,15 @@ export interface UrlIndicator {
 	display_text: string;
 	/** The shown text names another registrable domain than the link's target. */
 	mismatched: boolean;
+	/** The link as written, when it was a mail gateway's rewrite of this one (see rewrites.ts). */
+	unwrapped_from?: string;
+	/** The gateway(s) that rewrote it, outermost first. */
+	gateway?: string;
+	/** A gateway rewrite that does not carry its target (Mimecast): the gateway's name. */
+	opaque_rewrite?: string;
+	/** `qr`: decoded from a QR code in the image `filename`. */
+	source?: 'qr';
+	filename?: string;
 }
 
 export interface FileHashes {

@@ -24,6 +24,8 @@ export interface MessageHeading {
 	via: Via;
 	subject: string;
 	from: string;
+	/** The display name of From ("PayPal Security"); '' without one. */
+	from_name: string;
 	to: string[];
 	cc: string[];
 	reply_to: string[];
@@ -34,8 +36,8 @@ export interface MessageHeading {
 
 /** The heading's fields of a message, without the rest. */
 export function headingOf(node: MessageHeading): MessageHeading {
-	const { depth, via, subject, from, to, cc, reply_to, return_path, date, message_id } = node;
-	return { depth, via, subject, from, to, cc, reply_to, return_path, date, message_id };
+	const { depth, via, subject, from, from_name, to, cc, reply_to, return_path, date, message_id } = node;
+	return { depth, via, subject, from, from_name, to, cc, reply_to, return_path, date, message_id };
 }
 
 /** One message found in the input, read into the fields the analysis needs. */
@@ -95,7 +97,7 @@ const HEADERS_LIMIT = 256 * 1024;
 
 /** A MIME mail as the analysis reads it; `parsed` is the parse the caller already made of `bytes`, if any. */
 async function readMime(bytes: Buffer, depth: number, via: Via, parsed?: ParsedMail): Promise<MailNode> {
-	const node: MailNode = { depth, via, headers: [], subject: '', from: '', to: [], cc: [], reply_to: [], return_path: '', date: '', message_id: '', text: '', html: '', attachments: [], raw: bytes, warnings: [] };
+	const node: MailNode = { depth, via, headers: [], subject: '', from: '', from_name: '', to: [], cc: [], reply_to: [], return_path: '', date: '', message_id: '', text: '', html: '', attachments: [], raw: bytes, warnings: [] };
 	// Attached mails stay attachments (parseMail keeps them so): this module unwraps them itself, to its own depth.
 	const { email, error } = parsed ?? (await parseMail(bytes, { maxHeadersSize: HEADERS_LIMIT }));
 	if (error || !email) {
@@ -107,6 +109,7 @@ async function readMime(bytes: Buffer, depth: number, via: Via, parsed?: ParsedM
 		headers: email.headers.map((header) => ({ key: header.key, value: header.value })),
 		subject: email.subject ?? '',
 		from,
+		from_name: (Array.isArray(email.from) ? undefined : email.from?.name) ?? '',
 		to: addresses(email.to),
 		cc: addresses(email.cc),
 		reply_to: addresses(email.replyTo),
@@ -137,6 +140,7 @@ async function readMsg(bytes: Buffer, depth: number, via: Via, limits: MsgLimits
 		subject: item.subject || head?.subject || '',
 		// An Exchange-internal sender is a directory name, not an address: the headers know better.
 		from: item.senderEmail.includes('@') ? item.senderEmail : head?.from ?? '',
+		from_name: item.senderName || head?.from_name || '',
 		to: recipients('to').length ? recipients('to') : head?.to ?? [],
 		cc: recipients('cc').length ? recipients('cc') : head?.cc ?? [],
 		reply_to: head?.reply_to ?? [],
@@ -198,6 +202,7 @@ function inlineOriginal(parent: MailNode): MailNode | undefined {
 		headers: [],
 		subject: forward.subject,
 		from: forward.from?.address ?? '',
+		from_name: forward.from?.name ?? '',
 		to: forward.to,
 		cc: forward.cc,
 		reply_to: forward.reply_to,

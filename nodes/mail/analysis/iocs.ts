@@ -1,0 +1,109 @@
+import { BlockList, isIP } from 'node:net';
+
+import { registrableDomain } from './alignment';
+import { ownDomainMatcher, type FileHashes, type UrlIndicator } from './indicators';
+import { isGatewayHost } from './rewrites';
+
+export interface Indicators {
+	urls: string[];
+	domains: string[];
+	ips: string[];
+	/** Private, loopback, link-local, CGNAT and unspecified addresses: the reporter's own networks, not the attacker's. */
+	private_ips: string[];
+	emails: string[];
+	hashes: Array<FileHashes & { filename: string }>;
+}
+
+/** What one message yields for its indicators. */
+export interface MessageFindings {
+	urls: UrlIndicator[];
+	attachments: Array<FileHashes & { filename: string }>;
+	emails: string[];
+	ips: string[];
+	/** Host names written as text, outside links and addresses. */
+	domains: string[];
+}
+
+/** Addresses no indicator points at from outside (RFC 1918, 6598, 3927, 4193, 4291). Documentation ranges stay out. */
+const PRIVATE = new BlockList();
+for (const [network, prefix] of [
+	['10.0.0.0', 8],
+	['172.16.0.0', 12],
+	['192.168.0.0', 16],
+	['127.0.0.0', 8],
+	['169.254.0.0', 16],
+	['100.64.0.0', 10],
+] as const) {
+	PRIVATE.addSubnet(network, prefix, 'ipv4');
+}
+PRIVATE.addAddress('0.0.0.0', 'ipv4');
+for (const [network, prefix] of [
+	['::1', 128],
+	['::', 128],
+	['fe80::', 10],
+	['fc00::', 7],
+] as const)
+	PRIVATE.addSubnet(network, prefix, 'ipv6');
+
+export function isPrivateIp(address: string): boolean {
+	const family = isIP(address);
+	return family !== 0 && PRIVATE.check(address, family === 4 ? 'ipv4' : 'ipv6');
+}
+
+/** One message's indicators: own domains left out, gateway hosts and opaque rewrites never counted, IPs split. */
+export function indicatorsOf(found: MessageFindings, ownDomains: string[]): Indicators {
+	const own = ownDomainMatcher(ownDomains);
+	const urls = found.urls.filter((url) => !own(url.domain) && !url.opaque_rewrite);
+	// The hosts of rewritten links, where the text spells the rewrite out (google.com of a redirect).
+	const wrappers = new Set(
+		found.urls.flatMap((url) => (url.unwrapped_from ? [new URL(url.unwrapped_from).hostname] : [])),
+	);
+	const domains = new Set<string>();
+	const emails = new Set<string>();
+	const addHost = (host: string) => {
+		if (isGatewayHost(host) || wrappers.has(host)) return;
+		domains.add(host);
+		const registrable = registrableDomain(host);
+		if (registrable) domains.add(registrable);
+	};
+	for (const url of urls) {
+		if (isIP(url.domain)) continue;
+		domains.add(url.domain);
+		if (url.domain_unicode) domains.add(url.domain_unicode);
+		if (url.registrable_domain) domains.add(url.registrable_domain);
+	}
+	for (const domain of found.domains) if (!own(domain)) addHost(domain);
+	for (const email of found.emails) {
+		const address = email.trim().toLowerCase();
+		if (!address.includes('@') || own(address)) continue;
+		emails.add(address);
+		addHost(address.slice(address.lastIndexOf('@') + 1));
+	}
+	const allIps = new Set([...found.ips, ...urls.filter((url) => isIP(url.domain)).map((url) => url.domain)]);
+	const hashes = new Map<string, FileHashes & { filename: string }>();
+	for (const { filename, md5, sha1, sha256 } of found.attachments) {
+		if (!hashes.has(sha256)) hashes.set(sha256, { filename, md5, sha1, sha256 });
+	}
+	return {
+		urls: [...new Set(urls.map((url) => url.url))],
+		domains: [...domains],
+		ips: [...allIps].filter((ip) => !isPrivateIp(ip)),
+		private_ips: [...allIps].filter(isPrivateIp),
+		emails: [...emails],
+		hashes: [...hashes.values()],
+	};
+}
+
+/** Several messages' indicators as one set, first seen first. */
+export function unionOf(sets: Indicators[]): Indicators {
+	const merge = (key: Exclude<keyof Indicators, 'hashes'>) => [...new Set(sets.flatMap((set) => set[key]))];
+	const hashes = new Map(sets.flatMap((set) => set.hashes.map((hash) => [hash.sha256, hash] as const)));
+	return {
+		urls: merge('urls'),
+		domains: merge('domains'),
+		ips: merge('ips'),
+		private_ips: merge('private_ips'),
+		emails: merge('emails'),
+		hashes: [...hashes.values()],
+	};
+}
