@@ -16,7 +16,7 @@ import * as setFlags from './actions/setFlags.operation';
 import * as reply from './actions/reply.operation';
 import * as forward from './actions/forward.operation';
 import { getFolders, searchFolders } from './methods/folders';
-import { responseWebhooks, webhook } from './actions/askPerson';
+import { responseWebhooks, waitAgain, webhook } from './actions/askPerson';
 
 export class Email implements INodeType {
 	description: INodeTypeDescription = {
@@ -83,7 +83,8 @@ export class Email implements INodeType {
 	};
 
 	async execute(this: IExecuteFunctions): Promise<INodeExecutionData[][]> {
-		return await router.call(this);
+		// An approval that needs more answers comes back here after each one, to wait again.
+		return (await waitAgain(this)) ?? (await router.call(this));
 	}
 
 	async webhook(this: IWebhookFunctions): Promise<IWebhookResponseData> {

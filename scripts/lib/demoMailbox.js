@@ -9,6 +9,7 @@ const fs = require('node:fs');
 const path = require('node:path');
 
 const { ImapFlow } = require('imapflow');
+const { simpleParser } = require('mailparser');
 const MailComposer = require('nodemailer/lib/mail-composer');
 const nodemailer = require('nodemailer');
 
@@ -236,8 +237,32 @@ async function seedDemoMailbox(server) {
 }
 
 /**
+ * The links of an approval or free-text question (n8n's waiting-webhook URLs), from its text part
+ * ("Label: URL" lines) or its HTML buttons.
+ */
+function responseLinks(parsed) {
+	const found = `${parsed.text || ''}\n${typeof parsed.html === 'string' ? parsed.html.replace(/&amp;/g, '&') : ''}`.match(/https?:\/\/[^\s"'<>]+\/webhook-waiting\/[^\s"'<>]+/g);
+	return [...new Set(found || [])];
+}
+
+/**
+ * Answers a question with links as a person does: opens the link (a page that records nothing),
+ * then presses the page's button (a form POST to the same URL).
+ */
+async function pressButton(links, answer) {
+	const link = links.find((url) => new URL(url).searchParams.get('approved') === String(answer === 'approve')) || links[0];
+	const page = await fetch(link);
+	if (!page.ok) throw new Error(`opening ${link} gave ${page.status}`);
+	const text = new URL(link).searchParams.has('approved') ? '' : 'Approved by the demo analyst.';
+	const body = new URLSearchParams(text ? { text } : {}).toString();
+	const pressed = await fetch(link, { method: 'POST', headers: { 'content-type': 'application/x-www-form-urlencoded' }, body });
+	if (!pressed.ok) throw new Error(`answering ${link} gave ${pressed.status}`);
+}
+
+/**
  * The stand-in analyst: every few seconds, answers each unread question in lead@example.test's
- * INBOX with "{{approve}}" (or "{{reject}}" when the subject says so), threaded to the question.
+ * INBOX with "{{approve}}" (or "{{reject}}" when the subject says so), threaded to the question; a
+ * question with approval links is answered by pressing the page's button instead.
  */
 function startDemoAnalyst(server, { intervalMs = 3000 } = {}) {
 	const transport = nodemailer.createTransport({
@@ -259,11 +284,14 @@ function startDemoAnalyst(server, { intervalMs = 3000 } = {}) {
 				const unread = await client.search({ seen: false }, { uid: true });
 				if (!unread || unread.length === 0) return;
 				// fetchAll, not a fetch loop: an IMAP command issued while a fetch streams waits forever.
-				for (const message of await client.fetchAll(unread, { envelope: true, uid: true }, { uid: true })) {
+				for (const message of await client.fetchAll(unread, { envelope: true, uid: true, source: true }, { uid: true })) {
 					const { subject = '', messageId, from = [] } = message.envelope;
 					const sender = from[0] && from[0].address;
-					if (sender && messageId && !/^re:/i.test(subject)) {
-						const answer = /reject/i.test(subject) && !/approve/i.test(subject) ? 'reject' : 'approve';
+					const answer = /reject/i.test(subject) && !/approve/i.test(subject) ? 'reject' : 'approve';
+					const links = responseLinks(await simpleParser(message.source));
+					if (links.length > 0) {
+						await pressButton(links, answer);
+					} else if (sender && messageId && !/^re:/i.test(subject)) {
 						await transport.sendMail({
 							from: `Lead Analyst <${DEMO_ANALYST}>`,
 							to: sender,
