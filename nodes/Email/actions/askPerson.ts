@@ -40,6 +40,7 @@ import { decide, parseApprovalsRequired, voteOf, type ApprovalState, type Outcom
 import {
 	alreadyAnsweredPage,
 	approvalPage,
+	busyPage,
 	escapeHtml,
 	freeTextPage,
 	recordedPage,
@@ -367,6 +368,22 @@ function sendPage(context: IWebhookFunctions, status: number, html: string | und
 	return { noWebhookResponse: true };
 }
 
+// Two answers to one question at the same moment would each resume the execution from the same
+// saved state, and the later would overwrite the earlier. n8n refuses an answer once the execution
+// runs; for the moment before, an answer whose saved state lacks an answer this n8n process is
+// saving (it was read before that one was saved) is asked to be sent again.
+const savingAnswers = new Map<string, { until: number; votes: number }>();
+const SAVE_WINDOW_MS = 30_000;
+
+/** False when the state an answer was read with is older than an answer being saved. */
+function startSaving(question: string, state: ApprovalState): boolean {
+	const now = Date.now();
+	for (const [key, saving] of savingAnswers) if (saving.until <= now) savingAnswers.delete(key);
+	if (state.votes.length < (savingAnswers.get(question)?.votes ?? 0)) return false;
+	savingAnswers.set(question, { until: now + SAVE_WINDOW_MS, votes: state.votes.length + 1 });
+	return true;
+}
+
 /** Who sent the answer, as far as the request tells: kept with the vote. */
 function requester(context: IWebhookFunctions): Pick<Vote, 'ip' | 'user_agent'> {
 	const request = context.getRequestObject();
@@ -401,6 +418,7 @@ export async function webhook(this: IWebhookFunctions): Promise<IWebhookResponse
 	const body = (this.getBodyData() ?? {}) as IDataObject;
 	const text = responseType === 'freeText' ? String(body.text ?? (body.data as IDataObject | undefined)?.text ?? '').trim() : '';
 	if (responseType === 'freeText' && !text) return page(400, freeTextPage(question, 'Please write an answer before sending.'));
+	if (!startSaving(state.questions[0].sent_message_id, state)) return page(409, busyPage(question));
 	const answer = responseType === 'approval' ? { approved: choice } : { text };
 	const votes = [...state.votes, { by: recipient, ...answer, at: new Date().toISOString(), ...requester(this) }];
 	const outcome = decide(state, votes);

@@ -91,6 +91,11 @@ export function alreadyAnsweredPage(question: PageQuestion, answer: string): str
 	return page('Already answered', `${asked(question)}\n<p>You have already answered: <strong>${escapeHtml(answer)}</strong>. Your answer stays as it was.</p>`);
 }
 
+/** Another answer to the same question is being saved right now: nothing was recorded. */
+export function busyPage(question: PageQuestion): string {
+	return page('Please try again', `${asked(question)}\n<p><strong>Another answer is being saved right now: nothing was recorded.</strong></p>\n<p>Go back and press the button again in a few seconds.</p>`);
+}
+
 export function unknownLinkPage(): string {
 	return page('Link not valid', '<h1>This link is not valid</h1>\n<p class="hint">It does not belong to a question waiting for an answer.</p>');
 }
