@@ -24,21 +24,23 @@ const majors = n8nMajors().filter((major) => major >= 2);
 const MAILBOX_CREDENTIAL = { id: 'mailboxAgentCred1', name: 'Mailbox mailboxAgentCred1' };
 const OPENAI_CREDENTIAL = { id: 'mailboxAgentOpenAi', name: 'Mailbox mailboxAgentOpenAi' };
 
-/** The tool the model is offered whose name matches, and (for the review tool) the tools it gates. */
-function offered(request: ChatRequest, pattern: RegExp) {
+/** The name of the tool offered to the model that matches. */
+function offered(request: ChatRequest, pattern: RegExp): string {
 	const tool = (request.tools ?? []).find((entry) => pattern.test(entry.function.name));
 	if (!tool) throw new Error(`no tool matching ${pattern} offered: ${(request.tools ?? []).map((entry) => entry.function.name).join(', ')}`);
-	const gated = ((tool.function.parameters?.properties as Record<string, { enum?: string[] }> | undefined)?.tool_name?.enum ?? []);
-	return { name: tool.function.name, gated };
+	return tool.function.name;
 }
+
+/** The first Message-ID the conversation names (the prompt carries it). */
+const messageIdIn = (request: ChatRequest) => /<[^<>\s"]+@[^<>\s"]+>/.exec(JSON.stringify(request.messages))?.[0] ?? '';
 
 /**
  * The model's script: first the tool calls `plan` makes from the request, then, once every call
  * has its result back, a final text naming the results.
  */
 function scripted(plan: (request: ChatRequest) => ModelTurn) {
-	return (request: ChatRequest, turn: number): ModelTurn => {
-		if (toolResults(request).length === 0 && turn < 5) return plan(request);
+	return (request: ChatRequest): ModelTurn => {
+		if (toolResults(request).length === 0) return plan(request);
 		return { text: `Done: ${toolResults(request).map((result) => String(result.content)).join(' | ').slice(0, 500)}` };
 	};
 }
@@ -108,19 +110,16 @@ const toolLink = (from: string, to: string) => ({ [from]: { ai_tool: [[{ node: t
 		direct: { id: `mailboxAgent${major}tool`, path: `agent-tools-${major}` },
 	};
 
-	// The stub serves every workflow: each plan keys on the tools the request offers.
+	// The stub serves every workflow: each plan keys on the tools the request offers. n8n 2.x offers a
+	// tool behind the review node under its own name, its parameters under `toolParameters`.
 	const model = scripted((request) => {
-		if ((request.tools ?? []).some((tool) => /review/i.test(tool.function.name))) {
-			const review = offered(request, /review/i);
-			const messageId = /<[^>]+>/.exec(JSON.stringify(request.messages))?.[0] ?? '';
-			return { toolCalls: [{ name: review.name, arguments: { tool_name: review.gated[0], tool_input: { Message_ID: messageId }, reason: 'The mail is phishing.' } }] };
+		if ((request.tools ?? []).some((tool) => /delete/i.test(tool.function.name))) {
+			return { toolCalls: [{ name: offered(request, /delete/i), arguments: { toolParameters: { Message_ID: messageIdIn(request) }, hitlParameters: {} } }] };
 		}
-		const search = offered(request, /search/i);
-		const reply = offered(request, /reply/i);
 		return {
 			toolCalls: [
-				{ name: search.name, arguments: { Subject: 'Invoice overdue' } },
-				{ name: reply.name, arguments: { Message_ID: /<[^>]+>/.exec(JSON.stringify(request.messages))?.[0] ?? '', Content: 'Thanks, we are looking into it.' } },
+				{ name: offered(request, /search/i), arguments: { Subject: 'Invoice overdue' } },
+				{ name: offered(request, /reply/i), arguments: { Message_ID: messageIdIn(request), Content: 'Thanks, we are looking into it.' } },
 			],
 		};
 	});
@@ -205,8 +204,8 @@ const toolLink = (from: string, to: string) => ({ [from]: { ai_tool: [[{ node: t
 		expect(execution.status).toBe('success');
 		expect(execution.nodes['Delete mail']).toBeUndefined();
 		expect(await inInbox(messageId)).toBe(true);
-		// The model was told: the tool result it got back says the reviewer denied it.
-		expect(JSON.stringify(stub.requests.map(toolResults))).toMatch(/denied/i);
+		// The model was told: the tool result it got back says the reviewer rejected it.
+		expect(JSON.stringify(stub.requests.map(toolResults))).toMatch(/rejected the tool call/i);
 	});
 
 	it('runs a Search and a Reply as agent tools, with the parameters the model filled in', async () => {

@@ -290,6 +290,24 @@ describe.each(n8nMajors())('Approval and Free Text in a real n8n %i.x', (major) 
 		expect(execution.nodes.Done.items).toEqual([output]);
 	});
 
+	it('all: two answers at the same moment both count (one may be asked to press again)', async () => {
+		const { executionId, question } = await askItems(workflows.both, [{ to: `${analyst}, ${lead}` }]);
+		const leadQuestion = await nextQuestion(lead);
+		const press = async (link: string): Promise<number> => {
+			for (let attempt = 0; ; attempt++) {
+				const response = await postForm(link);
+				if (response.status !== 409 || attempt === 5) return response.status;
+				expect(await response.text()).toContain('press the button again');
+				await new Promise((resolve) => setTimeout(resolve, 2000));
+			}
+		};
+		expect(await Promise.all([press(question.links.Approve), press(leadQuestion.links.Approve)])).toEqual([200, 200]);
+		const execution = await finished(executionId);
+		const [output] = execution.nodes.Ask.items as Array<{ data: { approved: boolean; votes: Array<{ by: string; approved: boolean }> } }>;
+		expect(output.data.approved).toBe(true);
+		expect(output.data.votes.map(({ by }) => by).sort()).toEqual([analyst, lead].sort());
+	});
+
 	(major >= 2 ? it : it.skip)('is offered to AI agents as a human-review tool (n8n 2.x builds it from the sendAndWait webhooks)', async () => {
 		const types = await rest.nodeTypes();
 		const tool = types.find((type) => type.name === 'n8n-nodes-mailbox.emailHitlTool');
