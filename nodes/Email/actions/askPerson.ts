@@ -263,12 +263,19 @@ function responseLinks(context: IExecuteFunctions, responseType: ResponseType, o
 	return links;
 }
 
-/** As an AI agent's human-review tool, n8n gives the node a `message` saying which tool call waits for approval. */
+/**
+ * As an AI agent's human-review tool, n8n gives the node a `message` saying which tool call waits
+ * for approval (its default shows the call's input as "[object Object]"), and the call itself as the
+ * input item: the mail shows both, the call's input written out, so the person sees what they allow.
+ */
 function toolMessage(context: IExecuteFunctions, itemIndex: number, mail: OutgoingMail): string {
 	if (!context.getNode().type.endsWith('HitlTool')) return mail.content;
 	const message = String(context.getNodeParameter('message', itemIndex, ''));
-	if (mail.contentType === 'text') return [mail.content, message].filter(Boolean).join('\n\n');
-	return [mail.content, message ? `<pre style="white-space:pre-wrap">${escapeHtml(message)}</pre>` : ''].filter(Boolean).join('\n');
+	const call = context.getInputData()[itemIndex]?.json ?? {};
+	const input = call.toolParameters === undefined ? '' : `Tool: ${String(call.tool ?? '')}\nInput:\n${JSON.stringify(call.toolParameters, null, 2)}`;
+	const parts = [message, input].filter(Boolean);
+	if (mail.contentType === 'text') return [mail.content, ...parts].filter(Boolean).join('\n\n');
+	return [mail.content, ...parts.map((part) => `<pre style="white-space:pre-wrap">${escapeHtml(part)}</pre>`)].filter(Boolean).join('\n');
 }
 
 function questionText(content: string, contentType: OutgoingMail['contentType']): string {
