@@ -6,6 +6,7 @@
  * - the Mailbox node as an agent tool runs a Search and a Reply with the parameters the model filled in.
  * n8n 1.x has no human-review tools; these run on 2.x only.
  */
+import { spawnSync } from 'node:child_process';
 import { readFileSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 
@@ -142,6 +143,21 @@ const toolLink = (from: string, to: string) => ({ [from]: { ai_tool: [[{ node: t
 		return messageId;
 	}
 
+	/** A node's run data as n8n stored it (every run, every connection type), for failure messages. */
+	const rawRunData = (executionId: string, nodeName: string): string => {
+		const script = `
+			const sqlite3 = require(${JSON.stringify(join(setup.n8n.folder, 'node_modules', 'sqlite3'))});
+			const { parse } = require(${JSON.stringify(join(setup.n8n.folder, 'node_modules', 'flatted'))});
+			const db = new sqlite3.Database(${JSON.stringify(join(setup.userFolder, '.n8n', 'database.sqlite'))}, sqlite3.OPEN_READONLY);
+			db.get('SELECT data FROM execution_data WHERE "executionId" = ?', [${Number(executionId)}], (error, row) => {
+				if (error) throw error;
+				const data = parse(row.data);
+				process.stdout.write(JSON.stringify({ runs: data.resultData.runData[${JSON.stringify(nodeName)}], agent: data.resultData.runData.Agent?.map((run) => run.metadata) }).slice(0, 6000));
+				db.close();
+			});`;
+		return spawnSync('node', ['-e', script], { env: host.n8nEnv(setup.n8n, setup.userFolder), encoding: 'utf8' }).stdout;
+	};
+
 	const inInbox = async (messageId: string) => (await waitForMessages(soc, 0)).some((message) => message.source.toString().includes(messageId));
 
 	beforeAll(async () => {
@@ -193,7 +209,7 @@ const toolLink = (from: string, to: string) => ({ [from]: { ai_tool: [[{ node: t
 		expect(execution.status).toBe('success');
 		// On failure this names what ran, what the model was told last, and n8n's errors.
 		const log = readFileSync(join(setup.userFolder, 'n8n.log'), 'utf8').split('\n').filter((line) => /error|hitl|delete/i.test(line)).slice(-10);
-		const seen = JSON.stringify({ ran: execution.nodes, told: stub.requests.at(-1)?.messages.slice(-2), log });
+		const seen = JSON.stringify({ ran: execution.nodes, told: stub.requests.at(-1)?.messages.slice(-2), log, review: rawRunData(executionId, 'Review') });
 		expect(seen).toContain('"deleted":true');
 		expect(await inInbox(messageId)).toBe(false);
 	});
