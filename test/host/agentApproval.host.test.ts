@@ -79,7 +79,9 @@ function agentWorkflow(id: string, path: string, prompt: string, tools: Array<Re
 			Model: { ai_languageModel: [[{ node: 'Agent', type: 'ai_languageModel', index: 0 }]] },
 			...toolConnections,
 		},
-		settings: { saveDataSuccessExecution: 'all' },
+		// v1, as the editor makes every workflow: with the old order n8n runs the agent again before the
+		// review tool it asked for, and the agent reads the review as a refusal.
+		settings: { saveDataSuccessExecution: 'all', executionOrder: 'v1' },
 	};
 }
 
