@@ -241,7 +241,8 @@ async function seedDemoMailbox(server) {
  * ("Label: URL" lines) or its HTML buttons.
  */
 function responseLinks(parsed) {
-	const found = `${parsed.text || ''}\n${typeof parsed.html === 'string' ? parsed.html.replace(/&amp;/g, '&') : ''}`.match(/https?:\/\/[^\s"'<>]+\/webhook-waiting\/[^\s"'<>]+/g);
+	// The text part made from HTML writes a link as "Label [URL]": brackets end a link too.
+	const found = `${parsed.text || ''}\n${typeof parsed.html === 'string' ? parsed.html.replace(/&amp;/g, '&') : ''}`.match(/https?:\/\/[^\s"'<>[\]]+\/webhook-waiting\/[^\s"'<>[\]]+/g);
 	return [...new Set(found || [])];
 }
 
