@@ -59,14 +59,21 @@ export function answersNeeded(state: Pick<ApprovalState, 'required' | 'voters'>)
  * N, a reject ends it rejected unless `rejectOnAnyReject` is off; then it ends rejected only once
  * too few people are left to reach N approvals. A free-text wait ends at N texts.
  */
-export function decide(state: Pick<ApprovalState, 'required' | 'voters' | 'rejectOnAnyReject'>, votes: Vote[]): Outcome {
+export function decide(
+	state: Pick<ApprovalState, 'required' | 'voters' | 'rejectOnAnyReject'>,
+	votes: Vote[],
+): Outcome {
 	const last = votes[votes.length - 1];
 	if (!last) return { done: false };
 	const needed = answersNeeded(state);
-	if (last.text !== undefined) return votes.length >= needed ? { done: true, text: last.text, by: last.by } : { done: false };
+	if (last.text !== undefined) {
+		return votes.length >= needed ? { done: true, text: last.text, by: last.by } : { done: false };
+	}
 	const rejects = votes.filter((vote) => vote.approved === false).length;
 	const approvals = votes.length - rejects;
-	if (rejects > 0 && (state.required === 'first' || state.rejectOnAnyReject)) return { done: true, approved: false, by: last.by };
+	if (rejects > 0 && (state.required === 'first' || state.rejectOnAnyReject)) {
+		return { done: true, approved: false, by: last.by };
+	}
 	if (approvals >= needed) return { done: true, approved: true, by: last.by };
 	if (state.voters.length - rejects < needed) return { done: true, approved: false, by: last.by };
 	return { done: false };

@@ -34,7 +34,14 @@ import {
 	type IWebhookResponseData,
 } from 'n8n-workflow';
 
-import { MailError, normalizeAddress, openMailSender, parseAddressList, requireAddressList, type MailAccount } from '../../mail';
+import {
+	MailError,
+	normalizeAddress,
+	openMailSender,
+	parseAddressList,
+	requireAddressList,
+	type MailAccount,
+} from '../../mail';
 import type { OutgoingMail } from '../../mail';
 import { decide, parseApprovalsRequired, voteOf, type ApprovalState, type Outcome, type Vote } from './approvalVotes';
 import {
@@ -74,7 +81,9 @@ export const responseOptions: INodeProperties[] = [
 		type: 'string',
 		default: 'first',
 		placeholder: 'first, all or a number',
-		description: 'How many recipients must answer: "first" (the first answer decides), "all", or a number. Every recipient gets links of their own.',
+		description:
+			'How many recipients must answer: "first" (the first answer decides), "all", or a number. '
+			+ 'Every recipient gets links of their own.',
 		displayOptions: forTypes(['approval', 'freeText']),
 	},
 	{
@@ -82,7 +91,9 @@ export const responseOptions: INodeProperties[] = [
 		name: 'rejectOnAnyReject',
 		type: 'boolean',
 		default: true,
-		description: 'Whether one reject ends the wait rejected when more than one approval is required; when off, it ends rejected only once the approvals can no longer be reached',
+		description:
+			'Whether one reject ends the wait rejected when more than one approval is required; '
+			+ 'when off, it ends rejected only once the approvals can no longer be reached',
 		displayOptions: forTypes(['approval']),
 	},
 	{
@@ -230,7 +241,11 @@ function keepState(entry: IExecuteData, state: ApprovalState): void {
 
 /** Every address a mail goes to (To, CC, BCC), lower-cased, once each: the people asked. */
 function recipientsOf(mail: Pick<OutgoingMail, 'recipients' | 'cc' | 'bcc'>): string[] {
-	const lists = [requireAddressList(mail.recipients, 'Recipients', { required: true }), requireAddressList(mail.cc, 'CC'), requireAddressList(mail.bcc, 'BCC')];
+	const lists = [
+		requireAddressList(mail.recipients, 'Recipients', { required: true }),
+		requireAddressList(mail.cc, 'CC'),
+		requireAddressList(mail.bcc, 'BCC'),
+	];
 	return [...new Set(lists.flat().map((entry) => normalizeAddress(entry.address)))];
 }
 
@@ -238,7 +253,8 @@ function recipientsOf(mail: Pick<OutgoingMail, 'recipients' | 'cc' | 'bcc'>): st
 function newState(context: IExecuteFunctions, options: IDataObject, until: Date): ApprovalState {
 	const required = parseApprovalsRequired(options.approvalsRequired);
 	if (!required) {
-		throw new MailError('INVALID_INPUT', `Approvals Required "${String(options.approvalsRequired)}" is not valid: write "first", "all" or a whole number of at least 1.`);
+		const given = String(options.approvalsRequired);
+		throw new MailError('INVALID_INPUT', `Approvals Required "${given}" is not valid: write "first", "all" or a whole number of at least 1.`);
 	}
 	const asked = context.getInputData().flatMap((_, itemIndex) => recipientsOf({
 		recipients: context.getNodeParameter('recipients', itemIndex) as string,
@@ -247,13 +263,21 @@ function newState(context: IExecuteFunctions, options: IDataObject, until: Date)
 	}));
 	const voters = [...new Set(asked)];
 	if (typeof required === 'number' && required > voters.length) {
-		throw new MailError('INVALID_INPUT', `Approvals Required is ${required}, but the question goes to ${voters.length} recipient(s): lower it or add recipients.`);
+		const problem = `Approvals Required is ${required}, but the question goes to ${voters.length} recipient(s)`;
+		throw new MailError('INVALID_INPUT', `${problem}: lower it or add recipients.`);
 	}
-	return { required, rejectOnAnyReject: options.rejectOnAnyReject !== false, voters, votes: [], questions: [], until: until.toISOString() };
+	const rejectOnAnyReject = options.rejectOnAnyReject !== false;
+	return { required, rejectOnAnyReject, voters, votes: [], questions: [], until: until.toISOString() };
 }
 
 /** One recipient's links; each carries the item, the recipient and the answer it stands for, all signed by n8n. */
-function responseLinks(context: IExecuteFunctions, responseType: ResponseType, options: IDataObject, itemIndex: number, recipient: string): ResponseLink[] {
+function responseLinks(
+	context: IExecuteFunctions,
+	responseType: ResponseType,
+	options: IDataObject,
+	itemIndex: number,
+	recipient: string,
+): ResponseLink[] {
 	const common = { i: String(itemIndex), to: recipient };
 	if (responseType === 'freeText') return [{ label: 'Respond', url: context.getSignedResumeUrl(common) }];
 	const links = [{ label: String(options.approveLabel || 'Approve'), url: context.getSignedResumeUrl({ ...common, approved: 'true' }) }];
@@ -272,10 +296,12 @@ function toolMessage(context: IExecuteFunctions, itemIndex: number, mail: Outgoi
 	if (!context.getNode().type.endsWith('HitlTool')) return mail.content;
 	const message = String(context.getNodeParameter('message', itemIndex, ''));
 	const call = context.getInputData()[itemIndex]?.json ?? {};
-	const input = call.toolParameters === undefined ? '' : `Tool: ${String(call.tool ?? '')}\nInput:\n${JSON.stringify(call.toolParameters, null, 2)}`;
+	const parameters = JSON.stringify(call.toolParameters, null, 2);
+	const input = call.toolParameters === undefined ? '' : `Tool: ${String(call.tool ?? '')}\nInput:\n${parameters}`;
 	const parts = [message, input].filter(Boolean);
 	if (mail.contentType === 'text') return [mail.content, ...parts].filter(Boolean).join('\n\n');
-	return [mail.content, ...parts.map((part) => `<pre style="white-space:pre-wrap">${escapeHtml(part)}</pre>`)].filter(Boolean).join('\n');
+	const blocks = parts.map((part) => `<pre style="white-space:pre-wrap">${escapeHtml(part)}</pre>`);
+	return [mail.content, ...blocks].filter(Boolean).join('\n');
 }
 
 function questionText(content: string, contentType: OutgoingMail['contentType']): string {
@@ -286,17 +312,30 @@ function questionText(content: string, contentType: OutgoingMail['contentType'])
 /** The node's output if the wait ends now without a decision: timed out, with the answers so far. */
 function pendingItems(state: ApprovalState): INodeExecutionData[] {
 	const data = state.votes.length ? { votes: state.votes as unknown as IDataObject[] } : {};
-	return state.questions.map((question, item) => ({ json: { data, responded_at: null, timed_out: true, sent_message_id: question.sent_message_id }, pairedItem: { item } }));
+	return state.questions.map((question, item) => ({
+		json: { data, responded_at: null, timed_out: true, sent_message_id: question.sent_message_id },
+		pairedItem: { item },
+	}));
 }
 
-function decidedItems(state: ApprovalState, outcome: Extract<Outcome, { done: true }>, votes: Vote[]): INodeExecutionData[] {
+function decidedItems(
+	state: ApprovalState,
+	outcome: Extract<Outcome, { done: true }>,
+	votes: Vote[],
+): INodeExecutionData[] {
 	const answer = outcome.text !== undefined ? { text: outcome.text } : { approved: outcome.approved };
 	const data = { ...answer, responded_by: outcome.by, votes: votes as unknown as IDataObject[] };
 	const respondedAt = votes[votes.length - 1].at;
-	return state.questions.map((question, item) => ({ json: { data, responded_at: respondedAt, timed_out: false, sent_message_id: question.sent_message_id }, pairedItem: { item } }));
+	return state.questions.map((question, item) => ({
+		json: { data, responded_at: respondedAt, timed_out: false, sent_message_id: question.sent_message_id },
+		pairedItem: { item },
+	}));
 }
 
-/** Sends one item's mails, one per recipient with their own links, and puts the execution to wait; the answers come through `webhook`. */
+/**
+ * Sends one item's mails, one per recipient with their own links, and puts the execution to wait;
+ * the answers come through `webhook`.
+ */
 export async function askPerson(context: IExecuteFunctions, itemIndex: number, account: MailAccount, mail: OutgoingMail, responseType: ResponseType): Promise<INodeExecutionData[]> {
 	const options = context.getNodeParameter('options', itemIndex, {}) as IDataObject;
 	const entry = context.getExecuteData();
@@ -315,12 +354,18 @@ export async function askPerson(context: IExecuteFunctions, itemIndex: number, a
 			cc: '',
 			bcc: '',
 			messageId: messageIdOf(ref, itemIndex, index),
-			content: withResponseLinks(content, contentType, responseLinks(context, responseType, options, itemIndex, recipient), note),
+			content: withResponseLinks(
+				content,
+				contentType,
+				responseLinks(context, responseType, options, itemIndex, recipient),
+				note,
+			),
 		})));
 	} finally {
 		sender.close();
 	}
-	state.questions[itemIndex] = { subject: mail.subject, text: questionText(content, contentType), sent_message_id: messageIdOf(ref, itemIndex) };
+	const text = questionText(content, contentType);
+	state.questions[itemIndex] = { subject: mail.subject, text, sent_message_id: messageIdOf(ref, itemIndex) };
 
 	// When the wait ends without an answer, n8n resumes the execution with the node passing the
 	// entry's items on: they are the timed-out items (the entry's own copy, not the previous node's).
@@ -395,7 +440,8 @@ function startSaving(question: string, state: ApprovalState): boolean {
 function requester(context: IWebhookFunctions): Pick<Vote, 'ip' | 'user_agent'> {
 	const request = context.getRequestObject();
 	const agent = request.headers['user-agent'];
-	return { ip: String(request.ip ?? request.socket?.remoteAddress ?? ''), user_agent: String(agent ?? '').slice(0, 500) };
+	const ip = String(request.ip ?? request.socket?.remoteAddress ?? '');
+	return { ip, user_agent: String(agent ?? '').slice(0, 500) };
 }
 
 /**
@@ -412,19 +458,26 @@ export async function webhook(this: IWebhookFunctions): Promise<IWebhookResponse
 	const recipient = String(query.to ?? '');
 	const question = state?.questions[Number(query.i)];
 	const choice = ({ true: true, false: false } as Record<string, boolean | undefined>)[String(query.approved)];
-	if (responseType === 'reply' || !entry || !state || !question || !state.voters.includes(recipient) || (responseType === 'approval' && choice === undefined)) {
+	const unknown = responseType === 'reply' || !entry || !state || !question || !state.voters.includes(recipient);
+	if (unknown || (responseType === 'approval' && choice === undefined)) {
 		return page(404, unknownLinkPage());
 	}
 	const options = this.getNodeParameter('options', {}) as IDataObject;
-	const labelOf = (approved: boolean | undefined) => (approved === false ? String(options.rejectLabel || 'Reject') : String(options.approveLabel || 'Approve'));
+	const labelOf = (approved: boolean | undefined) =>
+		(approved === false ? String(options.rejectLabel || 'Reject') : String(options.approveLabel || 'Approve'));
 	const earlier = voteOf(state.votes, recipient);
 	if (earlier) return page(200, alreadyAnsweredPage(question, earlier.text ?? labelOf(earlier.approved)));
-	if (method !== 'POST') return page(200, responseType === 'approval' ? approvalPage(question, { label: labelOf(choice) }) : freeTextPage(question));
+	if (method !== 'POST') {
+		return page(200, responseType === 'approval' ? approvalPage(question, { label: labelOf(choice) }) : freeTextPage(question));
+	}
 
 	// An empty form (the approval page's button) comes with no body at all.
 	const body = (this.getBodyData() ?? {}) as IDataObject;
-	const text = responseType === 'freeText' ? String(body.text ?? (body.data as IDataObject | undefined)?.text ?? '').trim() : '';
-	if (responseType === 'freeText' && !text) return page(400, freeTextPage(question, 'Please write an answer before sending.'));
+	const typed = body.text ?? (body.data as IDataObject | undefined)?.text ?? '';
+	const text = responseType === 'freeText' ? String(typed).trim() : '';
+	if (responseType === 'freeText' && !text) {
+		return page(400, freeTextPage(question, 'Please write an answer before sending.'));
+	}
 	if (!startSaving(state.questions[0].sent_message_id, state)) return page(409, busyPage(question));
 	const answer = responseType === 'approval' ? { approved: choice } : { text };
 	const votes = [...state.votes, { by: recipient, ...answer, at: new Date().toISOString(), ...requester(this) }];

@@ -26,8 +26,10 @@ export function withResponseLinks(content: string, contentType: 'html' | 'text',
 	if (contentType === 'text') {
 		return `${content}\n\n${links.map((link) => `${link.label}: ${link.url}`).join('\n')}\n\n${note}\n`;
 	}
-	const buttons = links.map((link) => `<p style="margin:0 0 12px"><a href="${escapeHtml(link.url)}" style="${BUTTON}">${escapeHtml(link.label)}</a></p>`).join('\n');
-	return `${content}\n<div style="margin:24px 0 8px">\n${buttons}\n</div>\n<p style="font:12px sans-serif;color:#666666">${escapeHtml(note)}</p>\n`;
+	const button = (link: ResponseLink) => `<a href="${escapeHtml(link.url)}" style="${BUTTON}">${escapeHtml(link.label)}</a>`;
+	const buttons = links.map((link) => `<p style="margin:0 0 12px">${button(link)}</p>`).join('\n');
+	const hint = `<p style="font:12px sans-serif;color:#666666">${escapeHtml(note)}</p>`;
+	return `${content}\n<div style="margin:24px 0 8px">\n${buttons}\n</div>\n${hint}\n`;
 }
 
 function page(title: string, body: string): string {
@@ -83,17 +85,23 @@ export function freeTextPage(question: PageQuestion, problem?: string): string {
 }
 
 export function recordedPage(answer: string, next = 'You can close this page.'): string {
-	return page('Answer recorded', `<h1>Thank you: your answer was recorded</h1>\n<p>${escapeHtml(answer)}</p>\n<p class="hint">${escapeHtml(next)}</p>`);
+	const body = `<p>${escapeHtml(answer)}</p>\n<p class="hint">${escapeHtml(next)}</p>`;
+	return page('Answer recorded', `<h1>Thank you: your answer was recorded</h1>\n${body}`);
 }
 
 /** A recipient's second answer: it changes nothing. */
 export function alreadyAnsweredPage(question: PageQuestion, answer: string): string {
-	return page('Already answered', `${asked(question)}\n<p>You have already answered: <strong>${escapeHtml(answer)}</strong>. Your answer stays as it was.</p>`);
+	const given = `<strong>${escapeHtml(answer)}</strong>`;
+	return page('Already answered', `${asked(question)}\n<p>You have already answered: ${given}. Your answer stays as it was.</p>`);
 }
 
 /** Another answer to the same question is being saved right now: nothing was recorded. */
 export function busyPage(question: PageQuestion): string {
-	return page('Please try again', `${asked(question)}\n<p><strong>Another answer is being saved right now: nothing was recorded.</strong></p>\n<p>Go back and press the button again in a few seconds.</p>`);
+	return page('Please try again', [
+		asked(question),
+		'<p><strong>Another answer is being saved right now: nothing was recorded.</strong></p>',
+		'<p>Go back and press the button again in a few seconds.</p>',
+	].join('\n'));
 }
 
 export function unknownLinkPage(): string {
