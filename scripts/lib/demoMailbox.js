@@ -242,7 +242,8 @@ async function seedDemoMailbox(server) {
  */
 function responseLinks(parsed) {
 	// The text part made from HTML writes a link as "Label [URL]": brackets end a link too.
-	const found = `${parsed.text || ''}\n${typeof parsed.html === 'string' ? parsed.html.replace(/&amp;/g, '&') : ''}`.match(/https?:\/\/[^\s"'<>[\]]+\/webhook-waiting\/[^\s"'<>[\]]+/g);
+	const html = typeof parsed.html === 'string' ? parsed.html.replace(/&amp;/g, '&') : '';
+	const found = `${parsed.text || ''}\n${html}`.match(/https?:\/\/[^\s"'<>[\]]+\/webhook-waiting\/[^\s"'<>[\]]+/g);
 	return [...new Set(found || [])];
 }
 
@@ -251,12 +252,14 @@ function responseLinks(parsed) {
  * then presses the page's button (a form POST to the same URL).
  */
 async function pressButton(links, answer) {
-	const link = links.find((url) => new URL(url).searchParams.get('approved') === String(answer === 'approve')) || links[0];
+	const choice = String(answer === 'approve');
+	const link = links.find((url) => new URL(url).searchParams.get('approved') === choice) || links[0];
 	const page = await fetch(link);
 	if (!page.ok) throw new Error(`opening ${link} gave ${page.status}`);
 	const text = new URL(link).searchParams.has('approved') ? '' : 'Approved by the demo analyst.';
 	const body = new URLSearchParams(text ? { text } : {}).toString();
-	const pressed = await fetch(link, { method: 'POST', headers: { 'content-type': 'application/x-www-form-urlencoded' }, body });
+	const form = { 'content-type': 'application/x-www-form-urlencoded' };
+	const pressed = await fetch(link, { method: 'POST', headers: form, body });
 	if (!pressed.ok) throw new Error(`answering ${link} gave ${pressed.status}`);
 }
 
