@@ -4,7 +4,7 @@ import { authenticationProperty, emailConnectionTest, mailboxCredentials } from 
 import { router } from './actions/router';
 import { operationProperties, operationProperty, operationSubtitle } from './actions/operations';
 import { getFolders, searchFolders } from './methods/folders';
-import { responseWebhooks, webhook } from './actions/askPerson';
+import { responseWebhooks, waitAgain, webhook } from './actions/askPerson';
 
 export class Email implements INodeType {
 	description: INodeTypeDescription = {
@@ -33,7 +33,8 @@ export class Email implements INodeType {
 	};
 
 	async execute(this: IExecuteFunctions): Promise<INodeExecutionData[][]> {
-		return await router.call(this);
+		// An approval that needs more answers comes back here after each one, to wait again.
+		return (await waitAgain(this)) ?? (await router.call(this));
 	}
 
 	async webhook(this: IWebhookFunctions): Promise<IWebhookResponseData> {

@@ -38,7 +38,8 @@ function builtNodeTypes() {
 function missingFeature(workflow, types) {
 	for (const node of workflow.nodes) {
 		if (!node.type.startsWith('n8n-nodes-mailbox.')) continue;
-		const operations = types[node.type];
+		// n8n 2.x derives the agent tools `emailTool` and `emailHitlTool` from the node itself.
+		const operations = types[node.type.replace(/(?:Hitl)?Tool$/, '')];
 		if (!operations) return `node ${node.type}`;
 		const operation = node.parameters?.operation;
 		if (operation && !operations.has(operation)) return `operation ${operation} of ${node.type}`;

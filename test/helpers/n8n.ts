@@ -54,6 +54,19 @@ export function manualTrigger() {
 	return { id: 'trigger', name: 'Start', type: 'n8n-nodes-base.manualTrigger', typeVersion: 1, position: [0, 0], parameters: {} };
 }
 
+/** A Webhook trigger at /webhook/<path> (POST), answering at once; its webhook id is made from the path. */
+export function webhookTrigger(path: string) {
+	return {
+		id: `start-${path}`,
+		name: 'Start',
+		type: 'n8n-nodes-base.webhook',
+		typeVersion: 2,
+		position: [0, 0],
+		webhookId: `0b6f7c1e-0000-4000-8000-${path.replace(/\W/g, '').padEnd(12, '0').slice(0, 12)}`,
+		parameters: { httpMethod: 'POST', path, responseMode: 'onReceived', options: {} },
+	};
+}
+
 export function mailboxNode(name: string, credentialId: string, parameters: Record<string, unknown>, position: [number, number], credentialType = 'emailCredentials') {
 	return {
 		id: name.toLowerCase().replace(/\W+/g, '-'),

@@ -132,6 +132,7 @@ afterAll(async () => {
 
 it('imports every example', () => {
 	expect(editor.workflows.map((workflow) => [workflow.file, workflow.imported])).toEqual([
+		['agent-with-approval.json', true],
 		['ask-and-branch.json', true],
 		['ask-for-approval.json', true],
 		['phishing-triage.json', true],
@@ -177,6 +178,20 @@ it('ask-and-branch: the question goes out, the stand-in analyst approves, the ap
 	expect(run.runData['Notify: rejected or no answer']).toBeUndefined();
 	const firewall = await waitFor('the notice to fw@example.test', 30_000, () => subjectsIn('fw@example.test'), (subjects) => subjects.length > 0);
 	expect(firewall).toEqual([`Approved: ${String(answer.subject)}`]);
+});
+
+it('ask-for-approval: the stand-in analyst opens the link and presses the page\'s button; the approve branch runs', async () => {
+	const workflow = await rest<Record<string, unknown>>('/workflows/mailboxExample04');
+	const { executionId } = await rest<{ executionId: string }>('/workflows/mailboxExample04/run', {
+		workflowData: workflow,
+		triggerToStartFrom: { name: "When clicking 'Execute workflow'" },
+	});
+	const run = await waitFor('the ask-for-approval execution', 120_000, () => execution(executionId), (value) => value.finished);
+	expect(run.error).toBeUndefined();
+	const [answer] = outputs(run, 'Ask the lead analyst')![0];
+	expect(answer).toMatchObject({ timed_out: false, data: { approved: true, responded_by: demo.DEMO_ANALYST, votes: [expect.objectContaining({ by: demo.DEMO_ANALYST, approved: true })] } });
+	expect(outputs(run, 'Notify: approved')![0][0]).toMatchObject({ is_success: true });
+	expect(run.runData['Notify: rejected or no answer']).toBeUndefined();
 });
 
 it('phishing-triage: activated, its trigger emits each seeded alert once; Production downloads attachments, the rest get their .eml', async () => {

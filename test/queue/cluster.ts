@@ -113,16 +113,21 @@ interface PgClient {
 	end(): Promise<void>;
 }
 
-type RunData = Record<string, Array<{ data?: { main: Array<Array<{ json: Record<string, unknown> }> | null> }; error?: { message: string } }>>;
+type Items = Array<{ json: Record<string, unknown> }>;
+
+type RunData = Record<string, Array<{ data?: { main?: Array<Items | null>; ai_tool?: Array<Items | null> }; error?: { message: string } }>>;
 
 type FlattedParse = (text: string) => { resultData: { runData: RunData; error?: { message: string } } };
 
-/** Run data as n8n stores it (`flatted` text) -> the items of each node's first output, and errors. */
+/** Run data as n8n stores it (`flatted` text) -> the items of each node's first output (an agent tool's output, for a tool node), and errors. */
 function decodeRunData(data: string | null, parse: FlattedParse): Pick<StoredExecution, 'nodes' | 'error'> {
 	// A queued execution has no run data yet.
 	const result = (data ? parse(data).resultData : undefined) ?? { runData: {} as RunData };
 	const nodes = Object.fromEntries(
-		Object.entries(result.runData ?? {}).map(([name, runs]) => [name, { items: (runs[0]?.data?.main[0] ?? []).map((item) => item.json), error: runs[0]?.error?.message }]),
+		Object.entries(result.runData ?? {}).map(([name, runs]) => {
+			const output = runs[0]?.data?.main?.[0] ?? runs[0]?.data?.ai_tool?.[0] ?? [];
+			return [name, { items: output.map((item) => item.json), error: runs[0]?.error?.message }];
+		}),
 	);
 	return { nodes, error: result.error?.message };
 }

@@ -157,16 +157,24 @@ describe('read operations and send on a worker', () => {
 		expect(cluster.workerOf(askExecution)).toBe(waitingOn);
 	});
 
-	it('5 executions waiting for approval hold no worker: meanwhile other executions run on both workers', async () => {
-		const [desk, approver] = [newMailbox('queue-approval-desk'), newMailbox('queue-approval-analyst')];
+	it('5 executions waiting for approval (2 needing both leads) hold no worker; each resumes on its own votes', async () => {
+		const [desk, approver, second] = [newMailbox('queue-approval-desk'), newMailbox('queue-approval-analyst'), newMailbox('queue-approval-lead')];
 		const credential = await credentialFor(desk);
-		const ask = mailboxNode('Ask', credential, { operation: 'sendAndWait', recipients: approver, subject: 'Block 203.0.113.7?', content: 'Block the sender on the gateway?', responseType: 'approval', options: { contentType: 'text' } }, 200);
-		const { id: askId } = await rest.createWorkflow({ name: 'Ask for approval', nodes: [manualTrigger, ask], connections: chain([ask]), settings: {} });
+		const askNode = (recipients: string, options: Record<string, unknown>) =>
+			mailboxNode('Ask', credential, { operation: 'sendAndWait', recipients, subject: 'Block 203.0.113.7?', content: 'Block the sender on the gateway?', responseType: 'approval', options: { contentType: 'text', ...options } }, 200);
+		const single = askNode(approver, {});
+		const both = askNode(`${approver}, ${second}`, { approvalsRequired: 'all' });
+		const { id: singleId } = await rest.createWorkflow({ name: 'Ask for approval', nodes: [manualTrigger, single], connections: chain([single]), settings: {} });
+		const { id: bothId } = await rest.createWorkflow({ name: 'Ask both leads', nodes: [manualTrigger, both], connections: chain([both]), settings: {} });
 
-		const asks: string[] = [];
-		for (let run = 0; run < 5; run++) asks.push(await rest.run(askId));
-		const statuses = () => Promise.all(asks.map(async (executionId) => (await storedExecutions(cluster, { executionId }))[0]?.status));
-		await waitFor('5 executions waiting for approval', 120_000, statuses, (list) => list.every((status) => status === 'waiting'));
+		// Started one after the other, so that the approver's n-th question belongs to the n-th run.
+		const asks: Array<{ id: string; all: boolean }> = [];
+		const statuses = () => Promise.all(asks.map(async ({ id }) => (await storedExecutions(cluster, { executionId: id }))[0]?.status));
+		for (const all of [false, true, false, true, false]) {
+			asks.push({ id: await rest.run(all ? bothId : singleId), all });
+			await waitFor('the run to wait', 120_000, statuses, (list) => list.every((status) => status === 'waiting'));
+			await receiveLinks(approver, asks.length - 1);
+		}
 
 		// Each worker has one slot (--concurrency=1): runs started together can only all finish if
 		// the waiting executions left both slots free.
@@ -176,13 +184,28 @@ describe('read operations and send on a worker', () => {
 		expect(new Set(others.map((id) => cluster.workerOf(id)))).toEqual(new Set(['n8n-worker1', 'n8n-worker2']));
 		expect(await statuses()).toEqual(['waiting', 'waiting', 'waiting', 'waiting', 'waiting']);
 
-		// Each mail's Approve link resumes its own execution.
+		// The approver answers every question: the single ones finish, the two that need both leads
+		// wait again, each with the approver's vote kept.
 		const questions = await Promise.all(asks.map((_, index) => receiveLinks(approver, index)));
 		for (const question of questions) expect((await postForm(question.links.Approve)).status).toBe(200);
-		const answered = await Promise.all(asks.map((id) => finishedExecution(cluster, id, 120_000)));
+		const votesOf = (execution: StoredExecution) => ((itemsOf(execution, 'Ask')[0]?.data as { votes?: Array<{ by: string }> }).votes ?? []).map((vote) => vote.by);
+		for (const { id, all } of asks.filter((ask) => ask.all)) {
+			const [waiting] = await waitFor(`execution ${id} to wait for the lead`, 120_000, () => storedExecutions(cluster, { executionId: id }), ([execution]) => execution?.status === 'waiting' && votesOf(execution).length === 1);
+			expect({ all, votes: votesOf(waiting) }).toEqual({ all: true, votes: [approver] });
+		}
+		for (const { id } of asks.filter((ask) => !ask.all)) expect((await finishedExecution(cluster, id, 120_000)).status).toBe('success');
+
+		// The lead answers the two questions sent to them, each resuming its own execution.
+		const leadQuestions = await Promise.all([0, 1].map((index) => receiveLinks(second, index)));
+		for (const question of leadQuestions) expect((await postForm(question.links.Approve)).status).toBe(200);
+		const answered = await Promise.all(asks.map(({ id }) => finishedExecution(cluster, id, 120_000)));
 		expect(answered.map((execution) => execution.status)).toEqual(['success', 'success', 'success', 'success', 'success']);
-		expect(answered.map((execution) => itemsOf(execution, 'Ask')[0].sent_message_id).sort()).toEqual(questions.map((question) => question.messageId).sort());
-		for (const execution of answered) expect(itemsOf(execution, 'Ask')).toEqual([expect.objectContaining({ data: { approved: true }, timed_out: false })]);
+		expect(answered.map((execution) => itemsOf(execution, 'Ask')[0].sent_message_id)).toEqual(questions.map((question) => question.messageId));
+		answered.forEach((execution, index) => {
+			const voters = asks[index].all ? [approver, second] : [approver];
+			expect(itemsOf(execution, 'Ask')).toEqual([expect.objectContaining({ data: expect.objectContaining({ approved: true, responded_by: voters[voters.length - 1] }), timed_out: false })]);
+			expect(votesOf(execution)).toEqual(voters);
+		});
 	});
 });
 

@@ -29,7 +29,13 @@ const OPERATIONS: Record<string, string[]> = {
 	getEml: ['operation', 'folder', 'messageId', 'emailUid', 'base64Encode'],
 	move: ['operation', 'folder', 'messageId', 'emailUid', 'destinationFolder', 'options'],
 	analyze: ['operation', 'source', 'folder', 'messageId', 'emailUid', 'binaryPropertyName', 'options'],
+	search: ['operation', 'folder', 'from', 'to', 'subject', 'text', 'since', 'before', 'unreadOnly', 'limit', 'options'],
+	delete: ['operation', 'folder', 'messageId', 'emailUid', 'options'],
+	forward: ['operation', 'folder', 'messageId', 'emailUid', 'recipients', 'content', 'options'],
+	reply: ['operation', 'folder', 'messageId', 'emailUid', 'content', 'options'],
 };
+// The human-review tool n8n 2.x derives from the node: always Send Email and Wait for an approval.
+const REVIEW_PARAMETERS = ['recipients', 'cc', 'bcc', 'subject', 'content', 'options'];
 const TRIGGER_PARAMETERS = [
 	'pollTimes', 'folders', 'unreadOnly', 'markAsRead', 'attachOriginalEml', 'offsetDays', 'maxEmailsPerCycle', 'serverTimeZone',
 	'extractionRules', 'forwardedEmailRegexes', 'environmentField', 'environmentRegex', 'defaultEnvironment', 'productFieldName',
@@ -37,7 +43,7 @@ const TRIGGER_PARAMETERS = [
 ];
 
 it('has the four examples of the README', () => {
-	expect(examples.map((example) => example.file).sort()).toEqual(['ask-and-branch.json', 'ask-for-approval.json', 'phishing-triage.json', 'ping-and-send.json']);
+	expect(examples.map((example) => example.file).sort()).toEqual(['agent-with-approval.json', 'ask-and-branch.json', 'ask-for-approval.json', 'phishing-triage.json', 'ping-and-send.json']);
 });
 
 describe.each(examples)('$file', ({ workflow }) => {
@@ -53,7 +59,11 @@ describe.each(examples)('$file', ({ workflow }) => {
 				expect([...TRIGGER_PARAMETERS.filter((name) => name !== 'pollTimes'), 'fallbackPollSeconds']).toEqual(expect.arrayContaining(Object.keys(node.parameters)));
 				continue;
 			}
-			expect(node.type).toBe('n8n-nodes-mailbox.email');
+			if (node.type === 'n8n-nodes-mailbox.emailHitlTool') {
+				expect(REVIEW_PARAMETERS).toEqual(expect.arrayContaining(Object.keys(node.parameters)));
+				continue;
+			}
+			expect(['n8n-nodes-mailbox.email', 'n8n-nodes-mailbox.emailTool']).toContain(node.type);
 			const allowed = OPERATIONS[node.parameters.operation as string];
 			expect(allowed).toBeDefined();
 			expect(allowed).toEqual(expect.arrayContaining(Object.keys(node.parameters)));
@@ -73,7 +83,8 @@ describe.each(examples)('$file', ({ workflow }) => {
 		const names = new Set(workflow.nodes.map((node) => node.name));
 		for (const [from, outputs] of Object.entries(workflow.connections)) {
 			expect(names.has(from)).toBe(true);
-			for (const output of (outputs as { main: Array<Array<{ node: string }>> }).main) for (const link of output) expect(names.has(link.node)).toBe(true);
+			// main, and the agent connections (ai_tool, ai_languageModel)
+			for (const output of Object.values(outputs as Record<string, Array<Array<{ node: string }>>>).flat()) for (const link of output) expect(names.has(link.node)).toBe(true);
 		}
 	});
 });
@@ -81,6 +92,7 @@ describe.each(examples)('$file', ({ workflow }) => {
 it('npm start imports every example: the build has each node and operation they use', () => {
 	const listed = start.exampleWorkflows() as Array<{ file: string; missing?: string }>;
 	expect(listed.map(({ file, missing }) => [file, missing])).toEqual([
+		['agent-with-approval.json', undefined],
 		['ask-and-branch.json', undefined],
 		['ask-for-approval.json', undefined],
 		['phishing-triage.json', undefined],
