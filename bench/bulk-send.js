@@ -13,7 +13,10 @@ const { Email } = require('../dist/nodes/Email/Email.node');
 const { credentialsOf, median, prepareBinaryData, repeat } = require('./lib');
 
 function content(index) {
-	return `<p>Alert ${index}: suspicious login from <b>10.0.${index % 250}.7</b>.</p><p>Case: ` + `<a href="https://portal.example.test/case/${index}">portal</a></p>`;
+	return (
+		`<p>Alert ${index}: suspicious login from <b>10.0.${index % 250}.7</b>.</p><p>Case: ` +
+		`<a href="https://portal.example.test/case/${index}">portal</a></p>`
+	);
 }
 
 /** Email.execute() with the context n8n gives it: items, parameters per item, credentials. */
@@ -22,7 +25,14 @@ async function sendWithNode(info, from, to, count) {
 	const parameters = { authentication: 'password', operation: 'send', recipients: to, cc: '', bcc: '', options: {} };
 	const context = {
 		getInputData: () => items,
-		getNode: () => ({ id: 'bench', name: 'Mailbox', type: 'n8n-nodes-mailbox.email', typeVersion: 1, position: [0, 0], parameters: {} }),
+		getNode: () => ({
+			id: 'bench',
+			name: 'Mailbox',
+			type: 'n8n-nodes-mailbox.email',
+			typeVersion: 1,
+			position: [0, 0],
+			parameters: {},
+		}),
 		getCredentials: async () => credentialsOf(info, from),
 		continueOnFail: () => false,
 		getNodeParameter: (name, itemIndex, fallback) => {
@@ -35,18 +45,32 @@ async function sendWithNode(info, from, to, count) {
 	};
 	const [output] = await new Email().execute.call(context);
 	const failed = output.filter((item) => !item.json.is_success);
-	if (output.length !== count || failed.length) throw new Error(`Send Email: ${output.length} items, ${failed.length} not accepted`);
+	if (output.length !== count || failed.length)
+		throw new Error(`Send Email: ${output.length} items, ${failed.length} not accepted`);
 }
 
 async function sendWithPool(info, from, to, count) {
 	const { convert } = require('html-to-text');
 	const transport = nodemailer.createTransport({
-		pool: true, host: info.host, port: info.ports.smtp, secure: false, requireTLS: true,
-		auth: { user: from, pass: info.password }, tls: { ca: fs.readFileSync(info.caFile) },
+		pool: true,
+		host: info.host,
+		port: info.ports.smtp,
+		secure: false,
+		requireTLS: true,
+		auth: { user: from, pass: info.password },
+		tls: { ca: fs.readFileSync(info.caFile) },
 	});
 	try {
 		const results = await Promise.all(
-			Array.from({ length: count }, (_, index) => transport.sendMail({ from, to, subject: `bulk ${index}`, html: content(index), text: convert(content(index), { wordwrap: false }) })),
+			Array.from({ length: count }, (_, index) =>
+				transport.sendMail({
+					from,
+					to,
+					subject: `bulk ${index}`,
+					html: content(index),
+					text: convert(content(index), { wordwrap: false }),
+				}),
+			),
 		);
 		if (results.some((info) => info.accepted.length === 0)) throw new Error('the pool had mail refused');
 	} finally {
@@ -59,7 +83,10 @@ async function run({ info, runs, warmups, smoke, log }) {
 	const from = `bench-sender@${info.domain}`;
 	const to = `bench-bulk@${info.domain}`;
 	const results = {};
-	for (const [key, send] of [['ours', sendWithNode], ['pool', sendWithPool]]) {
+	for (const [key, send] of [
+		['ours', sendWithNode],
+		['pool', sendWithPool],
+	]) {
 		const samples = await repeat({ runs, warmups }, async () => {
 			const start = performance.now();
 			await send(info, from, to, count);
@@ -71,8 +98,17 @@ async function run({ info, runs, warmups, smoke, log }) {
 	const ratio = results.ours / results.pool;
 	return {
 		rows: [
-			{ case: '5 bulk send', what: `Send Email over ${count} items (Postfix, STARTTLS)`, value: `${results.ours.toFixed(0)} mails/s`, ratio: `${ratio.toFixed(2)}x the pool` },
-			{ case: '5 bulk send', what: `bare nodemailer pool, ${count} mails at once`, value: `${results.pool.toFixed(0)} mails/s` },
+			{
+				case: '5 bulk send',
+				what: `Send Email over ${count} items (Postfix, STARTTLS)`,
+				value: `${results.ours.toFixed(0)} mails/s`,
+				ratio: `${ratio.toFixed(2)}x the pool`,
+			},
+			{
+				case: '5 bulk send',
+				what: `bare nodemailer pool, ${count} mails at once`,
+				value: `${results.pool.toFixed(0)} mails/s`,
+			},
 		],
 		goals: [{ goal: 'bulk send >= 0.8x a bare nodemailer pool', value: `${ratio.toFixed(2)}x`, met: ratio >= 0.8 }],
 	};

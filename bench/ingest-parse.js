@@ -23,7 +23,13 @@ async function main() {
 	await pass();
 	const samples = [];
 	for (let index = 0; index < 5; index++) samples.push(await pass());
-	console.log(JSON.stringify({ rate: Math.round(median(samples.map((s) => s.rate))), cpuMsPerMail: Number(median(samples.map((s) => s.cpuMsPerMail)).toFixed(3)), runs: samples.map((s) => Math.round(s.rate)) }));
+	console.log(
+		JSON.stringify({
+			rate: Math.round(median(samples.map((s) => s.rate))),
+			cpuMsPerMail: Number(median(samples.map((s) => s.cpuMsPerMail)).toFixed(3)),
+			runs: samples.map((s) => Math.round(s.rate)),
+		}),
+	);
 }
 
 main().catch((error) => {

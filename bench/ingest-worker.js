@@ -21,12 +21,23 @@ const { info, address, expected } = config;
 // Loaded before the clock starts: n8n loads node classes once, at start-up, not per activation.
 const loadBuiltin = () => loadBuiltinImap(config.n8nDir);
 // `dist` may name another build of this package, for comparing two versions (bench/ingest-profile.js).
-const NodeClass = { ours: () => require(path.join(config.dist ?? path.join(__dirname, '..', 'dist'), 'nodes', 'EmailTrigger', 'EmailTrigger.node')).EmailTrigger, builtin: loadBuiltin, raw: () => require('imapflow').ImapFlow }[config.mode]();
+const NodeClass = {
+	ours: () =>
+		require(path.join(config.dist ?? path.join(__dirname, '..', 'dist'), 'nodes', 'EmailTrigger', 'EmailTrigger.node'))
+			.EmailTrigger,
+	builtin: loadBuiltin,
+	raw: () => require('imapflow').ImapFlow,
+}[config.mode]();
 
 async function ours() {
 	const trigger = new NodeClass();
 	const staticData = {};
-	const parameters = { folders: 'INBOX', maxEmailsPerCycle: config.maxEmailsPerCycle, scriptTimeoutSeconds: 600, ...(config.analyze ? { analyze: true, analyzeOptions: config.analyze } : {}) };
+	const parameters = {
+		folders: 'INBOX',
+		maxEmailsPerCycle: config.maxEmailsPerCycle,
+		scriptTimeoutSeconds: 600,
+		...(config.analyze ? { analyze: true, analyzeOptions: config.analyze } : {}),
+	};
 	const context = pollContext({ parameters, credentials: config.credentials, staticData });
 	let count = 0;
 	let polls = 0;
@@ -53,7 +64,16 @@ async function builtin() {
 		count += data[0].length;
 		if (count >= expected) done();
 	};
-	const response = await builtinImapTrigger({ NodeClass, typeVersion: config.typeVersion, format: config.format, info, address, staticData, emit, emitError: (error) => failed(error) });
+	const response = await builtinImapTrigger({
+		NodeClass,
+		typeVersion: config.typeVersion,
+		format: config.format,
+		info,
+		address,
+		staticData,
+		emit,
+		emitError: (error) => failed(error),
+	});
 	const timer = setTimeout(() => failed(new Error(`only ${count} of ${expected} items after 120 s`)), 120_000);
 	await finished;
 	clearTimeout(timer);
@@ -62,7 +82,14 @@ async function builtin() {
 }
 
 async function raw() {
-	const client = new NodeClass({ host: info.host, port: info.ports.imaps, secure: true, auth: { user: address, pass: info.password }, tls: { ca: fs.readFileSync(info.caFile) }, logger: false });
+	const client = new NodeClass({
+		host: info.host,
+		port: info.ports.imaps,
+		secure: true,
+		auth: { user: address, pass: info.password },
+		tls: { ca: fs.readFileSync(info.caFile) },
+		logger: false,
+	});
 	client.on('error', () => undefined);
 	await client.connect();
 	let count = 0;
@@ -85,7 +112,16 @@ async function main() {
 	const cpu = process.cpuUsage(cpuBefore);
 	const after = memory();
 	if (result.count < expected) throw new Error(`${result.count} of ${expected} items`);
-	console.log(JSON.stringify({ ...result, ms, rate: (expected / ms) * 1000, cpuMs: (cpu.user + cpu.system) / 1000, peakRss: after.peak, rssGrowth: after.peak - before.rss }));
+	console.log(
+		JSON.stringify({
+			...result,
+			ms,
+			rate: (expected / ms) * 1000,
+			cpuMs: (cpu.user + cpu.system) / 1000,
+			peakRss: after.peak,
+			rssGrowth: after.peak - before.rss,
+		}),
+	);
 	// The built-in may leave timers behind; the measurement is done.
 	process.exit(0);
 }

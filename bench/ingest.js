@@ -6,14 +6,36 @@
  */
 const path = require('node:path');
 
-const { builtinHosts, credentialsOf, markUnread, median, repeat, runChild, typicalMails, writeMaildir } = require('./lib');
+const {
+	builtinHosts,
+	credentialsOf,
+	markUnread,
+	median,
+	repeat,
+	runChild,
+	typicalMails,
+	writeMaildir,
+} = require('./lib');
 
 function readers(info, address, { quick, smoke, count }) {
 	const list = [
 		{ name: 'raw FETCH of all sources (imapflow, ceiling)', key: 'raw', config: { mode: 'raw' } },
-		{ name: `Mailbox Trigger (this package), one poll, maxEmailsPerCycle ${count}`, key: 'ours', config: { mode: 'ours', maxEmailsPerCycle: count, credentials: credentialsOf(info, address) } },
+		{
+			name: `Mailbox Trigger (this package), one poll, maxEmailsPerCycle ${count}`,
+			key: 'ours',
+			config: { mode: 'ours', maxEmailsPerCycle: count, credentials: credentialsOf(info, address) },
+		},
 		// The same with Analyze on: one parse of each mail serves the item and the analysis.
-		{ name: 'the same with Analyze on', key: 'analyze', config: { mode: 'ours', maxEmailsPerCycle: count, credentials: credentialsOf(info, address), analyze: { trustedAuthservIds: `mail.${info.domain}`, ownDomains: info.domain } } },
+		{
+			name: 'the same with Analyze on',
+			key: 'analyze',
+			config: {
+				mode: 'ours',
+				maxEmailsPerCycle: count,
+				credentials: credentialsOf(info, address),
+				analyze: { trustedAuthservIds: `mail.${info.domain}`, ownDomains: info.domain },
+			},
+		},
 	];
 	// n8n 2.x only catches up on mail already in the box from a watermark (and refuses UID 0): with
 	// lastMessageUid 1 it reads the other 1,999 mails.
@@ -22,7 +44,14 @@ function readers(info, address, { quick, smoke, count }) {
 		// --quick keeps the one n8n that runs on this Node.
 		if (quick && nodeBinary !== process.execPath) continue;
 		for (const format of smoke ? ['resolved'] : ['simple', 'resolved']) {
-			list.push({ name: `n8n ${version} Email Trigger (IMAP) v${typeVersion}, format "${format}"`, key: `builtin-${version}-${format}`, builtin: true, nodeBinary, config: { mode: 'builtin', n8nDir, typeVersion, format, startUid }, expected: count - (startUid ?? 0) });
+			list.push({
+				name: `n8n ${version} Email Trigger (IMAP) v${typeVersion}, format "${format}"`,
+				key: `builtin-${version}-${format}`,
+				builtin: true,
+				nodeBinary,
+				config: { mode: 'builtin', n8nDir, typeVersion, format, startUid },
+				expected: count - (startUid ?? 0),
+			});
 		}
 	}
 	return list;
@@ -34,16 +63,33 @@ async function run({ info, runs, warmups, quick, smoke, log }) {
 	const mails = typicalMails(count, { domain: info.domain, to: address });
 	const bytes = mails.reduce((sum, mail) => sum + mail.length, 0);
 	writeMaildir(info, address, count, (index) => mails[index]);
-	log(`ingest: ${count} mails, ${(bytes / 1e6).toFixed(1)} MB (mean ${(bytes / count / 1024).toFixed(1)} ` + `KB), ${mails.filter((_, i) => i % 10 === 9).length} with a 20 KB PDF`);
+	log(
+		`ingest: ${count} mails, ${(bytes / 1e6).toFixed(1)} MB (mean ${(bytes / count / 1024).toFixed(1)} ` +
+			`KB), ${mails.filter((_, i) => i % 10 === 9).length} with a 20 KB PDF`,
+	);
 
 	const results = [];
 	for (const reader of readers(info, address, { quick, smoke, count })) {
 		const samples = await repeat({ runs, warmups }, async () => {
 			await markUnread(info, address);
-			return runChild(path.join(__dirname, 'ingest-worker.js'), { ...reader.config, info, address, expected: reader.expected ?? count }, { nodeBinary: reader.nodeBinary, env: { MAILBOX_EXTRA_CA_FILE: info.caFile } });
+			return runChild(
+				path.join(__dirname, 'ingest-worker.js'),
+				{ ...reader.config, info, address, expected: reader.expected ?? count },
+				{ nodeBinary: reader.nodeBinary, env: { MAILBOX_EXTRA_CA_FILE: info.caFile } },
+			);
 		});
-		const result = { ...reader, rate: median(samples.map((s) => s.rate)), peakRss: median(samples.map((s) => s.peakRss)), samples: samples.map((s) => Math.round(s.rate)), cpuMs: median(samples.map((s) => s.cpuMs)) };
-		log(`  ${reader.name}: ${Math.round(result.rate)} msg/s (runs ${result.samples.join(', ')}), ` + `peak RSS ${(result.peakRss / 2 ** 20).toFixed(0)} MB, CPU ${(result.cpuMs / count).toFixed(2)} ` + `ms/msg in the reader`);
+		const result = {
+			...reader,
+			rate: median(samples.map((s) => s.rate)),
+			peakRss: median(samples.map((s) => s.peakRss)),
+			samples: samples.map((s) => Math.round(s.rate)),
+			cpuMs: median(samples.map((s) => s.cpuMs)),
+		};
+		log(
+			`  ${reader.name}: ${Math.round(result.rate)} msg/s (runs ${result.samples.join(', ')}), ` +
+				`peak RSS ${(result.peakRss / 2 ** 20).toFixed(0)} MB, CPU ${(result.cpuMs / count).toFixed(2)} ` +
+				`ms/msg in the reader`,
+		);
 		results.push(result);
 	}
 
@@ -57,14 +103,35 @@ async function run({ info, runs, warmups, quick, smoke, log }) {
 		what: r.name,
 		value: `${Math.round(r.rate)} msg/s`,
 		extra: `peak RSS ${mb(r.peakRss)}`,
-		ratio: r === ours ? '' : r.key === 'analyze' ? `off ${(ours.rate / r.rate).toFixed(2)}x on` : `ours ${(ours.rate / r.rate).toFixed(2)}x`,
+		ratio:
+			r === ours
+				? ''
+				: r.key === 'analyze'
+					? `off ${(ours.rate / r.rate).toFixed(2)}x on`
+					: `ours ${(ours.rate / r.rate).toFixed(2)}x`,
 	}));
 	const goals = [
 		// n8n's default format is "simple"; "resolved" (a full mailparser parse) is shown beside it.
-		...builtins.map((b) => ({ goal: `ingest >= 3x the built-in: ${b.name.replace('Email Trigger (IMAP) ', '')}`, value: `${(ours.rate / b.rate).toFixed(2)}x`, met: ours.rate >= 3 * b.rate })),
-		{ goal: 'ingest with Analyze on within 1.3x of off', value: `${(ours.rate / analyzed.rate).toFixed(2)}x`, met: ours.rate <= 1.3 * analyzed.rate },
-		{ goal: 'ingest >= 50% of the raw FETCH rate', value: `${((ours.rate / raw.rate) * 100).toFixed(0)}%`, met: ours.rate >= raw.rate / 2 },
-		{ goal: 'peak RSS below the built-in\'s', value: `${mb(ours.peakRss)} vs ${builtins.map((b) => mb(b.peakRss)).join(' / ')}`, met: builtins.every((b) => ours.peakRss < b.peakRss) },
+		...builtins.map((b) => ({
+			goal: `ingest >= 3x the built-in: ${b.name.replace('Email Trigger (IMAP) ', '')}`,
+			value: `${(ours.rate / b.rate).toFixed(2)}x`,
+			met: ours.rate >= 3 * b.rate,
+		})),
+		{
+			goal: 'ingest with Analyze on within 1.3x of off',
+			value: `${(ours.rate / analyzed.rate).toFixed(2)}x`,
+			met: ours.rate <= 1.3 * analyzed.rate,
+		},
+		{
+			goal: 'ingest >= 50% of the raw FETCH rate',
+			value: `${((ours.rate / raw.rate) * 100).toFixed(0)}%`,
+			met: ours.rate >= raw.rate / 2,
+		},
+		{
+			goal: "peak RSS below the built-in's",
+			value: `${mb(ours.peakRss)} vs ${builtins.map((b) => mb(b.peakRss)).join(' / ')}`,
+			met: builtins.every((b) => ours.peakRss < b.peakRss),
+		},
 	];
 	return { rows, goals };
 }

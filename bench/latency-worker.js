@@ -19,7 +19,17 @@ const { info, address } = config;
 const dist = path.join(__dirname, '..', 'dist', 'nodes');
 
 function rawMail(index) {
-	return [`From: Sensor <sensor@${info.domain}>`, `To: ${address}`, `Subject: Alert lat-${index}-end`, `Date: ${new Date().toUTCString()}`, `Message-ID: <lat-${index}@bench.test>`, 'Content-Type: text/plain', '', `Alert ${index}`, ''].join('\r\n');
+	return [
+		`From: Sensor <sensor@${info.domain}>`,
+		`To: ${address}`,
+		`Subject: Alert lat-${index}-end`,
+		`Date: ${new Date().toUTCString()}`,
+		`Message-ID: <lat-${index}@bench.test>`,
+		'Content-Type: text/plain',
+		'',
+		`Alert ${index}`,
+		'',
+	].join('\r\n');
 }
 
 /** lat-<n>-end anywhere in an emitted item (each trigger shapes its items its own way). */
@@ -31,7 +41,11 @@ function markerOf(item) {
 async function startInstant(emit, failed) {
 	const { EmailInstantTrigger } = require(path.join(dist, 'EmailInstantTrigger', 'EmailInstantTrigger.node'));
 	const context = {
-		...pollContext({ parameters: { folders: 'INBOX', fallbackPollSeconds: 300 }, credentials: config.credentials, staticData: {} }),
+		...pollContext({
+			parameters: { folders: 'INBOX', fallbackPollSeconds: 300 },
+			credentials: config.credentials,
+			staticData: {},
+		}),
 		emit,
 		emitError: failed,
 	};
@@ -39,7 +53,16 @@ async function startInstant(emit, failed) {
 }
 
 async function startBuiltin(emit, failed) {
-	return await builtinImapTrigger({ n8nDir: config.n8nDir, typeVersion: config.typeVersion, format: 'simple', info, address, staticData: {}, emit, emitError: failed });
+	return await builtinImapTrigger({
+		n8nDir: config.n8nDir,
+		typeVersion: config.typeVersion,
+		format: 'simple',
+		info,
+		address,
+		staticData: {},
+		emit,
+		emitError: failed,
+	});
 }
 
 async function deliverAndWait(start) {
@@ -67,12 +90,19 @@ async function deliverAndWait(start) {
 		await client.logout();
 	}
 	const deadline = Date.now() + 60_000;
-	while (emitted.size < config.mails && Date.now() < deadline && !failure) await new Promise((resolve) => setTimeout(resolve, 50));
+	while (emitted.size < config.mails && Date.now() < deadline && !failure)
+		await new Promise((resolve) => setTimeout(resolve, 50));
 	await new Promise((resolve) => setTimeout(resolve, 1000));
 	await response.closeFunction?.();
 	if (failure) throw failure;
-	const latencies = [...delivered].filter(([index]) => emitted.has(index)).map(([index, at]) => emitted.get(index)[0] - at);
-	return { latencies, lost: config.mails - latencies.length, repeated: [...emitted.values()].filter((times) => times.length > 1).length };
+	const latencies = [...delivered]
+		.filter(([index]) => emitted.has(index))
+		.map(([index, at]) => emitted.get(index)[0] - at);
+	return {
+		latencies,
+		lost: config.mails - latencies.length,
+		repeated: [...emitted.values()].filter((times) => times.length > 1).length,
+	};
 }
 
 /** One poll after one new mail, a few times: the poll's own share of the poll trigger's latency. */
@@ -87,7 +117,8 @@ async function pollCycles() {
 			await client.append('INBOX', rawMail(index));
 			const start = Date.now();
 			const result = await trigger.poll.call(context);
-			if (!result || result[0].length !== 1) throw new Error(`poll ${index} emitted ${result ? result[0].length : 0} items, expected 1`);
+			if (!result || result[0].length !== 1)
+				throw new Error(`poll ${index} emitted ${result ? result[0].length : 0} items, expected 1`);
 			cycles.push(Date.now() - start);
 		}
 	} finally {
@@ -97,7 +128,10 @@ async function pollCycles() {
 }
 
 async function main() {
-	const result = config.mode === 'poll' ? await pollCycles() : await deliverAndWait(config.mode === 'instant' ? startInstant : startBuiltin);
+	const result =
+		config.mode === 'poll'
+			? await pollCycles()
+			: await deliverAndWait(config.mode === 'instant' ? startInstant : startBuiltin);
 	console.log(JSON.stringify(result));
 	// The built-in may leave timers behind; the measurement is done.
 	process.exit(0);

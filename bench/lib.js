@@ -77,9 +77,15 @@ function giveToMailUser(info, address) {
 /** The mail module's account for a bench mailbox. */
 function accountOf(info, address) {
 	return {
-		emailAddress: address, username: address, password: info.password,
-		imapHost: info.host, imapPort: info.ports.imaps, imapSecurity: 'tls',
-		smtpHost: info.host, smtpPort: info.ports.smtp, smtpSecurity: 'starttls',
+		emailAddress: address,
+		username: address,
+		password: info.password,
+		imapHost: info.host,
+		imapPort: info.ports.imaps,
+		imapSecurity: 'tls',
+		smtpHost: info.host,
+		smtpPort: info.ports.smtp,
+		smtpSecurity: 'starttls',
 		ca: fs.readFileSync(info.caFile),
 	};
 }
@@ -93,7 +99,14 @@ function credentialsOf(info, address) {
 /** An imapflow session for setting up and resetting mailboxes. */
 async function openImap(info, address) {
 	const { ImapFlow } = require('imapflow');
-	const client = new ImapFlow({ host: info.host, port: info.ports.imaps, secure: true, auth: { user: address, pass: info.password }, tls: { ca: fs.readFileSync(info.caFile) }, logger: false });
+	const client = new ImapFlow({
+		host: info.host,
+		port: info.ports.imaps,
+		secure: true,
+		auth: { user: address, pass: info.password },
+		tls: { ca: fs.readFileSync(info.caFile) },
+		logger: false,
+	});
 	client.on('error', () => undefined);
 	await client.connect();
 	return client;
@@ -105,7 +118,11 @@ async function markUnread(info, address, range = '1:*') {
 	try {
 		await client.mailboxOpen('INBOX');
 		await client.messageFlagsRemove(range, ['\\Seen'], { uid: true });
-		return { exists: client.mailbox.exists, uidValidity: String(client.mailbox.uidValidity), uidNext: client.mailbox.uidNext };
+		return {
+			exists: client.mailbox.exists,
+			uidValidity: String(client.mailbox.uidValidity),
+			uidNext: client.mailbox.uidNext,
+		};
 	} finally {
 		await client.logout();
 	}
@@ -119,7 +136,14 @@ function pollContext({ parameters, credentials, staticData, binaryDirectory }) {
 	const workflow = { id: `bench-${Math.random().toString(16).slice(2)}` };
 	return {
 		getWorkflow: () => workflow,
-		getNode: () => ({ id: 'bench', name: 'Mailbox Trigger', type: 'n8n-nodes-mailbox.emailTrigger', typeVersion: 1, position: [0, 0], parameters: {} }),
+		getNode: () => ({
+			id: 'bench',
+			name: 'Mailbox Trigger',
+			type: 'n8n-nodes-mailbox.emailTrigger',
+			typeVersion: 1,
+			position: [0, 0],
+			parameters: {},
+		}),
 		getMode: () => 'trigger',
 		getCredentials: async () => credentials,
 		getWorkflowStaticData: () => staticData,
@@ -137,13 +161,24 @@ function filesystemBinaryData(directory) {
 	return async (data, fileName, mimeType) => {
 		const id = crypto.randomUUID();
 		await fs.promises.writeFile(path.join(directory, id), data);
-		return { id: `filesystem-v2:${id}`, data: 'filesystem-v2', fileName, mimeType: mimeType ?? 'application/octet-stream', fileSize: String(data.length) };
+		return {
+			id: `filesystem-v2:${id}`,
+			data: 'filesystem-v2',
+			fileName,
+			mimeType: mimeType ?? 'application/octet-stream',
+			fileSize: String(data.length),
+		};
 	};
 }
 
 /** n8n's default binary data mode (in memory): the item carries the bytes as base64. */
 async function prepareBinaryData(data, fileName, mimeType) {
-	return { data: data.toString('base64'), fileName, mimeType: mimeType ?? 'application/octet-stream', fileSize: String(data.length) };
+	return {
+		data: data.toString('base64'),
+		fileName,
+		mimeType: mimeType ?? 'application/octet-stream',
+		fileSize: String(data.length),
+	};
 }
 
 /** n8n's Email Trigger (IMAP) v2 class from an n8n install. */
@@ -157,15 +192,53 @@ function loadBuiltinImap(n8nDir) {
  * ITriggerFunctions context on the IMAPS server, marking mail read as n8n's default does; binary
  * data in files under `binaryDirectory` when given (n8n's filesystem mode), else base64 in the items.
  */
-async function builtinImapTrigger({ NodeClass, n8nDir, typeVersion, format, info, address, staticData, emit, emitError, binaryDirectory }) {
+async function builtinImapTrigger({
+	NodeClass,
+	n8nDir,
+	typeVersion,
+	format,
+	info,
+	address,
+	staticData,
+	emit,
+	emitError,
+	binaryDirectory,
+}) {
 	const Builtin = NodeClass ?? loadBuiltinImap(n8nDir);
-	const node = new Builtin({ displayName: 'Email Trigger (IMAP)', name: 'emailReadImap', group: ['trigger'], description: '', defaultVersion: typeVersion });
-	const parameters = { mailbox: 'INBOX', postProcessAction: 'read', format, downloadAttachments: true, dataPropertyAttachmentsPrefixName: 'attachment_', options: {} };
+	const node = new Builtin({
+		displayName: 'Email Trigger (IMAP)',
+		name: 'emailReadImap',
+		group: ['trigger'],
+		description: '',
+		defaultVersion: typeVersion,
+	});
+	const parameters = {
+		mailbox: 'INBOX',
+		postProcessAction: 'read',
+		format,
+		downloadAttachments: true,
+		dataPropertyAttachmentsPrefixName: 'attachment_',
+		options: {},
+	};
 	const context = {
-		getNode: () => ({ id: 'bench', name: 'Email Trigger (IMAP)', type: 'n8n-nodes-base.emailReadImap', typeVersion, position: [0, 0], parameters }),
+		getNode: () => ({
+			id: 'bench',
+			name: 'Email Trigger (IMAP)',
+			type: 'n8n-nodes-base.emailReadImap',
+			typeVersion,
+			position: [0, 0],
+			parameters,
+		}),
 		getMode: () => 'trigger',
 		getActivationMode: () => 'activate',
-		getCredentials: async () => ({ user: address, password: info.password, host: info.host, port: info.ports.imaps, secure: true, allowUnauthorizedCerts: true }),
+		getCredentials: async () => ({
+			user: address,
+			password: info.password,
+			host: info.host,
+			port: info.ports.imaps,
+			secure: true,
+			allowUnauthorizedCerts: true,
+		}),
 		getNodeParameter: (name, fallback) => (parameters[name] === undefined ? fallback : parameters[name]),
 		getWorkflowStaticData: () => staticData,
 		emit,
@@ -203,11 +276,39 @@ function builtinHosts() {
  * child is killed after `timeoutMs`, so a stuck case cannot hold the benchmark.
  */
 async function runChild(script, config, { nodeBinary = process.execPath, timeoutMs = 180_000, env = {} } = {}) {
-	const run = await runToEnd(nodeBinary, [script, JSON.stringify(config)], { cwd: ROOT, env: { ...process.env, ...env }, timeoutMs });
+	const run = await runToEnd(nodeBinary, [script, JSON.stringify(config)], {
+		cwd: ROOT,
+		env: { ...process.env, ...env },
+		timeoutMs,
+	});
 	const last = run.stdout.trim().split('\n').pop();
 	if (run.code === 0 && last) return JSON.parse(last);
 	const how = run.signal ?? `exit ${run.code}`;
-	throw new Error(`${path.basename(script)} ${JSON.stringify(config.mode ?? '')} failed (${how}): ` + `${run.stderr.trim().slice(-2000)}`);
+	throw new Error(
+		`${path.basename(script)} ${JSON.stringify(config.mode ?? '')} failed (${how}): ` +
+			`${run.stderr.trim().slice(-2000)}`,
+	);
 }
 
-module.exports = { ROOT, median, repeat, memory, seeded, typicalMail, typicalMails, maildirOf, writeMaildir, giveToMailUser, accountOf, credentialsOf, openImap, markUnread, pollContext, prepareBinaryData, runChild, loadBuiltinImap, builtinImapTrigger, builtinHosts };
+module.exports = {
+	ROOT,
+	median,
+	repeat,
+	memory,
+	seeded,
+	typicalMail,
+	typicalMails,
+	maildirOf,
+	writeMaildir,
+	giveToMailUser,
+	accountOf,
+	credentialsOf,
+	openImap,
+	markUnread,
+	pollContext,
+	prepareBinaryData,
+	runChild,
+	loadBuiltinImap,
+	builtinImapTrigger,
+	builtinHosts,
+};

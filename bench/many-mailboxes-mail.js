@@ -16,11 +16,20 @@ function schedule({ mailboxes, windowMs, perMailbox }) {
 }
 
 function mail(address, tag) {
-	return Buffer.from([
-		`From: Alerts <alerts@sender.example.test>`, `To: ${address}`, `Subject: [${tag}] suspicious login`, `Date: ${new Date().toUTCString()}`,
-		`Message-ID: <${tag}@sender.example.test>`, 'MIME-Version: 1.0', 'Content-Type: text/plain; charset=utf-8', '',
-		`Suspicious login for ${address} from 10.0.0.${tag.length}; ticket ${tag}.`, '',
-	].join('\r\n'));
+	return Buffer.from(
+		[
+			`From: Alerts <alerts@sender.example.test>`,
+			`To: ${address}`,
+			`Subject: [${tag}] suspicious login`,
+			`Date: ${new Date().toUTCString()}`,
+			`Message-ID: <${tag}@sender.example.test>`,
+			'MIME-Version: 1.0',
+			'Content-Type: text/plain; charset=utf-8',
+			'',
+			`Suspicious login for ${address} from 10.0.0.${tag.length}; ticket ${tag}.`,
+			'',
+		].join('\r\n'),
+	);
 }
 
 /** Local delivery: written under tmp/, owned by the mail user, renamed into new/. */

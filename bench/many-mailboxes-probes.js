@@ -39,7 +39,11 @@ function sqlite(n8n, userFolder, method, sql) {
 			process.stdout.write(JSON.stringify(out));
 			db.close();
 		});`;
-	const result = spawnSync('node', ['-e', script], { env: host.n8nEnv(n8n, userFolder), encoding: 'utf8', maxBuffer: 256 * 2 ** 20 });
+	const result = spawnSync('node', ['-e', script], {
+		env: host.n8nEnv(n8n, userFolder),
+		encoding: 'utf8',
+		maxBuffer: 256 * 2 ** 20,
+	});
 	if (result.status !== 0) throw new Error(`n8n's database: ${result.stderr}`);
 	return JSON.parse(result.stdout || '[]');
 }
@@ -50,7 +54,11 @@ function processStats(pid) {
 	const status = fs.readFileSync(`/proc/${pid}/status`, 'utf8');
 	const kb = (name) => Number(status.match(new RegExp(`^${name}:\\s+(\\d+) kB`, 'm'))[1]) * 1024;
 	// Fields 14 and 15 of /proc/PID/stat (utime, stime) in clock ticks, counted after the command name.
-	return { cpuSeconds: (Number(stat[11]) + Number(stat[12])) / CLOCK_TICKS_PER_SECOND, rss: kb('VmRSS'), peak: kb('VmHWM') };
+	return {
+		cpuSeconds: (Number(stat[11]) + Number(stat[12])) / CLOCK_TICKS_PER_SECOND,
+		rss: kb('VmRSS'),
+		peak: kb('VmHWM'),
+	};
 }
 
 /** IMAP logins of the phase's users that Dovecot logged since byte `from` of its log. */

@@ -25,7 +25,11 @@ const BuiltinImap = config.mode === 'builtin' ? loadBuiltinImap(config.n8nDir) :
 async function download() {
 	const directory = fs.mkdtempSync(path.join(os.tmpdir(), 'mailbox-bench-download-'));
 	try {
-		const { attachments, parseErrors } = await downloadAttachments(accountOf(config.info, config.address), { folder: 'INBOX', downloadPath: directory, filter: { uids: '1' } });
+		const { attachments, parseErrors } = await downloadAttachments(accountOf(config.info, config.address), {
+			folder: 'INBOX',
+			downloadPath: directory,
+			filter: { uids: '1' },
+		});
 		if (parseErrors.length) throw new Error(`Download Attachments could not parse: ${JSON.stringify(parseErrors)}`);
 		return { files: attachments.length, bytes: attachments.reduce((sum, file) => sum + file.size, 0) };
 	} finally {
@@ -35,7 +39,8 @@ async function download() {
 
 /** Runs `read(binaryDirectory)` in the config's binary data mode: "filesystem" writes binaries to files. */
 async function inBinaryMode(read) {
-	const binaryDirectory = config.binaryMode === 'filesystem' ? fs.mkdtempSync(path.join(os.tmpdir(), 'mailbox-bench-binary-')) : undefined;
+	const binaryDirectory =
+		config.binaryMode === 'filesystem' ? fs.mkdtempSync(path.join(os.tmpdir(), 'mailbox-bench-binary-')) : undefined;
 	try {
 		return await read(binaryDirectory);
 	} finally {
@@ -45,13 +50,24 @@ async function inBinaryMode(read) {
 
 /** Items and the attachment bytes they carry. */
 function carried(items) {
-	return { files: items.length, bytes: items.reduce((sum, item) => sum + Object.values(item.binary ?? {}).reduce((s, b) => s + Number(b.fileSize), 0), 0) };
+	return {
+		files: items.length,
+		bytes: items.reduce(
+			(sum, item) => sum + Object.values(item.binary ?? {}).reduce((s, b) => s + Number(b.fileSize), 0),
+			0,
+		),
+	};
 }
 
 function trigger() {
 	return inBinaryMode(async (binaryDirectory) => {
 		try {
-			const context = pollContext({ parameters: { folders: 'INBOX', maxEmailsPerCycle: config.expected, unreadOnly: false, markAsRead: false }, credentials: config.credentials, staticData: {}, binaryDirectory });
+			const context = pollContext({
+				parameters: { folders: 'INBOX', maxEmailsPerCycle: config.expected, unreadOnly: false, markAsRead: false },
+				credentials: config.credentials,
+				staticData: {},
+				binaryDirectory,
+			});
 			const result = await new EmailTrigger().poll.call(context);
 			const items = result ? result[0] : [];
 			if (items.length !== config.expected) throw new Error(`${items.length} items, not ${config.expected}`);
@@ -77,8 +93,21 @@ function builtin() {
 			if (items.length >= config.expected) done();
 		};
 		const staticData = config.startUid === undefined ? {} : { lastMessageUid: config.startUid };
-		const response = await builtinImapTrigger({ NodeClass: BuiltinImap, typeVersion: config.typeVersion, format: 'simple', info: config.info, address: config.address, staticData, emit, emitError: (error) => failed(error), binaryDirectory });
-		const timer = setTimeout(() => failed(new Error(`only ${items.length} of ${config.expected} items after 120 s`)), 120_000);
+		const response = await builtinImapTrigger({
+			NodeClass: BuiltinImap,
+			typeVersion: config.typeVersion,
+			format: 'simple',
+			info: config.info,
+			address: config.address,
+			staticData,
+			emit,
+			emitError: (error) => failed(error),
+			binaryDirectory,
+		});
+		const timer = setTimeout(
+			() => failed(new Error(`only ${items.length} of ${config.expected} items after 120 s`)),
+			120_000,
+		);
 		try {
 			await finished;
 		} finally {
@@ -95,7 +124,9 @@ async function main() {
 	const result = await { download, trigger, builtin }[config.mode]();
 	const ms = performance.now() - start;
 	const after = memory();
-	console.log(JSON.stringify({ ...result, ms, baseline: before.rss, peak: after.peak, growth: after.peak - before.rss }));
+	console.log(
+		JSON.stringify({ ...result, ms, baseline: before.rss, peak: after.peak, growth: after.peak - before.rss }),
+	);
 	// The built-in may leave timers behind; the measurement is done.
 	process.exit(0);
 }

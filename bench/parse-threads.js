@@ -31,13 +31,21 @@ parentPort.on('message', async ({ id, source, origin }) => {
 /** A minimal pool: jobs go to the thread with the fewest waiting; attachments come back as Buffers. */
 function pool(size) {
 	const { Worker } = require('node:worker_threads');
-	const threads = Array.from({ length: size }, () => ({ worker: new Worker(WORKER_SOURCE, { eval: true, workerData: { message: DIST_MESSAGE } }), jobs: new Map() }));
+	const threads = Array.from({ length: size }, () => ({
+		worker: new Worker(WORKER_SOURCE, { eval: true, workerData: { message: DIST_MESSAGE } }),
+		jobs: new Map(),
+	}));
 	let nextId = 0;
 	for (const thread of threads) {
 		thread.worker.on('message', ({ id, parsed }) => {
 			const resolve = thread.jobs.get(id);
 			thread.jobs.delete(id);
-			for (const attachment of parsed.attachments) attachment.content = Buffer.from(attachment.content.buffer, attachment.content.byteOffset, attachment.content.byteLength);
+			for (const attachment of parsed.attachments)
+				attachment.content = Buffer.from(
+					attachment.content.buffer,
+					attachment.content.byteOffset,
+					attachment.content.byteLength,
+				);
 			resolve(parsed);
 		});
 	}
@@ -83,13 +91,21 @@ function main() {
 	if (args.child !== undefined) return measure(Number(args.child));
 	const settings = (args.threads ?? '0,1,2,3').split(',').map(Number);
 	const pin = args.cpus ? ['taskset', ['-c', args.cpus]] : undefined;
-	console.log(`${os.cpus().length} cores here${pin ? `, pinned to CPU ${args.cpus}` : ''}; 2,000 ` + `typical mails; mails per second`);
+	console.log(
+		`${os.cpus().length} cores here${pin ? `, pinned to CPU ${args.cpus}` : ''}; 2,000 ` +
+			`typical mails; mails per second`,
+	);
 	for (const threads of settings) {
 		const command = [process.execPath, __filename, `--child=${threads}`];
-		const run = pin ? spawnSync(pin[0], [...pin[1], ...command], { encoding: 'utf8' }) : spawnSync(command[0], command.slice(1), { encoding: 'utf8' });
+		const run = pin
+			? spawnSync(pin[0], [...pin[1], ...command], { encoding: 'utf8' })
+			: spawnSync(command[0], command.slice(1), { encoding: 'utf8' });
 		if (run.status !== 0) throw new Error(`${threads} threads: ${run.stderr}`);
 		const { cold, warm } = JSON.parse(run.stdout.trim().split('\n').pop());
-		console.log(`${threads === 0 ? 'main thread only' : `${threads} parse thread${threads > 1 ? 's' : ''}`}: ` + `first pass ${cold}, warm ${warm}`);
+		console.log(
+			`${threads === 0 ? 'main thread only' : `${threads} parse thread${threads > 1 ? 's' : ''}`}: ` +
+				`first pass ${cold}, warm ${warm}`,
+		);
 	}
 }
 

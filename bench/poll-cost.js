@@ -15,7 +15,19 @@ const path = require('node:path');
 
 const { EmailTrigger } = require('../dist/nodes/EmailTrigger/EmailTrigger.node');
 const { keptSessions } = require('../dist/nodes/mail');
-const { builtinHosts, credentialsOf, maildirOf, markUnread, median, openImap, pollContext, repeat, runChild, typicalMails, writeMaildir } = require('./lib');
+const {
+	builtinHosts,
+	credentialsOf,
+	maildirOf,
+	markUnread,
+	median,
+	openImap,
+	pollContext,
+	repeat,
+	runChild,
+	typicalMails,
+	writeMaildir,
+} = require('./lib');
 
 const SIZES = [100, 10_000, 100_000];
 const SMOKE_SIZES = [20, 200];
@@ -24,11 +36,20 @@ const NEW_MAILS = 10;
 
 /** A small old message; built per index so 100,000 of them never sit in memory together. */
 function oldMail(index, domain) {
-	return Buffer.from([
-		`From: Old Sender <old-${index % 50}@sender.${domain}>`, `To: soc@${domain}`, `Subject: old alert ${index}`,
-		`Date: ${new Date(Date.UTC(2024, 0, 1, 0, 0, index % 86400)).toUTCString()}`, `Message-ID: <old-${index}@sender.${domain}>`,
-		'MIME-Version: 1.0', 'Content-Type: text/plain; charset=utf-8', '', `An alert that was handled long ago, number ${index}.`, '',
-	].join('\r\n'));
+	return Buffer.from(
+		[
+			`From: Old Sender <old-${index % 50}@sender.${domain}>`,
+			`To: soc@${domain}`,
+			`Subject: old alert ${index}`,
+			`Date: ${new Date(Date.UTC(2024, 0, 1, 0, 0, index % 86400)).toUTCString()}`,
+			`Message-ID: <old-${index}@sender.${domain}>`,
+			'MIME-Version: 1.0',
+			'Content-Type: text/plain; charset=utf-8',
+			'',
+			`An alert that was handled long ago, number ${index}.`,
+			'',
+		].join('\r\n'),
+	);
 }
 
 /**
@@ -46,12 +67,16 @@ function convertToSdbox(info, address) {
 	fs.utimesSync(userdb, next, next);
 	// Dovecot's auth process looks at the file at most once a second: until it has, the user is still
 	// on Maildir, and the import would copy the Maildir into itself (the folder then shows no mail).
-	const storageOf = () => execFileSync('doveadm', ['-c', info.dovecotConf, 'user', '-f', 'mail', address]).toString().trim();
-	for (const deadline = Date.now() + 10_000; !storageOf().startsWith('sdbox:'); ) {
-		if (Date.now() > deadline) throw new Error(`Dovecot still gives ${address} "${storageOf()}" 10 s after its sdbox line was written`);
+	const storageOf = () =>
+		execFileSync('doveadm', ['-c', info.dovecotConf, 'user', '-f', 'mail', address]).toString().trim();
+	for (const deadline = Date.now() + 10_000; !storageOf().startsWith('sdbox:');) {
+		if (Date.now() > deadline)
+			throw new Error(`Dovecot still gives ${address} "${storageOf()}" 10 s after its sdbox line was written`);
 		Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, 200);
 	}
-	execFileSync('doveadm', ['-c', info.dovecotConf, 'import', '-u', address, 'maildir:~/Maildir', '', 'all'], { stdio: ['ignore', 'ignore', 'inherit'] });
+	execFileSync('doveadm', ['-c', info.dovecotConf, 'import', '-u', address, 'maildir:~/Maildir', '', 'all'], {
+		stdio: ['ignore', 'ignore', 'inherit'],
+	});
 	fs.rmSync(path.join(home, 'Maildir'), { recursive: true, force: true });
 }
 
@@ -65,9 +90,11 @@ async function prepareFolder(info, size, storage, log) {
 	let cursor;
 	try {
 		const mailbox = await client.mailboxOpen('INBOX');
-		if (mailbox.exists < size) throw new Error(`the ${storage} folder of ${size} shows ${mailbox.exists} mails after writing`);
+		if (mailbox.exists < size)
+			throw new Error(`the ${storage} folder of ${size} shows ${mailbox.exists} mails after writing`);
 		cursor = { uidValidity: String(mailbox.uidValidity), lastUid: mailbox.uidNext - 1 };
-		for (const mail of typicalMails(NEW_MAILS, { domain: info.domain, to: address, seed: size })) await client.append('INBOX', mail);
+		for (const mail of typicalMails(NEW_MAILS, { domain: info.domain, to: address, seed: size }))
+			await client.append('INBOX', mail);
 	} finally {
 		await client.logout();
 	}
@@ -78,16 +105,29 @@ async function prepareFolder(info, size, storage, log) {
 async function run({ info, runs, warmups, smoke, log }) {
 	const results = [];
 	for (const storage of STORAGES) {
-		for (const size of smoke ? SMOKE_SIZES : SIZES) results.push({ storage, size, ...(await measureFolder(info, size, storage, { runs, warmups }, log)) });
+		for (const size of smoke ? SMOKE_SIZES : SIZES)
+			results.push({ storage, size, ...(await measureFolder(info, size, storage, { runs, warmups }, log)) });
 	}
 	const rows = results.flatMap((r) => {
 		const smallest = results.find((other) => other.storage === r.storage);
 		const folder = `${r.storage} folder of ${r.size.toLocaleString('en')}`;
 		return [
-			{ case: '2 poll cost', what: `one poll, ${NEW_MAILS} new mails, ${folder}`, value: `${r.ms.toFixed(0)} ms`, extra: `login+SELECT alone ${r.floor.toFixed(0)} ms`, ratio: r === smallest ? '' : `${(r.ms / smallest.ms).toFixed(2)}x the smallest` },
+			{
+				case: '2 poll cost',
+				what: `one poll, ${NEW_MAILS} new mails, ${folder}`,
+				value: `${r.ms.toFixed(0)} ms`,
+				extra: `login+SELECT alone ${r.floor.toFixed(0)} ms`,
+				ratio: r === smallest ? '' : `${(r.ms / smallest.ms).toFixed(2)}x the smallest`,
+			},
 			...r.builtins.map((b, index) => {
 				const first = smallest.builtins[index];
-				return { case: '2 poll cost', what: `${b.name}: activation to the ${NEW_MAILS}th new item (login included), ${folder}`, value: `${b.ms.toFixed(0)} ms`, extra: '', ratio: r === smallest ? '' : `${(b.ms / first.ms).toFixed(2)}x the smallest` };
+				return {
+					case: '2 poll cost',
+					what: `${b.name}: activation to the ${NEW_MAILS}th new item (login included), ${folder}`,
+					value: `${b.ms.toFixed(0)} ms`,
+					extra: '',
+					ratio: r === smallest ? '' : `${(b.ms / first.ms).toFixed(2)}x the smallest`,
+				};
 			}),
 		];
 	});
@@ -96,8 +136,18 @@ async function run({ info, runs, warmups, smoke, log }) {
 		const smallest = ofStorage[0];
 		const largest = ofStorage[ofStorage.length - 1];
 		return [
-			{ goal: `${storage}: poll in the largest folder within 2x of the smallest`, value: `${(largest.ms / smallest.ms).toFixed(2)}x`, met: largest.ms <= 2 * smallest.ms },
-			{ goal: `${storage}: our share (poll minus login+SELECT alone) in the largest folder within ` + `2x the smallest's whole poll`, value: `${(largest.ms - largest.floor).toFixed(0)} ms vs ${smallest.ms.toFixed(0)} ms`, met: largest.ms - largest.floor <= 2 * smallest.ms },
+			{
+				goal: `${storage}: poll in the largest folder within 2x of the smallest`,
+				value: `${(largest.ms / smallest.ms).toFixed(2)}x`,
+				met: largest.ms <= 2 * smallest.ms,
+			},
+			{
+				goal:
+					`${storage}: our share (poll minus login+SELECT alone) in the largest folder within ` +
+					`2x the smallest's whole poll`,
+				value: `${(largest.ms - largest.floor).toFixed(0)} ms vs ${smallest.ms.toFixed(0)} ms`,
+				met: largest.ms - largest.floor <= 2 * smallest.ms,
+			},
 		];
 	});
 	return { rows, goals };
@@ -109,7 +159,11 @@ async function measureFolder(info, size, storage, repetitions, log) {
 	// One trigger for every poll, as one active workflow is: its IMAP session is kept between polls
 	// (the warm-up's poll logs in).
 	const staticData = {};
-	const context = pollContext({ parameters: { folders: 'INBOX' }, credentials: credentialsOf(info, address), staticData });
+	const context = pollContext({
+		parameters: { folders: 'INBOX' },
+		credentials: credentialsOf(info, address),
+		staticData,
+	});
 	const floors = [];
 	const samples = await repeat(repetitions, async () => {
 		// What the server alone needs after the same change: log in, SELECT, log out.
@@ -126,14 +180,23 @@ async function measureFolder(info, size, storage, repetitions, log) {
 		const result = await trigger.poll.call(context);
 		const ms = performance.now() - start;
 		const emitted = result ? result[0].length : 0;
-		if (emitted !== NEW_MAILS) throw new Error(`the poll in the ${storage} folder of ${size} emitted ${emitted} items, not ${NEW_MAILS}`);
+		if (emitted !== NEW_MAILS)
+			throw new Error(`the poll in the ${storage} folder of ${size} emitted ${emitted} items, not ${NEW_MAILS}`);
 		return ms;
 	});
 	await keptSessions.closeAll();
 	// The warm-up's floor is dropped as its poll is.
 	const counted = floors.slice(repetitions.warmups);
-	log(`  ${storage} folder of ${size}: ${median(samples).toFixed(0)} ms ` + `(runs ${samples.map((s) => s.toFixed(0)).join(', ')}); ` + `login + SELECT + logout alone ${median(counted).toFixed(0)} ms`);
-	return { ms: median(samples), floor: median(counted), builtins: await measureBuiltins(info, address, cursor, repetitions, log) };
+	log(
+		`  ${storage} folder of ${size}: ${median(samples).toFixed(0)} ms ` +
+			`(runs ${samples.map((s) => s.toFixed(0)).join(', ')}); ` +
+			`login + SELECT + logout alone ${median(counted).toFixed(0)} ms`,
+	);
+	return {
+		ms: median(samples),
+		floor: median(counted),
+		builtins: await measureBuiltins(info, address, cursor, repetitions, log),
+	};
 }
 
 /** The built-in reads the new mail as unread (1.x) or past its UID watermark (2.x), as after earlier mail. */
@@ -144,8 +207,20 @@ async function measureBuiltins(info, address, cursor, repetitions, log) {
 		const startUid = typeVersion >= 2.2 ? cursor.lastUid : undefined;
 		const samples = await repeat(repetitions, async () => {
 			await markUnread(info, address, `${cursor.lastUid + 1}:*`);
-			const config = { mode: 'builtin', n8nDir, typeVersion, format: 'simple', startUid, info, address, expected: NEW_MAILS };
-			const sample = await runChild(path.join(__dirname, 'ingest-worker.js'), config, { nodeBinary, env: { MAILBOX_EXTRA_CA_FILE: info.caFile } });
+			const config = {
+				mode: 'builtin',
+				n8nDir,
+				typeVersion,
+				format: 'simple',
+				startUid,
+				info,
+				address,
+				expected: NEW_MAILS,
+			};
+			const sample = await runChild(path.join(__dirname, 'ingest-worker.js'), config, {
+				nodeBinary,
+				env: { MAILBOX_EXTRA_CA_FILE: info.caFile },
+			});
 			return sample.ms;
 		});
 		log(`  ${name}: ${median(samples).toFixed(0)} ms (runs ${samples.map((s) => s.toFixed(0)).join(', ')})`);

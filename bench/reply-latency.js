@@ -27,14 +27,28 @@ async function run({ info, quick, smoke, log }) {
 	try {
 		for (let n = 0; n < replies; n++) {
 			const question = `<bench-question-${n}-${Date.now()}@${info.domain}>`;
-			const waiting = waitForReplies(account, { messageId: question, recipients: [analyst], folders: ['INBOX'], timeoutMs: 30_000, pollMs: 600_000 });
+			const waiting = waitForReplies(account, {
+				messageId: question,
+				recipients: [analyst],
+				folders: ['INBOX'],
+				timeoutMs: 30_000,
+				pollMs: 600_000,
+			});
 			// Awaited below; a failure meanwhile must not count as unhandled.
 			waiting.catch(() => undefined);
 			// Let the watcher connect, search and enter IDLE before the reply lands.
 			await new Promise((resolve) => setTimeout(resolve, 400));
 			const reply = [
-				`From: Analyst <${analyst}>`, `To: ${soc}`, `Subject: Re: question ${n}`, `Message-ID: <bench-reply-${n}-${Date.now()}@${info.domain}>`,
-				`In-Reply-To: ${question}`, `References: ${question}`, `Date: ${new Date().toUTCString()}`, '', '{{approve}}', '',
+				`From: Analyst <${analyst}>`,
+				`To: ${soc}`,
+				`Subject: Re: question ${n}`,
+				`Message-ID: <bench-reply-${n}-${Date.now()}@${info.domain}>`,
+				`In-Reply-To: ${question}`,
+				`References: ${question}`,
+				`Date: ${new Date().toUTCString()}`,
+				'',
+				'{{approve}}',
+				'',
 			].join('\r\n');
 			await deliverer.append('INBOX', reply);
 			const delivered = performance.now();
@@ -47,10 +61,22 @@ async function run({ info, quick, smoke, log }) {
 		await deliverer.logout().catch(() => deliverer.close());
 	}
 	const ms = (value) => `${value.toFixed(0)} ms`;
-	log(`  reply latency over ${replies} replies: median ${ms(median(delays))}, min ${ms(Math.min(...delays))}, ` + `max ${ms(Math.max(...delays))}`);
+	log(
+		`  reply latency over ${replies} replies: median ${ms(median(delays))}, min ${ms(Math.min(...delays))}, ` +
+			`max ${ms(Math.max(...delays))}`,
+	);
 	return {
-		rows: [{ case: '4 reply latency', what: `Send Email and Wait with IDLE, delivery to detection, ${replies} replies`, value: ms(median(delays)), extra: `min ${ms(Math.min(...delays))}, max ${ms(Math.max(...delays))}` }],
-		goals: [{ goal: 'reply detected < 1 s after delivery (median)', value: ms(median(delays)), met: median(delays) < 1000 }],
+		rows: [
+			{
+				case: '4 reply latency',
+				what: `Send Email and Wait with IDLE, delivery to detection, ${replies} replies`,
+				value: ms(median(delays)),
+				extra: `min ${ms(Math.min(...delays))}, max ${ms(Math.max(...delays))}`,
+			},
+		],
+		goals: [
+			{ goal: 'reply detected < 1 s after delivery (median)', value: ms(median(delays)), met: median(delays) < 1000 },
+		],
 	};
 }
 

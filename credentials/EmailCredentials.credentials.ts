@@ -2,7 +2,6 @@ import type { ICredentialType, INodeProperties, Icon } from 'n8n-workflow';
 
 import { connectionFields, emailAddressField, mailServerFields } from './mailServerFields';
 
-
 export class EmailCredentials implements ICredentialType {
 	name = 'emailCredentials';
 
@@ -32,7 +31,14 @@ export class EmailCredentials implements ICredentialType {
 			description: 'Password or app password',
 			hint: 'Gmail and Microsoft 365 with two-factor sign-in need an app password here',
 		},
-		...mailServerFields({ imapHost: '', imapPort: 993, imapSecurity: 'tls', smtpHost: '', smtpPort: 465, smtpSecurity: 'tls' }),
+		...mailServerFields({
+			imapHost: '',
+			imapPort: 993,
+			imapSecurity: 'tls',
+			smtpHost: '',
+			smtpPort: 465,
+			smtpSecurity: 'tls',
+		}),
 		{
 			displayName: 'SMTP Username',
 			name: 'smtpUsername',

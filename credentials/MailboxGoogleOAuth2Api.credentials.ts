@@ -22,7 +22,14 @@ export class MailboxGoogleOAuth2Api implements ICredentialType {
 			default: 'https://mail.google.com/',
 		},
 		emailAddressField,
-		...mailServerFields({ imapHost: 'imap.gmail.com', imapPort: 993, imapSecurity: 'tls', smtpHost: 'smtp.gmail.com', smtpPort: 465, smtpSecurity: 'tls' }),
+		...mailServerFields({
+			imapHost: 'imap.gmail.com',
+			imapPort: 993,
+			imapSecurity: 'tls',
+			smtpHost: 'smtp.gmail.com',
+			smtpPort: 465,
+			smtpSecurity: 'tls',
+		}),
 		...connectionFields,
 	];
 }

@@ -22,7 +22,14 @@ export class MailboxMicrosoftOAuth2Api implements ICredentialType {
 			default: 'https://outlook.office.com/IMAP.AccessAsUser.All https://outlook.office.com/SMTP.Send offline_access',
 		},
 		emailAddressField,
-		...mailServerFields({ imapHost: 'outlook.office365.com', imapPort: 993, imapSecurity: 'tls', smtpHost: 'smtp.office365.com', smtpPort: 587, smtpSecurity: 'starttls' }),
+		...mailServerFields({
+			imapHost: 'outlook.office365.com',
+			imapPort: 993,
+			imapSecurity: 'tls',
+			smtpHost: 'smtp.office365.com',
+			smtpPort: 587,
+			smtpSecurity: 'starttls',
+		}),
 		...connectionFields,
 	];
 }

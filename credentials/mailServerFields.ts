@@ -26,11 +26,37 @@ export function mailServerFields(defaults: ServerDefaults): INodeProperties[] {
 		description: 'STARTTLS fails when the server cannot upgrade the connection; it never falls back to plain text',
 	});
 	return [
-		{ displayName: 'IMAP Host', name: 'imapHost', type: 'string', placeholder: 'imap.example.com', default: defaults.imapHost, required: true },
-		{ displayName: 'IMAP Port', name: 'imapPort', type: 'number', default: defaults.imapPort, hint: 'Usually 993 with TLS, 143 with STARTTLS' },
+		{
+			displayName: 'IMAP Host',
+			name: 'imapHost',
+			type: 'string',
+			placeholder: 'imap.example.com',
+			default: defaults.imapHost,
+			required: true,
+		},
+		{
+			displayName: 'IMAP Port',
+			name: 'imapPort',
+			type: 'number',
+			default: defaults.imapPort,
+			hint: 'Usually 993 with TLS, 143 with STARTTLS',
+		},
 		security('IMAP', defaults.imapSecurity),
-		{ displayName: 'SMTP Host', name: 'smtpHost', type: 'string', placeholder: 'smtp.example.com', default: defaults.smtpHost, required: true },
-		{ displayName: 'SMTP Port', name: 'smtpPort', type: 'number', default: defaults.smtpPort, hint: 'Usually 465 with TLS, 587 with STARTTLS' },
+		{
+			displayName: 'SMTP Host',
+			name: 'smtpHost',
+			type: 'string',
+			placeholder: 'smtp.example.com',
+			default: defaults.smtpHost,
+			required: true,
+		},
+		{
+			displayName: 'SMTP Port',
+			name: 'smtpPort',
+			type: 'number',
+			default: defaults.smtpPort,
+			hint: 'Usually 465 with TLS, 587 with STARTTLS',
+		},
 		security('SMTP', defaults.smtpSecurity),
 	];
 }
@@ -42,7 +68,8 @@ export const connectionFields: INodeProperties[] = [
 		name: 'allowUnauthorizedCerts',
 		type: 'boolean',
 		default: false,
-		description: 'Whether to connect even if the server\'s TLS certificate cannot be verified. Only for servers ' + 'you control.',
+		description:
+			"Whether to connect even if the server's TLS certificate cannot be verified. Only for servers " + 'you control.',
 	},
 	{
 		displayName: 'Proxy Address',
@@ -54,7 +81,13 @@ export const connectionFields: INodeProperties[] = [
 		hint: 'Leave empty to connect directly',
 	},
 	{ displayName: 'Proxy Username', name: 'proxyUsername', type: 'string', default: '' },
-	{ displayName: 'Proxy Password', name: 'proxyPassword', type: 'string', typeOptions: { password: true }, default: '' },
+	{
+		displayName: 'Proxy Password',
+		name: 'proxyPassword',
+		type: 'string',
+		typeOptions: { password: true },
+		default: '',
+	},
 ];
 
 export const emailAddressField: INodeProperties = {
@@ -64,5 +97,5 @@ export const emailAddressField: INodeProperties = {
 	placeholder: 'soc@example.com',
 	default: '',
 	required: true,
-	description: 'Address of the mailbox. Default From of sent mail, and part of the trigger\'s event name.',
+	description: "Address of the mailbox. Default From of sent mail, and part of the trigger's event name.",
 };

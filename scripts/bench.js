@@ -39,13 +39,17 @@ function options(argv) {
 	const smoke = argv.includes('--smoke');
 	const only = (argv.find((arg) => arg.startsWith('--only=')) || '').slice('--only='.length);
 	const cases = only ? only.split(',') : Object.keys(CASES);
-	for (const name of cases) if (!CASES[name]) throw new Error(`Unknown case "${name}": pick from ${Object.keys(CASES).join(', ')}.`);
+	for (const name of cases)
+		if (!CASES[name]) throw new Error(`Unknown case "${name}": pick from ${Object.keys(CASES).join(', ')}.`);
 	return { quick, smoke, build: !argv.includes('--no-build'), runs: smoke ? 1 : 3, warmups: smoke ? 0 : 1, cases };
 }
 
 function machine() {
 	const cpus = os.cpus();
-	return `${cpus.length} x ${cpus[0].model.trim()}, ${(os.totalmem() / 2 ** 30).toFixed(0)} ` + `GB RAM, ${os.type()} ${os.release()}, Node ${process.version}`;
+	return (
+		`${cpus.length} x ${cpus[0].model.trim()}, ${(os.totalmem() / 2 ** 30).toFixed(0)} ` +
+		`GB RAM, ${os.type()} ${os.release()}, Node ${process.version}`
+	);
 }
 
 function table(headers, rows) {
@@ -88,7 +92,10 @@ async function main() {
 	});
 
 	log(`machine: ${machine()}`);
-	log(`servers: Dovecot IMAPS 127.0.0.1:${info.ports.imaps}, SMTP 127.0.0.1:${info.ports.smtp} ` + `(${info.smtp}); ${smoke ? 'smoke: every case once at tiny sizes' : `${runs} runs after a warm-up, medians`}`);
+	log(
+		`servers: Dovecot IMAPS 127.0.0.1:${info.ports.imaps}, SMTP 127.0.0.1:${info.ports.smtp} ` +
+			`(${info.smtp}); ${smoke ? 'smoke: every case once at tiny sizes' : `${runs} runs after a warm-up, medians`}`,
+	);
 	const rows = [];
 	const goals = [];
 	const started = Date.now();
@@ -103,11 +110,29 @@ async function main() {
 	} finally {
 		await stop();
 	}
-	const how = smoke ? 'SMOKE RUN (tiny sizes, once each: the figures mean nothing)' : `${runs} runs after a warm-up (medians)`;
-	console.log(`\nn8n-nodes-mailbox benchmark, ${new Date().toISOString().slice(0, 10)}, ${machine()}, ` + `load average ${os.loadavg().map((l) => l.toFixed(1)).join(' ')}, ${how}, ${((Date.now() - started) / 1000).toFixed(0)} s\n`);
-	console.log(table(['case', 'what', 'median', 'also', 'ratio'], rows.map((r) => [r.case, r.what, r.value, r.extra ?? '', r.ratio ?? ''])));
+	const how = smoke
+		? 'SMOKE RUN (tiny sizes, once each: the figures mean nothing)'
+		: `${runs} runs after a warm-up (medians)`;
+	console.log(
+		`\nn8n-nodes-mailbox benchmark, ${new Date().toISOString().slice(0, 10)}, ${machine()}, ` +
+			`load average ${os
+				.loadavg()
+				.map((l) => l.toFixed(1))
+				.join(' ')}, ${how}, ${((Date.now() - started) / 1000).toFixed(0)} s\n`,
+	);
+	console.log(
+		table(
+			['case', 'what', 'median', 'also', 'ratio'],
+			rows.map((r) => [r.case, r.what, r.value, r.extra ?? '', r.ratio ?? '']),
+		),
+	);
 	console.log('');
-	console.log(table(['goal', 'measured', 'met'], goals.map((g) => [g.goal, g.value, g.met === undefined ? 'n/a' : g.met ? 'yes' : 'NO'])));
+	console.log(
+		table(
+			['goal', 'measured', 'met'],
+			goals.map((g) => [g.goal, g.value, g.met === undefined ? 'n/a' : g.met ? 'yes' : 'NO']),
+		),
+	);
 }
 
 main().catch((error) => {

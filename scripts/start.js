@@ -24,7 +24,8 @@ const path = require('node:path');
 const { startMailServers } = require('./lib/mailServers');
 const { ensureN8n, linkPackage, importJson, startN8n, PACKAGE_ROOT } = require('./lib/n8nHost');
 const { builtNodeTypes, exampleWorkflows, readJson } = require('./lib/demoExamples');
-const { DEMO_MAILBOX, DEMO_ANALYST, seedDemoMailbox, startDemoAnalyst } = require('./lib/demoMailbox');
+const { startDemoAnalyst } = require('./lib/demoAnalyst');
+const { DEMO_MAILBOX, DEMO_ANALYST, seedDemoMailbox } = require('./lib/demoMailbox');
 const { stopMailServersAt } = require('./lib/mailServers');
 const { ensureSystemPackages, isRoot } = require('./lib/systemPackages');
 const { recordPid, requireFreePorts, stopChild, stopRecorded, watchParents } = require('./lib/processes');
@@ -71,13 +72,17 @@ function mailFolder(base) {
 function newestMtime(target) {
 	const stat = fs.statSync(target);
 	if (!stat.isDirectory()) return stat.mtimeMs;
-	return fs.readdirSync(target).reduce((newest, name) => Math.max(newest, newestMtime(path.join(target, name))), stat.mtimeMs);
+	return fs
+		.readdirSync(target)
+		.reduce((newest, name) => Math.max(newest, newestMtime(path.join(target, name))), stat.mtimeMs);
 }
 
 /** Runs `npm run build` unless the compiled node is newer than every source file. */
 function buildIfNeeded() {
 	const compiled = path.join(PACKAGE_ROOT, 'dist', 'nodes', 'Email', 'Email.node.js');
-	const sources = ['nodes', 'credentials', 'package.json', 'tsconfig.json', 'tsconfig.build.json'].map((name) => path.join(PACKAGE_ROOT, name));
+	const sources = ['nodes', 'credentials', 'package.json', 'tsconfig.json', 'tsconfig.build.json'].map((name) =>
+		path.join(PACKAGE_ROOT, name),
+	);
 	const newestSource = Math.max(...sources.filter((file) => fs.existsSync(file)).map(newestMtime));
 	if (fs.existsSync(compiled) && fs.statSync(compiled).mtimeMs >= newestSource) return false;
 	say('Building the package (npm run build)...');
@@ -162,7 +167,11 @@ async function startEditor(options = {}) {
 	stopMailServersAt(mailBase);
 	if (leftovers.length > 0) log(`Stopped what an earlier run left running: ${leftovers.join(', ')}.`);
 	if (recordSelf) recordPid(pidFile, 'start', process.pid);
-	await requireFreePorts({ ...Object.fromEntries(Object.entries(mailPorts).map(([name, port]) => [`mail ${name}`, port])), n8n: n8nPort, 'n8n task broker': brokerPort });
+	await requireFreePorts({
+		...Object.fromEntries(Object.entries(mailPorts).map(([name, port]) => [`mail ${name}`, port])),
+		n8n: n8nPort,
+		'n8n task broker': brokerPort,
+	});
 
 	log(`Starting Dovecot and Postfix on 127.0.0.1 (IMAPS ${mailPorts.imaps}, SMTP ${mailPorts.smtp})...`);
 	const servers = await startMailServers({ base: mailBase, ports: mailPorts });
@@ -184,7 +193,13 @@ async function startEditor(options = {}) {
 			fs.writeFileSync(seededMarker, new Date().toISOString());
 			log(`Filled ${DEMO_MAILBOX} with sample mail (${count} messages in INBOX).`);
 		}
-		const analyst = startDemoAnalyst({ host: mail.host, port: mail.ports.imaps, smtpPort: mail.ports.smtp, ca, password: mail.password });
+		const analyst = startDemoAnalyst({
+			host: mail.host,
+			port: mail.ports.imaps,
+			smtpPort: mail.ports.smtp,
+			ca,
+			password: mail.password,
+		});
 		stops.push(() => analyst.stop());
 
 		stopIfAsked();
@@ -197,7 +212,9 @@ async function startEditor(options = {}) {
 		const saveState = () => fs.writeFileSync(stateFile, JSON.stringify(state, null, 2));
 		if (!state.credentialImported) {
 			log('Importing the demo credential into n8n...');
-			importJson(host, userFolder, 'credentials', [{ ...DEMO_CREDENTIAL, type: 'emailCredentials', data: demoCredentialData(mail) }]);
+			importJson(host, userFolder, 'credentials', [
+				{ ...DEMO_CREDENTIAL, type: 'emailCredentials', data: demoCredentialData(mail) },
+			]);
 			state.credentialImported = true;
 			saveState();
 		}
@@ -206,7 +223,12 @@ async function startEditor(options = {}) {
 		const fresh = workflows.filter((example) => !example.missing && !state.importedWorkflows.includes(example.id));
 		if (fresh.length > 0) {
 			log(`Importing ${fresh.length} example workflow(s) into n8n...`);
-			importJson(host, userFolder, 'workflow', fresh.map((example) => example.workflow));
+			importJson(
+				host,
+				userFolder,
+				'workflow',
+				fresh.map((example) => example.workflow),
+			);
 			state.importedWorkflows.push(...fresh.map((example) => example.id));
 			saveState();
 		}
@@ -237,7 +259,13 @@ async function startEditor(options = {}) {
 			version: host.version,
 			mail,
 			userFolder,
-			workflows: workflows.map(({ file, id, name, missing }) => ({ file, id, name, missing, imported: state.importedWorkflows.includes(id) })),
+			workflows: workflows.map(({ file, id, name, missing }) => ({
+				file,
+				id,
+				name,
+				missing,
+				imported: state.importedWorkflows.includes(id),
+			})),
 			startedInMs: Date.now() - started,
 			stop: stopAll,
 		};
@@ -254,7 +282,8 @@ function printWelcome(editor) {
 		'',
 		`  Editor    ${editor.url}`,
 		`  Login     ${editor.login.email}  /  ${editor.login.password}`,
-		`  Mailbox   ${DEMO_MAILBOX} on 127.0.0.1: IMAPS ${editor.mail.ports.imaps}, SMTP ` + `${editor.mail.ports.smtp} (STARTTLS),`,
+		`  Mailbox   ${DEMO_MAILBOX} on 127.0.0.1: IMAPS ${editor.mail.ports.imaps}, SMTP ` +
+			`${editor.mail.ports.smtp} (STARTTLS),`,
 		`            password ${editor.mail.password}; credential "${DEMO_CREDENTIAL.name}" is set up.`,
 		`            ${DEMO_ANALYST} answers every question mailed to it with {{approve}}.`,
 		'',
@@ -320,7 +349,13 @@ async function main() {
 	});
 	let editor;
 	try {
-		editor = await startEditor({ major, mailPorts, n8nPort: DEMO_N8N_PORT + offset, signal: interrupted.signal, recordSelf: true });
+		editor = await startEditor({
+			major,
+			mailPorts,
+			n8nPort: DEMO_N8N_PORT + offset,
+			signal: interrupted.signal,
+			recordSelf: true,
+		});
 	} catch (error) {
 		if (error.code !== 'STOPPED') throw error;
 		say('Stopped.');
@@ -348,4 +383,13 @@ if (require.main === module) {
 	});
 }
 
-module.exports = { mailFolder, startEditor, exampleWorkflows, builtNodeTypes, DEMO_MAIL_PORTS, DEMO_N8N_PORT, DEMO_LOGIN, DEMO_CREDENTIAL };
+module.exports = {
+	mailFolder,
+	startEditor,
+	exampleWorkflows,
+	builtNodeTypes,
+	DEMO_MAIL_PORTS,
+	DEMO_N8N_PORT,
+	DEMO_LOGIN,
+	DEMO_CREDENTIAL,
+};

@@ -1,10 +1,19 @@
-import { NodeConnectionTypes, type IExecuteFunctions, type INodeExecutionData, type INodeType, type INodeTypeDescription, type IWebhookFunctions, type IWebhookResponseData } from 'n8n-workflow';
+import {
+	NodeConnectionTypes,
+	type IExecuteFunctions,
+	type INodeExecutionData,
+	type INodeType,
+	type INodeTypeDescription,
+	type IWebhookFunctions,
+	type IWebhookResponseData,
+} from 'n8n-workflow';
 
 import { authenticationProperty, emailConnectionTest, mailboxCredentials } from '../shared/credentials';
 import { router } from './actions/router';
 import { operationProperties, operationProperty, operationSubtitle } from './actions/operations';
 import { getFolders, searchFolders } from './methods/folders';
-import { responseWebhooks, waitAgain, webhook } from './actions/askPerson';
+import { waitAgain, webhook } from './actions/askPerson';
+import { responseWebhooks } from './descriptions/askPerson.description';
 
 export class Email implements INodeType {
 	description: INodeTypeDescription = {

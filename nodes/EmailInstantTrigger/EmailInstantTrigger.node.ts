@@ -25,7 +25,9 @@ const fallbackPollSeconds: INodeProperties = {
 	type: 'number',
 	typeOptions: { minValue: 1 },
 	default: 300,
-	description: 'A safety check of every folder this often, in case a server stops announcing new mail during ' + 'IDLE; new mail normally arrives within seconds',
+	description:
+		'A safety check of every folder this often, in case a server stops announcing new mail during ' +
+		'IDLE; new mail normally arrives within seconds',
 };
 
 export class EmailInstantTrigger implements INodeType {
@@ -73,7 +75,11 @@ export class EmailInstantTrigger implements INodeType {
 				}
 				if (result.mails.length === 0) {
 					if (result.failures.length > 0) throw toNodeError(node, result.failures[0], { account });
-					throw new NodeOperationError(node, `No mail in ${trigger.folders.join(', ')} matches the trigger's settings yet: send ` + `one (or turn off Unread Only) and test again.`);
+					throw new NodeOperationError(
+						node,
+						`No mail in ${trigger.folders.join(', ')} matches the trigger's settings yet: send ` +
+							`one (or turn off Unread Only) and test again.`,
+					);
 				}
 				this.emit([await Promise.all(result.mails.map(async (mail) => await toItem(this, mail)))]);
 			};
@@ -81,7 +87,8 @@ export class EmailInstantTrigger implements INodeType {
 		}
 
 		const seconds = Number(this.getNodeParameter('fallbackPollSeconds', 300));
-		if (!Number.isFinite(seconds) || seconds < 1) throw new NodeOperationError(node, 'Fallback Poll Seconds must be a number of at least 1.');
+		if (!Number.isFinite(seconds) || seconds < 1)
+			throw new NodeOperationError(node, 'Fallback Poll Seconds must be a number of at least 1.');
 
 		// What each emit became: settled once n8n has run the execution (or failed to create it). Built
 		// by hand: n8n-workflow 2.x no longer exports createDeferredPromise.
@@ -100,13 +107,21 @@ export class EmailInstantTrigger implements INodeType {
 
 		// Each cycle runs on the folder's watching connection (no login of its own) when it is open.
 		const cycle: WatchOptions['cycle'] = async (folder, connection) => {
-			const result = await pollMailbox(account, staticData.cursors ?? {}, { ...trigger, folders: [folder] }, { ...connection, storeBinaries: async (mail) => await storeBinaries(this, mail) });
+			const result = await pollMailbox(
+				account,
+				staticData.cursors ?? {},
+				{ ...trigger, folders: [folder] },
+				{ ...connection, storeBinaries: async (mail) => await storeBinaries(this, mail) },
+			);
 			const items = await Promise.all(result.mails.map(async (mail) => await toItem(this, mail)));
 			// Set before emit: n8n saves the workflow's static data when a trigger emits.
 			if (result.cursors[folder]) staticData.cursors = { ...staticData.cursors, [folder]: result.cursors[folder] };
 			if (items.length > 0) emitItems(items);
 			if (result.failures.length > 0) {
-				this.logger.warn(`Mailbox Trigger (Instant): ${toNodeError(node, result.failures[0], { account }).message} ` + `(tried again shortly)`);
+				this.logger.warn(
+					`Mailbox Trigger (Instant): ${toNodeError(node, result.failures[0], { account }).message} ` +
+						`(tried again shortly)`,
+				);
 				throw result.failures[0];
 			}
 			return result.mails.length >= trigger.maxEmailsPerCycle;
@@ -129,7 +144,10 @@ export class EmailInstantTrigger implements INodeType {
 				// n8n saves the cursor when a cycle emits and creates the execution a moment later: a
 				// main shutting down in between lost that mail (queue test). Wait, a little, for it.
 				let timer: NodeJS.Timeout | undefined;
-				await Promise.race([Promise.allSettled(unsettled), new Promise((resolve) => (timer = setTimeout(resolve, SETTLE_ON_CLOSE_MS)))]);
+				await Promise.race([
+					Promise.allSettled(unsettled),
+					new Promise((resolve) => (timer = setTimeout(resolve, SETTLE_ON_CLOSE_MS))),
+				]);
 				clearTimeout(timer);
 			},
 		};

@@ -46,7 +46,10 @@ export class EmailTrigger implements INodeType {
 		const node = this.getNode();
 		const key = ownerOf(this);
 		if (pollsUnderWay.has(key)) {
-			this.logger.warn(`Mailbox Trigger: the previous poll of "${node.name}" is still running; this one ` + `is skipped (a longer Poll Times interval avoids this).`);
+			this.logger.warn(
+				`Mailbox Trigger: the previous poll of "${node.name}" is still running; this one ` +
+					`is skipped (a longer Poll Times interval avoids this).`,
+			);
 			return null;
 		}
 		pollsUnderWay.add(key);
@@ -66,7 +69,10 @@ function ownerOf(context: IPollFunctions): string {
 
 async function pollOnce(context: IPollFunctions, manual: boolean): Promise<INodeExecutionData[][] | null> {
 	const node = context.getNode();
-	const account = await getMailAccount(context, context.getNodeParameter('authentication', 'password') as Authentication);
+	const account = await getMailAccount(
+		context,
+		context.getNodeParameter('authentication', 'password') as Authentication,
+	);
 	const staticData = context.getWorkflowStaticData('node') as { cursors?: FolderCursors };
 
 	let result;
@@ -74,14 +80,18 @@ async function pollOnce(context: IPollFunctions, manual: boolean): Promise<INode
 		const trigger = prepareTrigger(readSettings(context));
 		// A manual run previews one mail of several folders' newest: binaries only for the one kept.
 		// Active: the session stays open for the next poll, one per workflow's trigger.
-		const active = { storeBinaries: (mail: PolledMail) => storeBinaries(context, mail), keepSessionFor: ownerOf(context) };
+		const active = {
+			storeBinaries: (mail: PolledMail) => storeBinaries(context, mail),
+			keepSessionFor: ownerOf(context),
+		};
 		result = await pollMailbox(account, staticData.cursors ?? {}, trigger, { manual, ...(manual ? {} : active) });
 	} catch (error) {
 		throw toNodeError(node, error, { account });
 	}
 	// Nothing to emit and a folder failed: n8n must show the failure, not a quiet active trigger.
 	if (result.mails.length === 0 && result.failures.length > 0) throw toNodeError(node, result.failures[0], { account });
-	for (const failure of result.failures) context.logger.warn(`Mailbox Trigger: ${toNodeError(node, failure, { account }).message}`);
+	for (const failure of result.failures)
+		context.logger.warn(`Mailbox Trigger: ${toNodeError(node, failure, { account }).message}`);
 
 	const items = await Promise.all(result.mails.map(async (mail) => await toItem(context, mail)));
 	// Moved only once the items are built: n8n keeps this object in memory for the next poll.

@@ -30,5 +30,7 @@ export interface MailAccount {
 }
 
 export function accountSecrets(account: MailAccount): string[] {
-	return [account.password, account.smtpPassword, account.proxyPassword, account.accessToken].filter((s): s is string => !!s);
+	return [account.password, account.smtpPassword, account.proxyPassword, account.accessToken].filter(
+		(s): s is string => !!s,
+	);
 }

@@ -21,7 +21,8 @@ export function parseAddressList(value: string | undefined): Address[] {
 	const visit = (entries: ReturnType<typeof addressparser>) => {
 		for (const entry of entries) {
 			if ('group' in entry && entry.group) visit(entry.group);
-			else if ('address' in entry) flat.push({ name: (entry.name || '').trim(), address: (entry.address || '').trim() });
+			else if ('address' in entry)
+				flat.push({ name: (entry.name || '').trim(), address: (entry.address || '').trim() });
 		}
 	};
 	visit(addressparser(value));
@@ -31,13 +32,19 @@ export function parseAddressList(value: string | undefined): Address[] {
 /** Parses and validates a list a user typed; `field` names the parameter in the error. */
 export function requireAddressList(value: string | undefined, field: string, { required = false } = {}): Address[] {
 	if (value && /[\r\n]/.test(value)) {
-		throw new MailError('INVALID_INPUT', `${field} contains a line break: write the addresses on one line, separated by commas.`);
+		throw new MailError(
+			'INVALID_INPUT',
+			`${field} contains a line break: write the addresses on one line, separated by commas.`,
+		);
 	}
 	const list = parseAddressList(value);
 	const invalid = list.filter((entry) => !isValidAddress(entry.address));
 	if (invalid.length > 0) {
 		const shown = invalid.map((entry) => entry.address || entry.name).join('", "');
-		throw new MailError('INVALID_INPUT', `${field} has an invalid email address: "${shown}". Use name@domain, separated by commas.`);
+		throw new MailError(
+			'INVALID_INPUT',
+			`${field} has an invalid email address: "${shown}". Use name@domain, separated by commas.`,
+		);
 	}
 	if (required && list.length === 0) {
 		throw new MailError('INVALID_INPUT', `${field} is empty: give at least one email address.`);

@@ -45,7 +45,7 @@ function flagList(value: string | undefined): string[] {
 		throw new MailError(
 			'INVALID_INPUT',
 			`Flags: "${bad}" is not an IMAP flag. Use system flags such as \\Seen, \\Flagged, ` +
-			`\\Draft, \\Answered, or keywords without spaces, separated by commas.`,
+				`\\Draft, \\Answered, or keywords without spaces, separated by commas.`,
 		);
 	}
 	return flags;
@@ -90,8 +90,7 @@ export async function appendMessage(account: MailAccount, request: AppendRequest
 				if (!client.usable) throw new Error('the connection closed');
 				throw new MailError(
 					'CONNECTION_FAILED',
-					`The IMAP server refused to append the mail to "${folder}" ` +
-					`(over quota, or a flag it does not allow).`,
+					`The IMAP server refused to append the mail to "${folder}" ` + `(over quota, or a flag it does not allow).`,
 					{ service: 'IMAP' },
 				);
 			}

@@ -191,7 +191,13 @@ interface SaveContext {
  * labelled with the Message-ID of the mail on the server (the one `email_uid` names).
  */
 async function saveAttachmentsOf(source: Readable, context: SaveContext, depth: number): Promise<void> {
-	const parser = new MailParser({ skipHtmlToText: true, skipTextToHtml: true, skipTextLinks: true, skipImageLinks: true, checksumAlgo: false });
+	const parser = new MailParser({
+		skipHtmlToText: true,
+		skipTextToHtml: true,
+		skipTextLinks: true,
+		skipImageLinks: true,
+		checksumAlgo: false,
+	});
 	const work: Promise<void>[] = [];
 	// Attachment streams still being written: a source that fails mid-message leaves them neither
 	// ended nor failed, so they are failed by hand, or their writes would wait forever.
@@ -216,7 +222,15 @@ async function saveAttachmentsOf(source: Readable, context: SaveContext, depth: 
 					const contentType = data.contentType || 'application/octet-stream';
 					const name = safeFileName(data.filename) || fallbackFileName(contentType, position);
 					const file = await saveStream(data.content, context.directory, name);
-					context.saved.push({ path: file.path, filename: path.basename(file.path), contentType, size: file.size, sha256: file.sha256, email_uid: context.emailUid, message_id: context.messageId });
+					context.saved.push({
+						path: file.path,
+						filename: path.basename(file.path),
+						contentType,
+						size: file.size,
+						sha256: file.sha256,
+						email_uid: context.emailUid,
+						message_id: context.messageId,
+					});
 					if (contentType === 'message/rfc822' && depth < MAX_NESTING) {
 						await saveAttachmentsOf(createReadStream(file.path), context, depth + 1);
 					}
@@ -257,28 +271,47 @@ export interface DownloadResult {
  * streams each attachment straight from the server to a file in `downloadPath`. A message the
  * parser gives up on is reported and the next one is read; a lost connection fails the whole call.
  */
-export async function downloadAttachments(account: MailAccount, options: DownloadAttachmentsOptions): Promise<DownloadResult> {
-	if (!options.downloadPath?.trim()) throw new MailError('INVALID_INPUT', 'Download Path is empty: give the folder on the n8n host where attachments are saved.');
+export async function downloadAttachments(
+	account: MailAccount,
+	options: DownloadAttachmentsOptions,
+): Promise<DownloadResult> {
+	if (!options.downloadPath?.trim())
+		throw new MailError(
+			'INVALID_INPUT',
+			'Download Path is empty: give the folder on the n8n host where attachments are saved.',
+		);
 	const directory = path.resolve(options.downloadPath.trim());
 	const saved: SavedAttachment[] = [];
 	const parseErrors: UnreadableMessage[] = [];
-	await withImap(account, (client: ImapFlow) =>
-		withFolder(client, options.folder, async () => {
-			const uids = await findMessages(client, options.filter);
-			if (uids.length > 0) await fs.mkdir(directory, { recursive: true });
-			for (const uid of uids) {
-				const { content } = await client.download(String(uid), undefined, { uid: true });
-				if (!content) continue;
-				const context: SaveContext = { directory, includeInline: options.includeInline ?? false, emailUid: uid, messageId: '', saved: [] };
-				try {
-					await saveAttachmentsOf(content, context, 0);
-				} catch (error) {
-					if (!client.usable) throw error;
-					parseErrors.push({ email_uid: uid, message_id: context.messageId, parse_error: (error as Error).message || String(error) });
+	await withImap(
+		account,
+		(client: ImapFlow) =>
+			withFolder(client, options.folder, async () => {
+				const uids = await findMessages(client, options.filter);
+				if (uids.length > 0) await fs.mkdir(directory, { recursive: true });
+				for (const uid of uids) {
+					const { content } = await client.download(String(uid), undefined, { uid: true });
+					if (!content) continue;
+					const context: SaveContext = {
+						directory,
+						includeInline: options.includeInline ?? false,
+						emailUid: uid,
+						messageId: '',
+						saved: [],
+					};
+					try {
+						await saveAttachmentsOf(content, context, 0);
+					} catch (error) {
+						if (!client.usable) throw error;
+						parseErrors.push({
+							email_uid: uid,
+							message_id: context.messageId,
+							parse_error: (error as Error).message || String(error),
+						});
+					}
+					saved.push(...context.saved);
 				}
-				saved.push(...context.saved);
-			}
-		}),
+			}),
 		options.budget,
 	);
 	return { attachments: saved, parseErrors };

@@ -1,12 +1,9 @@
 import type { ImapFlow, MailboxObject } from 'imapflow';
 
 import type { MailAccount } from './account';
-import { normalizeMessageId } from './addresses';
-import { withImap } from './connection';
 import { findCopies } from './copies';
-import { checkPick, pickUid, type MessagePick } from './pickMail';
+import { onPicked, requestedId, type MessagePick } from './pickMail';
 import { MailError } from './errors';
-import { withFolder } from './messageFilter';
 
 /*
  * Changing mail on the server: move, delete, flags. Every change names exactly the UIDs picked:
@@ -29,7 +26,9 @@ function requireUidPlus(client: ImapFlow, what: string, instead: string): void {
 	if (!client.capabilities.has('UIDPLUS')) {
 		throw new MailError(
 			'NOT_SUPPORTED',
-			`The IMAP server does not support UIDPLUS, so ${what} could only end with a plain ` + `EXPUNGE, which would also erase every other mail flagged as deleted in the folder. ` + `Nothing was changed: ${instead}.`,
+			`The IMAP server does not support UIDPLUS, so ${what} could only end with a plain ` +
+				`EXPUNGE, which would also erase every other mail flagged as deleted in the folder. ` +
+				`Nothing was changed: ${instead}.`,
 			{ service: 'IMAP' },
 		);
 	}
@@ -38,11 +37,17 @@ function requireUidPlus(client: ImapFlow, what: string, instead: string): void {
 const PERMANENT_INSTEAD = 'delete to the trash folder instead (Permanent off), or use a server with UIDPLUS';
 
 /** Sets \Deleted on exactly `uids` and expunges exactly those (UID EXPUNGE); refuses without UIDPLUS. */
-export async function expungeUids(client: ImapFlow, uids: number[], what = 'a permanent delete', instead = PERMANENT_INSTEAD): Promise<void> {
+export async function expungeUids(
+	client: ImapFlow,
+	uids: number[],
+	what = 'a permanent delete',
+	instead = PERMANENT_INSTEAD,
+): Promise<void> {
 	if (uids.length === 0) return;
 	requireUidPlus(client, what, instead);
 	// With UIDPLUS imapflow sends UID STORE +FLAGS (\Deleted) then UID EXPUNGE of the same set.
-	if (!(await client.messageDelete(uidSet(uids), { uid: true }))) refused(client, `The IMAP server refused to remove the mail (UID ${uidSet(uids)}).`);
+	if (!(await client.messageDelete(uidSet(uids), { uid: true })))
+		refused(client, `The IMAP server refused to remove the mail (UID ${uidSet(uids)}).`);
 }
 
 /** Where moved mail now is: its new UIDs and the destination's UIDVALIDITY, when the server says them (COPYUID). */
@@ -52,7 +57,10 @@ export interface MovedTo {
 }
 
 function movedTo(response: { uidMap?: Map<number, number>; uidValidity?: bigint }): MovedTo {
-	return { uidMap: response.uidMap ?? new Map(), uidValidity: response.uidValidity === undefined ? undefined : String(response.uidValidity) };
+	return {
+		uidMap: response.uidMap ?? new Map(),
+		uidValidity: response.uidValidity === undefined ? undefined : String(response.uidValidity),
+	};
 }
 
 /**
@@ -82,7 +90,8 @@ export async function moveUids(
 	let moved: MovedTo = found;
 	if (toCopy.length > 0) {
 		const copied = await client.messageCopy(uidSet(toCopy), destination, { uid: true });
-		if (!copied) refused(client, `The IMAP server refused to copy the mail (UID ${uidSet(toCopy)}) to "${destination}".`);
+		if (!copied)
+			refused(client, `The IMAP server refused to copy the mail (UID ${uidSet(toCopy)}) to "${destination}".`);
 		const made = movedTo(copied);
 		const uidValidity = made.uidValidity ?? found.uidValidity;
 		moved = { uidMap: new Map([...found.uidMap, ...made.uidMap]), uidValidity };
@@ -105,7 +114,10 @@ export async function ensureFolder(client: ImapFlow, path: string): Promise<void
 	} catch (error) {
 		if (!client.usable) throw error;
 		const reason = (error as { responseText?: string }).responseText || (error as Error).message;
-		throw new MailError('INVALID_INPUT', `Folder "${path}" could not be created (${reason}): check the name.`, { service: 'IMAP', cause: error });
+		throw new MailError('INVALID_INPUT', `Folder "${path}" could not be created (${reason}): check the name.`, {
+			service: 'IMAP',
+			cause: error,
+		});
 	}
 }
 
@@ -131,44 +143,6 @@ export async function findTrash(client: ImapFlow): Promise<string> {
 	return 'Trash';
 }
 
-export interface Picked {
-	uid: number;
-	messageId: string;
-	flags: string[];
-}
-
-/** The picked mail in the selected folder with its Message-ID and flags, or undefined when it is not there. */
-async function pick(client: ImapFlow, request: MessagePick): Promise<Picked | undefined> {
-	const uid = await pickUid(client, request);
-	if (uid === undefined) return undefined;
-	const message = await client.fetchOne(String(uid), { envelope: true, flags: true }, { uid: true });
-	if (!message) return undefined;
-	const declared = message.envelope?.messageId;
-	return { uid, messageId: declared ? normalizeMessageId(declared) : '', flags: [...(message.flags ?? [])] };
-}
-
-/** The Message-ID asked for, for the answer about a mail that is not there. */
-export function requestedId(request: MessagePick): string {
-	return request.messageId?.trim() ? normalizeMessageId(request.messageId) : '';
-}
-
-/** Runs `work` on the picked mail in its folder opened read-write; `missing` answers when it is not there. */
-export async function onPicked<T>(account: MailAccount, request: MessagePick, missing: () => T, work: (client: ImapFlow, picked: Picked) => Promise<T>): Promise<T> {
-	checkPick(request);
-	return withImap(account, (client) =>
-		withFolder(
-			client,
-			request.folder,
-			async () => {
-				const picked = await pick(client, request);
-				return picked ? await work(client, picked) : missing();
-			},
-			{ readOnly: false },
-		),
-		request.budget,
-	);
-}
-
 export interface MoveRequest extends MessagePick {
 	destination: string;
 	/** Create the destination when it does not exist (default: refuse). */
@@ -187,7 +161,8 @@ export interface MoveResult {
 
 export async function moveMessage(account: MailAccount, request: MoveRequest): Promise<MoveResult> {
 	const destination = request.destination.trim();
-	if (!destination) throw new MailError('INVALID_INPUT', 'Destination Folder is empty: pick the folder the mail should go to.');
+	if (!destination)
+		throw new MailError('INVALID_INPUT', 'Destination Folder is empty: pick the folder the mail should go to.');
 	const answer = (found: boolean, moved: boolean, messageId: string, newUid: number | null = null): MoveResult => ({
 		found,
 		moved,
@@ -196,12 +171,17 @@ export async function moveMessage(account: MailAccount, request: MoveRequest): P
 		to_folder: destination,
 		new_email_uid: newUid,
 	});
-	return onPicked(account, request, () => answer(false, false, requestedId(request)), async (client, picked) => {
-		await prepareDestination(client, destination, request.createFolder);
-		// A run again after a cut move may find its copy there already: the folder is the only memory.
-		const { uidMap } = await moveUids(client, [picked.uid], destination, {}, { checkCopies: true });
-		return answer(true, true, picked.messageId, uidMap.get(picked.uid) ?? null);
-	});
+	return onPicked(
+		account,
+		request,
+		() => answer(false, false, requestedId(request)),
+		async (client, picked) => {
+			await prepareDestination(client, destination, request.createFolder);
+			// A run again after a cut move may find its copy there already: the folder is the only memory.
+			const { uidMap } = await moveUids(client, [picked.uid], destination, {}, { checkCopies: true });
+			return answer(true, true, picked.messageId, uidMap.get(picked.uid) ?? null);
+		},
+	);
 }
 
 export interface DeleteRequest extends MessagePick {
@@ -230,7 +210,11 @@ export async function deleteMessage(account: MailAccount, request: DeleteRequest
 			}
 			const trash = await findTrash(client);
 			if (trash === (client.mailbox as MailboxObject).path) {
-				throw new MailError('INVALID_INPUT', `The mail is already in the trash folder "${trash}": switch on the Permanent option ` + `to delete it for good.`);
+				throw new MailError(
+					'INVALID_INPUT',
+					`The mail is already in the trash folder "${trash}": switch on the Permanent option ` +
+						`to delete it for good.`,
+				);
 			}
 			await moveUids(client, [picked.uid], trash, {}, { checkCopies: true });
 			return { found: true, deleted: true, message_id: picked.messageId, to_folder: trash };
@@ -265,10 +249,18 @@ const MARKS: Record<MarkAs, { flag: string; add: boolean }> = {
 const KEYWORD = /^[^\s(){%*"\\\]\x00-\x1f\x7f]+$/;
 
 export function keywordList(value: string | undefined, field: string): string[] {
-	const keywords = (value ?? '').split(',').map((keyword) => keyword.trim()).filter(Boolean);
+	const keywords = (value ?? '')
+		.split(',')
+		.map((keyword) => keyword.trim())
+		.filter(Boolean);
 	for (const keyword of keywords) {
 		if (!KEYWORD.test(keyword)) {
-			throw new MailError('INVALID_INPUT', `${field}: "${keyword}" is not a valid IMAP keyword. Use letters, digits, $ and ` + `dashes without spaces or ( ) { } % * " \\ ] (e.g. $Phishing); read and flagged are ` + `set through Mark As.`);
+			throw new MailError(
+				'INVALID_INPUT',
+				`${field}: "${keyword}" is not a valid IMAP keyword. Use letters, digits, $ and ` +
+					`dashes without spaces or ( ) { } % * " \\ ] (e.g. $Phishing); read and flagged are ` +
+					`set through Mark As.`,
+			);
 		}
 	}
 	return keywords;
@@ -276,7 +268,11 @@ export function keywordList(value: string | undefined, field: string): string[] 
 
 export async function setMessageFlags(account: MailAccount, request: FlagsRequest): Promise<FlagsResult> {
 	const mark = MARKS[request.markAs];
-	if (!mark) throw new MailError('INVALID_INPUT', `Mark As "${request.markAs}" is not known: use read, unread, flagged or unflagged.`);
+	if (!mark)
+		throw new MailError(
+			'INVALID_INPUT',
+			`Mark As "${request.markAs}" is not known: use read, unread, flagged or unflagged.`,
+		);
 	const add = keywordList(request.addKeywords, 'Add Keywords');
 	const remove = keywordList(request.removeKeywords, 'Remove Keywords');
 	return onPicked<FlagsResult>(
@@ -286,13 +282,25 @@ export async function setMessageFlags(account: MailAccount, request: FlagsReques
 		async (client, picked) => {
 			const mailbox = client.mailbox as MailboxObject;
 			// A folder whose PERMANENTFLAGS lacks \* keeps no keywords: the server would drop them silently.
-			if (add.length && mailbox.permanentFlags && !mailbox.permanentFlags.has('\\*') && add.some((keyword) => !mailbox.permanentFlags?.has(keyword))) {
-				throw new MailError('NOT_SUPPORTED', `Folder "${request.folder}" does not keep new keywords on this server: leave Add ` + `Keywords empty or use flags the folder allows (${[...mailbox.permanentFlags].join(' ')}).`, { service: 'IMAP' });
+			if (
+				add.length &&
+				mailbox.permanentFlags &&
+				!mailbox.permanentFlags.has('\\*') &&
+				add.some((keyword) => !mailbox.permanentFlags?.has(keyword))
+			) {
+				throw new MailError(
+					'NOT_SUPPORTED',
+					`Folder "${request.folder}" does not keep new keywords on this server: leave Add ` +
+						`Keywords empty or use flags the folder allows (${[...mailbox.permanentFlags].join(' ')}).`,
+					{ service: 'IMAP' },
+				);
 			}
 			const uid = String(picked.uid);
 			const store = async (flags: string[], adding: boolean) => {
 				if (flags.length === 0) return;
-				const ok = adding ? await client.messageFlagsAdd(uid, flags, { uid: true }) : await client.messageFlagsRemove(uid, flags, { uid: true });
+				const ok = adding
+					? await client.messageFlagsAdd(uid, flags, { uid: true })
+					: await client.messageFlagsRemove(uid, flags, { uid: true });
 				if (!ok) refused(client, `The IMAP server refused to change the flags of the mail (UID ${uid}).`);
 			};
 			await store([...(mark.add ? [mark.flag] : []), ...add], true);
@@ -338,6 +346,8 @@ export async function moveAfterCycle(
 		return { unmoved: [], unexpunged: [], moved };
 	} catch (error) {
 		if (hopeless(error)) return { unmoved: [], unexpunged: [], error };
-		return progress.copied ? { unmoved: [], unexpunged: pending.unmoved, error } : { unmoved: pending.unmoved, unexpunged: [], error };
+		return progress.copied
+			? { unmoved: [], unexpunged: pending.unmoved, error }
+			: { unmoved: pending.unmoved, unexpunged: [], error };
 	}
 }

@@ -17,10 +17,17 @@ export function proxyUrl(account: MailAccount): string | undefined {
 	try {
 		url = new URL(address);
 	} catch {
-		throw new MailError('INVALID_INPUT', `Proxy address "${address}" is not a URL: write it as socks5://host:1080 or http://host:3128.`);
+		throw new MailError(
+			'INVALID_INPUT',
+			`Proxy address "${address}" is not a URL: write it as socks5://host:1080 or http://host:3128.`,
+		);
 	}
 	if (!/^(socks[45]?h?|https?):$/.test(url.protocol)) {
-		throw new MailError('INVALID_INPUT', `Proxy address "${address}" uses ${url.protocol}: only socks4, socks5, http and ` + `https proxies are supported.`);
+		throw new MailError(
+			'INVALID_INPUT',
+			`Proxy address "${address}" uses ${url.protocol}: only socks4, socks5, http and ` +
+				`https proxies are supported.`,
+		);
 	}
 	if (account.proxyUsername) url.username = encodeURIComponent(account.proxyUsername);
 	if (account.proxyPassword) url.password = encodeURIComponent(account.proxyPassword);
@@ -45,7 +52,9 @@ export function imapOptions(account: MailAccount): ImapFlowOptions {
 		secure: account.imapSecurity === 'tls',
 		// true: STARTTLS is required and never falls back to plain text; false: never attempted.
 		doSTARTTLS: account.imapSecurity === 'starttls' ? true : account.imapSecurity === 'none' ? false : undefined,
-		auth: account.accessToken ? { user: account.username, accessToken: account.accessToken } : { user: account.username, pass: account.password },
+		auth: account.accessToken
+			? { user: account.username, accessToken: account.accessToken }
+			: { user: account.username, pass: account.password },
 		tls: tlsOptions(account, account.imapHost),
 		proxy: proxyUrl(account),
 		logger: false,
@@ -83,9 +92,18 @@ async function refreshToken(account: MailAccount, rejectedToken: string, service
 	} catch (refreshError) {
 		const reason = (refreshError as Error).message;
 		if (/ENOTFOUND|ECONNREFUSED|ETIMEDOUT|EAI_AGAIN|connection cannot be established|timeout/i.test(reason)) {
-			throw new MailError('CONNECTION_FAILED', `The OAuth2 token expired and the token server could not be reached to refresh it ` + `(${reason}): check the network and the credential's Access Token URL.`, { service, cause: refreshError });
+			throw new MailError(
+				'CONNECTION_FAILED',
+				`The OAuth2 token expired and the token server could not be reached to refresh it ` +
+					`(${reason}): check the network and the credential's Access Token URL.`,
+				{ service, cause: refreshError },
+			);
 		}
-		throw new MailError('AUTH_FAILED', `The OAuth2 token was rejected and could not be refreshed (${reason}): reconnect the credential in n8n.`, { service, cause: refreshError });
+		throw new MailError(
+			'AUTH_FAILED',
+			`The OAuth2 token was rejected and could not be refreshed (${reason}): reconnect the credential in n8n.`,
+			{ service, cause: refreshError },
+		);
 	}
 }
 
@@ -98,13 +116,21 @@ export async function withTokenRefresh<T>(account: MailAccount, attempt: () => P
 	try {
 		return await attempt();
 	} catch (error) {
-		if (!(error instanceof MailError) || error.code !== 'AUTH_FAILED' || !tokenUsed || !account.refreshAccessToken) throw error;
+		if (!(error instanceof MailError) || error.code !== 'AUTH_FAILED' || !tokenUsed || !account.refreshAccessToken)
+			throw error;
 		await refreshToken(account, tokenUsed, error.service);
 		try {
 			return await attempt();
 		} catch (retryError) {
 			if (retryError instanceof MailError && retryError.code === 'AUTH_FAILED') {
-				throw new MailError('AUTH_FAILED', `${retryError.message.replace(/: check the username.*$/, '')} even with a freshly ` + `refreshed OAuth2 token: check that the credential's email address is the mailbox ` + `the token was issued for and that IMAP/SMTP access is enabled for it, then reconnect ` + `the credential.`, { service: retryError.service, cause: retryError });
+				throw new MailError(
+					'AUTH_FAILED',
+					`${retryError.message.replace(/: check the username.*$/, '')} even with a freshly ` +
+						`refreshed OAuth2 token: check that the credential's email address is the mailbox ` +
+						`the token was issued for and that IMAP/SMTP access is enabled for it, then reconnect ` +
+						`the credential.`,
+					{ service: retryError.service, cause: retryError },
+				);
 			}
 			throw retryError;
 		}
@@ -136,7 +162,13 @@ async function openImap(account: MailAccount): Promise<ImapFlow> {
 export function connectionLost(error: unknown, account: MailAccount): MailError {
 	const { service, host, port } = imapEndpoint(account);
 	const reason = (error as Error).message || String(error);
-	return new MailError('CONNECTION_FAILED', `The connection to the ${service} server ${host}:${port} was lost in the middle ` + `of the operation (${reason}): run it again; if it keeps happening, check the network ` + `to the server.`, { service, cause: error });
+	return new MailError(
+		'CONNECTION_FAILED',
+		`The connection to the ${service} server ${host}:${port} was lost in the middle ` +
+			`of the operation (${reason}): run it again; if it keeps happening, check the network ` +
+			`to the server.`,
+		{ service, cause: error },
+	);
 }
 
 /** The time budget of an operation that reads mail, when its options do not set one. */
@@ -153,9 +185,17 @@ export interface TimeBudget {
 }
 
 /** A budget of `seconds` (the default when unset), checked: a mistake is an error that names the setting. */
-export function timeBudget(seconds: unknown, setting: string, fallbackSeconds = DEFAULT_READ_TIMEOUT_SECONDS): TimeBudget {
+export function timeBudget(
+	seconds: unknown,
+	setting: string,
+	fallbackSeconds = DEFAULT_READ_TIMEOUT_SECONDS,
+): TimeBudget {
 	const value = seconds === undefined || seconds === null || seconds === '' ? fallbackSeconds : Number(seconds);
-	if (!Number.isFinite(value) || value <= 0) throw new MailError('INVALID_INPUT', `The option "${setting}" must be a number of seconds above 0, e.g. ${fallbackSeconds}.`);
+	if (!Number.isFinite(value) || value <= 0)
+		throw new MailError(
+			'INVALID_INPUT',
+			`The option "${setting}" must be a number of seconds above 0, e.g. ${fallbackSeconds}.`,
+		);
 	return { timeoutMs: Math.round(value * 1000), setting };
 }
 
@@ -171,7 +211,14 @@ export function boundedAccount(account: MailAccount, ms: number): MailAccount {
 function budgetExceeded(account: MailAccount, budget: TimeBudget): MailError {
 	const { service, host, port } = imapEndpoint(account);
 	const seconds = Math.round(budget.timeoutMs / 100) / 10;
-	return new MailError('TIMEOUT', `The ${service} server ${host}:${port} did not finish answering within ${seconds} ` + `seconds, so the connection was closed: if the server is only slow or the mail is ` + `large, raise the option "${budget.setting}"; otherwise check the server and the ` + `network to it.`, { service });
+	return new MailError(
+		'TIMEOUT',
+		`The ${service} server ${host}:${port} did not finish answering within ${seconds} ` +
+			`seconds, so the connection was closed: if the server is only slow or the mail is ` +
+			`large, raise the option "${budget.setting}"; otherwise check the server and the ` +
+			`network to it.`,
+		{ service },
+	);
 }
 
 /**
@@ -179,7 +226,11 @@ function budgetExceeded(account: MailAccount, budget: TimeBudget): MailError {
  * session on it, see closeOnExpiry, so whatever waits on a silent server fails at once) and the
  * call fails with TIMEOUT right then, whatever the step is still doing.
  */
-export async function withinBudget<T>(account: MailAccount, budget: TimeBudget, step: (expired: AbortSignal) => Promise<T>): Promise<T> {
+export async function withinBudget<T>(
+	account: MailAccount,
+	budget: TimeBudget,
+	step: (expired: AbortSignal) => Promise<T>,
+): Promise<T> {
 	const expiry = new AbortController();
 	let fail: (error: MailError) => void = () => undefined;
 	const timedOut = new Promise<never>((_, reject) => (fail = reject));
@@ -205,7 +256,11 @@ export function closeOnExpiry(client: ImapFlow, expired: AbortSignal): void {
  * budget, the whole of it (connect and login included) ends by the budget: a server that stops
  * answering gives a TIMEOUT error that names the setting to raise, never a wait of minutes.
  */
-export async function withImap<T>(account: MailAccount, work: (client: ImapFlow) => Promise<T>, budget?: TimeBudget): Promise<T> {
+export async function withImap<T>(
+	account: MailAccount,
+	work: (client: ImapFlow) => Promise<T>,
+	budget?: TimeBudget,
+): Promise<T> {
 	if (!budget) return runOnImap(account, work);
 	return withinBudget(account, budget, (expired) =>
 		runOnImap(boundedAccount(account, budget.timeoutMs), async (client) => {
@@ -271,7 +326,10 @@ export function smtpOptions(account: MailAccount): SmtpOptions {
 	};
 }
 
-export function createSmtpTransport(account: MailAccount, extra: Partial<SmtpOptions> = {}): Transporter<SMTPTransport.SentMessageInfo> {
+export function createSmtpTransport(
+	account: MailAccount,
+	extra: Partial<SmtpOptions> = {},
+): Transporter<SMTPTransport.SentMessageInfo> {
 	const transport = nodemailer.createTransport({ ...smtpOptions(account), ...extra });
 	// nodemailer speaks HTTP CONNECT itself; SOCKS needs the client library handed in.
 	transport.set('proxy_socks_module', { SocksClient });

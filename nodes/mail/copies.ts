@@ -68,7 +68,7 @@ export async function findCopies(client: ImapFlow, uids: number[], destination: 
 				throw new MailError(
 					'CONNECTION_FAILED',
 					`Folder "${sourcePath}" changed its UIDVALIDITY while the ` +
-					`mail was being moved: run the operation again.`,
+						`mail was being moved: run the operation again.`,
 					{ service: 'IMAP' },
 				);
 			}

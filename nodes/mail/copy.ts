@@ -1,8 +1,8 @@
 import type { MailAccount } from './account';
 import { findCopies } from './copies';
 import { MailError } from './errors';
-import { onPicked, prepareDestination, refused, requestedId } from './changeMail';
-import type { MessagePick } from './pickMail';
+import { prepareDestination, refused } from './changeMail';
+import { onPicked, requestedId, type MessagePick } from './pickMail';
 
 export interface CopyRequest extends MessagePick {
 	destination: string;
@@ -43,8 +43,8 @@ export async function copyMessage(account: MailAccount, request: CopyRequest): P
 			if (existing !== undefined) return answer(true, false, picked.messageId, existing);
 			const copied = await client.messageCopy(String(picked.uid), destination, { uid: true });
 			if (!copied) {
-			refused(client, `The IMAP server refused to copy the mail (UID ${picked.uid}) to "${destination}".`);
-		}
+				refused(client, `The IMAP server refused to copy the mail (UID ${picked.uid}) to "${destination}".`);
+			}
 			return answer(true, true, picked.messageId, copied.uidMap?.get(picked.uid) ?? null);
 		},
 	);

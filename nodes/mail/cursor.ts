@@ -45,7 +45,12 @@ export type UidOutcome = 'emitted' | 'excluded' | 'gone' | 'not-reached';
  * was emitted or no longer exists, stopping at the first one not reached (out of time or failed),
  * which is then read again next cycle.
  */
-export function advanceCursor(cursor: FolderCursor | undefined, uidValidity: string, pending: number[], outcome: (uid: number) => UidOutcome): FolderCursor {
+export function advanceCursor(
+	cursor: FolderCursor | undefined,
+	uidValidity: string,
+	pending: number[],
+	outcome: (uid: number) => UidOutcome,
+): FolderCursor {
 	let lastUid = firstPendingUid(cursor, uidValidity) - 1;
 	for (const uid of pending) {
 		if (outcome(uid) === 'not-reached') break;
@@ -60,7 +65,10 @@ export function withUnflagged(cursor: FolderCursor, unflagged: number[]): Folder
 }
 
 /** The cursor, carrying the UIDs whose move is still to be done or finished, when there are any. */
-export function withPendingMoves(cursor: FolderCursor, pending: { unmoved: number[]; unexpunged: number[] }): FolderCursor {
+export function withPendingMoves(
+	cursor: FolderCursor,
+	pending: { unmoved: number[]; unexpunged: number[] },
+): FolderCursor {
 	return {
 		...cursor,
 		...(pending.unmoved.length > 0 ? { unmoved: pending.unmoved } : {}),

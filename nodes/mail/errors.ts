@@ -61,13 +61,29 @@ export function describeConnectionError(error: unknown, endpoint: Endpoint): Mai
 
 	// imapflow flags an unreachable token server as an authentication failure too: it is not a bad login.
 	if ((error as { serverResponseCode?: string }).serverResponseCode === 'UNAVAILABLE') {
-		return make('CONNECTION_FAILED', `${where} could not check the login right now (UNAVAILABLE): the mail server or ` + `its authentication service is down; try again later.`);
+		return make(
+			'CONNECTION_FAILED',
+			`${where} could not check the login right now (UNAVAILABLE): the mail server or ` +
+				`its authentication service is down; try again later.`,
+		);
 	}
-	if (e.authenticationFailed || e.code === 'EAUTH' || /AUTHENTICATIONFAILED|authentication failed|\b535\b|invalid credentials|login failed/i.test(text)) {
-		return make('AUTH_FAILED', `${where} rejected the login: check the username and password (an app password where ` + `the provider requires one).`);
+	if (
+		e.authenticationFailed ||
+		e.code === 'EAUTH' ||
+		/AUTHENTICATIONFAILED|authentication failed|\b535\b|invalid credentials|login failed/i.test(text)
+	) {
+		return make(
+			'AUTH_FAILED',
+			`${where} rejected the login: check the username and password (an app password where ` +
+				`the provider requires one).`,
+		);
 	}
 	if (/STARTTLS/i.test(text) && /(not|no|unavailable|unsupported|does not|doesn't)/i.test(text)) {
-		return make('STARTTLS_UNAVAILABLE', `${where} does not offer STARTTLS, so the password was not sent: use security "tls" ` + `on the implicit-TLS port, or "none" only on a trusted network.`);
+		return make(
+			'STARTTLS_UNAVAILABLE',
+			`${where} does not offer STARTTLS, so the password was not sent: use security "tls" ` +
+				`on the implicit-TLS port, or "none" only on a trusted network.`,
+		);
 	}
 	if (/ECONNREFUSED/.test(text)) {
 		return make('CONNECTION_REFUSED', `Nothing accepts connections at ${where}: check the host and port.`);
@@ -75,14 +91,30 @@ export function describeConnectionError(error: unknown, endpoint: Endpoint): Mai
 	if (/ENOTFOUND|EAI_AGAIN/.test(text)) {
 		return make('HOST_NOT_FOUND', `The host name of the ${where} could not be resolved: check the host.`);
 	}
-	if (/certificate|self[- ]signed|CERT_|unable to verify|wrong version number/i.test(text) || /SSL routines|ERR_SSL|EPROTO|TLS|handshake/i.test(text)) {
-		return make('TLS_FAILED', `TLS with ${where} failed (${conciseReason(text)}): check that security "${endpoint.security}" ` + `matches the port (implicit TLS on 993/465, STARTTLS on 143/587), or that the certificate ` + `is trusted ("Allow Unauthorized Certificates" only for servers you control).`);
+	if (
+		/certificate|self[- ]signed|CERT_|unable to verify|wrong version number/i.test(text) ||
+		/SSL routines|ERR_SSL|EPROTO|TLS|handshake/i.test(text)
+	) {
+		return make(
+			'TLS_FAILED',
+			`TLS with ${where} failed (${conciseReason(text)}): check that security "${endpoint.security}" ` +
+				`matches the port (implicit TLS on 993/465, STARTTLS on 143/587), or that the certificate ` +
+				`is trusted ("Allow Unauthorized Certificates" only for servers you control).`,
+		);
 	}
 	if (/ETIMEDOUT|timeout|timed out/i.test(text)) {
-		return make('TIMEOUT', `${where} did not answer in time: check the host, port, firewall and that the security ` + `mode matches the port.`);
+		return make(
+			'TIMEOUT',
+			`${where} did not answer in time: check the host, port, firewall and that the security ` +
+				`mode matches the port.`,
+		);
 	}
 	if (/ECONNRESET|socket hang up|closed|EPIPE|Unexpected close/i.test(text)) {
-		return make('CONNECTION_FAILED', `${where} closed the connection (${conciseReason(text)}): check that security "${endpoint.security}" ` + `matches the port.`);
+		return make(
+			'CONNECTION_FAILED',
+			`${where} closed the connection (${conciseReason(text)}): check that security "${endpoint.security}" ` +
+				`matches the port.`,
+		);
 	}
 	return make('CONNECTION_FAILED', `Could not use ${where}: ${conciseReason(text)}`);
 }

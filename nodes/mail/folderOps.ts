@@ -160,7 +160,7 @@ export async function renameFolder(
 		throw new MailError(
 			'INVALID_INPUT',
 			'INBOX cannot be renamed here: renaming INBOX moves all its mail into a ' +
-			'new folder and leaves INBOX empty. Pick another folder.',
+				'new folder and leaves INBOX empty. Pick another folder.',
 		);
 	return withImap(
 		account,
@@ -235,7 +235,7 @@ export async function deleteFolder(
 					throw new MailError(
 						'INVALID_INPUT',
 						`Folder "${wanted}" is the server's ${specialUse} folder, ` +
-						`which mail clients rely on: ${FORCE_ADVICE}.`,
+							`which mail clients rely on: ${FORCE_ADVICE}.`,
 						{ service: 'IMAP' },
 					);
 				if (children.length) {
@@ -254,7 +254,7 @@ export async function deleteFolder(
 					throw new MailError(
 						'INVALID_INPUT',
 						`Folder "${wanted}" holds ${messages} mail(s): move them ` +
-						`elsewhere first, or ${FORCE_ADVICE} with its mail.`,
+							`elsewhere first, or ${FORCE_ADVICE} with its mail.`,
 						{ service: 'IMAP' },
 					);
 			}

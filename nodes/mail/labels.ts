@@ -1,7 +1,7 @@
 import type { MailAccount } from './account';
-import type { MessagePick } from './pickMail';
+import { onPicked, requestedId, type MessagePick } from './pickMail';
 import { MailError } from './errors';
-import { onPicked, refused, requestedId } from './changeMail';
+import { refused } from './changeMail';
 
 /*
  * Gmail labels (X-GM-EXT-1): UID STORE +X-GM-LABELS / -X-GM-LABELS and FETCH X-GM-LABELS. A label
@@ -49,7 +49,7 @@ export async function setMessageLabels(account: MailAccount, request: LabelsRequ
 				throw new MailError(
 					'NOT_SUPPORTED',
 					`Labels exist ${NOT_GMAIL}; this server has no labels: use Mark ` +
-					`Email's keywords or Copy Email to a folder instead.`,
+						`Email's keywords or Copy Email to a folder instead.`,
 					{ service: 'IMAP' },
 				);
 			}

@@ -93,7 +93,9 @@ function flatAddresses(list: PostalAddress | PostalAddress[] | undefined): Posta
 }
 
 function addressList(list: PostalAddress | PostalAddress[] | undefined): string[] {
-	return flatAddresses(list).map((entry) => entry.address).filter(Boolean);
+	return flatAddresses(list)
+		.map((entry) => entry.address)
+		.filter(Boolean);
 }
 
 function validDate(value: string | undefined): Date | undefined {
@@ -121,7 +123,10 @@ export function htmlAsText(html: string): string {
 	try {
 		return htmlToText(html, { wordwrap: false, selectors: [{ selector: 'img', format: 'skip' }] });
 	} catch {
-		return html.replace(/<[^>]*>/g, ' ').replace(/[ \t]+/g, ' ').trim();
+		return html
+			.replace(/<[^>]*>/g, ' ')
+			.replace(/[ \t]+/g, ' ')
+			.trim();
 	}
 }
 
@@ -152,7 +157,10 @@ function attachmentName(filename: string | null, contentType: string, index: num
 	return safeFileName(filename ?? undefined) || `attachment-${index + 1}.${EXTENSIONS[contentType] ?? 'bin'}`;
 }
 
-function selectedHeaders(headers: PostalMime.Header[], wanted: Set<string> = SELECTED): Record<string, string | string[]> {
+function selectedHeaders(
+	headers: PostalMime.Header[],
+	wanted: Set<string> = SELECTED,
+): Record<string, string | string[]> {
 	const selected: Record<string, string | string[]> = {};
 	for (const header of headers) {
 		if (!wanted.has(header.key)) continue;
@@ -186,7 +194,8 @@ async function postalMime(source: Buffer, maxHeadersSize?: number): Promise<Post
 	// postal-mime copies any view into an ArrayBuffer of its own. A Buffer that spans its whole
 	// ArrayBuffer (as imapflow's message sources above 4 KB do) is handed over as that, uncopied:
 	// postal-mime only reads it.
-	const whole = source.buffer instanceof ArrayBuffer && source.byteOffset === 0 && source.byteLength === source.buffer.byteLength;
+	const whole =
+		source.buffer instanceof ArrayBuffer && source.byteOffset === 0 && source.byteLength === source.buffer.byteLength;
 	const input = whole ? (source.buffer as ArrayBuffer) : source;
 	try {
 		const options = { forceRfc822Attachments: true, ...(maxHeadersSize ? { maxHeadersSize } : {}) };
@@ -228,15 +237,24 @@ export async function parseMessage(
 ): Promise<ParsedMessage> {
 	const { email, error } = Buffer.isBuffer(mail) ? await parseMail(mail) : mail;
 
-	const received = origin.internalDate && !Number.isNaN(origin.internalDate.getTime()) ? origin.internalDate : undefined;
+	const received =
+		origin.internalDate && !Number.isNaN(origin.internalDate.getTime()) ? origin.internalDate : undefined;
 	const date = validDate(email?.date) ?? received;
 	const text = email?.text ?? '';
 	const html = email?.html ?? '';
 	const from = flatAddresses(email?.from)[0];
 
-	const attachments = (error ? [] : email?.attachments ?? []).map((part, index): MessageAttachment => {
-		const content = typeof part.content === 'string' ? Buffer.from(part.content, part.encoding === 'base64' ? 'base64' : 'utf8') : Buffer.from(part.content as ArrayBuffer);
-		const info: AttachmentInfo = { filename: attachmentName(part.filename, part.mimeType, index), contentType: part.mimeType, size: content.length, ...hashes(content) };
+	const attachments = (error ? [] : (email?.attachments ?? [])).map((part, index): MessageAttachment => {
+		const content =
+			typeof part.content === 'string'
+				? Buffer.from(part.content, part.encoding === 'base64' ? 'base64' : 'utf8')
+				: Buffer.from(part.content as ArrayBuffer);
+		const info: AttachmentInfo = {
+			filename: attachmentName(part.filename, part.mimeType, index),
+			contentType: part.mimeType,
+			size: content.length,
+			...hashes(content),
+		};
 		return { ...info, content };
 	});
 
@@ -261,13 +279,24 @@ export async function parseMessage(
 		folder: origin.folder,
 		flags: origin.flags,
 		headers: selectedHeaders(email?.headers ?? []),
-		attachments: attachments.map(({ filename, contentType, size, md5, sha256 }) => ({ filename, contentType, size, md5, sha256 })),
+		attachments: attachments.map(({ filename, contentType, size, md5, sha256 }) => ({
+			filename,
+			contentType,
+			size,
+			md5,
+			sha256,
+		})),
 		urls: findUrls(text, html),
 	};
 	if (options.extraHeaders?.length) {
 		// Keyed as the trigger's Headers To Extract spells them; postal-mime's keys are lower-case.
-		const found = selectedHeaders(email?.headers ?? [], new Set(options.extraHeaders.map((name) => name.toLowerCase())));
-		fields.extra_headers = Object.fromEntries(options.extraHeaders.map((name) => [name, found[name.toLowerCase()] ?? null]));
+		const found = selectedHeaders(
+			email?.headers ?? [],
+			new Set(options.extraHeaders.map((name) => name.toLowerCase())),
+		);
+		fields.extra_headers = Object.fromEntries(
+			options.extraHeaders.map((name) => [name, found[name.toLowerCase()] ?? null]),
+		);
 	}
 	if (error) fields.parse_error = error;
 	return { fields, attachments };

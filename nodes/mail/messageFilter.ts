@@ -20,7 +20,10 @@ const UID_SET = /^[1-9]\d*(?::[1-9]\d*)?(?:,[1-9]\d*(?::[1-9]\d*)?)*$/;
 export function parseUidSet(value: string): string {
 	const compact = value.replace(/\s+/g, '');
 	if (!UID_SET.test(compact)) {
-		throw new MailError('INVALID_INPUT', `Email UID "${value}" is not a UID list: write one UID or several separated by commas, ` + `e.g. 42 or 42,57.`);
+		throw new MailError(
+			'INVALID_INPUT',
+			`Email UID "${value}" is not a UID list: write one UID or several separated by commas, ` + `e.g. 42 or 42,57.`,
+		);
 	}
 	return compact;
 }
@@ -35,7 +38,11 @@ export function hasFilter(filter: MessageFilter): boolean {
  */
 export function toSearchQuery(filter: MessageFilter): SearchObject {
 	if (!hasFilter(filter)) {
-		throw new MailError('INVALID_INPUT', 'No filter is set: give a Message ID, a Subject Filter, an Email UID or Only Unread, so that not ' + 'the whole folder is read.');
+		throw new MailError(
+			'INVALID_INPUT',
+			'No filter is set: give a Message ID, a Subject Filter, an Email UID or Only Unread, so that not ' +
+				'the whole folder is read.',
+		);
 	}
 	const query: SearchObject = {};
 	const messageId = filter.messageId?.trim();
@@ -58,7 +65,8 @@ export async function findMessages(client: ImapFlow, filter: MessageFilter): Pro
 	if (!wanted || uids.length === 0) return uids;
 	const exact: number[] = [];
 	for await (const message of client.fetch(uids.join(','), { envelope: true }, { uid: true })) {
-		if (message.envelope?.messageId && normalizeMessageId(message.envelope.messageId) === normalizeMessageId(wanted)) exact.push(message.uid);
+		if (message.envelope?.messageId && normalizeMessageId(message.envelope.messageId) === normalizeMessageId(wanted))
+			exact.push(message.uid);
 	}
 	return exact.sort((a, b) => a - b);
 }
@@ -67,12 +75,22 @@ export async function findMessages(client: ImapFlow, filter: MessageFilter): Pro
  * Opens `folder` read-only (EXAMINE) unless `readOnly: false` is asked: nothing done inside a
  * read-only folder can change a flag.
  */
-export async function withFolder<T>(client: ImapFlow, folder: string, work: () => Promise<T>, { readOnly = true } = {}): Promise<T> {
+export async function withFolder<T>(
+	client: ImapFlow,
+	folder: string,
+	work: () => Promise<T>,
+	{ readOnly = true } = {},
+): Promise<T> {
 	let lock;
 	try {
 		lock = await client.getMailboxLock(folder, { readOnly });
 	} catch (error) {
-		throw new MailError('NOT_FOUND', `Folder "${folder}" could not be opened: pick an existing folder from the list or ` + `check the name (case-sensitive).`, { service: 'IMAP', cause: error });
+		throw new MailError(
+			'NOT_FOUND',
+			`Folder "${folder}" could not be opened: pick an existing folder from the list or ` +
+				`check the name (case-sensitive).`,
+			{ service: 'IMAP', cause: error },
+		);
 	}
 	try {
 		return await work();

@@ -34,7 +34,11 @@ export interface OriginalMessage {
 export function checkPick(request: MessagePick): { messageId?: string; uid?: string } {
 	const messageId = request.messageId?.trim();
 	const uid = request.uid?.trim();
-	if (!messageId && !uid) throw new MailError('INVALID_INPUT', 'Neither Message ID nor Email UID is set: give the Message-ID header of the mail or its UID.');
+	if (!messageId && !uid)
+		throw new MailError(
+			'INVALID_INPUT',
+			'Neither Message ID nor Email UID is set: give the Message-ID header of the mail or its UID.',
+		);
 	if (!messageId && uid && !/^[1-9]\d*$/.test(parseUidSet(uid))) {
 		throw new MailError('INVALID_INPUT', `Email UID "${uid}" must be a single UID, e.g. 42.`);
 	}
@@ -57,15 +61,23 @@ export async function pickUid(client: ImapFlow, request: MessagePick): Promise<n
  */
 export async function getOriginalMessage(account: MailAccount, request: EmlRequest): Promise<OriginalMessage | null> {
 	checkPick(request);
-	return withImap(account, (client) =>
-		withFolder(client, request.folder, async () => {
-			const found = await pickUid(client, request);
-			if (found === undefined) return null;
-			const message = await client.fetchOne(String(found), { source: true, envelope: true }, { uid: true });
-			if (!message || !message.source) return null;
-			const declared = message.envelope?.messageId;
-			return { source: message.source, uid: message.uid, messageId: declared ? normalizeMessageId(declared) : '', folder: request.folder, size: message.source.length };
-		}),
+	return withImap(
+		account,
+		(client) =>
+			withFolder(client, request.folder, async () => {
+				const found = await pickUid(client, request);
+				if (found === undefined) return null;
+				const message = await client.fetchOne(String(found), { source: true, envelope: true }, { uid: true });
+				if (!message || !message.source) return null;
+				const declared = message.envelope?.messageId;
+				return {
+					source: message.source,
+					uid: message.uid,
+					messageId: declared ? normalizeMessageId(declared) : '',
+					folder: request.folder,
+					size: message.source.length,
+				};
+			}),
 		request.budget,
 	);
 }
@@ -74,4 +86,49 @@ export async function getOriginalMessage(account: MailAccount, request: EmlReque
 export function emlFileName(message: Pick<OriginalMessage, 'messageId' | 'uid'>): string {
 	const id = message.messageId.replace(/^<|>$/g, '');
 	return (id && safeFileName(`${id}.eml`)) || `message-${message.uid}.eml`;
+}
+
+export interface Picked {
+	uid: number;
+	messageId: string;
+	flags: string[];
+}
+
+/** The picked mail in the selected folder with its Message-ID and flags, or undefined when it is not there. */
+async function pick(client: ImapFlow, request: MessagePick): Promise<Picked | undefined> {
+	const uid = await pickUid(client, request);
+	if (uid === undefined) return undefined;
+	const message = await client.fetchOne(String(uid), { envelope: true, flags: true }, { uid: true });
+	if (!message) return undefined;
+	const declared = message.envelope?.messageId;
+	return { uid, messageId: declared ? normalizeMessageId(declared) : '', flags: [...(message.flags ?? [])] };
+}
+
+/** The Message-ID asked for, for the answer about a mail that is not there. */
+export function requestedId(request: MessagePick): string {
+	return request.messageId?.trim() ? normalizeMessageId(request.messageId) : '';
+}
+
+/** Runs `work` on the picked mail in its folder opened read-write; `missing` answers when it is not there. */
+export async function onPicked<T>(
+	account: MailAccount,
+	request: MessagePick,
+	missing: () => T,
+	work: (client: ImapFlow, picked: Picked) => Promise<T>,
+): Promise<T> {
+	checkPick(request);
+	return withImap(
+		account,
+		(client) =>
+			withFolder(
+				client,
+				request.folder,
+				async () => {
+					const picked = await pick(client, request);
+					return picked ? await work(client, picked) : missing();
+				},
+				{ readOnly: false },
+			),
+		request.budget,
+	);
 }

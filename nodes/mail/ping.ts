@@ -24,7 +24,12 @@ async function timed(account: MailAccount, check: () => Promise<unknown>): Promi
 		return { ok: true, ms: Date.now() - started };
 	} catch (error) {
 		const message = redact((error as Error).message, accountSecrets(account));
-		return { ok: false, error: message, code: error instanceof MailError ? error.code : undefined, ms: Date.now() - started };
+		return {
+			ok: false,
+			error: message,
+			code: error instanceof MailError ? error.code : undefined,
+			ms: Date.now() - started,
+		};
 	}
 }
 

@@ -3,7 +3,16 @@ import type { ImapFlow, MailboxObject } from 'imapflow';
 import type { MailAccount } from './account';
 import { moveAfterCycle, type MovedTo, type PendingMoves } from './changeMail';
 import { connectionLost, imapEndpoint, withImap } from './connection';
-import { advanceCursor, firstPendingUid, pendingUids, withPendingMoves, withUnflagged, type FolderCursor, type FolderCursors, type UidOutcome } from './cursor';
+import {
+	advanceCursor,
+	firstPendingUid,
+	pendingUids,
+	withPendingMoves,
+	withUnflagged,
+	type FolderCursor,
+	type FolderCursors,
+	type UidOutcome,
+} from './cursor';
 import { describeConnectionError, MailError } from './errors';
 import { buildPolledMail, locateMoved, type PolledMail } from './polledMail';
 import { keptSessions } from './sessions';
@@ -56,7 +65,12 @@ async function openFolder(client: ImapFlow, folder: string, readOnly: boolean) {
 	} catch (error) {
 		if (!client.usable) throw error;
 		const text = `${(error as { responseText?: string }).responseText ?? ''} ${(error as Error).message}`;
-		throw new MailError('NOT_FOUND', `Folder "${folder}" cannot be opened (${text.trim()}): check the Folders parameter ` + `(names are case-sensitive, e.g. INBOX, Archive/2024).`, { service: 'IMAP', cause: error });
+		throw new MailError(
+			'NOT_FOUND',
+			`Folder "${folder}" cannot be opened (${text.trim()}): check the Folders parameter ` +
+				`(names are case-sensitive, e.g. INBOX, Archive/2024).`,
+			{ service: 'IMAP', cause: error },
+		);
 	}
 }
 
@@ -72,7 +86,14 @@ async function markSeen(client: ImapFlow, uids: number[]): Promise<number[]> {
  * One folder's share of a cycle: one SEARCH, one FETCH of the oldest pending messages (parsed as
  * they stream in), \Seen on what was built, and the cursor moved past exactly that.
  */
-async function pollFolder(client: ImapFlow, folder: string, cursor: FolderCursor | undefined, trigger: PreparedTrigger, account: MailAccount, options: FolderOptions): Promise<FolderResult> {
+async function pollFolder(
+	client: ImapFlow,
+	folder: string,
+	cursor: FolderCursor | undefined,
+	trigger: PreparedTrigger,
+	account: MailAccount,
+	options: FolderOptions,
+): Promise<FolderResult> {
 	const moving = Boolean(trigger.moveToFolder) && !options.manual;
 	const lock = await openFolder(client, folder, options.manual || (!trigger.markAsRead && !moving));
 	try {
@@ -82,17 +103,31 @@ async function pollFolder(client: ImapFlow, folder: string, cursor: FolderCursor
 		const fromUid = options.manual ? 1 : firstPendingUid(cursor, uidValidity);
 		const flagging = trigger.markAsRead && !options.manual;
 		// \Seen that a lost connection kept from the server last cycle (UIDs are void under a new UIDVALIDITY).
-		const unflagged = flagging && cursor?.uidValidity === uidValidity ? await markSeen(client, cursor.unflagged ?? []) : [];
+		const unflagged =
+			flagging && cursor?.uidValidity === uidValidity ? await markSeen(client, cursor.unflagged ?? []) : [];
 		// Then what a failed move left last cycle (after \Seen, which travels with the mail).
 		const none: PendingMoves & { moved?: MovedTo; error?: unknown } = { unmoved: [], unexpunged: [] };
-		const carried = moving && cursor?.uidValidity === uidValidity ? await moveAfterCycle(client, { unmoved: cursor.unmoved ?? [], unexpunged: cursor.unexpunged ?? [] }, trigger.moveToFolder, { retry: true }) : none;
+		const carried =
+			moving && cursor?.uidValidity === uidValidity
+				? await moveAfterCycle(
+						client,
+						{ unmoved: cursor.unmoved ?? [], unexpunged: cursor.unexpunged ?? [] },
+						trigger.moveToFolder,
+						{ retry: true },
+					)
+				: none;
 		const pendingMoves: PendingMoves = { unmoved: [...carried.unmoved], unexpunged: [...carried.unexpunged] };
 		const keep = (next: FolderCursor) => withPendingMoves(withUnflagged(next, unflagged), pendingMoves);
-		if (mailbox.exists === 0) return { mails: [], cursor: keep(advanceCursor(cursor, uidValidity, [], () => 'gone')), failure: carried.error };
+		if (mailbox.exists === 0)
+			return { mails: [], cursor: keep(advanceCursor(cursor, uidValidity, [], () => 'gone')), failure: carried.error };
 
-		const found = await client.search({ uid: `${fromUid}:*`, since: options.since, ...(trigger.unreadOnly ? { seen: false } : {}) }, { uid: true });
+		const found = await client.search(
+			{ uid: `${fromUid}:*`, since: options.since, ...(trigger.unreadOnly ? { seen: false } : {}) },
+			{ uid: true },
+		);
 		const matching = pendingUids(found || [], fromUid, Number.MAX_SAFE_INTEGER);
-		if (matching.length === 0) return { mails: [], cursor: keep(advanceCursor(cursor, uidValidity, [], () => 'gone')), failure: carried.error };
+		if (matching.length === 0)
+			return { mails: [], cursor: keep(advanceCursor(cursor, uidValidity, [], () => 'gone')), failure: carried.error };
 
 		// The UIDs fetched, oldest first. Mail the filters leave out does not count against Max Emails
 		// Per Cycle: the next oldest are fetched in its place while the budget lasts.
@@ -102,18 +137,39 @@ async function pollFolder(client: ImapFlow, folder: string, cursor: FolderCursor
 		const returned = new Set<number>();
 		let fetchError: unknown;
 		// A preview reads the newest few once, so that the newest one the filters admit is found.
-		const nextBatch = () => (options.manual ? (pending.length ? [] : matching.slice(-MANUAL_CANDIDATES)) : matching.slice(pending.length, pending.length + trigger.maxEmailsPerCycle - built.size));
+		const nextBatch = () =>
+			options.manual
+				? pending.length
+					? []
+					: matching.slice(-MANUAL_CANDIDATES)
+				: matching.slice(pending.length, pending.length + trigger.maxEmailsPerCycle - built.size);
 		for (let batch = nextBatch(); batch.length > 0 && Date.now() < options.deadline; batch = nextBatch()) {
 			pending.push(...batch);
 			try {
-				for await (const message of client.fetch(batch.join(','), { uid: true, flags: true, internalDate: true, size: true, source: { maxLength: trigger.maxMessageBytes } }, { uid: true })) {
+				for await (const message of client.fetch(
+					batch.join(','),
+					{ uid: true, flags: true, internalDate: true, size: true, source: { maxLength: trigger.maxMessageBytes } },
+					{ uid: true },
+				)) {
 					returned.add(message.uid);
 					// Past the budget the rest of the answer is only drained; those messages come next cycle.
 					if (Date.now() >= options.deadline || !message.source) continue;
 					const internalDate = message.internalDate ? new Date(message.internalDate) : undefined;
-					const alert = await buildPolledMail(message.source, message.size ?? message.source.length, { uid: message.uid, uidValidity, folder, flags: [...(message.flags ?? [])], internalDate }, trigger, account);
+					const alert = await buildPolledMail(
+						message.source,
+						message.size ?? message.source.length,
+						{ uid: message.uid, uidValidity, folder, flags: [...(message.flags ?? [])], internalDate },
+						trigger,
+						account,
+					);
 					if (!alert) excluded.add(message.uid);
-					else built.set(message.uid, options.storeBinaries ? { json: alert.json, attachments: [], binaries: await options.storeBinaries(alert) } : alert);
+					else
+						built.set(
+							message.uid,
+							options.storeBinaries
+								? { json: alert.json, attachments: [], binaries: await options.storeBinaries(alert) }
+								: alert,
+						);
 				}
 			} catch (error) {
 				// Cut off in the middle (a dropped or hung connection): the mails built so far are emitted,
@@ -126,7 +182,14 @@ async function pollFolder(client: ImapFlow, folder: string, cursor: FolderCursor
 
 		// Not returned by a completed FETCH: expunged since the SEARCH; UIDs are never reused.
 		// After an incomplete FETCH, a mail not returned may simply not have come yet.
-		const outcome = (uid: number): UidOutcome => (built.has(uid) ? 'emitted' : excluded.has(uid) ? 'excluded' : returned.has(uid) || fetchError ? 'not-reached' : 'gone');
+		const outcome = (uid: number): UidOutcome =>
+			built.has(uid)
+				? 'emitted'
+				: excluded.has(uid)
+					? 'excluded'
+					: returned.has(uid) || fetchError
+						? 'not-reached'
+						: 'gone';
 		const emitted: number[] = [];
 		for (const uid of pending) {
 			if (outcome(uid) === 'not-reached') break;
@@ -136,11 +199,14 @@ async function pollFolder(client: ImapFlow, folder: string, cursor: FolderCursor
 		// The items are built: a failed flag must not drop them; it is set again next cycle.
 		if (flagging) unflagged.push(...(await markSeen(client, emitted)));
 		// Likewise a failed move: the cursor has passed the mail, so it is moved next cycle, never emitted again.
-		const moved = moving ? await moveAfterCycle(client, { unmoved: emitted, unexpunged: [] }, trigger.moveToFolder) : none;
+		const moved = moving
+			? await moveAfterCycle(client, { unmoved: emitted, unexpunged: [] }, trigger.moveToFolder)
+			: none;
 		pendingMoves.unmoved.push(...moved.unmoved);
 		pendingMoves.unexpunged.push(...moved.unexpunged);
 		// The items say where the mail is now, so that the workflow's next nodes find it there.
-		if (moved.moved) for (const uid of emitted) locateMoved(built.get(uid) as PolledMail, trigger.moveToFolder, uid, moved.moved);
+		if (moved.moved)
+			for (const uid of emitted) locateMoved(built.get(uid) as PolledMail, trigger.moveToFolder, uid, moved.moved);
 		return {
 			mails: emitted.map((uid) => built.get(uid) as PolledMail),
 			cursor: options.manual ? cursor : keep(advanceCursor(cursor, uidValidity, pending, outcome)),
@@ -155,7 +221,12 @@ async function pollFolder(client: ImapFlow, folder: string, cursor: FolderCursor
  * One cycle of the trigger over every folder. Login failures throw; a folder that fails is
  * reported in `failures` with its cursor unchanged, while the other folders' mail is still returned.
  */
-export async function pollMailbox(account: MailAccount, cursors: FolderCursors, trigger: PreparedTrigger, options: PollOptions = {}): Promise<PollResult> {
+export async function pollMailbox(
+	account: MailAccount,
+	cursors: FolderCursors,
+	trigger: PreparedTrigger,
+	options: PollOptions = {},
+): Promise<PollResult> {
 	const manual = options.manual ?? false;
 	const deadline = Date.now() + trigger.timeoutMs;
 	const since = sinceDate(options.now ?? new Date(), trigger.offsetDays, trigger.timeZone);
@@ -168,10 +239,20 @@ export async function pollMailbox(account: MailAccount, cursors: FolderCursors, 
 		socketTimeoutMs: Math.min(account.socketTimeoutMs ?? trigger.timeoutMs, trigger.timeoutMs),
 	};
 	const work = async (client: ImapFlow) => {
-		const hardStop = setTimeout(() => client.close(), trigger.timeoutMs + Math.min(trigger.timeoutMs, HARD_STOP_GRACE_MS));
+		const hardStop = setTimeout(
+			() => client.close(),
+			trigger.timeoutMs + Math.min(trigger.timeoutMs, HARD_STOP_GRACE_MS),
+		);
 		hardStop.unref();
 		try {
-			await pollFolders(client, cursors, trigger, bounded, { manual, since, deadline, storeBinaries: options.storeBinaries }, result);
+			await pollFolders(
+				client,
+				cursors,
+				trigger,
+				bounded,
+				{ manual, since, deadline, storeBinaries: options.storeBinaries },
+				result,
+			);
 		} finally {
 			clearTimeout(hardStop);
 		}
@@ -182,18 +263,33 @@ export async function pollMailbox(account: MailAccount, cursors: FolderCursors, 
 	else await withImap(bounded, work);
 	// Newest by arrival; in the same second, the higher UID arrived later.
 	const arrival = (mail: PolledMail) => Date.parse(String(mail.json.received_date)) || 0;
-	const newestFirst = (a: PolledMail, b: PolledMail) => arrival(b) - arrival(a) || Number(b.json.email_uid) - Number(a.json.email_uid);
+	const newestFirst = (a: PolledMail, b: PolledMail) =>
+		arrival(b) - arrival(a) || Number(b.json.email_uid) - Number(a.json.email_uid);
 	if (manual) result.mails = result.mails.sort(newestFirst).slice(0, 1);
 	return result;
 }
 
 /** Every folder in turn; a folder that fails is reported and, while the connection lives, the next one is read. */
-async function pollFolders(client: ImapFlow, cursors: FolderCursors, trigger: PreparedTrigger, account: MailAccount, options: FolderOptions, result: PollResult): Promise<void> {
+async function pollFolders(
+	client: ImapFlow,
+	cursors: FolderCursors,
+	trigger: PreparedTrigger,
+	account: MailAccount,
+	options: FolderOptions,
+	result: PollResult,
+): Promise<void> {
 	for (const folder of trigger.folders) {
 		if (Date.now() >= options.deadline) break;
 		const fail = (error: unknown) => {
-			const failure = error instanceof MailError ? error : client.usable ? describeConnectionError(error, imapEndpoint(account)) : connectionLost(error, account);
-			result.failures.push(new MailError(failure.code, `Folder "${folder}": ${failure.message}`, { service: 'IMAP', cause: error }));
+			const failure =
+				error instanceof MailError
+					? error
+					: client.usable
+						? describeConnectionError(error, imapEndpoint(account))
+						: connectionLost(error, account);
+			result.failures.push(
+				new MailError(failure.code, `Folder "${folder}": ${failure.message}`, { service: 'IMAP', cause: error }),
+			);
 		};
 		try {
 			const { mails, cursor, failure } = await pollFolder(client, folder, cursors[folder], trigger, account, options);

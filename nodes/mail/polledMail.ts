@@ -20,9 +20,16 @@ export interface PolledMail {
  * What the size limits cut from one mail, for the item: the limits protect the n8n process from
  * hostile mail, and a workflow must be able to tell that it did not get everything.
  */
-function applyLimits(fields: MessageFields, attachments: MessageAttachment[], source: Buffer, size: number, trigger: PreparedTrigger) {
+function applyLimits(
+	fields: MessageFields,
+	attachments: MessageAttachment[],
+	source: Buffer,
+	size: number,
+	trigger: PreparedTrigger,
+) {
 	const truncated: Record<string, unknown> = {};
-	if (size > source.length) truncated.message = { size, readBytes: source.length, maxMessageSizeMb: trigger.maxMessageBytes / 1024 / 1024 };
+	if (size > source.length)
+		truncated.message = { size, readBytes: source.length, maxMessageSizeMb: trigger.maxMessageBytes / 1024 / 1024 };
 	if (attachments.length > trigger.maxAttachments) {
 		truncated.attachments = { total: attachments.length, kept: trigger.maxAttachments };
 		attachments = attachments.slice(0, trigger.maxAttachments);
@@ -32,7 +39,13 @@ function applyLimits(fields: MessageFields, attachments: MessageAttachment[], so
 }
 
 /** The item of one mail, or null when the trigger's filters (triggerFilters.ts) leave it out. */
-export async function buildPolledMail(source: Buffer, size: number, origin: Parameters<typeof parseMessage>[1], trigger: PreparedTrigger, account: MailAccount): Promise<PolledMail | null> {
+export async function buildPolledMail(
+	source: Buffer,
+	size: number,
+	origin: Parameters<typeof parseMessage>[1],
+	trigger: PreparedTrigger,
+	account: MailAccount,
+): Promise<PolledMail | null> {
 	// One parse serves the item and the analysis.
 	const mail = await parseMail(source);
 	const parsed = await parseMessage(mail, origin, { extraHeaders: trigger.filters.headers });
@@ -51,7 +64,11 @@ export async function buildPolledMail(source: Buffer, size: number, origin: Para
 	}
 	if (truncated) json.truncated = truncated;
 	// The message limits above already bound what is read; a mail the analysis refuses is still emitted.
-	if (trigger.analyze) json.analysis = await analyzeEmail(mail, trigger.analyze).then((result) => result.analysis, (error: Error) => ({ error: error.message }));
+	if (trigger.analyze)
+		json.analysis = await analyzeEmail(mail, trigger.analyze).then(
+			(result) => result.analysis,
+			(error: Error) => ({ error: error.message }),
+		);
 	return { json, attachments, source: trigger.attachOriginalEml ? source : undefined };
 }
 

@@ -44,8 +44,7 @@ export async function getQuota(account: MailAccount, folder = 'INBOX', budget?: 
 			if (!findFolder(await client.list(), path)) {
 				throw new MailError(
 					'NOT_FOUND',
-					`Folder "${path}" does not exist: pick an existing folder to ` +
-					`read its quota (names are case-sensitive).`,
+					`Folder "${path}" does not exist: pick an existing folder to ` + `read its quota (names are case-sensitive).`,
 					{ service: 'IMAP' },
 				);
 			}
@@ -54,8 +53,7 @@ export async function getQuota(account: MailAccount, folder = 'INBOX', budget?: 
 				if (!client.usable) throw new Error('the connection closed');
 				throw new MailError(
 					'NOT_FOUND',
-					`The quota of folder "${path}" could not be read: pick an ` +
-					`existing folder (names are case-sensitive).`,
+					`The quota of folder "${path}" could not be read: pick an ` + `existing folder (names are case-sensitive).`,
 					{ service: 'IMAP' },
 				);
 			}

@@ -59,11 +59,18 @@ function when(fields: MessageFields): string {
 /** The user's text above the original, in the chosen content type. */
 function above(composed: Composed, heading: string, original: string, asQuote: boolean): string {
 	if ((composed.contentType ?? 'html') === 'text') {
-		const body = asQuote ? original.split(/\r?\n/).map((line) => (line ? `> ${line}` : '>')).join('\n') : original;
+		const body = asQuote
+			? original
+					.split(/\r?\n/)
+					.map((line) => (line ? `> ${line}` : '>'))
+					.join('\n')
+			: original;
 		return `${composed.content}\n\n${heading}\n${body}`;
 	}
 	const body = escapeHtml(original).replace(/\r?\n/g, '<br>\n');
-	const block = asQuote ? `<blockquote type="cite" style="margin:0 0 0 .8ex;border-left:1px solid #ccc;padding-left:1ex">${body}</blockquote>` : `<div>${body}</div>`;
+	const block = asQuote
+		? `<blockquote type="cite" style="margin:0 0 0 .8ex;border-left:1px solid #ccc;padding-left:1ex">${body}</blockquote>`
+		: `<div>${body}</div>`;
 	return `${composed.content}<br><br>\n<div>${escapeHtml(heading).replace(/\n/g, '<br>\n')}</div>\n${block}`;
 }
 
@@ -78,7 +85,11 @@ export interface ReplyOptions extends Composed {
 
 /** The mailbox's own addresses, left out of a reply-all. */
 function ownAddresses(account: MailAccount): Set<string> {
-	return new Set([account.emailAddress, account.username].filter((value) => value && isValidAddress(value.trim())).map(normalizeAddress));
+	return new Set(
+		[account.emailAddress, account.username]
+			.filter((value) => value && isValidAddress(value.trim()))
+			.map(normalizeAddress),
+	);
 }
 
 /**
@@ -105,16 +116,26 @@ export function buildReply(account: MailAccount, original: MessageFields, option
 	if (options.replyAll) to.push(...take(original.to, true));
 	const cc = options.replyAll ? take(original.cc, true) : [];
 	if (to.length === 0) {
-		throw new MailError('INVALID_INPUT', 'The mail has no valid From or Reply-To address to reply to: use Send Email with the recipients ' + 'written out.');
+		throw new MailError(
+			'INVALID_INPUT',
+			'The mail has no valid From or Reply-To address to reply to: use Send Email with the recipients ' +
+				'written out.',
+		);
 	}
-	const references = original.references.length ? original.references : original.in_reply_to ? [original.in_reply_to] : [];
+	const references = original.references.length
+		? original.references
+		: original.in_reply_to
+			? [original.in_reply_to]
+			: [];
 	const quote = options.quoteOriginal ?? true;
 	return {
 		recipients: to.join(', '),
 		cc: [...cc, ...(options.cc ? [options.cc] : [])].join(', '),
 		bcc: options.bcc,
 		subject: replySubject(original.subject),
-		content: quote ? above(options, `On ${when(original)}, ${sender(original)} wrote:`, original.body, true) : options.content,
+		content: quote
+			? above(options, `On ${when(original)}, ${sender(original)} wrote:`, original.body, true)
+			: options.content,
 		contentType: options.contentType,
 		attachments: options.attachments,
 		fromName: options.fromName,
@@ -133,7 +154,10 @@ export interface ForwardOptions extends Composed {
 
 /** A file name for the attached original: its subject, made safe, or its Message-ID. */
 function attachedName(fields: MessageFields): string {
-	const base = (fields.subject || fields.message_id.replace(/^<|>$/g, '') || 'message').replace(/[\\/:*?"<>|\x00-\x1f\x7f]+/g, '_').trim().slice(0, 100);
+	const base = (fields.subject || fields.message_id.replace(/^<|>$/g, '') || 'message')
+		.replace(/[\\/:*?"<>|\x00-\x1f\x7f]+/g, '_')
+		.trim()
+		.slice(0, 100);
 	return `${base || 'message'}.eml`;
 }
 
@@ -145,9 +169,26 @@ function attachedName(fields: MessageFields): string {
  */
 export function buildForward(original: Original, options: ForwardOptions): OutgoingMail {
 	const fields = original.fields;
-	const common = { recipients: options.recipients, cc: options.cc, bcc: options.bcc, subject: forwardSubject(fields.subject), contentType: options.contentType };
+	const common = {
+		recipients: options.recipients,
+		cc: options.cc,
+		bcc: options.bcc,
+		subject: forwardSubject(fields.subject),
+		contentType: options.contentType,
+	};
 	if (options.asAttachment ?? true) {
-		return { ...common, content: options.content, attachments: [{ filename: attachedName(fields), content: original.source, contentType: 'message/rfc822', contentDisposition: 'attachment' }] };
+		return {
+			...common,
+			content: options.content,
+			attachments: [
+				{
+					filename: attachedName(fields),
+					content: original.source,
+					contentType: 'message/rfc822',
+					contentDisposition: 'attachment',
+				},
+			],
+		};
 	}
 	const heading = [
 		'---------- Forwarded message ---------',
@@ -169,17 +210,28 @@ export function buildForward(original: Original, options: ForwardOptions): Outgo
 export async function readOriginal(account: MailAccount, pick: MessagePick): Promise<Original | null> {
 	const message = await getOriginalMessage(account, pick);
 	if (!message) return null;
-	const parsed = await parseMessage(message.source, { uid: message.uid, uidValidity: '', folder: message.folder, flags: [] });
+	const parsed = await parseMessage(message.source, {
+		uid: message.uid,
+		uidValidity: '',
+		folder: message.folder,
+		flags: [],
+	});
 	return { fields: parsed.fields, attachments: parsed.attachments, source: message.source };
 }
 
-export type RespondResult = (SendResult & { found: true }) | { found: false; is_success: false; message_id: string; accepted: string[]; rejected: string[] };
+export type RespondResult =
+	| (SendResult & { found: true })
+	| { found: false; is_success: false; message_id: string; accepted: string[]; rejected: string[] };
 
 function notFound(): RespondResult {
 	return { found: false, is_success: false, message_id: '', accepted: [], rejected: [] };
 }
 
-export async function replyToMessage(account: MailAccount, pick: MessagePick, options: ReplyOptions): Promise<RespondResult & { in_reply_to: string }> {
+export async function replyToMessage(
+	account: MailAccount,
+	pick: MessagePick,
+	options: ReplyOptions,
+): Promise<RespondResult & { in_reply_to: string }> {
 	const original = await readOriginal(account, pick);
 	const asked = pick.messageId?.trim() ? normalizeMessageId(pick.messageId) : '';
 	if (!original) return { ...notFound(), in_reply_to: asked };
@@ -187,7 +239,11 @@ export async function replyToMessage(account: MailAccount, pick: MessagePick, op
 	return { found: true, ...result, in_reply_to: original.fields.message_id };
 }
 
-export async function forwardMessage(account: MailAccount, pick: MessagePick, options: ForwardOptions): Promise<RespondResult> {
+export async function forwardMessage(
+	account: MailAccount,
+	pick: MessagePick,
+	options: ForwardOptions,
+): Promise<RespondResult> {
 	const original = await readOriginal(account, pick);
 	if (!original) return notFound();
 	return { found: true, ...(await sendMail(account, buildForward(original, options))) };

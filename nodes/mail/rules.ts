@@ -26,7 +26,11 @@ function compile(regex: string, what: string): RE2JS {
 	try {
 		return RE2JS.compile(regex);
 	} catch (error) {
-		throw new MailError('INVALID_INPUT', `${what} is not a valid regular expression (${(error as Error).message}). Patterns ` + `use RE2 syntax: no backreferences or lookarounds.`);
+		throw new MailError(
+			'INVALID_INPUT',
+			`${what} is not a valid regular expression (${(error as Error).message}). Patterns ` +
+				`use RE2 syntax: no backreferences or lookarounds.`,
+		);
 	}
 }
 
@@ -43,11 +47,16 @@ export function extractionRuleList(value: unknown): ExtractionRule[] {
 		try {
 			return extractionRuleList(JSON.parse(value));
 		} catch {
-			throw new MailError('INVALID_INPUT', 'Extraction Rules is not valid JSON: give a list of {"name", "regex"} objects, or add rules in ' + 'the editor.');
+			throw new MailError(
+				'INVALID_INPUT',
+				'Extraction Rules is not valid JSON: give a list of {"name", "regex"} objects, or add rules in ' +
+					'the editor.',
+			);
 		}
 	}
 	if (Array.isArray(value)) return value as ExtractionRule[];
-	if (value && typeof value === 'object') return (Object.values(value).find(Array.isArray) as ExtractionRule[] | undefined) ?? [];
+	if (value && typeof value === 'object')
+		return (Object.values(value).find(Array.isArray) as ExtractionRule[] | undefined) ?? [];
 	return [];
 }
 
@@ -55,7 +64,10 @@ export function extractionRuleList(value: unknown): ExtractionRule[] {
 export function compileExtractionRules(rules: ExtractionRule[]): CompiledRule[] {
 	return rules
 		.filter((rule) => rule && (rule.name ?? '').trim() && (rule.regex ?? '') !== '')
-		.map((rule) => ({ name: rule.name.trim(), pattern: compile(rule.regex, `Extraction Rules: the regex of rule "${rule.name.trim()}"`) }));
+		.map((rule) => ({
+			name: rule.name.trim(),
+			pattern: compile(rule.regex, `Extraction Rules: the regex of rule "${rule.name.trim()}"`),
+		}));
 }
 
 /** Every match of `pattern` in `text`: the first group when the pattern has one, else the whole match. */
@@ -137,16 +149,26 @@ export function compileForwardedRules(json: string | undefined): ForwardedRules 
 		try {
 			overrides = JSON.parse(json) as Record<string, unknown>;
 		} catch (error) {
-			throw new MailError('INVALID_INPUT', `Forwarded Email Regexes is not valid JSON (${(error as Error).message}): write ` + `{"subject": "...", "from": "...", "to": "..."}.`);
+			throw new MailError(
+				'INVALID_INPUT',
+				`Forwarded Email Regexes is not valid JSON (${(error as Error).message}): write ` +
+					`{"subject": "...", "from": "...", "to": "..."}.`,
+			);
 		}
 		if (!overrides || typeof overrides !== 'object' || Array.isArray(overrides)) {
-			throw new MailError('INVALID_INPUT', 'Forwarded Email Regexes must be a JSON object like {"subject": "...", "from": "...", "to": "..."}.');
+			throw new MailError(
+				'INVALID_INPUT',
+				'Forwarded Email Regexes must be a JSON object like {"subject": "...", "from": "...", "to": "..."}.',
+			);
 		}
 	}
 	const pick = (key: keyof typeof DEFAULT_FORWARDED_REGEXES) => {
 		const value = overrides[key];
 		if (value !== undefined && typeof value !== 'string') {
-			throw new MailError('INVALID_INPUT', `Forwarded Email Regexes: "${key}" must be a string holding a regular expression.`);
+			throw new MailError(
+				'INVALID_INPUT',
+				`Forwarded Email Regexes: "${key}" must be a string holding a regular expression.`,
+			);
 		}
 		return compile(value || DEFAULT_FORWARDED_REGEXES[key], `Forwarded Email Regexes: "${key}"`);
 	};
@@ -160,7 +182,10 @@ export function isForwardedSubject(subject: string): boolean {
 }
 
 // Where the quoted original starts; searching from there keeps the forwarder's own text out.
-const FORWARD_MARKER = RE2JS.compile('(?i)(forwarded message|begin forwarded message|original message|^_{10,}\\s*$)', RE2JS.MULTILINE);
+const FORWARD_MARKER = RE2JS.compile(
+	'(?i)(forwarded message|begin forwarded message|original message|^_{10,}\\s*$)',
+	RE2JS.MULTILINE,
+);
 
 export interface ForwardedFields {
 	subject: string;
@@ -171,7 +196,9 @@ export interface ForwardedFields {
 /** Outlook writes "Ann <a@x.org>" or "a@x.org [mailto:a@x.org]"; both become the plain address. */
 function addressesIn(value: string): string[] {
 	const cleaned = value.replace(/\[mailto:[^\]]*\]/gi, '').replace(/[*]/g, '');
-	return parseAddressList(cleaned).map((entry) => entry.address).filter(Boolean);
+	return parseAddressList(cleaned)
+		.map((entry) => entry.address)
+		.filter(Boolean);
 }
 
 /** The original subject, sender and recipients of a forwarded mail, read from its body. */

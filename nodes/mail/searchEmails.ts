@@ -61,7 +61,10 @@ function filterText(value: string | undefined, field: string): string | undefine
 	if (value === undefined || value === null) return undefined;
 	const text = String(value);
 	if (/[\r\n\0]/.test(text)) {
-		throw new MailError('INVALID_INPUT', `The ${field} filter contains a line break: write the text to search for on one line.`);
+		throw new MailError(
+			'INVALID_INPUT',
+			`The ${field} filter contains a line break: write the text to search for on one line.`,
+		);
 	}
 	return text.trim() || undefined;
 }
@@ -69,7 +72,11 @@ function filterText(value: string | undefined, field: string): string | undefine
 function filterDate(value: string | Date | undefined, field: string): Date | undefined {
 	if (value === undefined || value === null || value === '') return undefined;
 	const date = value instanceof Date ? value : new Date(value);
-	if (Number.isNaN(date.getTime())) throw new MailError('INVALID_INPUT', `The ${field} filter "${String(value)}" is not a date: use e.g. 2026-12-01T09:00:00Z.`);
+	if (Number.isNaN(date.getTime()))
+		throw new MailError(
+			'INVALID_INPUT',
+			`The ${field} filter "${String(value)}" is not a date: use e.g. 2026-12-01T09:00:00Z.`,
+		);
 	return date;
 }
 
@@ -88,7 +95,8 @@ export function toSearchCriteria(request: SearchRequest): SearchObject {
 	const messageId = filterText(request.messageId, 'Message ID');
 	const since = filterDate(request.since, 'Since');
 	const before = filterDate(request.before, 'Before');
-	if (since && before && since >= before) throw new MailError('INVALID_INPUT', 'Since is not earlier than Before: no mail can match; check the two dates.');
+	if (since && before && since >= before)
+		throw new MailError('INVALID_INPUT', 'Since is not earlier than Before: no mail can match; check the two dates.');
 	if (from) criteria.from = from;
 	if (to) criteria.to = to;
 	if (subject) criteria.subject = subject;
@@ -138,7 +146,13 @@ async function summarize(message: FetchMessageObject, folder: string, includeBod
 	};
 	if (includeBody && message.source) {
 		const internalDate = message.internalDate ? new Date(message.internalDate) : undefined;
-		const { fields } = await parseMessage(message.source, { uid: message.uid, uidValidity: '', folder, flags: summary.flags, internalDate });
+		const { fields } = await parseMessage(message.source, {
+			uid: message.uid,
+			uidValidity: '',
+			folder,
+			flags: summary.flags,
+			internalDate,
+		});
 		summary.body = fields.body;
 		summary.html_body = fields.html_body;
 		summary.attachments = fields.attachments;
@@ -153,32 +167,56 @@ async function summarize(message: FetchMessageObject, folder: string, includeBod
 export async function searchMessages(account: MailAccount, request: SearchRequest): Promise<MessageSummary[]> {
 	const criteria = toSearchCriteria(request);
 	const limit = Math.floor(Number(request.limit ?? DEFAULT_SEARCH_LIMIT));
-	if (!Number.isFinite(limit) || limit < 1) throw new MailError('INVALID_INPUT', 'Limit must be a number of at least 1.');
+	if (!Number.isFinite(limit) || limit < 1)
+		throw new MailError('INVALID_INPUT', 'Limit must be a number of at least 1.');
 	const newestFirst = request.newestFirst ?? true;
 	const includeBody = request.includeBody ?? false;
 	const wantedId = request.messageId?.trim() ? normalizeMessageId(request.messageId) : undefined;
-	return withImap(account, (client) =>
-		withFolder(client, request.folder, async () => {
-			if (criteria.gmraw && !client.capabilities.has('X-GM-EXT-1')) {
-				throw new MailError('NOT_SUPPORTED', `Gmail Query works ${NOT_GMAIL}; this server has no X-GM-RAW: leave it empty and use the other filters.`, { service: 'IMAP' });
-			}
-			const found = await client.search(criteria, { uid: true });
-			if (!found) {
-				if (!client.usable) throw new Error('the connection closed');
-				throw new MailError('INVALID_INPUT', `The IMAP server refused the search${criteria.gmraw ? ' (check the Gmail Query syntax)' : ''}: check the filters.`, { service: 'IMAP' });
-			}
-			const ordered = [...new Set(found)].sort((a, b) => (newestFirst ? b - a : a - b));
-			// A Message-ID is compared exactly only after the FETCH, so its few candidates are all fetched.
-			const kept = wantedId ? ordered : ordered.slice(0, limit);
-			if (kept.length === 0) return [];
-			const byUid = new Map<number, MessageSummary>();
-			const query = { uid: true, envelope: true, flags: true, size: true, internalDate: true, bodyStructure: true, ...(includeBody ? { source: true } : {}) };
-			for await (const message of client.fetch(kept.join(','), query, { uid: true })) {
-				if (wantedId && (!message.envelope?.messageId || normalizeMessageId(message.envelope.messageId) !== wantedId)) continue;
-				byUid.set(message.uid, await summarize(message, request.folder, includeBody));
-			}
-			return kept.filter((uid) => byUid.has(uid)).slice(0, limit).map((uid) => byUid.get(uid) as MessageSummary);
-		}),
+	return withImap(
+		account,
+		(client) =>
+			withFolder(client, request.folder, async () => {
+				if (criteria.gmraw && !client.capabilities.has('X-GM-EXT-1')) {
+					throw new MailError(
+						'NOT_SUPPORTED',
+						`Gmail Query works ${NOT_GMAIL}; this server has no X-GM-RAW: leave it empty and use the other filters.`,
+						{ service: 'IMAP' },
+					);
+				}
+				const found = await client.search(criteria, { uid: true });
+				if (!found) {
+					if (!client.usable) throw new Error('the connection closed');
+					throw new MailError(
+						'INVALID_INPUT',
+						`The IMAP server refused the search${criteria.gmraw ? ' (check the Gmail Query syntax)' : ''}: ` +
+							'check the filters.',
+						{ service: 'IMAP' },
+					);
+				}
+				const ordered = [...new Set(found)].sort((a, b) => (newestFirst ? b - a : a - b));
+				// A Message-ID is compared exactly only after the FETCH, so its few candidates are all fetched.
+				const kept = wantedId ? ordered : ordered.slice(0, limit);
+				if (kept.length === 0) return [];
+				const byUid = new Map<number, MessageSummary>();
+				const query = {
+					uid: true,
+					envelope: true,
+					flags: true,
+					size: true,
+					internalDate: true,
+					bodyStructure: true,
+					...(includeBody ? { source: true } : {}),
+				};
+				for await (const message of client.fetch(kept.join(','), query, { uid: true })) {
+					if (wantedId && (!message.envelope?.messageId || normalizeMessageId(message.envelope.messageId) !== wantedId))
+						continue;
+					byUid.set(message.uid, await summarize(message, request.folder, includeBody));
+				}
+				return kept
+					.filter((uid) => byUid.has(uid))
+					.slice(0, limit)
+					.map((uid) => byUid.get(uid) as MessageSummary);
+			}),
 		request.budget,
 	);
 }

@@ -42,11 +42,30 @@ export interface SendResult {
 }
 
 // Headers the composer owns: a custom header with these names would conflict or smuggle recipients.
-const RESERVED_HEADERS = new Set(['from', 'to', 'cc', 'bcc', 'subject', 'message-id', 'date', 'mime-version', 'content-type', 'content-transfer-encoding', 'in-reply-to', 'references', 'reply-to', 'sender', 'return-path']);
+const RESERVED_HEADERS = new Set([
+	'from',
+	'to',
+	'cc',
+	'bcc',
+	'subject',
+	'message-id',
+	'date',
+	'mime-version',
+	'content-type',
+	'content-transfer-encoding',
+	'in-reply-to',
+	'references',
+	'reply-to',
+	'sender',
+	'return-path',
+]);
 
 function refuseLineBreaks(value: string | undefined, field: string) {
 	if (value && /[\r\n\0]/.test(value)) {
-		throw new MailError('INVALID_INPUT', `${field} contains a line break: header values must be on one line (a line break could inject headers).`);
+		throw new MailError(
+			'INVALID_INPUT',
+			`${field} contains a line break: header values must be on one line (a line break could inject headers).`,
+		);
 	}
 }
 
@@ -63,16 +82,22 @@ export function composeMail(account: MailAccount, mail: OutgoingMail): Mail.Opti
 	refuseLineBreaks(mail.subject, 'Subject');
 	refuseLineBreaks(mail.fromName, 'From Name');
 	refuseLineBreaks(mail.inReplyTo, 'In Reply To');
-	const from = requireAddressList(account.emailAddress, 'The credential\'s Email Address', { required: true })[0];
+	const from = requireAddressList(account.emailAddress, "The credential's Email Address", { required: true })[0];
 
 	const headers: Record<string, string> = {};
 	for (const header of mail.headers ?? []) {
 		const name = (header.name ?? '').trim();
 		if (!/^[!-9;-~]+$/.test(name)) {
-			throw new MailError('INVALID_INPUT', `Header name "${name}" is not valid: use letters, digits and dashes, without spaces or colons.`);
+			throw new MailError(
+				'INVALID_INPUT',
+				`Header name "${name}" is not valid: use letters, digits and dashes, without spaces or colons.`,
+			);
 		}
 		if (RESERVED_HEADERS.has(name.toLowerCase())) {
-			throw new MailError('INVALID_INPUT', `Header "${name}" is set by the node itself: use the matching parameter or option instead.`);
+			throw new MailError(
+				'INVALID_INPUT',
+				`Header "${name}" is set by the node itself: use the matching parameter or option instead.`,
+			);
 		}
 		refuseLineBreaks(header.value, `Header "${name}"`);
 		headers[name] = header.value ?? '';
@@ -89,9 +114,7 @@ export function composeMail(account: MailAccount, mail: OutgoingMail): Mail.Opti
 		bcc: bcc.length ? toAddressString(bcc) : undefined,
 		replyTo: replyTo.length ? toAddressString(replyTo) : undefined,
 		subject: mail.subject,
-		...(isHtml
-			? { html: mail.content, text: htmlToText(mail.content, { wordwrap: false }) }
-			: { text: mail.content }),
+		...(isHtml ? { html: mail.content, text: htmlToText(mail.content, { wordwrap: false }) } : { text: mail.content }),
 		inReplyTo,
 		messageId: mail.messageId ? normalizeMessageId(mail.messageId) : undefined,
 		references: references.length ? [...new Set(references)] : undefined,
@@ -164,13 +187,21 @@ export function openMailSender(account: MailAccount): MailSender {
 	};
 }
 
-async function deliver(account: MailAccount, transport: Transporter<SMTPTransport.SentMessageInfo>, message: Mail.Options): Promise<SMTPTransport.SentMessageInfo> {
+async function deliver(
+	account: MailAccount,
+	transport: Transporter<SMTPTransport.SentMessageInfo>,
+	message: Mail.Options,
+): Promise<SMTPTransport.SentMessageInfo> {
 	try {
 		return await transport.sendMail(message);
 	} catch (error) {
 		const e = error as { code?: string; responseCode?: number; response?: string; rejected?: string[] };
 		if (e.code === 'EENVELOPE' || (e.responseCode && e.responseCode >= 500 && e.code !== 'EAUTH')) {
-			throw new MailError('SEND_FAILED', `The SMTP server refused the mail: ${e.response || (error as Error).message}`, { service: 'SMTP', cause: error });
+			throw new MailError(
+				'SEND_FAILED',
+				`The SMTP server refused the mail: ${e.response || (error as Error).message}`,
+				{ service: 'SMTP', cause: error },
+			);
 		}
 		throw describeConnectionError(error, smtpEndpoint(account));
 	}

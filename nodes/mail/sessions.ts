@@ -24,8 +24,32 @@ interface KeptSession {
 
 /** Everything that decides who the session is logged in as and where. */
 function fingerprintOf(account: MailAccount): string {
-	const { imapHost, imapPort, imapSecurity, username, password, accessToken, allowUnauthorizedCerts, ca, proxyAddress, proxyUsername, proxyPassword } = account;
-	const identity = JSON.stringify([imapHost, imapPort, imapSecurity, username, password, accessToken, allowUnauthorizedCerts, String(ca ?? ''), proxyAddress, proxyUsername, proxyPassword]);
+	const {
+		imapHost,
+		imapPort,
+		imapSecurity,
+		username,
+		password,
+		accessToken,
+		allowUnauthorizedCerts,
+		ca,
+		proxyAddress,
+		proxyUsername,
+		proxyPassword,
+	} = account;
+	const identity = JSON.stringify([
+		imapHost,
+		imapPort,
+		imapSecurity,
+		username,
+		password,
+		accessToken,
+		allowUnauthorizedCerts,
+		String(ca ?? ''),
+		proxyAddress,
+		proxyUsername,
+		proxyPassword,
+	]);
 	return createHash('sha256').update(identity).digest('hex');
 }
 
@@ -85,7 +109,13 @@ export class ImapSessions {
 		if (!session) return undefined;
 		this.drop(owner, session);
 		// The NOOP proves the session is still there before any work starts on it.
-		const reusable = session.fingerprint === fingerprint && session.client.usable && (await session.client.noop().then(() => session.client.usable, () => false));
+		const reusable =
+			session.fingerprint === fingerprint &&
+			session.client.usable &&
+			(await session.client.noop().then(
+				() => session.client.usable,
+				() => false,
+			));
 		if (reusable) return session.client;
 		await closeImap(session.client);
 		return undefined;

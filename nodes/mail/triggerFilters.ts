@@ -30,7 +30,10 @@ export interface MailFilters {
 }
 
 function commaList(value: string | undefined): string[] {
-	return (value ?? '').split(',').map((entry) => entry.trim()).filter(Boolean);
+	return (value ?? '')
+		.split(',')
+		.map((entry) => entry.trim())
+		.filter(Boolean);
 }
 
 function permittedSenders(value: string | undefined): MailFilters['permitted'] {
@@ -40,7 +43,12 @@ function permittedSenders(value: string | undefined): MailFilters['permitted'] {
 	for (const entry of entries) {
 		if (/^@[^\s@]+\.[^\s@]+$/.test(entry)) permitted.domains.add(entry.slice(1));
 		else if (isValidAddress(entry)) permitted.addresses.add(entry);
-		else throw new MailError('INVALID_INPUT', `Permitted Senders: "${entry}" is neither an email address nor an @domain (e.g. ` + `soc@example.com, @example.com).`);
+		else
+			throw new MailError(
+				'INVALID_INPUT',
+				`Permitted Senders: "${entry}" is neither an email address nor an @domain (e.g. ` +
+					`soc@example.com, @example.com).`,
+			);
 	}
 	return permitted;
 }
@@ -48,7 +56,12 @@ function permittedSenders(value: string | undefined): MailFilters['permitted'] {
 function headerNames(value: string | undefined): string[] {
 	const names = commaList(value);
 	for (const name of names) {
-		if (!/^[!-9;-~]+$/.test(name)) throw new MailError('INVALID_INPUT', `Headers To Extract: "${name}" is not a header name (letters, digits and dashes, ` + `no colon), e.g. X-Mailer, Received.`);
+		if (!/^[!-9;-~]+$/.test(name))
+			throw new MailError(
+				'INVALID_INPUT',
+				`Headers To Extract: "${name}" is not a header name (letters, digits and dashes, ` +
+					`no colon), e.g. X-Mailer, Received.`,
+			);
 	}
 	// Header names are case-insensitive: the first spelling of a name is the one the item shows.
 	const byKey = new Map<string, string>();
@@ -72,7 +85,8 @@ export function admitsMail(filters: MailFilters, mail: { subject: string; body: 
 	if (filters.permitted) {
 		const from = normalizeAddress(mail.from);
 		const domain = from.slice(from.lastIndexOf('@') + 1);
-		if (!filters.permitted.addresses.has(from) && !(from.includes('@') && filters.permitted.domains.has(domain))) return false;
+		if (!filters.permitted.addresses.has(from) && !(from.includes('@') && filters.permitted.domains.has(domain)))
+			return false;
 	}
 	if (filters.excludeSubject?.matcher(mail.subject).find()) return false;
 	if (filters.excludeBody?.matcher(mail.body).find()) return false;

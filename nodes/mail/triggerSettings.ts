@@ -39,14 +39,23 @@ export type PreparedTrigger = ReturnType<typeof prepareTrigger>;
 
 function whole(value: number, name: string, min: number): number {
 	const number = Number(value);
-	if (!Number.isFinite(number) || number < min) throw new MailError('INVALID_INPUT', `${name} must be a number of at least ${min}.`);
+	if (!Number.isFinite(number) || number < min)
+		throw new MailError('INVALID_INPUT', `${name} must be a number of at least ${min}.`);
 	return Math.floor(number);
 }
 
 /** Checks every parameter and compiles every regex: a mistake is an error at the first poll, naming the parameter. */
 export function prepareTrigger(settings: TriggerSettings) {
-	const folders = [...new Set(settings.folders.split(',').map((folder) => folder.trim()).filter(Boolean))];
-	if (folders.length === 0) throw new MailError('INVALID_INPUT', 'Folders is empty: give at least one folder, e.g. INBOX.');
+	const folders = [
+		...new Set(
+			settings.folders
+				.split(',')
+				.map((folder) => folder.trim())
+				.filter(Boolean),
+		),
+	];
+	if (folders.length === 0)
+		throw new MailError('INVALID_INPUT', 'Folders is empty: give at least one folder, e.g. INBOX.');
 	const timeZone = settings.serverTimeZone.trim() || 'UTC';
 	// Fails here, once, for a zone name the runtime does not know.
 	sinceDate(new Date(), 0, timeZone);
@@ -54,7 +63,11 @@ export function prepareTrigger(settings: TriggerSettings) {
 	// INBOX is one folder in any case (RFC 3501); other names are case-sensitive.
 	const sameFolder = (a: string, b: string) => a === b || (a.toUpperCase() === 'INBOX' && b.toUpperCase() === 'INBOX');
 	if (moveToFolder && folders.some((folder) => sameFolder(folder, moveToFolder))) {
-		throw new MailError('INVALID_INPUT', `Move to Folder "${moveToFolder}" is also one of the Folders the trigger reads: ` + `its mail would be emitted again. Pick another folder.`);
+		throw new MailError(
+			'INVALID_INPUT',
+			`Move to Folder "${moveToFolder}" is also one of the Folders the trigger reads: ` +
+				`its mail would be emitted again. Pick another folder.`,
+		);
 	}
 	return {
 		folders,
@@ -65,11 +78,16 @@ export function prepareTrigger(settings: TriggerSettings) {
 		maxEmailsPerCycle: whole(settings.maxEmailsPerCycle, 'Max Emails Per Cycle', 1),
 		timeZone,
 		timeoutMs: whole(settings.scriptTimeoutSeconds, 'Script Timeout Seconds', 1) * 1000,
-		maxMessageBytes: whole(settings.maxMessageSizeMb ?? DEFAULT_MAX_MESSAGE_SIZE_MB, 'Max Message Size MB', 1) * 1024 * 1024,
+		maxMessageBytes:
+			whole(settings.maxMessageSizeMb ?? DEFAULT_MAX_MESSAGE_SIZE_MB, 'Max Message Size MB', 1) * 1024 * 1024,
 		maxAttachments: whole(settings.maxAttachments ?? DEFAULT_MAX_ATTACHMENTS, 'Max Attachments', 0),
 		rules: compileExtractionRules(settings.extractionRules),
 		forwarded: compileForwardedRules(settings.forwardedEmailRegexes),
-		environment: compileEnvironmentRule(settings.environmentRegex, settings.environmentField, settings.defaultEnvironment),
+		environment: compileEnvironmentRule(
+			settings.environmentRegex,
+			settings.environmentField,
+			settings.defaultEnvironment,
+		),
 		productFieldName: settings.productFieldName.trim() || 'device_product',
 		eventFieldName: settings.eventFieldName.trim() || 'event_name',
 		moveToFolder,
@@ -86,9 +104,18 @@ export function prepareTrigger(settings: TriggerSettings) {
 export function sinceDate(now: Date, offsetDays: number, timeZone: string): Date {
 	let parts: Intl.DateTimeFormatPart[];
 	try {
-		parts = new Intl.DateTimeFormat('en-CA', { timeZone, year: 'numeric', month: '2-digit', day: '2-digit' }).formatToParts(now);
+		parts = new Intl.DateTimeFormat('en-CA', {
+			timeZone,
+			year: 'numeric',
+			month: '2-digit',
+			day: '2-digit',
+		}).formatToParts(now);
 	} catch {
-		throw new MailError('INVALID_INPUT', `Server Time Zone "${timeZone}" is not an IANA time zone: write e.g. UTC, Europe/Berlin ` + `or America/New_York.`);
+		throw new MailError(
+			'INVALID_INPUT',
+			`Server Time Zone "${timeZone}" is not an IANA time zone: write e.g. UTC, Europe/Berlin ` +
+				`or America/New_York.`,
+		);
 	}
 	const part = (type: string) => Number(parts.find((entry) => entry.type === type)?.value);
 	return new Date(Date.UTC(part('year'), part('month') - 1, part('day') - offsetDays));

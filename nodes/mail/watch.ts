@@ -94,7 +94,8 @@ export class MailboxWatcher {
 			giveUpMs: GIVE_UP_MS,
 			...options,
 		};
-		for (const folder of options.folders) this.states.set(folder, { cycling: false, again: false, cycleBackoffMs: this.options.firstBackoffMs });
+		for (const folder of options.folders)
+			this.states.set(folder, { cycling: false, again: false, cycleBackoffMs: this.options.firstBackoffMs });
 	}
 
 	/**
@@ -160,7 +161,8 @@ export class MailboxWatcher {
 			do {
 				state.again = false;
 				try {
-					if (await this.options.cycle(folder, { client: state.client?.usable ? state.client : undefined })) state.again = true;
+					if (await this.options.cycle(folder, { client: state.client?.usable ? state.client : undefined }))
+						state.again = true;
 					state.cycleFailingSince = undefined;
 					state.cycleBackoffMs = this.options.firstBackoffMs;
 				} catch (error) {
@@ -194,7 +196,12 @@ export class MailboxWatcher {
 		void this.close();
 		const seconds = Math.round((Date.now() - failingSince) / 1000);
 		const retried = FATAL_CODES.has(failure.code) ? '' : `, still after ${seconds} s of retrying`;
-		this.options.onFailure(new MailError(failure.code, `Folder "${folder}"${retried}: ${failure.message}`, { service: 'IMAP', cause: failure }));
+		this.options.onFailure(
+			new MailError(failure.code, `Folder "${folder}"${retried}: ${failure.message}`, {
+				service: 'IMAP',
+				cause: failure,
+			}),
+		);
 	}
 
 	/** One folder's connection, reopened after every drop until the watcher closes. */
@@ -221,12 +228,17 @@ export class MailboxWatcher {
 				// Mail that arrived while the connection was down: catch up from the cursor.
 				this.requestCycle(folder);
 				await this.idle(client, folder, state);
-				if (!this.closed) throw new MailError('CONNECTION_FAILED', 'The connection was closed by the server or the network.', { service: 'IMAP' });
+				if (!this.closed)
+					throw new MailError('CONNECTION_FAILED', 'The connection was closed by the server or the network.', {
+						service: 'IMAP',
+					});
 			} catch (error) {
 				if (this.closed) break;
 				const failure = asMailError(error, this.account);
 				if (!everOpened) {
-					openFailed(new MailError(failure.code, `Folder "${folder}": ${failure.message}`, { service: 'IMAP', cause: failure }));
+					openFailed(
+						new MailError(failure.code, `Folder "${folder}": ${failure.message}`, { service: 'IMAP', cause: failure }),
+					);
 					return;
 				}
 				failingSince ??= Date.now();
@@ -252,7 +264,8 @@ export class MailboxWatcher {
 		while (!this.closed && client.usable) {
 			if (state.cycling) {
 				await state.cycleEnded;
-				if (client.usable && !this.closed && (!client.mailbox || client.mailbox.path !== folder)) await openWatched(client, folder);
+				if (client.usable && !this.closed && (!client.mailbox || client.mailbox.path !== folder))
+					await openWatched(client, folder);
 				continue;
 			}
 			// The NOOP breaks the IDLE (imapflow sends DONE first), after which it is issued again.
@@ -295,7 +308,12 @@ async function openWatched(client: ImapFlow, folder: string): Promise<void> {
 	} catch (error) {
 		if (!client.usable) throw error;
 		const text = `${(error as { responseText?: string }).responseText ?? ''} ${(error as Error).message}`;
-		throw new MailError('NOT_FOUND', `the folder cannot be opened (${text.trim()}): check the Folders parameter (names ` + `are case-sensitive, e.g. INBOX, Archive/2024).`, { service: 'IMAP', cause: error });
+		throw new MailError(
+			'NOT_FOUND',
+			`the folder cannot be opened (${text.trim()}): check the Folders parameter (names ` +
+				`are case-sensitive, e.g. INBOX, Archive/2024).`,
+			{ service: 'IMAP', cause: error },
+		);
 	}
 }
 

@@ -10,7 +10,9 @@ export const analyzeOptions: INodeProperties[] = [
 		name: 'defang',
 		type: 'boolean',
 		default: true,
-		description: 'Whether to add defanged copies of the indicators (hxxp, [.], [at]) as iocs_defanged, safe to ' + 'paste into tickets and chats',
+		description:
+			'Whether to add defanged copies of the indicators (hxxp, [.], [at]) as iocs_defanged, safe to ' +
+			'paste into tickets and chats',
 	},
 	{
 		displayName: 'Max Depth',
@@ -18,7 +20,9 @@ export const analyzeOptions: INodeProperties[] = [
 		type: 'number',
 		typeOptions: { minValue: 0, maxValue: MAX_DEPTH_LIMIT },
 		default: DEFAULT_MAX_DEPTH,
-		description: 'How many levels of attached mail (.eml, message/rfc822, Outlook .msg) and inline-forwarded ' + 'originals to unwrap',
+		description:
+			'How many levels of attached mail (.eml, message/rfc822, Outlook .msg) and inline-forwarded ' +
+			'originals to unwrap',
 	},
 	{
 		displayName: 'Own Domains',
@@ -37,14 +41,21 @@ export const analyzeOptions: INodeProperties[] = [
 		type: 'string',
 		default: '',
 		placeholder: 'mx.google.com, mx.corp.example',
-		description: 'Comma-separated authserv IDs of your own receiving servers (the first word of their ' + 'Authentication-Results headers; for Microsoft 365, which writes none, protection.outlook.com). ' + 'Authentication-Results headers are trusted only from these, and only above the first header ' + 'from anyone else; empty trusts none.',
+		description:
+			'Comma-separated authserv IDs of your own receiving servers (the first word of their ' +
+			'Authentication-Results headers; for Microsoft 365, which writes none, protection.outlook.com). ' +
+			'Authentication-Results headers are trusted only from these, and only above the first header ' +
+			'from anyone else; empty trusts none.',
 	},
 	{
 		displayName: 'Verify Authentication',
 		name: 'verifyAuthentication',
 		type: 'boolean',
 		default: false,
-		description: 'Whether to also check DKIM signatures, SPF, DMARC and ARC for real (needs DNS from the n8n ' + 'host, and Node.js 20.18.1 or newer). Results can differ from the verdict at delivery: keys and ' + 'DNS change.',
+		description:
+			'Whether to also check DKIM signatures, SPF, DMARC and ARC for real (needs DNS from the n8n ' +
+			'host, and Node.js 20.18.1 or newer). Results can differ from the verdict at delivery: keys and ' +
+			'DNS change.',
 	},
 ];
 

@@ -43,18 +43,21 @@ export const authenticationProperty: INodeProperties = {
 	default: 'password',
 };
 
-export const mailboxCredentials: INodeCredentialDescription[] = (Object.keys(CREDENTIAL_TYPES) as Authentication[]).map((authentication) => ({
-	name: CREDENTIAL_TYPES[authentication],
-	required: true,
-	testedBy: 'emailConnectionTest',
-	// Analyze Email of a file from another node reads no mailbox, so it asks for no credential.
-	displayOptions: { show: { authentication: [authentication] }, hide: { source: ['binary'] } },
-}));
+export const mailboxCredentials: INodeCredentialDescription[] = (Object.keys(CREDENTIAL_TYPES) as Authentication[]).map(
+	(authentication) => ({
+		name: CREDENTIAL_TYPES[authentication],
+		required: true,
+		testedBy: 'emailConnectionTest',
+		// Analyze Email of a file from another node reads no mailbox, so it asks for no credential.
+		displayOptions: { show: { authentication: [authentication] }, hide: { source: ['binary'] } },
+	}),
+);
 
 /** Credential data (password or OAuth2 type) -> the mail module's account settings. */
 export function toMailAccount(data: ICredentialDataDecryptedObject): MailAccount {
 	const text = (key: string) => (typeof data[key] === 'string' ? (data[key] as string).trim() : '');
-	const accessToken = ((data.oauthTokenData as IDataObject | undefined)?.access_token as string | undefined) || undefined;
+	const accessToken =
+		((data.oauthTokenData as IDataObject | undefined)?.access_token as string | undefined) || undefined;
 	return {
 		emailAddress: text('emailAddress'),
 		// With OAuth2 the mailbox address is the login.
@@ -113,7 +116,11 @@ export async function emailConnectionTest(
 	credential: ICredentialsDecrypted,
 ): Promise<INodeCredentialTestResult> {
 	const result = await pingAccount(toMailAccount(credential.data ?? {}));
-	if (result.is_succeed) return { status: 'OK', message: `IMAP and SMTP login succeeded (IMAP ${result.imap.ms} ms, SMTP ${result.smtp.ms} ms)` };
+	if (result.is_succeed)
+		return {
+			status: 'OK',
+			message: `IMAP and SMTP login succeeded (IMAP ${result.imap.ms} ms, SMTP ${result.smtp.ms} ms)`,
+		};
 	const failures = [
 		result.imap.ok ? undefined : `IMAP: ${result.imap.error}`,
 		result.smtp.ok ? undefined : `SMTP: ${result.smtp.error}`,

@@ -1,7 +1,13 @@
 import type { IBinaryKeyData, IDataObject, INodeExecutionData, IPollFunctions, ITriggerFunctions } from 'n8n-workflow';
 
 import { readAnalyzeOptions, type AnalyzeOptionValues } from './analyze.description';
-import { DEFAULT_MAX_ATTACHMENTS, DEFAULT_MAX_MESSAGE_SIZE_MB, extractionRuleList, type PolledMail, type TriggerSettings } from '../mail';
+import {
+	DEFAULT_MAX_ATTACHMENTS,
+	DEFAULT_MAX_MESSAGE_SIZE_MB,
+	extractionRuleList,
+	type PolledMail,
+	type TriggerSettings,
+} from '../mail';
 
 /** Both Mailbox Triggers: the poll trigger's poll() and the instant trigger's trigger(). */
 export type TriggerContext = IPollFunctions | ITriggerFunctions;
@@ -44,7 +50,11 @@ export function readSettings(context: TriggerContext): TriggerSettings {
 export async function storeBinaries(context: TriggerContext, mail: PolledMail): Promise<IBinaryKeyData> {
 	const binary: IBinaryKeyData = {};
 	for (const [index, attachment] of mail.attachments.entries()) {
-		binary[`attachment_${index}`] = await context.helpers.prepareBinaryData(attachment.content, attachment.filename, attachment.contentType);
+		binary[`attachment_${index}`] = await context.helpers.prepareBinaryData(
+			attachment.content,
+			attachment.filename,
+			attachment.contentType,
+		);
 	}
 	if (mail.source) {
 		const name = `${String(mail.json.message_id || mail.json.email_uid).replace(/[<>/\\]/g, '')}.eml`;

@@ -28,7 +28,9 @@ function builtNodeTypes() {
 			if (typeof NodeClass !== 'function') continue;
 			const { description } = new NodeClass();
 			const operation = description.properties.find((property) => property.name === 'operation');
-			types[`n8n-nodes-mailbox.${description.name}`] = new Set((operation?.options ?? []).map((option) => option.value));
+			types[`n8n-nodes-mailbox.${description.name}`] = new Set(
+				(operation?.options ?? []).map((option) => option.value),
+			);
 		}
 	}
 	return types;

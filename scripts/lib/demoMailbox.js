@@ -6,9 +6,7 @@
  * mailed to them, so that "Send Email and Wait" has someone to wait for.
  */
 const { ImapFlow } = require('imapflow');
-const { simpleParser } = require('mailparser');
 const MailComposer = require('nodemailer/lib/mail-composer');
-const nodemailer = require('nodemailer');
 const QRCode = require('qrcode');
 
 const { buildMsg } = require('./outlookMsg');
@@ -58,7 +56,8 @@ async function reportedOutlookMsg() {
 		].join('\r\n'),
 		body: 'Your mailbox is 98% full. Upgrade now: https://login.microsoftonline.com.quota-alerts.example/upgrade',
 		html:
-			'<p>Your mailbox is <b>98%</b> full.</p><p><a href="https://login.microsoftonline.com.quota-alerts.example/upgrade">' +
+			'<p>Your mailbox is <b>98%</b> full.</p>' +
+			'<p><a href="https://login.microsoftonline.com.quota-alerts.example/upgrade">' +
 			'https://outlook.office.com/mail/quota</a></p>',
 	});
 	const raw = await compose({
@@ -161,9 +160,17 @@ async function demoMessages() {
 				to: DEMO_MAILBOX,
 				subject: '[Staging] Weekly scan: 3 findings',
 				date: daysAgo(1, 12),
-				text: 'Findings for 10.30.0.0/24 are attached (CSV and PDF). Dashboard: ' + 'https://scanner.example.test/report/77\n',
+				text:
+					'Findings for 10.30.0.0/24 are attached (CSV and PDF). Dashboard: ' +
+					'https://scanner.example.test/report/77\n',
 				attachments: [
-					{ filename: 'findings.csv', content: 'host,port,finding\n10.30.0.5,22,weak ciphers\n10.30.0.9,443,expired ' + 'certificate\n10.30.0.12,3389,RDP exposed\n', contentType: 'text/csv' },
+					{
+						filename: 'findings.csv',
+						content:
+							'host,port,finding\n10.30.0.5,22,weak ciphers\n10.30.0.9,443,expired ' +
+							'certificate\n10.30.0.12,3389,RDP exposed\n',
+						contentType: 'text/csv',
+					},
 					{ filename: 'scan-report.pdf', content: TINY_PDF, contentType: 'application/pdf' },
 				],
 			}),
@@ -206,7 +213,9 @@ async function demoMessages() {
 				date: daysAgo(0, 10),
 				inReplyTo: threadReply,
 				references: [threadStart, threadReply],
-				text: 'Done: 203.0.113.45 is blocked on the perimeter since 10:05 UTC (change CHG-889).\n\n> ' + '{{approve}} - block it, and open a ticket for the host.\n',
+				text:
+					'Done: 203.0.113.45 is blocked on the perimeter since 10:05 UTC (change CHG-889).\n\n> ' +
+					'{{approve}} - block it, and open a ticket for the host.\n',
 			}),
 		},
 		{
@@ -218,13 +227,18 @@ async function demoMessages() {
 				subject: 'WG: Ihr Konto wurde eingeschränkt',
 				date: daysAgo(0, 11),
 				text:
-					'Bitte prüfen.\n\n________________________________\nVon: Sparkasse ' + '<kundenservice@sparkasse-sicherheit.example>\n' +
-					`Gesendet: ${daysAgo(0, 9).toUTCString()}\nAn: carla@example.test\nBetreff: Ihr ` + `Konto wurde eingeschränkt\n\n` +
-					'Bitte bestätigen Sie Ihre Daten: https://www.sparkasse.de/login ' + '<http://sparkasse-sicherheit.example/login>\n',
+					'Bitte prüfen.\n\n________________________________\nVon: Sparkasse ' +
+					'<kundenservice@sparkasse-sicherheit.example>\n' +
+					`Gesendet: ${daysAgo(0, 9).toUTCString()}\nAn: carla@example.test\nBetreff: Ihr ` +
+					`Konto wurde eingeschränkt\n\n` +
+					'Bitte bestätigen Sie Ihre Daten: https://www.sparkasse.de/login ' +
+					'<http://sparkasse-sicherheit.example/login>\n',
 				html:
 					'<p>Bitte prüfen.</p><hr><p>Von: Sparkasse &lt;kundenservice@sparkasse-sicherheit.example&gt;<br>' +
-					`Gesendet: ${daysAgo(0, 9).toUTCString()}<br>An: carla@example.test<br>Betreff: ` + `Ihr Konto wurde eingeschränkt</p>` +
-					'<p>Bitte bestätigen Sie Ihre Daten: ' + '<a href="http://sparkasse-sicherheit.example/login">https://www.sparkasse.de/login</a></p>',
+					`Gesendet: ${daysAgo(0, 9).toUTCString()}<br>An: carla@example.test<br>Betreff: ` +
+					`Ihr Konto wurde eingeschränkt</p>` +
+					'<p>Bitte bestätigen Sie Ihre Daten: ' +
+					'<a href="http://sparkasse-sicherheit.example/login">https://www.sparkasse.de/login</a></p>',
 			}),
 		},
 		...(await reportedOutlookMsg()),
@@ -256,11 +270,16 @@ async function signalReports() {
 		date: daysAgo(0, 12),
 		html: '<p>Your MFA enrolment expires today. Scan the code with your phone to renew it.</p><img src="cid:mfa-qr">',
 		attachments: [
-			{ filename: 'mfa.png', cid: 'mfa-qr', content: await QRCode.toBuffer('https://mfa-renewal.example/enrol?u=erin') },
+			{
+				filename: 'mfa.png',
+				cid: 'mfa-qr',
+				content: await QRCode.toBuffer('https://mfa-renewal.example/enrol?u=erin'),
+			},
 		],
 	};
 	const target = 'https://paypal-account-review.example/signin';
-	const safeLink = `https://eur02.safelinks.protection.outlook.com/?url=${encodeURIComponent(target)}&data=05%7C02%7C&reserved=0`;
+	const safeLink =
+		'https://eur02.safelinks.protection.outlook.com/' + `?url=${encodeURIComponent(target)}&data=05%7C02%7C&reserved=0`;
 	const safeLinksPhish = {
 		from: '"PayPal" <service@notice-paypal.example>',
 		to: 'frank@example.test',
@@ -300,98 +319,4 @@ async function seedDemoMailbox(server) {
 	}
 }
 
-/**
- * The links of an approval or free-text question (n8n's waiting-webhook URLs), from its text part
- * ("Label: URL" lines) or its HTML buttons.
- */
-function responseLinks(parsed) {
-	// The text part made from HTML writes a link as "Label [URL]": brackets end a link too.
-	const html = typeof parsed.html === 'string' ? parsed.html.replace(/&amp;/g, '&') : '';
-	const found = `${parsed.text || ''}\n${html}`.match(/https?:\/\/[^\s"'<>[\]]+\/webhook-waiting\/[^\s"'<>[\]]+/g);
-	return [...new Set(found || [])];
-}
-
-/**
- * Answers a question with links as a person does: opens the link (a page that records nothing),
- * then presses the page's button (a form POST to the same URL).
- */
-async function pressButton(links, answer) {
-	const choice = String(answer === 'approve');
-	const link = links.find((url) => new URL(url).searchParams.get('approved') === choice) || links[0];
-	const page = await fetch(link);
-	if (!page.ok) throw new Error(`opening ${link} gave ${page.status}`);
-	const text = new URL(link).searchParams.has('approved') ? '' : 'Approved by the demo analyst.';
-	const body = new URLSearchParams(text ? { text } : {}).toString();
-	const form = { 'content-type': 'application/x-www-form-urlencoded' };
-	const pressed = await fetch(link, { method: 'POST', headers: form, body });
-	if (!pressed.ok) throw new Error(`answering ${link} gave ${pressed.status}`);
-}
-
-/**
- * The stand-in analyst: every few seconds, answers each unread question in lead@example.test's
- * INBOX with "{{approve}}" (or "{{reject}}" when the subject says so), threaded to the question; a
- * question with approval links is answered by pressing the page's button instead.
- */
-function startDemoAnalyst(server, { intervalMs = 3000 } = {}) {
-	const transport = nodemailer.createTransport({
-		host: server.host,
-		port: server.smtpPort,
-		secure: false,
-		requireTLS: true,
-		tls: { ca: server.ca },
-		auth: { user: DEMO_ANALYST, pass: server.password },
-	});
-	let stopped = false;
-	let running = Promise.resolve();
-	const answerQuestions = async () => {
-		const client = imapClient(server, DEMO_ANALYST);
-		await client.connect();
-		try {
-			const lock = await client.getMailboxLock('INBOX');
-			try {
-				const unread = await client.search({ seen: false }, { uid: true });
-				if (!unread || unread.length === 0) return;
-				// fetchAll, not a fetch loop: an IMAP command issued while a fetch streams waits forever.
-				for (const message of await client.fetchAll(unread, { envelope: true, uid: true, source: true }, { uid: true })) {
-					const { subject = '', messageId, from = [] } = message.envelope;
-					const sender = from[0] && from[0].address;
-					const answer = /reject/i.test(subject) && !/approve/i.test(subject) ? 'reject' : 'approve';
-					const links = responseLinks(await simpleParser(message.source));
-					if (links.length > 0) {
-						await pressButton(links, answer);
-					} else if (sender && messageId && !/^re:/i.test(subject)) {
-						await transport.sendMail({
-							from: `Lead Analyst <${DEMO_ANALYST}>`,
-							to: sender,
-							subject: `Re: ${subject}`,
-							inReplyTo: messageId,
-							references: [messageId],
-							text: `{{${answer}}}\n\n-- \nLead Analyst (the demo's automatic reply)\n`,
-						});
-					}
-					await client.messageFlagsAdd(String(message.uid), ['\\Seen'], { uid: true });
-				}
-			} finally {
-				lock.release();
-			}
-		} finally {
-			await client.logout();
-		}
-	};
-	const timer = setInterval(() => {
-		running = running.then(() => (stopped ? undefined : answerQuestions())).catch((error) => {
-			process.stderr.write(`[demo analyst] ${error.message}\n`);
-		});
-	}, intervalMs);
-	timer.unref();
-	return {
-		async stop() {
-			stopped = true;
-			clearInterval(timer);
-			await running;
-			transport.close();
-		},
-	};
-}
-
-module.exports = { DEMO_MAILBOX, DEMO_ANALYST, demoMessages, seedDemoMailbox, startDemoAnalyst };
+module.exports = { DEMO_MAILBOX, DEMO_ANALYST, demoMessages, imapClient, seedDemoMailbox };

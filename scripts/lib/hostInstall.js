@@ -28,7 +28,9 @@ class HostInstallError extends Error {
  * no-op), so that every nested call behaves the same from `npm test`, `npm start` or a plain shell.
  */
 function cleanNpmEnv(extra = {}) {
-	const env = Object.fromEntries(Object.entries(process.env).filter(([key]) => !/^npm_(config|package|lifecycle)_/i.test(key)));
+	const env = Object.fromEntries(
+		Object.entries(process.env).filter(([key]) => !/^npm_(config|package|lifecycle)_/i.test(key)),
+	);
 	return { ...env, ...extra };
 }
 
@@ -38,11 +40,16 @@ function runStep(step, command, args, options, advice) {
 	if (result.status !== 0) {
 		const output = `${result.stdout ?? ''}${result.stderr ?? ''}`.trim().split('\n').slice(-25).join('\n');
 		const reason = result.error ? ` (${result.error.message})` : '';
-		throw new HostInstallError(step, `${command} ${args.join(' ')} exited with ${result.status ?? result.signal}${reason}\n${output}`, advice);
+		throw new HostInstallError(
+			step,
+			`${command} ${args.join(' ')} exited with ${result.status ?? result.signal}${reason}\n${output}`,
+			advice,
+		);
 	}
 	return result.stdout;
 }
 
-const RETRY_ADVICE = (folder) => `Check the network to the npm registry and the free disk space, delete ${folder} and run again.`;
+const RETRY_ADVICE = (folder) =>
+	`Check the network to the npm registry and the free disk space, delete ${folder} and run again.`;
 
 module.exports = { cacheRoot, log, HostInstallError, cleanNpmEnv, runStep, RETRY_ADVICE };

@@ -37,11 +37,29 @@ function makeCertificate(base) {
 	const crt = path.join(base, 'tls.crt');
 	const key = path.join(base, 'tls.key');
 	if (!fs.existsSync(crt)) {
-		execFileSync('openssl', [
-			'req', '-x509', '-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:prime256v1', '-nodes', '-days', '3650',
-			'-subj', '/CN=localhost', '-addext', 'subjectAltName=DNS:localhost,IP:127.0.0.1',
-			'-keyout', key, '-out', crt,
-		], { stdio: 'ignore' });
+		execFileSync(
+			'openssl',
+			[
+				'req',
+				'-x509',
+				'-newkey',
+				'ec',
+				'-pkeyopt',
+				'ec_paramgen_curve:prime256v1',
+				'-nodes',
+				'-days',
+				'3650',
+				'-subj',
+				'/CN=localhost',
+				'-addext',
+				'subjectAltName=DNS:localhost,IP:127.0.0.1',
+				'-keyout',
+				key,
+				'-out',
+				crt,
+			],
+			{ stdio: 'ignore' },
+		);
 		fs.chmodSync(key, 0o644);
 	}
 	return { crt, key };
@@ -53,7 +71,12 @@ function userIds() {
 		const group = execFileSync('id', ['-gn']).toString().trim();
 		return { uid: info.uid, gid: info.gid, user: info.username, group };
 	}
-	return { uid: Number(execFileSync('id', ['-u', 'mail']).toString()), gid: Number(execFileSync('id', ['-g', 'mail']).toString()), user: 'mail', group: 'mail' };
+	return {
+		uid: Number(execFileSync('id', ['-u', 'mail']).toString()),
+		gid: Number(execFileSync('id', ['-g', 'mail']).toString()),
+		user: 'mail',
+		group: 'mail',
+	};
 }
 
 /** The HS256 key Dovecot trusts for OAuth2 tokens; a test's mock provider signs with it. */
@@ -65,7 +88,13 @@ function makeOauthKey(base) {
 	}
 	fs.writeFileSync(
 		path.join(base, 'oauth2.conf.ext'),
-		['introspection_mode = local', `local_validation_key_dict = fs:posix:prefix=${base}/keys/`, `issuers = ${OAUTH_ISSUER}`, 'username_attribute = email', ''].join('\n'),
+		[
+			'introspection_mode = local',
+			`local_validation_key_dict = fs:posix:prefix=${base}/keys/`,
+			`issuers = ${OAUTH_ISSUER}`,
+			'username_attribute = email',
+			'',
+		].join('\n'),
 	);
 	return fs.readFileSync(keyFile, 'utf8').trim();
 }
@@ -171,7 +200,11 @@ function dovecotConfig(base, ports, cert, ids, oauthMechanisms) {
 	if (isRoot()) {
 		lines.push('default_login_user = dovenull', 'default_internal_user = dovecot');
 	} else {
-		lines.push(`default_login_user = ${ids.user}`, `default_internal_user = ${ids.user}`, `default_internal_group = ${ids.group}`);
+		lines.push(
+			`default_login_user = ${ids.user}`,
+			`default_internal_user = ${ids.user}`,
+			`default_internal_group = ${ids.group}`,
+		);
 	}
 	return lines.join('\n') + '\n';
 }
@@ -189,7 +222,12 @@ async function startDovecot(base, ports, cert, ids, oauthMechanisms) {
 	const log = fs.openSync(path.join(base, 'dovecot.start.log'), 'a');
 	execFileSync(which('dovecot'), ['-c', conf], { stdio: ['ignore', log, log] });
 	fs.closeSync(log);
-	await Promise.all([waitForPort(ports.imap), waitForPort(ports.imaps), waitForPort(ports.lmtp), waitForPort(ports.sasl)]);
+	await Promise.all([
+		waitForPort(ports.imap),
+		waitForPort(ports.imaps),
+		waitForPort(ports.lmtp),
+		waitForPort(ports.sasl),
+	]);
 	return conf;
 }
 
@@ -197,7 +235,12 @@ async function startDovecot(base, ports, cert, ids, oauthMechanisms) {
  * Starts both servers under `base` and returns how to reach them. Reuses nothing from an earlier
  * run: old instances under the same base are stopped first.
  */
-async function startMailServers({ base, ports = portsFromEnv(), oauthMechanisms = ['xoauth2', 'oauthbearer'], smtp = true } = {}) {
+async function startMailServers({
+	base,
+	ports = portsFromEnv(),
+	oauthMechanisms = ['xoauth2', 'oauthbearer'],
+	smtp = true,
+} = {}) {
 	ensurePackages();
 	fs.mkdirSync(base, { recursive: true });
 	if (isRoot()) fs.chmodSync(base, 0o755);
@@ -208,7 +251,13 @@ async function startMailServers({ base, ports = portsFromEnv(), oauthMechanisms 
 	let postfixConf;
 	let bridge;
 	if (smtp && isRoot() && which('postfix')) postfixConf = await startPostfix(base, ports, cert, MAIL_DOMAIN);
-	else if (smtp) bridge = await startSmtpBridge(ports, cert, { oauthKey, issuer: OAUTH_ISSUER, domain: MAIL_DOMAIN, password: TEST_PASSWORD });
+	else if (smtp)
+		bridge = await startSmtpBridge(ports, cert, {
+			oauthKey,
+			issuer: OAUTH_ISSUER,
+			domain: MAIL_DOMAIN,
+			password: TEST_PASSWORD,
+		});
 	const info = {
 		base,
 		host: '127.0.0.1',
@@ -237,4 +286,13 @@ function stopMailServersAt(base) {
 	stopPidFile(path.join(base, 'dovecot', 'run', 'master.pid'));
 }
 
-module.exports = { TEST_QUOTA, OAUTH_ISSUER, startMailServers, stopMailServersAt, portsFromEnv, MAIL_DOMAIN, TEST_PASSWORD, DEFAULT_PORTS };
+module.exports = {
+	TEST_QUOTA,
+	OAUTH_ISSUER,
+	startMailServers,
+	stopMailServersAt,
+	portsFromEnv,
+	MAIL_DOMAIN,
+	TEST_PASSWORD,
+	DEFAULT_PORTS,
+};

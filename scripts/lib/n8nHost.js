@@ -41,8 +41,14 @@ function runtimeEnv(major) {
 
 /** Whether sqlite3's native binding loads in the runtime that will load it (n8n's node for that major). */
 function sqliteLoads(folder, env) {
-	const probe = spawnSync('node', ['-e', 'require(process.argv[1])', path.join(folder, 'node_modules', 'sqlite3')], { env, encoding: 'utf8' });
-	return { ok: probe.status === 0, error: `${probe.stderr || probe.error?.message || ''}`.trim().split('\n').slice(0, 6).join('\n') };
+	const probe = spawnSync('node', ['-e', 'require(process.argv[1])', path.join(folder, 'node_modules', 'sqlite3')], {
+		env,
+		encoding: 'utf8',
+	});
+	return {
+		ok: probe.status === 0,
+		error: `${probe.stderr || probe.error?.message || ''}`.trim().split('\n').slice(0, 6).join('\n'),
+	};
 }
 
 /**
@@ -68,8 +74,19 @@ function ensureN8n(major) {
 	if (!fs.existsSync(bin)) {
 		log(`installing n8n ${version} into ${folder} (once, a few minutes)`);
 		// --ignore-scripts: some postinstall steps download binaries from the internet.
-		runStep(`install n8n ${version}`, 'npm', ['install', '--ignore-scripts', '--no-audit', '--no-fund', '--loglevel=error'], { cwd: folder, env }, RETRY_ADVICE(folder));
-		if (!fs.existsSync(bin)) throw new HostInstallError(`install n8n ${version}`, `npm install finished but ${bin} is missing`, RETRY_ADVICE(folder));
+		runStep(
+			`install n8n ${version}`,
+			'npm',
+			['install', '--ignore-scripts', '--no-audit', '--no-fund', '--loglevel=error'],
+			{ cwd: folder, env },
+			RETRY_ADVICE(folder),
+		);
+		if (!fs.existsSync(bin))
+			throw new HostInstallError(
+				`install n8n ${version}`,
+				`npm install finished but ${bin} is missing`,
+				RETRY_ADVICE(folder),
+			);
 	}
 	if (!sqliteLoads(folder, env).ok) {
 		log(`building sqlite3 for n8n ${version}`);
@@ -77,18 +94,54 @@ function ensureN8n(major) {
 		runStep(
 			`build sqlite3 for n8n ${version}`,
 			'npm',
-			['rebuild', 'sqlite3', '--build-from-source', '--ignore-scripts=false', '--foreground-scripts', '--loglevel=error'],
+			[
+				'rebuild',
+				'sqlite3',
+				'--build-from-source',
+				'--ignore-scripts=false',
+				'--foreground-scripts',
+				'--loglevel=error',
+			],
 			{ cwd: folder, env },
-			'sqlite3 is built from source: install python3, make and g++ (apt-get install -y python3 make ' + 'g++), then run again.',
+			'sqlite3 is built from source: install python3, make and g++ (apt-get install -y python3 make ' +
+				'g++), then run again.',
 		);
 		const loads = sqliteLoads(folder, env);
-		if (!loads.ok) throw new HostInstallError(`load sqlite3 for n8n ${version}`, loads.error, `Delete ${folder} and run again; if it fails again, check that python3, make and g++ are installed.`);
+		if (!loads.ok)
+			throw new HostInstallError(
+				`load sqlite3 for n8n ${version}`,
+				loads.error,
+				`Delete ${folder} and run again; if it fails again, check that python3, make and g++ are installed.`,
+			);
 	}
-	const answer = spawnSync(bin, ['--version'], { env: cleanNpmEnv({ ...runtimeEnv(major), N8N_USER_FOLDER: path.join(folder, '.check'), N8N_DIAGNOSTICS_ENABLED: 'false' }), encoding: 'utf8', timeout: 120_000 });
+	const answer = spawnSync(bin, ['--version'], {
+		env: cleanNpmEnv({
+			...runtimeEnv(major),
+			N8N_USER_FOLDER: path.join(folder, '.check'),
+			N8N_DIAGNOSTICS_ENABLED: 'false',
+		}),
+		encoding: 'utf8',
+		timeout: 120_000,
+	});
 	if (answer.status !== 0 || !String(answer.stdout).includes(version)) {
-		throw new HostInstallError(`run n8n ${version}`, `n8n --version printed "${String(answer.stdout).trim()}" ${String(answer.stderr || answer.error?.message || '').trim().split('\n').slice(-8).join('\n')}`, RETRY_ADVICE(folder));
+		throw new HostInstallError(
+			`run n8n ${version}`,
+			`n8n --version printed "${String(answer.stdout).trim()}" ${String(answer.stderr || answer.error?.message || '')
+				.trim()
+				.split('\n')
+				.slice(-8)
+				.join('\n')}`,
+			RETRY_ADVICE(folder),
+		);
 	}
-	fs.writeFileSync(marker, JSON.stringify({ version, node: Number(major) === 1 ? process.version : NODE24.version, checkedAt: new Date().toISOString() }));
+	fs.writeFileSync(
+		marker,
+		JSON.stringify({
+			version,
+			node: Number(major) === 1 ? process.version : NODE24.version,
+			checkedAt: new Date().toISOString(),
+		}),
+	);
 	log(`n8n ${version} checked: sqlite3 loads, the CLI answers`);
 	return host;
 }
@@ -96,7 +149,9 @@ function ensureN8n(major) {
 /** Environment that keeps n8n on loopback, quiet, and trusting the local test CA. */
 function n8nEnv(host, userFolder, extra = {}) {
 	// Under jest NODE_ENV is "test", which silences n8n's output (and with it --rawOutput).
-	const inherited = Object.fromEntries(Object.entries(process.env).filter(([key]) => key !== 'NODE_ENV' && !key.startsWith('JEST_')));
+	const inherited = Object.fromEntries(
+		Object.entries(process.env).filter(([key]) => key !== 'NODE_ENV' && !key.startsWith('JEST_')),
+	);
 	return {
 		...inherited,
 		...runtimeEnv(host.major),
@@ -134,7 +189,10 @@ function linkPackage(userFolder) {
 	const target = path.join(nodes, 'node_modules', 'n8n-nodes-mailbox');
 	fs.mkdirSync(path.dirname(target), { recursive: true });
 	if (!fs.existsSync(path.join(nodes, 'package.json'))) {
-		fs.writeFileSync(path.join(nodes, 'package.json'), JSON.stringify({ name: 'installed-nodes', private: true, dependencies: { 'n8n-nodes-mailbox': '*' } }, null, 2));
+		fs.writeFileSync(
+			path.join(nodes, 'package.json'),
+			JSON.stringify({ name: 'installed-nodes', private: true, dependencies: { 'n8n-nodes-mailbox': '*' } }, null, 2),
+		);
 	}
 	try {
 		fs.unlinkSync(target);
@@ -156,7 +214,9 @@ function n8nCli(host, userFolder, args, extraEnv = {}) {
 		maxBuffer: 64 * 1024 * 1024,
 	});
 	if (result.status !== 0) {
-		throw new Error(`n8n ${args.join(' ')} failed (${result.status ?? result.signal}):\n${result.stdout}\n${result.stderr}`);
+		throw new Error(
+			`n8n ${args.join(' ')} failed (${result.status ?? result.signal}):\n${result.stdout}\n${result.stderr}`,
+		);
 	}
 	return result.stdout;
 }
@@ -197,10 +257,18 @@ async function executeWorkflow(host, userFolder, workflowId, extraEnv = {}, { ti
  * earlier start's). `record` ({file, name}) records its PID at once (see startProcess). n8n is stopped
  * again when it does not come up, or when `signal` aborts the wait.
  */
-async function startN8n(host, userFolder, { port = n8nPort(), extraEnv = {}, logFile = path.join(userFolder, 'n8n.log'), record, signal } = {}) {
+async function startN8n(
+	host,
+	userFolder,
+	{ port = n8nPort(), extraEnv = {}, logFile = path.join(userFolder, 'n8n.log'), record, signal } = {},
+) {
 	const brokerPort = await freePort();
 	const logStart = fs.existsSync(logFile) ? fs.statSync(logFile).size : 0;
-	const env = n8nEnv(host, userFolder, { N8N_PORT: String(port), N8N_RUNNERS_BROKER_PORT: String(brokerPort), ...extraEnv });
+	const env = n8nEnv(host, userFolder, {
+		N8N_PORT: String(port),
+		N8N_RUNNERS_BROKER_PORT: String(brokerPort),
+		...extraEnv,
+	});
 	const child = startProcess(host.bin, ['start'], { env, logFile, record });
 	const ready = () => {
 		const fd = fs.openSync(logFile, 'r');
@@ -228,4 +296,20 @@ async function startN8n(host, userFolder, { port = n8nPort(), extraEnv = {}, log
 	return child;
 }
 
-module.exports = { HostInstallError, cleanNpmEnv, n8nPort, VERSIONS, ensureN8n, n8nFolder, node24Binary, n8nEnv, linkPackage, n8nCli, importJson, executeWorkflow, startN8n, cacheRoot, PACKAGE_ROOT };
+module.exports = {
+	HostInstallError,
+	cleanNpmEnv,
+	n8nPort,
+	VERSIONS,
+	ensureN8n,
+	n8nFolder,
+	node24Binary,
+	n8nEnv,
+	linkPackage,
+	n8nCli,
+	importJson,
+	executeWorkflow,
+	startN8n,
+	cacheRoot,
+	PACKAGE_ROOT,
+};

@@ -9,7 +9,6 @@ const { cacheRoot, cleanNpmEnv, HostInstallError, log, RETRY_ADVICE, runStep } =
 /** The Node 24 build n8n 2.x runs on: the registry's platform package holds the binary and its headers. */
 const NODE24 = { version: '24.21.0', package: `node-${process.platform}-${process.arch}` };
 
-
 let node24;
 
 /** Where Node 24 is (or goes): its install folder, the platform package (binary and headers) and its bin folder. */
@@ -37,12 +36,30 @@ function ensureNode24() {
 		fs.mkdirSync(folder, { recursive: true });
 		fs.writeFileSync(path.join(folder, 'package.json'), JSON.stringify({ name: 'node24-host', private: true }));
 		// The platform package carries the binary itself: no install script has to run.
-		runStep('install Node 24', 'npm', ['install', '--no-audit', '--no-fund', '--ignore-scripts', '--no-save', '--loglevel=error', `${NODE24.package}@${NODE24.version}`], { cwd: folder, env: cleanNpmEnv() }, RETRY_ADVICE(folder));
+		runStep(
+			'install Node 24',
+			'npm',
+			[
+				'install',
+				'--no-audit',
+				'--no-fund',
+				'--ignore-scripts',
+				'--no-save',
+				'--loglevel=error',
+				`${NODE24.package}@${NODE24.version}`,
+			],
+			{ cwd: folder, env: cleanNpmEnv() },
+			RETRY_ADVICE(folder),
+		);
 	}
 	const version = spawnSync(path.join(bin, 'node'), ['--version'], { encoding: 'utf8' });
 	if (version.status !== 0 || !String(version.stdout).startsWith('v24.')) {
 		const printed = String(version.stdout || version.stderr || version.error?.message).trim();
-		throw new HostInstallError('check Node 24', `${path.join(bin, 'node')} --version printed "${printed}", not v24`, RETRY_ADVICE(folder));
+		throw new HostInstallError(
+			'check Node 24',
+			`${path.join(bin, 'node')} --version printed "${printed}", not v24`,
+			RETRY_ADVICE(folder),
+		);
 	}
 	node24 = { bin, headers: home };
 	return node24;

@@ -2,8 +2,7 @@
 export type MsgAddress = string | { name?: string; email: string };
 
 export type MsgAttachment =
-	| { fileName: string; content: Buffer; mimeType?: string; contentId?: string }
-	| { message: MsgMessage; name?: string };
+	{ fileName: string; content: Buffer; mimeType?: string; contentId?: string } | { message: MsgMessage; name?: string };
 
 export interface MsgMessage {
 	subject?: string;

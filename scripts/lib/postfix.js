@@ -82,10 +82,7 @@ function postfixConfig(base, ports, cert, domain) {
 	fs.writeFileSync(path.join(conf, 'main.cf'), main + '\n');
 	fs.writeFileSync(path.join(conf, 'master.cf'), master + '\n');
 	// Every recipient outside the test domain lands in one local mailbox: nothing may leave the machine.
-	fs.writeFileSync(
-		path.join(conf, 'catchall.regexp'),
-		`!/@${domain.replace(/\./g, '\\.')}$/ catchall@${domain}\n`,
-	);
+	fs.writeFileSync(path.join(conf, 'catchall.regexp'), `!/@${domain.replace(/\./g, '\\.')}$/ catchall@${domain}\n`);
 	// Postfix commands sleep while main.cf is younger than a second.
 	const past = new Date(Date.now() - 60_000);
 	for (const file of ['main.cf', 'master.cf', 'catchall.regexp']) fs.utimesSync(path.join(conf, file), past, past);
@@ -102,7 +99,9 @@ function authorisePostfixConfig(conf) {
 	const line = defaultText.match(/^alternate_config_directories\s*=(.*)$/m);
 	const kept = (line ? line[1].trim().split(/[\s,]+/) : []).filter((dir) => dir && dir !== conf && fs.existsSync(dir));
 	const entry = `alternate_config_directories = ${[...kept, conf].join(' ')}`;
-	const updated = line ? defaultText.replace(line[0], entry) : `${defaultText}${defaultText && !defaultText.endsWith('\n') ? '\n' : ''}${entry}\n`;
+	const updated = line
+		? defaultText.replace(line[0], entry)
+		: `${defaultText}${defaultText && !defaultText.endsWith('\n') ? '\n' : ''}${entry}\n`;
 	if (updated === defaultText) return;
 	fs.writeFileSync(defaultMain, updated);
 	const past = new Date(Date.now() - 60_000);

@@ -249,7 +249,8 @@ function portHolder(port) {
 async function requireFreePorts(ports) {
 	const taken = [];
 	for (const [name, port] of Object.entries(ports)) {
-		if (await portInUse(port)) taken.push(`port ${port} (${name}) is in use by ${portHolder(port) ?? 'another process'}`);
+		if (await portInUse(port))
+			taken.push(`port ${port} (${name}) is in use by ${portHolder(port) ?? 'another process'}`);
 	}
 	if (taken.length > 0) {
 		const advice = 'Stop that process (or run with MAILBOX_PORT_OFFSET=100 to move every port), then run again.';

@@ -41,8 +41,14 @@ function startRedis(base, port) {
 	const dir = path.join(base, 'redis');
 	fs.mkdirSync(dir, { recursive: true });
 	const conf = path.join(dir, 'redis.conf');
-	fs.writeFileSync(conf, [`bind 127.0.0.1`, `port ${port}`, 'save ""', 'appendonly no', `dir ${dir}`, 'daemonize no', ''].join('\n'));
-	return startProcess('/usr/bin/redis-server', [conf], { logFile: path.join(dir, 'redis.log'), record: pidRecord(base, 'redis') });
+	fs.writeFileSync(
+		conf,
+		[`bind 127.0.0.1`, `port ${port}`, 'save ""', 'appendonly no', `dir ${dir}`, 'daemonize no', ''].join('\n'),
+	);
+	return startProcess('/usr/bin/redis-server', [conf], {
+		logFile: path.join(dir, 'redis.log'),
+		record: pidRecord(base, 'redis'),
+	});
 }
 
 async function startPostgres(base, port) {
@@ -53,11 +59,21 @@ async function startPostgres(base, port) {
 	if (!fs.existsSync(path.join(data, 'PG_VERSION'))) {
 		asPostgres(postgresBin('initdb'), ['-D', data, '-A', 'trust', '-U', 'postgres', '--no-sync'], { stdio: 'ignore' });
 	}
-	const options = `-p ${port} -k ${socketDir} -c listen_addresses=127.0.0.1 -c fsync=off -c synchronous_commit=off ` + `-c full_page_writes=off`;
-	asPostgres(postgresBin('pg_ctl'), ['-D', data, '-o', options, '-l', path.join(base, 'pg', 'postgres.log'), '-w', 'start'], { stdio: 'ignore' });
+	const options =
+		`-p ${port} -k ${socketDir} -c listen_addresses=127.0.0.1 -c fsync=off -c synchronous_commit=off ` +
+		`-c full_page_writes=off`;
+	asPostgres(
+		postgresBin('pg_ctl'),
+		['-D', data, '-o', options, '-l', path.join(base, 'pg', 'postgres.log'), '-w', 'start'],
+		{ stdio: 'ignore' },
+	);
 	await waitForPort(port);
 	try {
-		execFileSync(postgresBin('psql'), ['-h', '127.0.0.1', '-p', String(port), '-U', 'postgres', '-c', 'CREATE DATABASE n8n'], { stdio: 'ignore' });
+		execFileSync(
+			postgresBin('psql'),
+			['-h', '127.0.0.1', '-p', String(port), '-U', 'postgres', '-c', 'CREATE DATABASE n8n'],
+			{ stdio: 'ignore' },
+		);
 	} catch {
 		// exists from an earlier start
 	}
@@ -76,10 +92,32 @@ function stopPostgres(data) {
 function installPackageTemplate(base) {
 	const template = path.join(base, 'nodes-template');
 	fs.mkdirSync(template, { recursive: true });
-	const tarball = execFileSync('npm', ['pack', '--silent', '--pack-destination', template], { cwd: PACKAGE_ROOT, env: cleanNpmEnv(), encoding: 'utf8' }).trim().split('\n').pop();
-	fs.writeFileSync(path.join(template, 'package.json'), JSON.stringify({ name: 'installed-nodes', private: true }, null, 2));
+	const tarball = execFileSync('npm', ['pack', '--silent', '--pack-destination', template], {
+		cwd: PACKAGE_ROOT,
+		env: cleanNpmEnv(),
+		encoding: 'utf8',
+	})
+		.trim()
+		.split('\n')
+		.pop();
+	fs.writeFileSync(
+		path.join(template, 'package.json'),
+		JSON.stringify({ name: 'installed-nodes', private: true }, null, 2),
+	);
 	// n8n-workflow comes from n8n itself: users' installs skip the peer the same way.
-	execFileSync('npm', ['install', '--no-audit', '--no-fund', '--omit=peer', '--legacy-peer-deps', '--ignore-scripts', path.join(template, tarball)], { cwd: template, env: cleanNpmEnv(), stdio: 'ignore' });
+	execFileSync(
+		'npm',
+		[
+			'install',
+			'--no-audit',
+			'--no-fund',
+			'--omit=peer',
+			'--legacy-peer-deps',
+			'--ignore-scripts',
+			path.join(template, tarball),
+		],
+		{ cwd: template, env: cleanNpmEnv(), stdio: 'ignore' },
+	);
 	return template;
 }
 
@@ -100,7 +138,10 @@ function userFolderFor(base, name, template) {
  * means a different folder on each worker, as it does on separate machines.
  */
 function startN8nProcess(host, { base, name, userFolder, args, env, logFile, privateDisk }) {
-	if (!isRoot()) throw new Error('The queue-mode cluster runs each n8n process in its own UTS (and mount) namespace: run it as root');
+	if (!isRoot())
+		throw new Error(
+			'The queue-mode cluster runs each n8n process in its own UTS (and mount) namespace: run it as root',
+		);
 	const mount = privateDisk ? `mount --bind '${privateDisk.source}' '${privateDisk.path}' && ` : '';
 	const command = `hostname ${name} && ${mount}exec "$0" "$@"`;
 	const namespaces = privateDisk ? ['--uts', '--mount', '--propagation', 'private'] : ['--uts'];
@@ -140,10 +181,18 @@ function defaultPortBase() {
  * folder at that path (see startN8nProcess). Returns handles to find which worker ran an execution, to
  * restart the main and to stop everything.
  */
-async function startQueueCluster({ base, portBase = defaultPortBase(), workers = 2, concurrency = 5, workerDiskPath, extraEnv = {} } = {}) {
+async function startQueueCluster({
+	base,
+	portBase = defaultPortBase(),
+	workers = 2,
+	concurrency = 5,
+	workerDiskPath,
+	extraEnv = {},
+} = {}) {
 	ensureServices();
 	const host = ensureN8n(2);
-	if (!fs.existsSync(path.join(PACKAGE_ROOT, 'dist', 'nodes', 'Email', 'Email.node.js'))) throw new Error('dist/ is missing: run `npm run build` first');
+	if (!fs.existsSync(path.join(PACKAGE_ROOT, 'dist', 'nodes', 'Email', 'Email.node.js')))
+		throw new Error('dist/ is missing: run `npm run build` first');
 	clearBase(base);
 	fs.mkdirSync(base, { recursive: true });
 	if (isRoot()) fs.chmodSync(base, 0o755);
@@ -180,10 +229,14 @@ async function startQueueCluster({ base, portBase = defaultPortBase(), workers =
 			env: { ...shared, N8N_PORT: String(ports.main), N8N_RUNNERS_BROKER_PORT: String(ports.main + 1) },
 			logFile: mainLog,
 		});
-		await waitFor(() => {
-			if (child.exitCode !== null) throw new Error(`n8n main exited with ${child.exitCode}; see ${mainLog}`);
-			return fs.readFileSync(mainLog, 'utf8').slice(before).includes('Editor is now accessible');
-		}, 180_000, 'n8n main start');
+		await waitFor(
+			() => {
+				if (child.exitCode !== null) throw new Error(`n8n main exited with ${child.exitCode}; see ${mainLog}`);
+				return fs.readFileSync(mainLog, 'utf8').slice(before).includes('Editor is now accessible');
+			},
+			180_000,
+			'n8n main start',
+		);
 		return child;
 	};
 	const cluster = {
@@ -246,7 +299,9 @@ async function startQueueCluster({ base, portBase = defaultPortBase(), workers =
 					privateDisk: workerDiskPath ? { source: disk, path: workerDiskPath } : undefined,
 				}),
 			);
-			ready.push(waitFor(() => httpOk(`http://127.0.0.1:${healthPort}/healthz/readiness`), 120_000, `n8n worker ${index} start`));
+			ready.push(
+				waitFor(() => httpOk(`http://127.0.0.1:${healthPort}/healthz/readiness`), 120_000, `n8n worker ${index} start`),
+			);
 		}
 		await Promise.all(ready);
 	} catch (error) {

@@ -7,10 +7,17 @@ const fs = require('node:fs');
 function validToken(token, username, key, issuer) {
 	const [header, payload, signature] = String(token || '').split('.');
 	if (!signature) return false;
-	const expected = crypto.createHmac('sha256', Buffer.from(key, 'base64')).update(`${header}.${payload}`).digest('base64url');
+	const expected = crypto
+		.createHmac('sha256', Buffer.from(key, 'base64'))
+		.update(`${header}.${payload}`)
+		.digest('base64url');
 	if (expected !== signature) return false;
 	const claims = JSON.parse(Buffer.from(payload, 'base64url').toString('utf8'));
-	return claims.iss === issuer && claims.exp * 1000 > Date.now() && String(claims.email).toLowerCase() === username.toLowerCase();
+	return (
+		claims.iss === issuer &&
+		claims.exp * 1000 > Date.now() &&
+		String(claims.email).toLowerCase() === username.toLowerCase()
+	);
 }
 
 /**

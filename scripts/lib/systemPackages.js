@@ -31,13 +31,33 @@ function postgresBin(name) {
 
 /** What each part needs: a check that it is there, and the packages that bring it. */
 const REQUIREMENTS = {
-	dovecot: { present: () => which('dovecot'), packages: ['dovecot-imapd', 'dovecot-lmtpd'], usedBy: 'every mail test and npm start' },
+	dovecot: {
+		present: () => which('dovecot'),
+		packages: ['dovecot-imapd', 'dovecot-lmtpd'],
+		usedBy: 'every mail test and npm start',
+	},
 	// Without root the tests use an in-process SMTP bridge instead (Postfix needs root to run).
-	postfix: { present: () => which('postfix') || !isRoot(), packages: ['postfix'], usedBy: 'SMTP in the tests and npm start' },
+	postfix: {
+		present: () => which('postfix') || !isRoot(),
+		packages: ['postfix'],
+		usedBy: 'SMTP in the tests and npm start',
+	},
 	openssl: { present: () => which('openssl'), packages: ['openssl'], usedBy: 'the test certificates' },
-	buildTools: { present: () => which('make') && which('g++') && which('python3'), packages: ['python3', 'make', 'g++'], usedBy: "building n8n's sqlite3" },
-	chromium: { present: () => fs.existsSync('/usr/bin/chromium') && fs.existsSync('/usr/bin/chromedriver'), packages: ['chromium', 'chromium-driver'], usedBy: 'the browser test' },
-	redis: { present: () => fs.existsSync('/usr/bin/redis-server'), packages: ['redis-server'], usedBy: 'the queue-mode tests' },
+	buildTools: {
+		present: () => which('make') && which('g++') && which('python3'),
+		packages: ['python3', 'make', 'g++'],
+		usedBy: "building n8n's sqlite3",
+	},
+	chromium: {
+		present: () => fs.existsSync('/usr/bin/chromium') && fs.existsSync('/usr/bin/chromedriver'),
+		packages: ['chromium', 'chromium-driver'],
+		usedBy: 'the browser test',
+	},
+	redis: {
+		present: () => fs.existsSync('/usr/bin/redis-server'),
+		packages: ['redis-server'],
+		usedBy: 'the queue-mode tests',
+	},
 	postgresql: { present: () => postgresBin('initdb'), packages: ['postgresql'], usedBy: 'the queue-mode tests' },
 };
 
@@ -73,12 +93,18 @@ function ensureSystemPackages(names, log = (line) => process.stderr.write(`${lin
 	log(`Installing Debian packages (once): ${packages.join(' ')}`);
 	if (packages.includes('postfix')) {
 		// Without this, postfix's installer asks which kind of mail server to set up.
-		execFileSync('sh', ['-c', 'echo "postfix postfix/main_mailer_type select No configuration" | debconf-set-selections']);
+		execFileSync('sh', [
+			'-c',
+			'echo "postfix postfix/main_mailer_type select No configuration" | debconf-set-selections',
+		]);
 	}
 	apt(['update', '-qq']);
 	apt(['install', '-y', '-qq', '--no-install-recommends', ...packages]);
 	const still = missingRequirements(missing);
-	if (still.length > 0) throw new Error(`apt-get finished but these are still missing: ${still.flatMap((name) => REQUIREMENTS[name].packages).join(' ')}`);
+	if (still.length > 0)
+		throw new Error(
+			`apt-get finished but these are still missing: ${still.flatMap((name) => REQUIREMENTS[name].packages).join(' ')}`,
+		);
 	return packages;
 }
 

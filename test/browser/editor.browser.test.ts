@@ -24,7 +24,9 @@ const SCREENSHOTS = process.env.MAILBOX_UPDATE_SCREENSHOTS
 	: join(__dirname, '..', '..', '.test-output', 'screenshots');
 const offset = Number(process.env.MAILBOX_PORT_OFFSET || 0);
 // Ports of their own: the demo's plus 50 (so a running `npm start` is left alone), moved by the offset.
-const mailPorts = Object.fromEntries(Object.entries(start.DEMO_MAIL_PORTS as Record<string, number>).map(([name, port]) => [name, port + 50 + offset]));
+const mailPorts = Object.fromEntries(
+	Object.entries(start.DEMO_MAIL_PORTS as Record<string, number>).map(([name, port]) => [name, port + 50 + offset]),
+);
 const n8nPort = 5690 + offset;
 const base = join(tmpdir(), `n8n-nodes-mailbox-browser-${offset}`);
 // The current major, as `npm start` runs it, unless the run is limited to 1.x (MAILBOX_N8N_MAJORS=1).
@@ -41,9 +43,33 @@ interface Editor {
 }
 
 // The Mailbox node's operations and the trigger's parameters, as the editor labels them.
-const OPERATION_NAMES = ['Download Attachments', 'Get EML File', 'Ping', 'Send Email', 'Send Email and Wait', 'Wait for Reply'];
-const MAILBOX_OPERATION_NAMES = ['Analyze Email', 'Search Emails', 'Move Email', 'Delete Email', 'Mark Email', 'Reply to Email', 'Forward Email'];
-const TRIGGER_LABELS = ['Folders', 'Unread Only', 'Mark as Read', 'Attach Original EML', 'Offset Days', 'Max Emails Per Cycle', 'Extraction Rules', 'Environment Regex'];
+const OPERATION_NAMES = [
+	'Download Attachments',
+	'Get EML File',
+	'Ping',
+	'Send Email',
+	'Send Email and Wait',
+	'Wait for Reply',
+];
+const MAILBOX_OPERATION_NAMES = [
+	'Analyze Email',
+	'Search Emails',
+	'Move Email',
+	'Delete Email',
+	'Mark Email',
+	'Reply to Email',
+	'Forward Email',
+];
+const TRIGGER_LABELS = [
+	'Folders',
+	'Unread Only',
+	'Mark as Read',
+	'Attach Original EML',
+	'Offset Days',
+	'Max Emails Per Cycle',
+	'Extraction Rules',
+	'Environment Regex',
+];
 
 let editor: Editor;
 let browser: Browser;
@@ -93,7 +119,9 @@ async function openWorkflow(id: string): Promise<void> {
 
 async function openNode(name: string): Promise<void> {
 	await page.dblclick(`[data-test-id="canvas-node"][data-node-name="${name}"]`);
-	await page.waitForSelector('[data-test-id="parameter-input-operation"], [data-test-id="node-parameters"]', { timeout: 30_000 });
+	await page.waitForSelector('[data-test-id="parameter-input-operation"], [data-test-id="node-parameters"]', {
+		timeout: 30_000,
+	});
 	await page.waitForTimeout(500);
 }
 
@@ -105,10 +133,26 @@ async function closeNode(): Promise<void> {
 beforeAll(async () => {
 	rmSync(base, { recursive: true, force: true });
 	mkdirSync(SCREENSHOTS, { recursive: true });
-	editor = (await start.startEditor({ base, mailPorts, n8nPort, brokerPort: n8nPort + 1, major, build: false, log: () => undefined })) as Editor;
+	editor = (await start.startEditor({
+		base,
+		mailPorts,
+		n8nPort,
+		brokerPort: n8nPort + 1,
+		major,
+		build: false,
+		log: () => undefined,
+	})) as Editor;
 	browser = await chromium.launch({
 		executablePath: '/usr/bin/chromium',
-		args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run'],
+		args: [
+			'--headless',
+			'--no-sandbox',
+			'--disable-gpu',
+			'--disable-background-networking',
+			'--disable-component-update',
+			'--disable-sync',
+			'--no-first-run',
+		],
 	});
 	const context = await browser.newContext({ viewport: { width: 1440, height: 900 } });
 	// The editor must work without the internet, and nothing may call home.
@@ -155,7 +199,9 @@ it('shows the example workflow with the Mailbox icons and the operation under ea
 
 it('opens the Mailbox node and lists its operations', async () => {
 	await openNode('Send test alert');
-	await expect(page.locator('[data-test-id="node-credentials-select"] input').inputValue()).resolves.toBe(start.DEMO_CREDENTIAL.name);
+	await expect(page.locator('[data-test-id="node-credentials-select"] input').inputValue()).resolves.toBe(
+		start.DEMO_CREDENTIAL.name,
+	);
 	await page.click('[data-test-id="parameter-input-operation"]');
 	const optionNames = page.locator('.el-select-dropdown__item:visible, [role="option"]:visible');
 	await optionNames.first().waitFor();
@@ -172,7 +218,10 @@ it('opens the Mailbox node and lists its operations', async () => {
 
 it('runs the example against the local mailbox: Ping succeeds and the test alert arrives', async () => {
 	await page.click('[data-test-id="execute-workflow-button"]');
-	await page.waitForSelector('[data-test-id="canvas-node"][data-node-name="Send test alert"] [data-test-id="canvas-node-status-success"]', { timeout: 60_000 });
+	await page.waitForSelector(
+		'[data-test-id="canvas-node"][data-node-name="Send test alert"] [data-test-id="canvas-node-status-success"]',
+		{ timeout: 60_000 },
+	);
 	await shot('example-workflow-run.png');
 	await openNode('Ping');
 	const output = await page.locator('[data-test-id="output-panel"]').innerText();
@@ -199,9 +248,32 @@ it('finds both Mailbox nodes in the node panel, with their icons', async () => {
 	await page.locator('[data-test-id="node-creator-item-name"]', { hasText: /^Mailbox$/ }).click();
 	await page.getByText('Send an email', { exact: true }).waitFor({ timeout: 15_000 });
 	const details = await page.locator('[data-test-id="node-creator"]').innerText();
-	const actionNames = ['Download attachments', 'Get an EML file', 'Ping the mail servers', 'Send an email', 'Send an email and wait for the reply', 'Wait for the reply to an email'];
-	actionNames.push('Search emails', 'Move an email', 'Delete an email', 'Mark an email', 'Reply to an email', 'Forward an email');
-	actionNames.push('List folders', 'Create a folder', 'Rename a folder', 'Delete a folder', 'Copy an email', 'Append an email', 'Set labels on an email', 'Get the quota');
+	const actionNames = [
+		'Download attachments',
+		'Get an EML file',
+		'Ping the mail servers',
+		'Send an email',
+		'Send an email and wait for the reply',
+		'Wait for the reply to an email',
+	];
+	actionNames.push(
+		'Search emails',
+		'Move an email',
+		'Delete an email',
+		'Mark an email',
+		'Reply to an email',
+		'Forward an email',
+	);
+	actionNames.push(
+		'List folders',
+		'Create a folder',
+		'Rename a folder',
+		'Delete a folder',
+		'Copy an email',
+		'Append an email',
+		'Set labels on an email',
+		'Get the quota',
+	);
 	for (const action of actionNames) expect(details).toContain(action);
 	expect(details).toMatch(/Triggers/);
 	const detailIcons = (await iconsLoaded('[data-test-id="node-creator"]')).filter((icon) => /mailbox/.test(icon.src));
@@ -215,18 +287,27 @@ it('finds both Mailbox nodes in the node panel, with their icons', async () => {
 
 it('shows the phishing triage example with the Mailbox Trigger and its parameters', async () => {
 	await openWorkflow('mailboxExample02');
-	const triggerIcons = await iconsLoaded('[data-test-id="canvas-node"][data-node-type="n8n-nodes-mailbox.emailTrigger"]');
+	const triggerIcons = await iconsLoaded(
+		'[data-test-id="canvas-node"][data-node-type="n8n-nodes-mailbox.emailTrigger"]',
+	);
 	expect(triggerIcons).toHaveLength(1);
 	expect(triggerIcons[0].src).toMatch(/mailboxTrigger(\.dark)?\.svg/);
 	expect(triggerIcons[0].width).toBeGreaterThan(0);
-	const canvasText = await page.locator('[data-test-id="canvas-node"][data-node-type="n8n-nodes-mailbox.email"]').allInnerTexts();
-	expect(canvasText.join('\n')).toMatch(/Download Attachments[\s\S]*Get EML File|Get EML File[\s\S]*Download Attachments/);
+	const canvasText = await page
+		.locator('[data-test-id="canvas-node"][data-node-type="n8n-nodes-mailbox.email"]')
+		.allInnerTexts();
+	expect(canvasText.join('\n')).toMatch(
+		/Download Attachments[\s\S]*Get EML File|Get EML File[\s\S]*Download Attachments/,
+	);
 	await shot('phishing-triage-workflow.png');
 	await openNode('New mail in the SOC mailbox');
 	const labels = await page.locator('[data-test-id="ndv"] [data-test-id="input-label"]').allInnerTexts();
-	for (const label of TRIGGER_LABELS) expect(labels.map((text) => text.trim())).toContainEqual(expect.stringMatching(new RegExp(`^${label}`)));
+	for (const label of TRIGGER_LABELS)
+		expect(labels.map((text) => text.trim())).toContainEqual(expect.stringMatching(new RegExp(`^${label}`)));
 	// The example's own values, as the user set them.
-	await expect(page.locator('[data-test-id="parameter-input-environmentRegex"] input').inputValue()).resolves.toBe('\\[(\\w+)\\]');
+	await expect(page.locator('[data-test-id="parameter-input-environmentRegex"] input').inputValue()).resolves.toBe(
+		'\\[(\\w+)\\]',
+	);
 	const ndvIcons = await iconsLoaded('[data-test-id="ndv"]');
 	expect(ndvIcons.some((icon) => /mailboxTrigger(\.dark)?\.svg/.test(icon.src) && icon.width > 0)).toBe(true);
 	await shot('mailbox-trigger-parameters.png');
@@ -241,7 +322,8 @@ it('runs the phishing triage example once and shows the triage signals of the ne
 		if (alerts && alerts.length) await client.messageFlagsAdd(alerts, ['\\Seen'], { uid: true });
 	});
 	await page.click('[data-test-id="execute-workflow-button"]');
-	const done = '[data-test-id="canvas-node"][data-node-name="Indicators to block"] [data-test-id="canvas-node-status-success"]';
+	const done =
+		'[data-test-id="canvas-node"][data-node-name="Indicators to block"] [data-test-id="canvas-node-status-success"]';
 	await page.waitForSelector(done, { timeout: 120_000 });
 	await openNode('Indicators to block');
 	const output = await page.locator('[data-test-id="output-panel"]').innerText();

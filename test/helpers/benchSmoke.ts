@@ -11,7 +11,11 @@ const ROOT = join(__dirname, '..', '..');
  */
 export async function benchSmoke(cases: string[], { portShift = 0 } = {}): Promise<string[]> {
 	const env = { ...process.env, MAILBOX_PORT_OFFSET: String(Number(process.env.MAILBOX_PORT_OFFSET || 0) + portShift) };
-	const child = spawn(process.execPath, [join(ROOT, 'scripts', 'bench.js'), '--smoke', '--no-build', `--only=${cases.join(',')}`], { cwd: ROOT, env, stdio: ['ignore', 'pipe', 'pipe'] });
+	const child = spawn(
+		process.execPath,
+		[join(ROOT, 'scripts', 'bench.js'), '--smoke', '--no-build', `--only=${cases.join(',')}`],
+		{ cwd: ROOT, env, stdio: ['ignore', 'pipe', 'pipe'] },
+	);
 	let stdout = '';
 	let stderr = '';
 	child.stdout.on('data', (chunk: Buffer) => (stdout += chunk.toString()));

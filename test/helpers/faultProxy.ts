@@ -64,7 +64,10 @@ export interface FaultProxyOptions {
 
 const CLIENT_TEXT_LIMIT = 1024 * 1024;
 
-export async function startFaultProxy(targetPort: number, { targetHost = '127.0.0.1', cutOn, rewriteAnswer }: FaultProxyOptions = {}): Promise<FaultProxy> {
+export async function startFaultProxy(
+	targetPort: number,
+	{ targetHost = '127.0.0.1', cutOn, rewriteAnswer }: FaultProxyOptions = {},
+): Promise<FaultProxy> {
 	const open = new Set<Socket>();
 	let accepting = true;
 	let connections = 0;

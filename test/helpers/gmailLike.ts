@@ -79,16 +79,13 @@ export function translateGmailQuery(query: string): string {
 				key = `LARGER ${Number(value.replace(/k$/i, '000').replace(/m$/i, '000000'))}`;
 				break;
 			case 'is':
-				key =
-					IS_KEYS[value.toLowerCase()] ?? '';
+				key = IS_KEYS[value.toLowerCase()] ?? '';
 				break;
 			case 'older_than':
 			case 'newer_than': {
 				const days = /^(\d+)d$/i.exec(value);
 				const date = days ? new Date(Date.now() - Number(days[1]) * 86_400_000) : undefined;
-				const imapDate = date
-					? `${date.getUTCDate()}-${MONTHS[date.getUTCMonth()]}-${date.getUTCFullYear()}`
-					: '';
+				const imapDate = date ? `${date.getUTCDate()}-${MONTHS[date.getUTCMonth()]}-${date.getUTCFullYear()}` : '';
 				key = imapDate ? `${operator === 'older_than' ? 'BEFORE' : 'SINCE'} ${imapDate}` : '';
 				break;
 			}

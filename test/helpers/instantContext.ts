@@ -1,4 +1,12 @@
-import type { IDataObject, IDeferredPromise, INode, INodeExecutionData, IRun, ITriggerFunctions, ITriggerResponse } from 'n8n-workflow';
+import type {
+	IDataObject,
+	IDeferredPromise,
+	INode,
+	INodeExecutionData,
+	IRun,
+	ITriggerFunctions,
+	ITriggerResponse,
+} from 'n8n-workflow';
 
 import { EmailInstantTrigger } from '../../nodes/EmailInstantTrigger/EmailInstantTrigger.node';
 import { prepareBinaryData } from './pollContext';
@@ -31,7 +39,11 @@ const node: INode = {
 	parameters: {},
 };
 
-function contextFor(harness: InstantHarness, mode: 'trigger' | 'manual', options: { parameters: IDataObject; credentials: Record<string, unknown>; staticData: IDataObject }) {
+function contextFor(
+	harness: InstantHarness,
+	mode: 'trigger' | 'manual',
+	options: { parameters: IDataObject; credentials: Record<string, unknown>; staticData: IDataObject },
+) {
 	// n8n keeps one static data object in memory for an active workflow and saves it on emit.
 	const staticData = JSON.parse(JSON.stringify(options.staticData)) as IDataObject;
 	return {
@@ -51,7 +63,12 @@ function contextFor(harness: InstantHarness, mode: 'trigger' | 'manual', options
 			done?.resolve({} as IRun);
 		},
 		emitError: (error: Error) => harness.errors.push(error),
-		logger: { debug: () => undefined, info: () => undefined, warn: (message: string) => harness.warnings.push(message), error: () => undefined },
+		logger: {
+			debug: () => undefined,
+			info: () => undefined,
+			warn: (message: string) => harness.warnings.push(message),
+			error: () => undefined,
+		},
 	} as unknown as ITriggerFunctions;
 }
 
@@ -62,7 +79,9 @@ function newHarness(staticData: IDataObject): InstantHarness {
 		warnings: [],
 		saved: staticData,
 		get items() {
-			return harness.emissions.flatMap((emission) => emission.items.map((item) => item.json as Record<string, unknown>));
+			return harness.emissions.flatMap((emission) =>
+				emission.items.map((item) => item.json as Record<string, unknown>),
+			);
 		},
 		close: async () => undefined,
 	};
@@ -73,18 +92,34 @@ function newHarness(staticData: IDataObject): InstantHarness {
  * Activates the real EmailInstantTrigger.trigger() as n8n's ActiveWorkflowManager does: the
  * returned closeFunction is the deactivation. Every mail comes from the real Dovecot.
  */
-export async function activateInstant(options: { parameters?: IDataObject; credentials: Record<string, unknown>; staticData?: IDataObject }): Promise<InstantHarness> {
+export async function activateInstant(options: {
+	parameters?: IDataObject;
+	credentials: Record<string, unknown>;
+	staticData?: IDataObject;
+}): Promise<InstantHarness> {
 	const harness = newHarness(options.staticData ?? {});
-	const context = contextFor(harness, 'trigger', { parameters: options.parameters ?? {}, credentials: options.credentials, staticData: harness.saved });
+	const context = contextFor(harness, 'trigger', {
+		parameters: options.parameters ?? {},
+		credentials: options.credentials,
+		staticData: harness.saved,
+	});
 	const response: ITriggerResponse = await new EmailInstantTrigger().trigger.call(context);
 	harness.close = async () => await response.closeFunction?.();
 	return harness;
 }
 
 /** A manual "test step": n8n calls manualTriggerFunction and takes the first emit. */
-export async function testStep(options: { parameters?: IDataObject; credentials: Record<string, unknown>; staticData?: IDataObject }): Promise<InstantHarness> {
+export async function testStep(options: {
+	parameters?: IDataObject;
+	credentials: Record<string, unknown>;
+	staticData?: IDataObject;
+}): Promise<InstantHarness> {
 	const harness = newHarness(options.staticData ?? {});
-	const context = contextFor(harness, 'manual', { parameters: options.parameters ?? {}, credentials: options.credentials, staticData: harness.saved });
+	const context = contextFor(harness, 'manual', {
+		parameters: options.parameters ?? {},
+		credentials: options.credentials,
+		staticData: harness.saved,
+	});
 	const response: ITriggerResponse = await new EmailInstantTrigger().trigger.call(context);
 	await response.manualTriggerFunction?.();
 	await response.closeFunction?.();

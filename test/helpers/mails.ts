@@ -1,5 +1,10 @@
 /** A mail from the attacker with a text part and one base64 attachment, as raw text for APPEND. */
-export function mailWithAttachment(name: string, content: Buffer, messageId: string, subject = 'big attachment'): string {
+export function mailWithAttachment(
+	name: string,
+	content: Buffer,
+	messageId: string,
+	subject = 'big attachment',
+): string {
 	return [
 		'From: attacker@example.test',
 		'To: soc@example.test',

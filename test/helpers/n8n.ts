@@ -14,7 +14,15 @@ export interface N8nHost {
 }
 
 export interface RunData {
-	data: { resultData: { runData: Record<string, Array<{ data?: { main: Array<Array<{ json: Record<string, unknown> }>> }; error?: { message: string } }>>; error?: { message: string } } };
+	data: {
+		resultData: {
+			runData: Record<
+				string,
+				Array<{ data?: { main: Array<Array<{ json: Record<string, unknown> }>> }; error?: { message: string } }>
+			>;
+			error?: { message: string };
+		};
+	};
 }
 
 /** The n8n majors the host tests run against: both by default. */
@@ -30,7 +38,13 @@ export function prepareN8n(major: number): { n8n: N8nHost; userFolder: string } 
 	return { n8n, userFolder };
 }
 
-export function importCredential(n8n: N8nHost, userFolder: string, id: string, data: Record<string, unknown>, type = 'emailCredentials'): void {
+export function importCredential(
+	n8n: N8nHost,
+	userFolder: string,
+	id: string,
+	data: Record<string, unknown>,
+	type = 'emailCredentials',
+): void {
 	host.importJson(n8n, userFolder, 'credentials', [{ id, name: `Mailbox ${id}`, type, data }]);
 }
 
@@ -45,13 +59,23 @@ export async function executeWorkflow(n8n: N8nHost, userFolder: string, id: stri
 /** The json of every item a node emitted on its first output in the run. */
 export function nodeOutput(run: RunData, nodeName: string): Array<Record<string, unknown>> {
 	const runs = run.data.resultData.runData[nodeName];
-	if (!runs) throw new Error(`node "${nodeName}" did not run: ${JSON.stringify(run.data.resultData.error ?? Object.keys(run.data.resultData.runData))}`);
+	if (!runs)
+		throw new Error(
+			`node "${nodeName}" did not run: ${JSON.stringify(run.data.resultData.error ?? Object.keys(run.data.resultData.runData))}`,
+		);
 	if (runs[0].error) throw new Error(`node "${nodeName}" failed: ${runs[0].error.message}`);
 	return (runs[0].data?.main[0] ?? []).map((item) => item.json);
 }
 
 export function manualTrigger() {
-	return { id: 'trigger', name: 'Start', type: 'n8n-nodes-base.manualTrigger', typeVersion: 1, position: [0, 0], parameters: {} };
+	return {
+		id: 'trigger',
+		name: 'Start',
+		type: 'n8n-nodes-base.manualTrigger',
+		typeVersion: 1,
+		position: [0, 0],
+		parameters: {},
+	};
 }
 
 /** A Webhook trigger at /webhook/<path> (POST), answering at once; its webhook id is made from the path. */
@@ -67,7 +91,13 @@ export function webhookTrigger(path: string) {
 	};
 }
 
-export function mailboxNode(name: string, credentialId: string, parameters: Record<string, unknown>, position: [number, number], credentialType = 'emailCredentials') {
+export function mailboxNode(
+	name: string,
+	credentialId: string,
+	parameters: Record<string, unknown>,
+	position: [number, number],
+	credentialType = 'emailCredentials',
+) {
 	return {
 		id: name.toLowerCase().replace(/\W+/g, '-'),
 		name,
@@ -92,7 +122,12 @@ export interface StoredExecution {
  * The executions n8n stored for a workflow, read from its sqlite database with n8n's own sqlite3
  * and flatted modules, run by n8n's own Node (24 for n8n 2.x).
  */
-export function storedExecutions(n8n: N8nHost, userFolder: string, workflowId: string, nodeName = 'Mailbox Trigger'): StoredExecution[] {
+export function storedExecutions(
+	n8n: N8nHost,
+	userFolder: string,
+	workflowId: string,
+	nodeName = 'Mailbox Trigger',
+): StoredExecution[] {
 	const script = `
 		const sqlite3 = require(${JSON.stringify(join(n8n.folder, 'node_modules', 'sqlite3'))});
 		const { parse } = require(${JSON.stringify(join(n8n.folder, 'node_modules', 'flatted'))});
@@ -112,12 +147,18 @@ export function storedExecutions(n8n: N8nHost, userFolder: string, workflowId: s
 	return JSON.parse(result.stdout) as StoredExecution[];
 }
 
-export async function waitFor<T>(what: string, timeoutMs: number, read: () => T, done: (value: T) => boolean): Promise<T> {
+export async function waitFor<T>(
+	what: string,
+	timeoutMs: number,
+	read: () => T,
+	done: (value: T) => boolean,
+): Promise<T> {
 	const deadline = Date.now() + timeoutMs;
 	for (;;) {
 		const value = read();
 		if (done(value)) return value;
-		if (Date.now() > deadline) throw new Error(`${what}: gave up after ${timeoutMs} ms, last seen ${JSON.stringify(value)}`);
+		if (Date.now() > deadline)
+			throw new Error(`${what}: gave up after ${timeoutMs} ms, last seen ${JSON.stringify(value)}`);
 		await new Promise((resolve) => setTimeout(resolve, 1000));
 	}
 }

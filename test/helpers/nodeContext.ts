@@ -32,7 +32,9 @@ export async function runNode(nodeType: INodeType, options: RunOptions): Promise
 		getNodeParameter: (name: string, itemIndex: number, fallback?: unknown) => {
 			const own = options.perItem?.(name, itemIndex);
 			if (own !== undefined) return own;
-			const value = name.split('.').reduce<unknown>((obj, key) => (obj as IDataObject | undefined)?.[key], options.parameters);
+			const value = name
+				.split('.')
+				.reduce<unknown>((obj, key) => (obj as IDataObject | undefined)?.[key], options.parameters);
 			if (value === undefined) {
 				if (fallback !== undefined) return fallback;
 				throw new Error(`Could not get parameter "${name}"`);

@@ -5,11 +5,21 @@ import type { AddressInfo } from 'node:net';
 import { servers } from './servers';
 
 /** A JWT the test Dovecot accepts for `email` (HS256 with its key, its issuer). */
-export function signToken(email: string, { expiresInSeconds = 3600, key = servers().oauth.hs256Key, issuer = servers().oauth.issuer } = {}): string {
+export function signToken(
+	email: string,
+	{ expiresInSeconds = 3600, key = servers().oauth.hs256Key, issuer = servers().oauth.issuer } = {},
+): string {
 	const encode = (value: object) => Buffer.from(JSON.stringify(value)).toString('base64url');
 	const header = encode({ alg: 'HS256', typ: 'JWT' });
 	const now = Math.floor(Date.now() / 1000);
-	const payload = encode({ iss: issuer, sub: email, email, iat: now, exp: now + expiresInSeconds, jti: randomBytes(6).toString('hex') });
+	const payload = encode({
+		iss: issuer,
+		sub: email,
+		email,
+		iat: now,
+		exp: now + expiresInSeconds,
+		jti: randomBytes(6).toString('hex'),
+	});
 	const signature = createHmac('sha256', Buffer.from(key, 'base64')).update(`${header}.${payload}`).digest('base64url');
 	return `${header}.${payload}.${signature}`;
 }
@@ -44,9 +54,16 @@ export async function startMockOAuthProvider(): Promise<MockOAuthProvider> {
 			const grant = form.get('grant_type');
 			const token = form.get(grant === 'authorization_code' ? 'code' : 'refresh_token') ?? '';
 			const entry = refreshTokens.get(token);
-			if (!entry || entry.revoked) return reply(400, { error: 'invalid_grant', error_description: 'Token has been expired or revoked.' });
+			if (!entry || entry.revoked)
+				return reply(400, { error: 'invalid_grant', error_description: 'Token has been expired or revoked.' });
 			refreshes++;
-			return reply(200, { access_token: signToken(entry.email), token_type: 'Bearer', expires_in: 3600, refresh_token: token, scope: 'https://mail.google.com/' });
+			return reply(200, {
+				access_token: signToken(entry.email),
+				token_type: 'Bearer',
+				expires_in: 3600,
+				refresh_token: token,
+				scope: 'https://mail.google.com/',
+			});
 		});
 	});
 	await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
@@ -76,6 +93,7 @@ export async function refreshFrom(provider: MockOAuthProvider, refreshToken: str
 		body: new URLSearchParams({ grant_type: 'refresh_token', refresh_token: refreshToken }).toString(),
 	});
 	const data = (await response.json()) as { access_token?: string; error_description?: string };
-	if (!response.ok || !data.access_token) throw new Error(data.error_description ?? `token endpoint answered ${response.status}`);
+	if (!response.ok || !data.access_token)
+		throw new Error(data.error_description ?? `token endpoint answered ${response.status}`);
 	return data.access_token;
 }

@@ -18,7 +18,10 @@ export interface ChatMessage {
 export interface ChatRequest {
 	model: string;
 	messages: ChatMessage[];
-	tools?: Array<{ type: 'function'; function: { name: string; description?: string; parameters?: Record<string, unknown> } }>;
+	tools?: Array<{
+		type: 'function';
+		function: { name: string; description?: string; parameters?: Record<string, unknown> };
+	}>;
 	stream?: boolean;
 }
 
@@ -56,10 +59,19 @@ function readBody(request: IncomingMessage): Promise<string> {
 }
 
 function completion(request: ChatRequest, turn: ModelTurn, callId: (index: number) => string) {
-	const toolCalls = 'toolCalls' in turn
-		? turn.toolCalls.map((call, index) => ({ id: callId(index), type: 'function' as const, function: { name: call.name, arguments: JSON.stringify(call.arguments) } }))
-		: undefined;
-	const message = { role: 'assistant', content: 'text' in turn ? turn.text : null, ...(toolCalls ? { tool_calls: toolCalls } : {}) };
+	const toolCalls =
+		'toolCalls' in turn
+			? turn.toolCalls.map((call, index) => ({
+					id: callId(index),
+					type: 'function' as const,
+					function: { name: call.name, arguments: JSON.stringify(call.arguments) },
+				}))
+			: undefined;
+	const message = {
+		role: 'assistant',
+		content: 'text' in turn ? turn.text : null,
+		...(toolCalls ? { tool_calls: toolCalls } : {}),
+	};
 	return {
 		id: `chatcmpl-stub-${Date.now()}`,
 		object: 'chat.completion',
@@ -81,7 +93,9 @@ function streamed(response: ServerResponse, body: ReturnType<typeof completion>)
 		response.write(chunk({ tool_calls: message.tool_calls.map((call, index) => ({ index, ...call })) }, null));
 	}
 	response.write(chunk({}, finish_reason));
-	response.write(`data: ${JSON.stringify({ ...body, object: 'chat.completion.chunk', choices: [], usage: body.usage })}\n\n`);
+	response.write(
+		`data: ${JSON.stringify({ ...body, object: 'chat.completion.chunk', choices: [], usage: body.usage })}\n\n`,
+	);
 	response.end('data: [DONE]\n\n');
 }
 
@@ -94,12 +108,21 @@ export async function startOpenAiStub(script: ModelScript, port = 0): Promise<Op
 			const path = new URL(request.url ?? '/', 'http://127.0.0.1').pathname.replace(/\/+$/, '');
 			if (request.method === 'GET' && path === '/v1/models') {
 				response.writeHead(200, { 'content-type': 'application/json' });
-				response.end(JSON.stringify({ object: 'list', data: [{ id: 'gpt-4o-mini', object: 'model', created: 0, owned_by: 'stub' }] }));
+				response.end(
+					JSON.stringify({
+						object: 'list',
+						data: [{ id: 'gpt-4o-mini', object: 'model', created: 0, owned_by: 'stub' }],
+					}),
+				);
 				return;
 			}
 			if (request.method !== 'POST' || path !== '/v1/chat/completions') {
 				response.writeHead(404, { 'content-type': 'application/json' });
-				response.end(JSON.stringify({ error: { message: `the stub serves no ${request.method} ${path}`, type: 'invalid_request_error' } }));
+				response.end(
+					JSON.stringify({
+						error: { message: `the stub serves no ${request.method} ${path}`, type: 'invalid_request_error' },
+					}),
+				);
 				return;
 			}
 			const body = JSON.parse(await readBody(request)) as ChatRequest;
@@ -111,7 +134,9 @@ export async function startOpenAiStub(script: ModelScript, port = 0): Promise<Op
 			response.end(JSON.stringify(answer));
 		})().catch((error: Error) => {
 			response.writeHead(500, { 'content-type': 'application/json' });
-			response.end(JSON.stringify({ error: { message: `the stub's script failed: ${error.message}`, type: 'server_error' } }));
+			response.end(
+				JSON.stringify({ error: { message: `the stub's script failed: ${error.message}`, type: 'server_error' } }),
+			);
 		});
 	});
 	await new Promise<void>((resolve) => server.listen(port, '127.0.0.1', resolve));

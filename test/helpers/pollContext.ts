@@ -26,7 +26,12 @@ const node: INode = {
 
 /** n8n's prepareBinaryData in its default (in-memory) binary mode. */
 export async function prepareBinaryData(data: Buffer, fileName?: string, mimeType?: string): Promise<IBinaryData> {
-	return { data: data.toString('base64'), fileName, mimeType: mimeType ?? 'application/octet-stream', fileSize: String(data.length) };
+	return {
+		data: data.toString('base64'),
+		fileName,
+		mimeType: mimeType ?? 'application/octet-stream',
+		fileSize: String(data.length),
+	};
 }
 
 /**
@@ -34,7 +39,12 @@ export async function prepareBinaryData(data: Buffer, fileName?: string, mimeTyp
  * data that survives between polls (a JSON round trip, as n8n stores it in its database), the mode,
  * and binary helpers. Every mail still comes from the real Dovecot.
  */
-export function triggerHarness(options: { parameters?: IDataObject; credentials: Record<string, unknown>; staticData?: IDataObject; workflowId?: string }): TriggerHarness {
+export function triggerHarness(options: {
+	parameters?: IDataObject;
+	credentials: Record<string, unknown>;
+	staticData?: IDataObject;
+	workflowId?: string;
+}): TriggerHarness {
 	const trigger = new EmailTrigger();
 	// Each harness is a workflow of its own, as each n8n workflow is, unless it is told which.
 	const workflow = { id: options.workflowId ?? `workflow-${Math.random().toString(16).slice(2)}` };
@@ -56,7 +66,12 @@ export function triggerHarness(options: { parameters?: IDataObject; credentials:
 					return value === undefined ? fallback : value;
 				},
 				helpers: { prepareBinaryData },
-				logger: { debug: () => undefined, info: () => undefined, warn: (message: string) => harness.warnings.push(message), error: () => undefined },
+				logger: {
+					debug: () => undefined,
+					info: () => undefined,
+					warn: (message: string) => harness.warnings.push(message),
+					error: () => undefined,
+				},
 			} as unknown as IPollFunctions;
 			const result = await trigger.poll.call(context);
 			// Saved only after a poll that returned, as n8n does.

@@ -42,14 +42,19 @@ export async function receiveLinks(recipient: string, index = 0, timeoutMs = 120
 	const html = typeof parsed.html === 'string' ? parsed.html : '';
 	const text = parsed.text ?? '';
 	const links: Record<string, string> = {};
-	for (const [, href, label] of html.matchAll(/<a href="([^"]+)"[^>]*>([^<]+)<\/a>/g)) links[label] = href.replace(/&amp;/g, '&');
+	for (const [, href, label] of html.matchAll(/<a href="([^"]+)"[^>]*>([^<]+)<\/a>/g))
+		links[label] = href.replace(/&amp;/g, '&');
 	if (!html) for (const [, label, url] of text.matchAll(/^(\w[\w ]*): (http\S+)$/gm)) links[label] = url;
 	return { messageId: parsed.messageId ?? '', html, text, links };
 }
 
 /** What the answer page's form sends when the person presses its button: a plain HTML form POST. */
 export function postForm(url: string, fields: Record<string, string> = {}): Promise<Response> {
-	return fetch(url, { method: 'POST', headers: { 'content-type': 'application/x-www-form-urlencoded' }, body: new URLSearchParams(fields).toString() });
+	return fetch(url, {
+		method: 'POST',
+		headers: { 'content-type': 'application/x-www-form-urlencoded' },
+		body: new URLSearchParams(fields).toString(),
+	});
 }
 
 export interface ReplyContent {
@@ -72,15 +77,20 @@ export interface ReplyContent {
 export async function replyAs(replier: string, to: string, question: Question, content: ReplyContent): Promise<string> {
 	const info = servers();
 	const attribution = `On ${question.date.toUTCString()}, ${question.from} wrote:`;
-	const quotedLines = question.text.trim().split(/\r?\n/).map((line) => `> ${line}`).join('\n');
+	const quotedLines = question.text
+		.trim()
+		.split(/\r?\n/)
+		.map((line) => `> ${line}`)
+		.join('\n');
 	const signature = content.signature ?? 'Ann Analyst\nSOC team';
 	const typed = content.text ?? '';
 	const text = content.bottomPost
 		? `${attribution}\n${quotedLines}\n\n${typed}\n\n-- \n${signature}\n`
 		: `${typed}\n\n-- \n${signature}\n\n${attribution}\n${quotedLines}\n`;
-	const html = content.html !== undefined
-		? `<div dir="ltr">${content.html}</div><br><div class="gmail_quote"><div class="gmail_attr">${attribution.replace(/</g, '&lt;').replace(/>/g, '&gt;')}<br></div><blockquote class="gmail_quote" style="margin:0 0 0 .8ex;border-left:1px #ccc solid;padding-left:1ex">${question.text.trim().replace(/\n/g, '<br>')}</blockquote></div>`
-		: undefined;
+	const html =
+		content.html !== undefined
+			? `<div dir="ltr">${content.html}</div><br><div class="gmail_quote"><div class="gmail_attr">${attribution.replace(/</g, '&lt;').replace(/>/g, '&gt;')}<br></div><blockquote class="gmail_quote" style="margin:0 0 0 .8ex;border-left:1px #ccc solid;padding-left:1ex">${question.text.trim().replace(/\n/g, '<br>')}</blockquote></div>`
+			: undefined;
 	const transport = nodemailer.createTransport({
 		host: info.host,
 		port: info.ports.smtp,

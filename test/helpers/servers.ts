@@ -24,7 +24,10 @@ let cached: ServerInfo | undefined;
 export function servers(): ServerInfo {
 	if (!cached) {
 		const file = process.env.MAILBOX_TEST_SERVERS;
-		if (!file) throw new Error('MAILBOX_TEST_SERVERS is not set: run the tests through jest (npm test), whose global setup starts the mail servers.');
+		if (!file)
+			throw new Error(
+				'MAILBOX_TEST_SERVERS is not set: run the tests through jest (npm test), whose global setup starts the mail servers.',
+			);
 		cached = JSON.parse(readFileSync(file, 'utf8')) as ServerInfo;
 	}
 	return cached;
@@ -77,7 +80,11 @@ export function credentialsFor(address: string, overrides: Record<string, unknow
 }
 
 /** OAuth2 credential data (as n8n stores it after the consent flow) for a test user: a token, no password. */
-export function oauthCredentialsFor(address: string, oauthTokenData: Record<string, unknown>, overrides: Record<string, unknown> = {}): Record<string, unknown> {
+export function oauthCredentialsFor(
+	address: string,
+	oauthTokenData: Record<string, unknown>,
+	overrides: Record<string, unknown> = {},
+): Record<string, unknown> {
 	const { username: _username, password: _password, ...fields } = credentialsFor(address);
 	return { ...fields, oauthTokenData, ...overrides };
 }
@@ -109,7 +116,11 @@ export interface StoredMessage {
 }
 
 /** Waits until `folder` of `address` holds at least `count` messages, then returns them all. */
-export async function waitForMessages(address: string, count: number, { folder = 'INBOX', timeoutMs = 15000 } = {}): Promise<StoredMessage[]> {
+export async function waitForMessages(
+	address: string,
+	count: number,
+	{ folder = 'INBOX', timeoutMs = 15000 } = {},
+): Promise<StoredMessage[]> {
 	const deadline = Date.now() + timeoutMs;
 	for (;;) {
 		const messages = await openMailbox(address, async (client) => {
@@ -126,13 +137,18 @@ export async function waitForMessages(address: string, count: number, { folder =
 			}
 		});
 		if (messages.length >= count) return messages;
-		if (Date.now() > deadline) throw new Error(`${address} ${folder} has ${messages.length} messages, expected ${count} within ${timeoutMs} ms`);
+		if (Date.now() > deadline)
+			throw new Error(`${address} ${folder} has ${messages.length} messages, expected ${count} within ${timeoutMs} ms`);
 		await new Promise((resolve) => setTimeout(resolve, 100));
 	}
 }
 
 /** Puts raw messages into a folder (created when missing) and returns their UIDs. */
-export async function appendMessages(address: string, raws: Array<Buffer | string>, { folder = 'INBOX', flags = [] as string[], date }: { folder?: string; flags?: string[]; date?: Date } = {}): Promise<number[]> {
+export async function appendMessages(
+	address: string,
+	raws: Array<Buffer | string>,
+	{ folder = 'INBOX', flags = [] as string[], date }: { folder?: string; flags?: string[]; date?: Date } = {},
+): Promise<number[]> {
 	return openMailbox(address, async (client) => {
 		if (folder !== 'INBOX') await client.mailboxCreate(folder).catch(() => undefined);
 		const uids: number[] = [];

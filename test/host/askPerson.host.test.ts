@@ -27,7 +27,14 @@ function askWorkflow(id: string, path: string, credentialId: string, parameters:
 		nodes: [
 			webhookTrigger(path),
 			// One item per recipient in the POSTed body: {"recipients": [{"to": "..."}, ...]}.
-			{ id: `split-${path}`, name: 'Recipients', type: 'n8n-nodes-base.splitOut', typeVersion: 1, position: [100, 0], parameters: { fieldToSplitOut: 'body.recipients', include: 'noOtherFields', options: {} } },
+			{
+				id: `split-${path}`,
+				name: 'Recipients',
+				type: 'n8n-nodes-base.splitOut',
+				typeVersion: 1,
+				position: [100, 0],
+				parameters: { fieldToSplitOut: 'body.recipients', include: 'noOtherFields', options: {} },
+			},
 			{
 				id: `ask-${path}`,
 				name: 'Ask',
@@ -37,7 +44,14 @@ function askWorkflow(id: string, path: string, credentialId: string, parameters:
 				parameters: { operation: 'sendAndWait', recipients: '={{ $json.to }}', ...parameters },
 				credentials: { emailCredentials: { id: credentialId, name: `Mailbox ${credentialId}` } },
 			},
-			{ id: `done-${path}`, name: 'Done', type: 'n8n-nodes-base.noOp', typeVersion: 1, position: [400, 0], parameters: {} },
+			{
+				id: `done-${path}`,
+				name: 'Done',
+				type: 'n8n-nodes-base.noOp',
+				typeVersion: 1,
+				position: [400, 0],
+				parameters: {},
+			},
 		],
 		connections: {
 			Start: { main: [[{ node: 'Recipients', type: 'main', index: 0 }]] },
@@ -80,22 +94,46 @@ describe.each(n8nMajors())('Approval and Free Text in a real n8n %i.x', (major) 
 	};
 
 	/** Starts the workflow through its webhook; returns the new execution's id once it waits, and its question mail. */
-	async function ask(workflow: { id: string; path: string }, recipients = [analyst]): Promise<{ executionId: string; question: LinkedQuestion }> {
-		return askItems(workflow, recipients.map((to) => ({ to })));
+	async function ask(
+		workflow: { id: string; path: string },
+		recipients = [analyst],
+	): Promise<{ executionId: string; question: LinkedQuestion }> {
+		return askItems(
+			workflow,
+			recipients.map((to) => ({ to })),
+		);
 	}
 
-	async function askItems(workflow: { id: string; path: string }, items: Array<{ to: string }>): Promise<{ executionId: string; question: LinkedQuestion }> {
+	async function askItems(
+		workflow: { id: string; path: string },
+		items: Array<{ to: string }>,
+	): Promise<{ executionId: string; question: LinkedQuestion }> {
 		const before = new Set((await rest.executions(workflow.id)).map((execution) => execution.id));
 		const body = JSON.stringify({ recipients: items });
-		const started = await fetch(`${url}/webhook/${workflow.path}`, { method: 'POST', headers: { 'content-type': 'application/json' }, body });
+		const started = await fetch(`${url}/webhook/${workflow.path}`, {
+			method: 'POST',
+			headers: { 'content-type': 'application/json' },
+			body,
+		});
 		expect(started.status).toBe(200);
-		const [execution] = await waitFor(`an execution of ${workflow.id} to wait`, 120_000, () => rest.executions(workflow.id), (list) => list.some((entry) => !before.has(entry.id) && entry.status === 'waiting'));
+		const [execution] = await waitFor(
+			`an execution of ${workflow.id} to wait`,
+			120_000,
+			() => rest.executions(workflow.id),
+			(list) => list.some((entry) => !before.has(entry.id) && entry.status === 'waiting'),
+		);
 		const question = await nextQuestion(analyst);
 		return { executionId: execution.id, question };
 	}
 
 	const stored = (executionId: string) => rest.execution(executionId, setup.n8n.folder);
-	const finished = (executionId: string) => waitFor(`execution ${executionId} to finish`, 120_000, () => stored(executionId), (execution: StoredExecution) => !['new', 'running', 'waiting'].includes(execution.status));
+	const finished = (executionId: string) =>
+		waitFor(
+			`execution ${executionId} to finish`,
+			120_000,
+			() => stored(executionId),
+			(execution: StoredExecution) => !['new', 'running', 'waiting'].includes(execution.status),
+		);
 
 	beforeAll(async () => {
 		setup = prepareN8n(major);
@@ -104,13 +142,26 @@ describe.each(n8nMajors())('Approval and Free Text in a real n8n %i.x', (major) 
 		importCredential(n8n, userFolder, 'mailboxAskCred1', credentialsFor(soc));
 		const common = { content: '<p>Sender 203.0.113.7 sent 40 phishing mails. Block it on the gateway?</p>' };
 		const definitions = [
-			askWorkflow(workflows.approval.id, workflows.approval.path, 'mailboxAskCred1', { ...common, subject: `Block 203.0.113.7? (${major}.x)`, responseType: 'approval', options: { approveLabel: 'Block it', rejectLabel: 'Leave it' } }),
-			askWorkflow(workflows.freeText.id, workflows.freeText.path, 'mailboxAskCred1', { ...common, subject: `Why was 203.0.113.7 allowed? (${major}.x)`, responseType: 'freeText', options: { contentType: 'text' } }),
+			askWorkflow(workflows.approval.id, workflows.approval.path, 'mailboxAskCred1', {
+				...common,
+				subject: `Block 203.0.113.7? (${major}.x)`,
+				responseType: 'approval',
+				options: { approveLabel: 'Block it', rejectLabel: 'Leave it' },
+			}),
+			askWorkflow(workflows.freeText.id, workflows.freeText.path, 'mailboxAskCred1', {
+				...common,
+				subject: `Why was 203.0.113.7 allowed? (${major}.x)`,
+				responseType: 'freeText',
+				options: { contentType: 'text' },
+			}),
 			askWorkflow(workflows.limited.id, workflows.limited.path, 'mailboxAskCred1', {
 				...common,
 				subject: `Quick decision (${major}.x)`,
 				responseType: 'approval',
-				options: { approvalType: 'single', limitWaitTime: { values: { limitType: 'afterTimeInterval', resumeAmount: 0.05, resumeUnit: 'minutes' } } },
+				options: {
+					approvalType: 'single',
+					limitWaitTime: { values: { limitType: 'afterTimeInterval', resumeAmount: 0.05, resumeUnit: 'minutes' } },
+				},
 			}),
 			// Two leads must both approve; the subject is an expression over the time, as incident numbers often are.
 			askWorkflow(workflows.both.id, workflows.both.path, 'mailboxAskCred1', {
@@ -171,8 +222,19 @@ describe.each(n8nMajors())('Approval and Free Text in a real n8n %i.x', (major) 
 		const execution = await finished(executionId);
 		expect(execution.status).toBe('success');
 		const [output] = execution.nodes.Ask.items;
-		const vote = { by: analyst, approved: true, at: expect.stringMatching(/^\d{4}-\d\d-\d\dT/), ip: expect.stringContaining('127.0.0.1'), user_agent: expect.any(String) };
-		expect(output).toEqual({ data: { approved: true, responded_by: analyst, votes: [vote] }, responded_at: expect.stringMatching(/^\d{4}-\d\d-\d\dT/), timed_out: false, sent_message_id: question.messageId });
+		const vote = {
+			by: analyst,
+			approved: true,
+			at: expect.stringMatching(/^\d{4}-\d\d-\d\dT/),
+			ip: expect.stringContaining('127.0.0.1'),
+			user_agent: expect.any(String),
+		};
+		expect(output).toEqual({
+			data: { approved: true, responded_by: analyst, votes: [vote] },
+			responded_at: expect.stringMatching(/^\d{4}-\d\d-\d\dT/),
+			timed_out: false,
+			sent_message_id: question.messageId,
+		});
 		expect(execution.nodes.Done.items).toEqual([output]);
 
 		// Too late: the other button, or the same one again, changes nothing.
@@ -200,8 +262,19 @@ describe.each(n8nMajors())('Approval and Free Text in a real n8n %i.x', (major) 
 		const answer = 'It came through the partner relay; block it and tell the partner.';
 		expect((await postForm(respond, { text: answer })).status).toBe(200);
 		const execution = await finished(executionId);
-		const data = { text: answer, responded_by: analyst, votes: [expect.objectContaining({ by: analyst, text: answer })] };
-		expect(execution.nodes.Ask.items).toEqual([question, other].map((mail) => ({ data, responded_at: expect.any(String), timed_out: false, sent_message_id: mail.messageId })));
+		const data = {
+			text: answer,
+			responded_by: analyst,
+			votes: [expect.objectContaining({ by: analyst, text: answer })],
+		};
+		expect(execution.nodes.Ask.items).toEqual(
+			[question, other].map((mail) => ({
+				data,
+				responded_at: expect.any(String),
+				timed_out: false,
+				sent_message_id: mail.messageId,
+			})),
+		);
 	});
 
 	it('survives a restart: stopped while waiting, started again, the click resumes it; an expired limit ends with timed_out', async () => {
@@ -215,7 +288,9 @@ describe.each(n8nMajors())('Approval and Free Text in a real n8n %i.x', (major) 
 
 		const timedOut = await finished(limited.executionId);
 		expect(timedOut.status).toBe('success');
-		expect(timedOut.nodes.Ask.items).toEqual([{ data: {}, responded_at: null, timed_out: true, sent_message_id: limited.question.messageId }]);
+		expect(timedOut.nodes.Ask.items).toEqual([
+			{ data: {}, responded_at: null, timed_out: true, sent_message_id: limited.question.messageId },
+		]);
 		expect((await postForm(limited.question.links.Approve)).status).toBe(200);
 		expect((await stored(limited.executionId)).nodes.Ask.items[0]).toMatchObject({ timed_out: true });
 
@@ -223,7 +298,13 @@ describe.each(n8nMajors())('Approval and Free Text in a real n8n %i.x', (major) 
 		expect((await fetch(waiting.question.links['Leave it'])).status).toBe(200);
 		expect((await postForm(waiting.question.links['Leave it'])).status).toBe(200);
 		const execution = await finished(waiting.executionId);
-		expect(execution.nodes.Ask.items).toEqual([expect.objectContaining({ data: expect.objectContaining({ approved: false, responded_by: analyst }), timed_out: false, sent_message_id: waiting.question.messageId })]);
+		expect(execution.nodes.Ask.items).toEqual([
+			expect.objectContaining({
+				data: expect.objectContaining({ approved: false, responded_by: analyst }),
+				timed_out: false,
+				sent_message_id: waiting.question.messageId,
+			}),
+		]);
 	});
 
 	it('all: each lead gets links of their own; a forwarded link speaks for its recipient only; a restart between the votes loses none; both are named', async () => {
@@ -242,7 +323,11 @@ describe.each(n8nMajors())('Approval and Free Text in a real n8n %i.x', (major) 
 		await new Promise((resolve) => setTimeout(resolve, 1500));
 		const opened = await fetch(question.links.Approve);
 		expect(opened.status).toBe(200);
-		for (const [name, value] of [['cache-control', 'no-store'], ['referrer-policy', 'no-referrer']]) expect(opened.headers.get(name)).toBe(value);
+		for (const [name, value] of [
+			['cache-control', 'no-store'],
+			['referrer-policy', 'no-referrer'],
+		])
+			expect(opened.headers.get(name)).toBe(value);
 		expect(opened.headers.get('content-security-policy')).toMatch(/default-src 'none'.*frame-ancestors 'none'/);
 		const html = await opened.text();
 		expect(html).toContain(`<h1>${subject.replace(/&/g, '&amp;')}</h1>`);
@@ -254,13 +339,28 @@ describe.each(n8nMajors())('Approval and Free Text in a real n8n %i.x', (major) 
 		expect(first.status).toBe(200);
 		expect(await first.text()).toContain('waits for the other answers');
 		// Waiting again, with the vote saved: the items it would pass on if the wait ended now.
-		const votesKept = (execution: StoredExecution) => ((execution.nodes.Ask?.items[0]?.data as { votes?: unknown[] } | undefined)?.votes ?? []).length;
-		const again = await waitFor('the execution to wait again', 60_000, () => stored(executionId), (execution) => execution.status === 'waiting' && votesKept(execution) === 1);
-		expect(again.nodes.Ask.items).toEqual([expect.objectContaining({ timed_out: true, data: { votes: [expect.objectContaining({ by: analyst, approved: true })] } })]);
+		const votesKept = (execution: StoredExecution) =>
+			((execution.nodes.Ask?.items[0]?.data as { votes?: unknown[] } | undefined)?.votes ?? []).length;
+		const again = await waitFor(
+			'the execution to wait again',
+			60_000,
+			() => stored(executionId),
+			(execution) => execution.status === 'waiting' && votesKept(execution) === 1,
+		);
+		expect(again.nodes.Ask.items).toEqual([
+			expect.objectContaining({
+				timed_out: true,
+				data: { votes: [expect.objectContaining({ by: analyst, approved: true })] },
+			}),
+		]);
 
 		// The analyst forwarded the mail: whoever clicks the analyst's links, it is the analyst's
 		// answer, already given; it neither counts for the lead nor changes the analyst's vote.
-		const forwarded = await fetch(question.links.Reject, { method: 'POST', headers: { 'content-type': 'application/x-www-form-urlencoded', 'user-agent': 'Outsider browser' }, body: '' });
+		const forwarded = await fetch(question.links.Reject, {
+			method: 'POST',
+			headers: { 'content-type': 'application/x-www-form-urlencoded', 'user-agent': 'Outsider browser' },
+			body: '',
+		});
 		expect(forwarded.status).toBe(200);
 		expect(await forwarded.text()).toMatch(/already answered: <strong>Approve<\/strong>/);
 		expect((await stored(executionId)).status).toBe('waiting');
@@ -270,7 +370,11 @@ describe.each(n8nMajors())('Approval and Free Text in a real n8n %i.x', (major) 
 		await start();
 		expect((await stored(executionId)).status).toBe('waiting');
 
-		const second = await fetch(leadQuestion.links.Approve, { method: 'POST', headers: { 'content-type': 'application/x-www-form-urlencoded', 'user-agent': 'Lead browser' }, body: '' });
+		const second = await fetch(leadQuestion.links.Approve, {
+			method: 'POST',
+			headers: { 'content-type': 'application/x-www-form-urlencoded', 'user-agent': 'Lead browser' },
+			body: '',
+		});
 		expect(second.status).toBe(200);
 		const execution = await finished(executionId);
 		expect(execution.status).toBe('success');
@@ -280,7 +384,13 @@ describe.each(n8nMajors())('Approval and Free Text in a real n8n %i.x', (major) 
 				approved: true,
 				responded_by: lead,
 				votes: [
-					{ by: analyst, approved: true, at: expect.any(String), ip: expect.any(String), user_agent: expect.any(String) },
+					{
+						by: analyst,
+						approved: true,
+						at: expect.any(String),
+						ip: expect.any(String),
+						user_agent: expect.any(String),
+					},
 					{ by: lead, approved: true, at: expect.any(String), ip: expect.any(String), user_agent: 'Lead browser' },
 				],
 			},
@@ -304,21 +414,26 @@ describe.each(n8nMajors())('Approval and Free Text in a real n8n %i.x', (major) 
 		};
 		expect(await Promise.all([press(question.links.Approve), press(leadQuestion.links.Approve)])).toEqual([200, 200]);
 		const execution = await finished(executionId);
-		const [output] = execution.nodes.Ask.items as Array<{ data: { approved: boolean; votes: Array<{ by: string; approved: boolean }> } }>;
+		const [output] = execution.nodes.Ask.items as Array<{
+			data: { approved: boolean; votes: Array<{ by: string; approved: boolean }> };
+		}>;
 		expect(output.data.approved).toBe(true);
 		expect(output.data.votes.map(({ by }) => by).sort()).toEqual([analyst, lead].sort());
 	});
 
-	(major >= 2 ? it : it.skip)('is offered to AI agents as a human-review tool (n8n 2.x builds it from the sendAndWait webhooks)', async () => {
-		const types = await rest.nodeTypes();
-		const tool = types.find((type) => type.name === 'n8n-nodes-mailbox.emailHitlTool');
-		expect(tool).toBeDefined();
-		const parameter = (name: string) => tool!.properties.find((property) => property.name === name);
-		// n8n fixes the tool to this operation and to an approval, and adds the message the agent's call fills in.
-		expect(parameter('operation')).toMatchObject({ type: 'hidden', default: 'sendAndWait' });
-		expect(parameter('responseType')).toMatchObject({ type: 'hidden', default: 'approval' });
-		expect(parameter('message')).toMatchObject({ type: 'string' });
-		expect(parameter('recipients')).toBeDefined();
-		expect(JSON.stringify(tool!.outputs)).toContain('ai_tool');
-	});
+	(major >= 2 ? it : it.skip)(
+		'is offered to AI agents as a human-review tool (n8n 2.x builds it from the sendAndWait webhooks)',
+		async () => {
+			const types = await rest.nodeTypes();
+			const tool = types.find((type) => type.name === 'n8n-nodes-mailbox.emailHitlTool');
+			expect(tool).toBeDefined();
+			const parameter = (name: string) => tool!.properties.find((property) => property.name === name);
+			// n8n fixes the tool to this operation and to an approval, and adds the message the agent's call fills in.
+			expect(parameter('operation')).toMatchObject({ type: 'hidden', default: 'sendAndWait' });
+			expect(parameter('responseType')).toMatchObject({ type: 'hidden', default: 'approval' });
+			expect(parameter('message')).toMatchObject({ type: 'string' });
+			expect(parameter('recipients')).toBeDefined();
+			expect(JSON.stringify(tool!.outputs)).toContain('ai_tool');
+		},
+	);
 });

@@ -17,7 +17,10 @@ describeOn2('npm run bench -- --smoke --only=many (n8n 2.x)', () => {
 		expect(casesOf(rows)).toEqual(['6 many mailboxes']);
 		const once = rows.filter((line) => line.includes('mails emitted exactly once'));
 		expect(once).toHaveLength(3);
-		for (const line of once) expect(line).toMatch(/\| 2 of 2 .*\| 0 missing \(0 of them marked read\), 0 twice or more .*\| 0 failed executions/);
+		for (const line of once)
+			expect(line).toMatch(
+				/\| 2 of 2 .*\| 0 missing \(0 of them marked read\), 0 twice or more .*\| 0 failed executions/,
+			);
 	}, 600_000);
 });
 

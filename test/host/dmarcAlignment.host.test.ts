@@ -48,9 +48,20 @@ interface Verdicts {
 
 function verifyOnNode24(dnsRecords: Record<string, string[][]>, mails: Buffer[]): Verdicts[] {
 	const node = node24Binary();
-	if (!node) throw new Error('Node 24 is not in the host cache: run `node scripts/n8n-host.js install 2` (it installs Node 24 for n8n 2.x).');
-	const input = JSON.stringify({ dist: path.resolve(__dirname, '../../dist'), records: dnsRecords, mails: mails.map((bytes) => bytes.toString('base64')) });
-	const child = spawnSync(node, [path.join(__dirname, 'verifyOnNode24.js')], { input, encoding: 'utf8', timeout: 60_000 });
+	if (!node)
+		throw new Error(
+			'Node 24 is not in the host cache: run `node scripts/n8n-host.js install 2` (it installs Node 24 for n8n 2.x).',
+		);
+	const input = JSON.stringify({
+		dist: path.resolve(__dirname, '../../dist'),
+		records: dnsRecords,
+		mails: mails.map((bytes) => bytes.toString('base64')),
+	});
+	const child = spawnSync(node, [path.join(__dirname, 'verifyOnNode24.js')], {
+		input,
+		encoding: 'utf8',
+		timeout: 60_000,
+	});
 	if (child.status !== 0) throw new Error(`verifyOnNode24.js failed (${child.status}): ${child.stderr}`);
 	const output = JSON.parse(child.stdout) as { node: string; results: Verdicts[] };
 	expect(output.node).toMatch(/^24\./);
@@ -81,13 +92,17 @@ describe('DMARC alignment follows adkim / aspf (mailauth 7 on Node 24, offline)'
 
 	it('a header changed after signing fails DKIM, and so DMARC', async () => {
 		const signed = (await dkimSigned(mail('bounce@bank.com'), 'mail.bank.com')).toString('latin1');
-		const [tampered] = verifyOnNode24(records('adkim=r; aspf=r'), [Buffer.from(signed.replace('Subject: Your statement', 'Subject: Your statement!'), 'latin1')]);
+		const [tampered] = verifyOnNode24(records('adkim=r; aspf=r'), [
+			Buffer.from(signed.replace('Subject: Your statement', 'Subject: Your statement!'), 'latin1'),
+		]);
 		expect(tampered.verified).toMatchObject({ dkim: 'fail', dmarc: 'fail' });
 	});
 
 	it('an exact match passes under strict alignment', async () => {
 		const signed = await dkimSigned(mail('bounce@bank.com'), 'bank.com');
-		const [strict] = verifyOnNode24({ ...records('adkim=s; aspf=s'), 'TXT s1._domainkey.bank.com': DKIM_KEY_RECORD }, [signed]);
+		const [strict] = verifyOnNode24({ ...records('adkim=s; aspf=s'), 'TXT s1._domainkey.bank.com': DKIM_KEY_RECORD }, [
+			signed,
+		]);
 		expect(strict.verified).toMatchObject({ dkim: 'pass', dmarc: 'pass' });
 	});
 });

@@ -24,7 +24,9 @@ jest.setTimeout(240_000);
 
 const offset = Number(process.env.MAILBOX_PORT_OFFSET || 0);
 // Ports of their own: the demo's plus 70 (the browser test takes +50), n8n beside the browser test's.
-const mailPorts = Object.fromEntries(Object.entries(start.DEMO_MAIL_PORTS as Record<string, number>).map(([name, port]) => [name, port + 70 + offset]));
+const mailPorts = Object.fromEntries(
+	Object.entries(start.DEMO_MAIL_PORTS as Record<string, number>).map(([name, port]) => [name, port + 70 + offset]),
+);
 const n8nPort = 5692 + offset;
 const base = join(tmpdir(), `n8n-nodes-mailbox-examples-${offset}`);
 // The current major, as `npm start` runs it, unless the run is limited to 1.x (MAILBOX_N8N_MAJORS=1).
@@ -39,7 +41,9 @@ interface Editor {
 }
 
 interface NodeRun {
-	data?: { main: Array<Array<{ json: Record<string, unknown>; binary?: Record<string, { fileName?: string }> }> | null> };
+	data?: {
+		main: Array<Array<{ json: Record<string, unknown>; binary?: Record<string, { fileName?: string }> }> | null>;
+	};
 	error?: { message: string };
 }
 
@@ -54,7 +58,9 @@ interface Execution {
 let editor: Editor;
 let cookie = '';
 // n8n stores run data in the flatted format: read with n8n's own copy.
-let flatted: { parse(text: string): { resultData: { runData: Record<string, NodeRun[]>; error?: { message: string } } } };
+let flatted: {
+	parse(text: string): { resultData: { runData: Record<string, NodeRun[]>; error?: { message: string } } };
+};
 
 async function rest<T>(route: string, body?: unknown): Promise<T> {
 	const response = await fetch(`${editor.url}/rest${route}`, {
@@ -77,7 +83,12 @@ async function execution(id: string): Promise<Execution> {
 	return { id: stored.id, finished, status: stored.status, runData: resultData.runData, error: resultData.error };
 }
 
-async function waitFor<T>(what: string, timeoutMs: number, read: () => Promise<T>, done: (value: T) => boolean): Promise<T> {
+async function waitFor<T>(
+	what: string,
+	timeoutMs: number,
+	read: () => Promise<T>,
+	done: (value: T) => boolean,
+): Promise<T> {
 	const deadline = Date.now() + timeoutMs;
 	for (;;) {
 		const value = await read();
@@ -92,7 +103,12 @@ function outputs(run: Execution, node: string): Array<Array<Record<string, unkno
 	const runs = run.runData[node];
 	if (!runs) return undefined;
 	if (runs[0].error) throw new Error(`node "${node}" failed: ${runs[0].error.message}`);
-	return (runs[0].data?.main ?? []).map((items) => (items ?? []).map((item) => ({ ...item.json, binaryNames: Object.values(item.binary ?? {}).map((entry) => entry.fileName) })));
+	return (runs[0].data?.main ?? []).map((items) =>
+		(items ?? []).map((item) => ({
+			...item.json,
+			binaryNames: Object.values(item.binary ?? {}).map((entry) => entry.fileName),
+		})),
+	);
 }
 
 async function subjectsIn(address: string): Promise<string[]> {
@@ -120,8 +136,20 @@ async function subjectsIn(address: string): Promise<string[]> {
 beforeAll(async () => {
 	rmSync(base, { recursive: true, force: true });
 	flatted = require(join(host.ensureN8n(major).folder, 'node_modules', 'flatted'));
-	editor = (await start.startEditor({ base, mailPorts, n8nPort, brokerPort: n8nPort + 1, major, build: false, log: () => undefined })) as Editor;
-	const login = await fetch(`${editor.url}/rest/login`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(editor.loginBody) });
+	editor = (await start.startEditor({
+		base,
+		mailPorts,
+		n8nPort,
+		brokerPort: n8nPort + 1,
+		major,
+		build: false,
+		log: () => undefined,
+	})) as Editor;
+	const login = await fetch(`${editor.url}/rest/login`, {
+		method: 'POST',
+		headers: { 'content-type': 'application/json' },
+		body: JSON.stringify(editor.loginBody),
+	});
 	expect(login.status).toBe(200);
 	cookie = (login.headers.get('set-cookie') ?? '').split(';')[0];
 });
@@ -154,12 +182,19 @@ it("the credential's Test button logs in, and names what is wrong in plain words
 		smtpSecurity: 'starttls',
 	};
 	const test = (overrides: Record<string, unknown>) =>
-		rest<{ status: string; message: string }>('/credentials/test', { credentials: { id: credential.id, name: credential.name, type: credential.type, data: { ...data, ...overrides } } });
-	expect(await test({})).toMatchObject({ status: 'OK', message: expect.stringMatching(/^IMAP and SMTP login succeeded/) });
+		rest<{ status: string; message: string }>('/credentials/test', {
+			credentials: { id: credential.id, name: credential.name, type: credential.type, data: { ...data, ...overrides } },
+		});
+	expect(await test({})).toMatchObject({
+		status: 'OK',
+		message: expect.stringMatching(/^IMAP and SMTP login succeeded/),
+	});
 	const wrong = await test({ password: 'Wrong-Pass-77', smtpPort: 1 });
 	expect(wrong.status).toBe('Error');
 	expect(wrong.message).toMatch(/IMAP: IMAP server .* rejected the login: check the username and password/);
-	expect(wrong.message).toMatch(/SMTP: Nothing accepts connections at SMTP server 127\.0\.0\.1:1: check the host and port/);
+	expect(wrong.message).toMatch(
+		/SMTP: Nothing accepts connections at SMTP server 127\.0\.0\.1:1: check the host and port/,
+	);
 	expect(wrong.message).not.toContain('Wrong-Pass-77');
 });
 
@@ -169,43 +204,74 @@ it('ask-and-branch: the question goes out, the stand-in analyst approves, the ap
 		workflowData: workflow,
 		triggerToStartFrom: { name: "When clicking 'Execute workflow'" },
 	});
-	const run = await waitFor('the ask-and-branch execution', 120_000, () => execution(executionId), (value) => value.finished);
+	const run = await waitFor(
+		'the ask-and-branch execution',
+		120_000,
+		() => execution(executionId),
+		(value) => value.finished,
+	);
 	expect(run.error).toBeUndefined();
 	const [answer] = outputs(run, 'Ask the lead analyst')![0];
 	expect(answer).toMatchObject({ is_success: true, timed_out: false, answer: 'approve', sender: demo.DEMO_ANALYST });
 	expect(outputs(run, 'Approved?')![0]).toHaveLength(1);
 	expect(outputs(run, 'Notify: approved')![0][0]).toMatchObject({ is_success: true });
 	expect(run.runData['Notify: rejected or no answer']).toBeUndefined();
-	const firewall = await waitFor('the notice to fw@example.test', 30_000, () => subjectsIn('fw@example.test'), (subjects) => subjects.length > 0);
+	const firewall = await waitFor(
+		'the notice to fw@example.test',
+		30_000,
+		() => subjectsIn('fw@example.test'),
+		(subjects) => subjects.length > 0,
+	);
 	expect(firewall).toEqual([`Approved: ${String(answer.subject)}`]);
 });
 
-it('ask-for-approval: the stand-in analyst opens the link and presses the page\'s button; the approve branch runs', async () => {
+it("ask-for-approval: the stand-in analyst opens the link and presses the page's button; the approve branch runs", async () => {
 	const workflow = await rest<Record<string, unknown>>('/workflows/mailboxExample04');
 	const { executionId } = await rest<{ executionId: string }>('/workflows/mailboxExample04/run', {
 		workflowData: workflow,
 		triggerToStartFrom: { name: "When clicking 'Execute workflow'" },
 	});
-	const run = await waitFor('the ask-for-approval execution', 120_000, () => execution(executionId), (value) => value.finished);
+	const run = await waitFor(
+		'the ask-for-approval execution',
+		120_000,
+		() => execution(executionId),
+		(value) => value.finished,
+	);
 	expect(run.error).toBeUndefined();
 	const [answer] = outputs(run, 'Ask the lead analyst')![0];
-	expect(answer).toMatchObject({ timed_out: false, data: { approved: true, responded_by: demo.DEMO_ANALYST, votes: [expect.objectContaining({ by: demo.DEMO_ANALYST, approved: true })] } });
+	expect(answer).toMatchObject({
+		timed_out: false,
+		data: {
+			approved: true,
+			responded_by: demo.DEMO_ANALYST,
+			votes: [expect.objectContaining({ by: demo.DEMO_ANALYST, approved: true })],
+		},
+	});
 	expect(outputs(run, 'Notify: approved')![0][0]).toMatchObject({ is_success: true });
 	expect(run.runData['Notify: rejected or no answer']).toBeUndefined();
 });
 
 it('phishing-triage: activated, its trigger emits each seeded alert once; Production downloads attachments, the rest get their .eml', async () => {
-	const seeded = await Promise.all((await demo.demoMessages()).filter((message: { seen: boolean; folder?: string }) => !message.seen && !message.folder).map(async (message: { raw: Buffer }) => (await simpleParser(message.raw)).subject ?? ''));
+	const seeded = await Promise.all(
+		(await demo.demoMessages())
+			.filter((message: { seen: boolean; folder?: string }) => !message.seen && !message.folder)
+			.map(async (message: { raw: Buffer }) => (await simpleParser(message.raw)).subject ?? ''),
+	);
 	const workflow = await rest<{ versionId: string }>('/workflows/mailboxExample02');
 	await rest('/workflows/mailboxExample02/activate', { versionId: workflow.versionId });
 
 	const emitted = async () => {
-		const list = await rest<{ results: Array<{ id: string }> } | Array<{ id: string }>>(`/executions?filter=${encodeURIComponent(JSON.stringify({ workflowId: 'mailboxExample02' }))}`);
+		const list = await rest<{ results: Array<{ id: string }> } | Array<{ id: string }>>(
+			`/executions?filter=${encodeURIComponent(JSON.stringify({ workflowId: 'mailboxExample02' }))}`,
+		);
 		const runs = await Promise.all((Array.isArray(list) ? list : list.results).map((entry) => execution(entry.id)));
 		return runs.filter((run) => run.finished);
 	};
-	const subjectsOf = (runs: Execution[]) => runs.flatMap((run) => (outputs(run, 'New mail in the SOC mailbox')?.[0] ?? []).map((item) => String(item.subject)));
-	const runs = await waitFor('executions with every seeded alert', 120_000, emitted, (list) => seeded.every((subject: string) => subjectsOf(list).includes(subject)));
+	const subjectsOf = (runs: Execution[]) =>
+		runs.flatMap((run) => (outputs(run, 'New mail in the SOC mailbox')?.[0] ?? []).map((item) => String(item.subject)));
+	const runs = await waitFor('executions with every seeded alert', 120_000, emitted, (list) =>
+		seeded.every((subject: string) => subjectsOf(list).includes(subject)),
+	);
 	for (const run of runs) expect(run.error).toBeUndefined();
 	const subjects = subjectsOf(runs);
 	// Exactly once: each seeded subject as often as it was seeded (two replies in the thread share one).
@@ -222,12 +288,28 @@ it('phishing-triage: activated, its trigger emits each seeded alert once; Produc
 	});
 
 	// Analyze Email: the Outlook .msg report unwrapped; the German inline forward's mismatched link takes the branch.
-	const analysed = runs.flatMap((run) => outputs(run, 'Analyze reported mail')?.[0] ?? []) as Array<{ messages: Array<{ via: string }>; reporter: { subject: string } }>;
-	expect(analysed.find((item) => item.reporter.subject.startsWith('Phishing report (Outlook)'))?.messages.map((message) => message.via)).toEqual(expect.arrayContaining(['root', 'msg']));
+	const analysed = runs.flatMap((run) => outputs(run, 'Analyze reported mail')?.[0] ?? []) as Array<{
+		messages: Array<{ via: string }>;
+		reporter: { subject: string };
+	}>;
+	expect(
+		analysed
+			.find((item) => item.reporter.subject.startsWith('Phishing report (Outlook)'))
+			?.messages.map((message) => message.via),
+	).toEqual(expect.arrayContaining(['root', 'msg']));
 	const toBlock = runs.flatMap((run) => outputs(run, 'Indicators to block')?.[0] ?? []);
-	expect(toBlock).toEqual(expect.arrayContaining([expect.objectContaining({ subject: 'Ihr Konto wurde eingeschränkt', domains: expect.arrayContaining(['sparkasse-sicherheit.example']) })]));
+	expect(toBlock).toEqual(
+		expect.arrayContaining([
+			expect.objectContaining({
+				subject: 'Ihr Konto wurde eingeschränkt',
+				domains: expect.arrayContaining(['sparkasse-sicherheit.example']),
+			}),
+		]),
+	);
 	// Triage by max_severity: the quishing report and the Safe-Links phish are high, the clean alerts are not.
-	expect(toBlock.map((item) => item.subject)).toEqual(expect.arrayContaining(['Action required: renew your MFA today', 'Unusual sign-in to your account']));
+	expect(toBlock.map((item) => item.subject)).toEqual(
+		expect.arrayContaining(['Action required: renew your MFA today', 'Unusual sign-in to your account']),
+	);
 	const review = runs.flatMap((run) => outputs(run, 'Lower severity: for review')?.[0] ?? []);
 	expect(review.length).toBeGreaterThan(0);
 	for (const item of review) expect(item.max_severity).not.toBe('high');
@@ -235,8 +317,15 @@ it('phishing-triage: activated, its trigger emits each seeded alert once; Produc
 	const downloads = runs.flatMap((run) => outputs(run, 'Download attachments')?.[0] ?? []);
 	const production = seeded.filter((subject: string) => subject.startsWith('[Production]'));
 	expect(downloads).toHaveLength(production.length);
-	const files = downloads.flatMap((item) => (item.attachments as Array<{ path: string; filename: string }>).map((entry) => entry.path));
-	expect(files.map((file) => file.split('/').pop())).toEqual(expect.arrayContaining([expect.stringMatching(/^Invoice overdue( \(\d+\))?\.eml$/), expect.stringMatching(/^INV-2291( \(\d+\))?\.pdf$/)]));
+	const files = downloads.flatMap((item) =>
+		(item.attachments as Array<{ path: string; filename: string }>).map((entry) => entry.path),
+	);
+	expect(files.map((file) => file.split('/').pop())).toEqual(
+		expect.arrayContaining([
+			expect.stringMatching(/^Invoice overdue( \(\d+\))?\.eml$/),
+			expect.stringMatching(/^INV-2291( \(\d+\))?\.pdf$/),
+		]),
+	);
 	for (const file of files) expect(existsSync(file)).toBe(true);
 
 	const emls = runs.flatMap((run) => outputs(run, 'Get original .eml')?.[0] ?? []);
@@ -248,10 +337,14 @@ it('phishing-triage: activated, its trigger emits each seeded alert once; Produc
 		expect(eml.binaryNames).toEqual([expect.stringMatching(/\.eml$/)]);
 	}
 	// Every handled report ends in Processed: the Move node runs once after each branch that ran.
-	const moved = runs.flatMap((run) => (run.runData['Move to Processed'] ?? []).flatMap((branch) => (branch.data?.main[0] ?? []).map((item) => item.json)));
+	const moved = runs.flatMap((run) =>
+		(run.runData['Move to Processed'] ?? []).flatMap((branch) => (branch.data?.main[0] ?? []).map((item) => item.json)),
+	);
 	expect(moved).toHaveLength(subjects.length);
 	for (const item of moved) expect(item).toMatchObject({ found: true, moved: true, to_folder: 'Processed' });
 	const staging = seeded.find((subject: string) => subject.startsWith('[Staging]'));
-	const stagingEml = emls.find((eml) => Buffer.from(String(eml.eml_base64), 'base64').toString('utf8').includes(staging));
+	const stagingEml = emls.find((eml) =>
+		Buffer.from(String(eml.eml_base64), 'base64').toString('utf8').includes(staging),
+	);
 	expect(stagingEml).toBeDefined();
 });

@@ -2,7 +2,16 @@ import { rmSync } from 'node:fs';
 
 import { simpleParser } from 'mailparser';
 
-import { executeWorkflow, importCredential, importWorkflow, mailboxNode, manualTrigger, n8nMajors, nodeOutput, prepareN8n } from '../helpers/n8n';
+import {
+	executeWorkflow,
+	importCredential,
+	importWorkflow,
+	mailboxNode,
+	manualTrigger,
+	n8nMajors,
+	nodeOutput,
+	prepareN8n,
+} from '../helpers/n8n';
 import { credentialsFor, newMailbox, waitForMessages } from '../helpers/servers';
 
 jest.setTimeout(600_000);
@@ -30,7 +39,18 @@ describe.each(n8nMajors())('in a real n8n %i.x', (major) => {
 			nodes: [
 				manualTrigger(),
 				mailboxNode('Ping', 'mailboxCred0001', { operation: 'ping' }, [200, 0]),
-				mailboxNode('Send', 'mailboxCred0001', { operation: 'send', recipients: recipient, subject, content: '=<p>ping ok: {{ $json.is_succeed }}</p>', options: {} }, [400, 0]),
+				mailboxNode(
+					'Send',
+					'mailboxCred0001',
+					{
+						operation: 'send',
+						recipients: recipient,
+						subject,
+						content: '=<p>ping ok: {{ $json.is_succeed }}</p>',
+						options: {},
+					},
+					[400, 0],
+				),
 			],
 			connections: {
 				Start: { main: [[{ node: 'Ping', type: 'main', index: 0 }]] },
@@ -39,7 +59,13 @@ describe.each(n8nMajors())('in a real n8n %i.x', (major) => {
 			settings: {},
 		});
 		const run = await executeWorkflow(n8n, userFolder, 'mailboxFound001');
-		expect(nodeOutput(run, 'Ping')).toEqual([expect.objectContaining({ is_succeed: true, imap: expect.objectContaining({ ok: true }), smtp: expect.objectContaining({ ok: true }) })]);
+		expect(nodeOutput(run, 'Ping')).toEqual([
+			expect.objectContaining({
+				is_succeed: true,
+				imap: expect.objectContaining({ ok: true }),
+				smtp: expect.objectContaining({ ok: true }),
+			}),
+		]);
 		const [sent] = nodeOutput(run, 'Send');
 		expect(sent).toMatchObject({ is_success: true, accepted: [recipient], rejected: [] });
 

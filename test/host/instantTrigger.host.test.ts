@@ -14,7 +14,16 @@ jest.setTimeout(600_000);
 const NODE_NAME = 'Mailbox Trigger (Instant)';
 
 function rawMail(subject: string): string {
-	return [`From: reporter@example.test`, 'To: soc@example.test', `Subject: ${subject}`, `Date: ${new Date().toUTCString()}`, 'Content-Type: text/plain', '', `Report ${subject}`, ''].join('\r\n');
+	return [
+		`From: reporter@example.test`,
+		'To: soc@example.test',
+		`Subject: ${subject}`,
+		`Date: ${new Date().toUTCString()}`,
+		'Content-Type: text/plain',
+		'',
+		`Report ${subject}`,
+		'',
+	].join('\r\n');
 }
 
 describe.each(n8nMajors())('Mailbox Trigger (Instant) in a real n8n %i.x under n8n start', (major) => {
@@ -62,7 +71,12 @@ describe.each(n8nMajors())('Mailbox Trigger (Instant) in a real n8n %i.x under n
 		const executions = () => storedExecutions(n8n, userFolder, workflowId, NODE_NAME);
 		try {
 			// Activation catches up from the (empty) cursor: the mail already waiting.
-			await waitFor('the mail waiting at activation', 60_000, executions, (runs) => runs.flatMap((run) => run.subjects).length >= 2);
+			await waitFor(
+				'the mail waiting at activation',
+				60_000,
+				executions,
+				(runs) => runs.flatMap((run) => run.subjects).length >= 2,
+			);
 			expect(imapSessions(address)).toBe(1);
 
 			const later = [1, 2, 3].map((n) => `Arrived later ${n} (${major}.x)`);
@@ -70,8 +84,12 @@ describe.each(n8nMajors())('Mailbox Trigger (Instant) in a real n8n %i.x under n
 			for (const subject of later) {
 				const delivered = Date.now();
 				await appendMessages(address, [rawMail(subject)]);
-				const runs = await waitFor(`an execution with "${subject}"`, 30_000, executions, (list) => list.some((run) => run.subjects.includes(subject)));
-				latencies.push((runs.find((run) => run.subjects.includes(subject)) as { startedAt: number }).startedAt - delivered);
+				const runs = await waitFor(`an execution with "${subject}"`, 30_000, executions, (list) =>
+					list.some((run) => run.subjects.includes(subject)),
+				);
+				latencies.push(
+					(runs.find((run) => run.subjects.includes(subject)) as { startedAt: number }).startedAt - delivered,
+				);
 			}
 			console.log(`n8n ${major}.x: delivery to execution start ${latencies.map((ms) => `${ms} ms`).join(', ')}`);
 			expect(Math.max(...latencies)).toBeLessThan(5000);
@@ -84,7 +102,12 @@ describe.each(n8nMajors())('Mailbox Trigger (Instant) in a real n8n %i.x under n
 			const rest = new N8nRest(`http://127.0.0.1:${port}`);
 			await rest.login();
 			await rest.deactivate(workflowId);
-			await waitFor('every IMAP session closed after deactivation', 15_000, () => imapSessions(address), (sessions) => sessions === 0);
+			await waitFor(
+				'every IMAP session closed after deactivation',
+				15_000,
+				() => imapSessions(address),
+				(sessions) => sessions === 0,
+			);
 			// Inactive: new mail stays where it is.
 			await appendMessages(address, [rawMail(`While inactive (${major}.x)`)]);
 			await new Promise((resolve) => setTimeout(resolve, 3000));

@@ -1,6 +1,15 @@
 import { rmSync } from 'node:fs';
 
-import { executeWorkflow, importCredential, importWorkflow, mailboxNode, manualTrigger, n8nMajors, prepareN8n, type RunData } from '../helpers/n8n';
+import {
+	executeWorkflow,
+	importCredential,
+	importWorkflow,
+	mailboxNode,
+	manualTrigger,
+	n8nMajors,
+	prepareN8n,
+	type RunData,
+} from '../helpers/n8n';
 import { signToken, startMockOAuthProvider, type MockOAuthProvider } from '../helpers/oauth';
 import { newMailbox, oauthCredentialsFor, waitForMessages } from '../helpers/servers';
 
@@ -11,15 +20,19 @@ jest.setTimeout(600_000);
  * local token endpoint (its token URL is an ordinary field, as tenants need; Google's is fixed).
  */
 function microsoftCredential(address: string, provider: MockOAuthProvider, accessToken: string, refreshToken: string) {
-	return oauthCredentialsFor(address, { access_token: accessToken, refresh_token: refreshToken, token_type: 'Bearer', expires_in: 3600 }, {
-		clientId: 'test-client',
-		clientSecret: 'test-client-secret',
-		accessTokenUrl: provider.tokenUrl,
-		authUrl: `${provider.url}/authorize`,
-		authentication: 'body',
-		grantType: 'authorizationCode',
-		clientCredentialType: 'clientSecret',
-	});
+	return oauthCredentialsFor(
+		address,
+		{ access_token: accessToken, refresh_token: refreshToken, token_type: 'Bearer', expires_in: 3600 },
+		{
+			clientId: 'test-client',
+			clientSecret: 'test-client-secret',
+			accessTokenUrl: provider.tokenUrl,
+			authUrl: `${provider.url}/authorize`,
+			authentication: 'body',
+			grantType: 'authorizationCode',
+			clientCredentialType: 'clientSecret',
+		},
+	);
 }
 
 function firstOutput(run: RunData, node: string) {
@@ -52,7 +65,22 @@ describe.each(n8nMajors())('OAuth2 in a real n8n %i.x', (major) => {
 				manualTrigger(),
 				mailboxNode('Ping', credentialId, { ...parameters, operation: 'ping' }, [200, 0], 'mailboxMicrosoftOAuth2Api'),
 				...(recipient
-					? [mailboxNode('Send', credentialId, { ...parameters, operation: 'send', recipients: recipient, subject: `oauth ${id}`, content: 'sent with a refreshed token', options: {} }, [400, 0], 'mailboxMicrosoftOAuth2Api')]
+					? [
+							mailboxNode(
+								'Send',
+								credentialId,
+								{
+									...parameters,
+									operation: 'send',
+									recipients: recipient,
+									subject: `oauth ${id}`,
+									content: 'sent with a refreshed token',
+									options: {},
+								},
+								[400, 0],
+								'mailboxMicrosoftOAuth2Api',
+							),
+						]
 					: []),
 			],
 			connections: {
@@ -67,7 +95,13 @@ describe.each(n8nMajors())('OAuth2 in a real n8n %i.x', (major) => {
 		const { n8n, userFolder } = setup;
 		const [user, recipient] = [newMailbox('oauth-n8n'), newMailbox('to')];
 		const refreshToken = provider.issueRefreshToken(user);
-		importCredential(n8n, userFolder, `oauthGood${major}00001`, microsoftCredential(user, provider, signToken(user, { expiresInSeconds: -60 }), refreshToken), 'mailboxMicrosoftOAuth2Api');
+		importCredential(
+			n8n,
+			userFolder,
+			`oauthGood${major}00001`,
+			microsoftCredential(user, provider, signToken(user, { expiresInSeconds: -60 }), refreshToken),
+			'mailboxMicrosoftOAuth2Api',
+		);
 		importWorkflow(n8n, userFolder, workflow(`oauthWfGood${major}001`, `oauthGood${major}00001`, recipient));
 		const before = provider.refreshCount();
 		const run = await executeWorkflow(n8n, userFolder, `oauthWfGood${major}001`);
@@ -84,7 +118,13 @@ describe.each(n8nMajors())('OAuth2 in a real n8n %i.x', (major) => {
 		const refreshToken = provider.issueRefreshToken(user);
 		provider.revoke(refreshToken);
 		const expired = signToken(user, { expiresInSeconds: -60 });
-		importCredential(n8n, userFolder, `oauthBad${major}000001`, microsoftCredential(user, provider, expired, refreshToken), 'mailboxMicrosoftOAuth2Api');
+		importCredential(
+			n8n,
+			userFolder,
+			`oauthBad${major}000001`,
+			microsoftCredential(user, provider, expired, refreshToken),
+			'mailboxMicrosoftOAuth2Api',
+		);
 		importWorkflow(n8n, userFolder, workflow(`oauthWfBad${major}0001`, `oauthBad${major}000001`));
 		const run = await executeWorkflow(n8n, userFolder, `oauthWfBad${major}0001`);
 		const ping = firstOutput(run, 'Ping');

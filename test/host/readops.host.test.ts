@@ -3,7 +3,16 @@ import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 
-import { executeWorkflow, importCredential, importWorkflow, mailboxNode, manualTrigger, n8nMajors, nodeOutput, prepareN8n } from '../helpers/n8n';
+import {
+	executeWorkflow,
+	importCredential,
+	importWorkflow,
+	mailboxNode,
+	manualTrigger,
+	n8nMajors,
+	nodeOutput,
+	prepareN8n,
+} from '../helpers/n8n';
 import { appendMessages, credentialsFor, newMailbox } from '../helpers/servers';
 import { seenFlags } from '../integration/readops.helpers';
 
@@ -61,10 +70,35 @@ describe.each(n8nMajors())('in a real n8n %i.x', (major) => {
 			active: false,
 			nodes: [
 				manualTrigger(),
-				mailboxNode('Get EML', 'mailboxRead0001', { operation: 'getEml', folder: { __rl: true, mode: 'list', value: 'INBOX' }, messageId: messageId.slice(1, -1) }, [200, 0]),
-				mailboxNode('Download', 'mailboxRead0001', { operation: 'downloadAttachments', folder: { __rl: true, mode: 'name', value: 'INBOX' }, downloadPath, messageId: '={{ $json.message_id }}', options: {} }, [400, 0]),
+				mailboxNode(
+					'Get EML',
+					'mailboxRead0001',
+					{
+						operation: 'getEml',
+						folder: { __rl: true, mode: 'list', value: 'INBOX' },
+						messageId: messageId.slice(1, -1),
+					},
+					[200, 0],
+				),
+				mailboxNode(
+					'Download',
+					'mailboxRead0001',
+					{
+						operation: 'downloadAttachments',
+						folder: { __rl: true, mode: 'name', value: 'INBOX' },
+						downloadPath,
+						messageId: '={{ $json.message_id }}',
+						options: {},
+					},
+					[400, 0],
+				),
 				// A workflow written by hand, as SPEC words it: the folder as a plain string.
-				mailboxNode('Get EML by UID', 'mailboxRead0001', { operation: 'getEml', folder: 'INBOX', emailUid: '1', base64Encode: false }, [600, 0]),
+				mailboxNode(
+					'Get EML by UID',
+					'mailboxRead0001',
+					{ operation: 'getEml', folder: 'INBOX', emailUid: '1', base64Encode: false },
+					[600, 0],
+				),
 			],
 			connections: {
 				Start: { main: [[{ node: 'Get EML', type: 'main', index: 0 }]] },
@@ -82,7 +116,15 @@ describe.each(n8nMajors())('in a real n8n %i.x', (major) => {
 		const expectedPath = path.join(downloadPath, 'Rechnung überfällig.pdf');
 		expect(download.attachments_local_paths).toBe(expectedPath);
 		expect(download.attachments).toEqual([
-			{ path: expectedPath, filename: 'Rechnung überfällig.pdf', contentType: 'application/pdf', size: pdf.length, sha256: sha256(pdf), email_uid: 1, message_id: messageId },
+			{
+				path: expectedPath,
+				filename: 'Rechnung überfällig.pdf',
+				contentType: 'application/pdf',
+				size: pdf.length,
+				sha256: sha256(pdf),
+				email_uid: 1,
+				message_id: messageId,
+			},
 		]);
 		expect(readFileSync(expectedPath).equals(pdf)).toBe(true);
 		const [byUid] = nodeOutput(run, 'Get EML by UID');

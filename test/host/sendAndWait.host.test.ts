@@ -1,13 +1,29 @@
 import { rmSync } from 'node:fs';
 
-import { executeWorkflow, importCredential, importWorkflow, mailboxNode, manualTrigger, n8nMajors, nodeOutput, prepareN8n } from '../helpers/n8n';
+import {
+	executeWorkflow,
+	importCredential,
+	importWorkflow,
+	mailboxNode,
+	manualTrigger,
+	n8nMajors,
+	nodeOutput,
+	prepareN8n,
+} from '../helpers/n8n';
 import { receiveQuestion, replyAs } from '../helpers/replies';
 import { credentialsFor, newMailbox } from '../helpers/servers';
 
 jest.setTimeout(600_000);
 
 function branch(name: string, x: number) {
-	return { id: name.toLowerCase(), name, type: 'n8n-nodes-base.noOp', typeVersion: 1, position: [x, 0], parameters: {} };
+	return {
+		id: name.toLowerCase(),
+		name,
+		type: 'n8n-nodes-base.noOp',
+		typeVersion: 1,
+		position: [x, 0],
+		parameters: {},
+	};
 }
 
 describe.each(n8nMajors())('in a real n8n %i.x', (major) => {
@@ -34,13 +50,18 @@ describe.each(n8nMajors())('in a real n8n %i.x', (major) => {
 			active: false,
 			nodes: [
 				manualTrigger(),
-				mailboxNode('Ask', 'mailboxCredWait1', {
-					operation: 'sendAndWait',
-					recipients: analyst,
-					subject: `Block 203.0.113.7? (n8n ${major}.x)`,
-					content: '<p>Reply {{approve}} or {{deny}}.</p>',
-					options: { timeoutMinutes: 2 },
-				}, [200, 0]),
+				mailboxNode(
+					'Ask',
+					'mailboxCredWait1',
+					{
+						operation: 'sendAndWait',
+						recipients: analyst,
+						subject: `Block 203.0.113.7? (n8n ${major}.x)`,
+						content: '<p>Reply {{approve}} or {{deny}}.</p>',
+						options: { timeoutMinutes: 2 },
+					},
+					[200, 0],
+				),
 				{
 					id: 'route',
 					name: 'Approved?',
@@ -50,7 +71,14 @@ describe.each(n8nMajors())('in a real n8n %i.x', (major) => {
 					parameters: {
 						conditions: {
 							options: { caseSensitive: true, leftValue: '', typeValidation: 'strict' },
-							conditions: [{ id: 'answer-is-approve', leftValue: '={{ $json.answer }}', rightValue: 'approve', operator: { type: 'string', operation: 'equals' } }],
+							conditions: [
+								{
+									id: 'answer-is-approve',
+									leftValue: '={{ $json.answer }}',
+									rightValue: 'approve',
+									operator: { type: 'string', operation: 'equals' },
+								},
+							],
 							combinator: 'and',
 						},
 						options: {},
@@ -62,7 +90,9 @@ describe.each(n8nMajors())('in a real n8n %i.x', (major) => {
 			connections: {
 				Start: { main: [[{ node: 'Ask', type: 'main', index: 0 }]] },
 				Ask: { main: [[{ node: 'Approved?', type: 'main', index: 0 }]] },
-				'Approved?': { main: [[{ node: 'Block', type: 'main', index: 0 }], [{ node: 'Leave', type: 'main', index: 0 }]] },
+				'Approved?': {
+					main: [[{ node: 'Block', type: 'main', index: 0 }], [{ node: 'Leave', type: 'main', index: 0 }]],
+				},
 			},
 			settings: {},
 		});
@@ -73,7 +103,13 @@ describe.each(n8nMajors())('in a real n8n %i.x', (major) => {
 		const run = await running;
 
 		const [asked] = nodeOutput(run, 'Ask');
-		expect(asked).toMatchObject({ is_success: true, timed_out: false, answer, sender: analyst, sent_message_id: question.messageId });
+		expect(asked).toMatchObject({
+			is_success: true,
+			timed_out: false,
+			answer,
+			sender: analyst,
+			sent_message_id: question.messageId,
+		});
 		const ran = Object.keys(run.data.resultData.runData);
 		expect(ran).toContain(answer === 'approve' ? 'Block' : 'Leave');
 		expect(ran).not.toContain(answer === 'approve' ? 'Leave' : 'Block');

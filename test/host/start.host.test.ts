@@ -25,7 +25,10 @@ const offset = Number(process.env.MAILBOX_PORT_OFFSET || 0) + 90;
 const n8nUrl = `http://127.0.0.1:${start.DEMO_N8N_PORT + offset}`;
 // A 0700 folder, as mkdtemp makes it: the mail servers' data then goes to /var/tmp (see mailFolder in start.js).
 const demoDir = mkdtempSync(join(tmpdir(), 'mailbox-npm-start-'));
-const ports = [...Object.values(start.DEMO_MAIL_PORTS as Record<string, number>).map((port) => port + offset), start.DEMO_N8N_PORT + offset];
+const ports = [
+	...Object.values(start.DEMO_MAIL_PORTS as Record<string, number>).map((port) => port + offset),
+	start.DEMO_N8N_PORT + offset,
+];
 
 interface Run {
 	child: ChildProcess;
@@ -35,7 +38,9 @@ interface Run {
 
 /** `npm start` in its own process group, as a terminal runs it (Ctrl-C goes to the whole group). */
 function npmStart(): Run {
-	const env = Object.fromEntries(Object.entries(process.env).filter(([key]) => key !== 'NODE_ENV' && !key.startsWith('JEST_')));
+	const env = Object.fromEntries(
+		Object.entries(process.env).filter(([key]) => key !== 'NODE_ENV' && !key.startsWith('JEST_')),
+	);
 	const child = spawn('npm', ['start'], {
 		cwd: ROOT,
 		env: { ...env, MAILBOX_DEMO_DIR: demoDir, MAILBOX_PORT_OFFSET: String(offset) },
@@ -59,7 +64,8 @@ async function until(what: string, timeoutMs: number, check: () => boolean | Pro
 
 async function ready(run: Run): Promise<void> {
 	await until('the editor is ready', 480_000, () => {
-		if (run.child.exitCode !== null) throw new Error(`npm start exited with ${run.child.exitCode}:\n${run.output()}\n${serverLogs()}`);
+		if (run.child.exitCode !== null)
+			throw new Error(`npm start exited with ${run.child.exitCode}:\n${run.output()}\n${serverLogs()}`);
 		return run.output().includes('is ready');
 	});
 }
@@ -85,7 +91,8 @@ function demoProcesses(): string[] {
 		try {
 			const cmdline = readFileSync(`/proc/${pid}/cmdline`, 'utf8');
 			const environ = readFileSync(`/proc/${pid}/environ`, 'utf8');
-			if (cmdline.includes(demoDir) || environ.includes(`MAILBOX_DEMO_DIR=${demoDir}`)) found.push(`${pid}: ${cmdline.replace(/\0/g, ' ').slice(0, 120)}`);
+			if (cmdline.includes(demoDir) || environ.includes(`MAILBOX_DEMO_DIR=${demoDir}`))
+				found.push(`${pid}: ${cmdline.replace(/\0/g, ' ').slice(0, 120)}`);
 		} catch {
 			// gone, or not ours to read
 		}
@@ -114,7 +121,8 @@ async function rest<T>(route: string, body?: unknown): Promise<T> {
 
 afterAll(() => {
 	// A failed test must not leave servers behind on these ports for the next run.
-	for (const entry of demoProcesses()) processes.stopProcess(Number(entry.split(':')[0]), { group: false, graceMs: 5000 });
+	for (const entry of demoProcesses())
+		processes.stopProcess(Number(entry.split(':')[0]), { group: false, graceMs: 5000 });
 	mailServers.stopMailServersAt(start.mailFolder(demoDir));
 	rmSync(path.dirname(start.mailFolder(demoDir)), { recursive: true, force: true });
 	rmSync(demoDir, { recursive: true, force: true });
@@ -124,15 +132,24 @@ it('from an empty folder: the editor serves both node types and runs the ping ex
 	const run = npmStart();
 	try {
 		await ready(run);
-		const login = await fetch(`${n8nUrl}/rest/login`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ emailOrLdapLoginId: start.DEMO_LOGIN.email, password: start.DEMO_LOGIN.password }) });
+		const login = await fetch(`${n8nUrl}/rest/login`, {
+			method: 'POST',
+			headers: { 'content-type': 'application/json' },
+			body: JSON.stringify({ emailOrLdapLoginId: start.DEMO_LOGIN.email, password: start.DEMO_LOGIN.password }),
+		});
 		expect(login.status).toBe(200);
 		cookie = (login.headers.get('set-cookie') ?? '').split(';')[0];
-		const types = (await (await fetch(`${n8nUrl}/types/nodes.json`, { headers: { cookie } })).json()) as Array<{ name: string }>;
+		const types = (await (await fetch(`${n8nUrl}/types/nodes.json`, { headers: { cookie } })).json()) as Array<{
+			name: string;
+		}>;
 		const names = types.map((type) => type.name);
 		expect(names).toEqual(expect.arrayContaining(['n8n-nodes-mailbox.email', 'n8n-nodes-mailbox.emailTrigger']));
 
 		const workflow = await rest<Record<string, unknown>>('/workflows/mailboxExample01');
-		const { executionId } = await rest<{ executionId: string }>('/workflows/mailboxExample01/run', { workflowData: workflow, triggerToStartFrom: { name: "When clicking 'Execute workflow'" } });
+		const { executionId } = await rest<{ executionId: string }>('/workflows/mailboxExample01/run', {
+			workflowData: workflow,
+			triggerToStartFrom: { name: "When clicking 'Execute workflow'" },
+		});
 		let status = '';
 		await until('the ping example finishes', 120_000, async () => {
 			status = (await rest<{ status: string }>(`/executions/${executionId}`)).status;

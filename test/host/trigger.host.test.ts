@@ -11,7 +11,16 @@ const processes = require('../../scripts/lib/processes.js');
 jest.setTimeout(600_000);
 
 function rawMail(subject: string): string {
-	return [`From: reporter@example.test`, 'To: soc@example.test', `Subject: ${subject}`, `Date: ${new Date().toUTCString()}`, 'Content-Type: text/plain', '', `Report ${subject}`, ''].join('\r\n');
+	return [
+		`From: reporter@example.test`,
+		'To: soc@example.test',
+		`Subject: ${subject}`,
+		`Date: ${new Date().toUTCString()}`,
+		'Content-Type: text/plain',
+		'',
+		`Report ${subject}`,
+		'',
+	].join('\r\n');
 }
 
 describe.each(n8nMajors())('Mailbox Trigger in a real n8n %i.x under n8n start', (major) => {
@@ -56,11 +65,21 @@ describe.each(n8nMajors())('Mailbox Trigger in a real n8n %i.x under n8n start',
 		const child = await host.startN8n(n8n, userFolder);
 		try {
 			// Activation polls once: the mail already waiting.
-			await waitFor('the first execution', 90_000, () => storedExecutions(n8n, userFolder, workflowId), (runs) => runs.length >= 1);
+			await waitFor(
+				'the first execution',
+				90_000,
+				() => storedExecutions(n8n, userFolder, workflowId),
+				(runs) => runs.length >= 1,
+			);
 			const later = `Arrived later (${major}.x)`;
 			await appendMessages(address, [rawMail(later)]);
 			// The next scheduled poll (every minute) picks up the new mail, and only it.
-			const runs = await waitFor('an execution with the later mail', 150_000, () => storedExecutions(n8n, userFolder, workflowId), (list) => list.some((run) => run.subjects.includes(later)));
+			const runs = await waitFor(
+				'an execution with the later mail',
+				150_000,
+				() => storedExecutions(n8n, userFolder, workflowId),
+				(list) => list.some((run) => run.subjects.includes(later)),
+			);
 			await new Promise((resolve) => setTimeout(resolve, 2000));
 			const all = storedExecutions(n8n, userFolder, workflowId);
 			expect(runs.every((run) => run.mode === 'trigger')).toBe(true);

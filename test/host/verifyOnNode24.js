@@ -23,7 +23,8 @@ async function main() {
 	for (const mail of mails) {
 		const bytes = Buffer.from(mail, 'base64');
 		const verified = await verifyAuthentication(bytes, { resolver });
-		const analysed = (await analyzeEmail(bytes, { verifyAuthentication: true, resolver })).analysis.reporter.authentication;
+		const analysed = (await analyzeEmail(bytes, { verifyAuthentication: true, resolver })).analysis.reporter
+			.authentication;
 		results.push({ verified, analysed });
 	}
 	process.stdout.write(`${JSON.stringify({ node: process.versions.node, results })}\n`);

@@ -10,8 +10,11 @@ const { TEST_QUOTA } = require('../../scripts/lib/mailServers.js') as {
 	TEST_QUOTA: { storageKb: number; messages: number };
 };
 
-const rawMail = (subject: string, id = `${subject.replace(/\W+/g, '-')}-${Math.random().toString(16).slice(2)}@example.test`, body?: string) =>
-	plainMail(subject, id, body);
+const rawMail = (
+	subject: string,
+	id = `${subject.replace(/\W+/g, '-')}-${Math.random().toString(16).slice(2)}@example.test`,
+	body?: string,
+) => plainMail(subject, id, body);
 
 async function run(
 	credentials: Record<string, unknown>,

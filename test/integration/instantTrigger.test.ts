@@ -1,7 +1,16 @@
 import { MailboxWatcher } from '../../nodes/mail';
 import { activateInstant, testStep, until, type InstantHarness } from '../helpers/instantContext';
 import { startFaultProxy } from '../helpers/faultProxy';
-import { accountFor, appendMessages, credentialsFor, imapSessions, newMailbox, openMailbox, servers, waitForMessages } from '../helpers/servers';
+import {
+	accountFor,
+	appendMessages,
+	credentialsFor,
+	imapSessions,
+	newMailbox,
+	openMailbox,
+	servers,
+	waitForMessages,
+} from '../helpers/servers';
 
 function rawMail(subject: string, to = 'soc@example.test'): string {
 	return [
@@ -25,8 +34,16 @@ async function seenFlags(address: string): Promise<boolean[]> {
 
 describe('Mailbox Trigger (Instant): new mail becomes an emit within seconds, exactly once', () => {
 	const active: InstantHarness[] = [];
-	const activate = async (address: string, parameters: Record<string, unknown> = {}, staticData?: Record<string, unknown>) => {
-		const harness = await activateInstant({ credentials: credentialsFor(address), parameters: { fallbackPollSeconds: 300, ...parameters }, staticData: staticData as never });
+	const activate = async (
+		address: string,
+		parameters: Record<string, unknown> = {},
+		staticData?: Record<string, unknown>,
+	) => {
+		const harness = await activateInstant({
+			credentials: credentialsFor(address),
+			parameters: { fallbackPollSeconds: 300, ...parameters },
+			staticData: staticData as never,
+		});
 		active.push(harness);
 		return harness;
 	};
@@ -62,7 +79,10 @@ describe('Mailbox Trigger (Instant): new mail becomes an emit within seconds, ex
 		const address = newMailbox('instant-burst');
 		const trigger = await activate(address, { maxEmailsPerCycle: 10 });
 		const names = Array.from({ length: 35 }, (_, i) => `Burst ${String(i + 1).padStart(2, '0')}`);
-		await appendMessages(address, names.map((name) => rawMail(name)));
+		await appendMessages(
+			address,
+			names.map((name) => rawMail(name)),
+		);
 		await until('the burst', 20_000, () => trigger.items.length >= 35);
 		await new Promise((resolve) => setTimeout(resolve, 500));
 		expect(subjects(trigger)).toEqual(names);
@@ -74,11 +94,17 @@ describe('Mailbox Trigger (Instant): new mail becomes an emit within seconds, ex
 		const proxy = await startFaultProxy(servers().ports.imap);
 		try {
 			await appendMessages(address, [rawMail('Waiting')]);
-			const harness = await activateInstant({ credentials: credentialsFor(address, { imapPort: proxy.port, imapSecurity: 'none' }), parameters: { fallbackPollSeconds: 300, maxEmailsPerCycle: 5, moveToFolder: 'Handled' } });
+			const harness = await activateInstant({
+				credentials: credentialsFor(address, { imapPort: proxy.port, imapSecurity: 'none' }),
+				parameters: { fallbackPollSeconds: 300, maxEmailsPerCycle: 5, moveToFolder: 'Handled' },
+			});
 			active.push(harness);
 			await until('the waiting mail', 10_000, () => harness.items.length >= 1);
 			const burst = Array.from({ length: 12 }, (_, i) => `Burst ${String(i + 1).padStart(2, '0')}`);
-			await appendMessages(address, burst.map((name) => rawMail(name)));
+			await appendMessages(
+				address,
+				burst.map((name) => rawMail(name)),
+			);
 			await until('the burst', 15_000, () => harness.items.length >= 13);
 			for (const subject of ['Single 1', 'Single 2']) {
 				const sent = Date.now();
@@ -123,7 +149,11 @@ describe('Mailbox Trigger (Instant): new mail becomes an emit within seconds, ex
 		await appendMessages(address, [rawMail('In alerts')], { folder: 'Alerts' });
 		await appendMessages(address, [rawMail('In inbox')]);
 		await until('both folders', 10_000, () => trigger.items.length >= 3);
-		expect(trigger.items.map((item) => [item.folder, item.subject]).sort()).toEqual([['Alerts', 'In alerts'], ['Alerts', 'Seed'], ['INBOX', 'In inbox']]);
+		expect(trigger.items.map((item) => [item.folder, item.subject]).sort()).toEqual([
+			['Alerts', 'In alerts'],
+			['Alerts', 'Seed'],
+			['INBOX', 'In inbox'],
+		]);
 		expect(Object.keys(trigger.saved.cursors as object).sort()).toEqual(['Alerts', 'INBOX']);
 		expect(imapSessions(address)).toBe(2);
 		await trigger.close();
@@ -140,12 +170,16 @@ describe('Mailbox Trigger (Instant): new mail becomes an emit within seconds, ex
 		expect(imapSessions(address)).toBe(0);
 
 		const empty = newMailbox('instant-manual-empty');
-		await expect(testStep({ credentials: credentialsFor(empty), parameters: {} })).rejects.toThrow(/No mail in INBOX matches/);
+		await expect(testStep({ credentials: credentialsFor(empty), parameters: {} })).rejects.toThrow(
+			/No mail in INBOX matches/,
+		);
 	});
 
 	it('fails activation visibly for a folder that does not exist, leaving no connection open', async () => {
 		const address = newMailbox('instant-missing');
-		await expect(activate(address, { folders: 'INBOX, Nope' })).rejects.toThrow(/Folder "Nope".*cannot be opened.*Folders parameter/);
+		await expect(activate(address, { folders: 'INBOX, Nope' })).rejects.toThrow(
+			/Folder "Nope".*cannot be opened.*Folders parameter/,
+		);
 		await until('every session closed on the server', 5000, () => imapSessions(address) === 0);
 	});
 

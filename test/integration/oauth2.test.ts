@@ -13,7 +13,14 @@ import { Email } from '../../nodes/Email/Email.node';
 import { emailConnectionTest } from '../../nodes/shared/credentials';
 import { runNode } from '../helpers/nodeContext';
 import { triggerHarness } from '../helpers/pollContext';
-import { accountFor, appendMessages, newMailbox, oauthCredentialsFor, servers, waitForMessages } from '../helpers/servers';
+import {
+	accountFor,
+	appendMessages,
+	newMailbox,
+	oauthCredentialsFor,
+	servers,
+	waitForMessages,
+} from '../helpers/servers';
 
 // eslint-disable-next-line @typescript-eslint/no-require-imports
 const { startMailServers } = require('../../scripts/lib/mailServers.js');
@@ -21,7 +28,9 @@ const { startMailServers } = require('../../scripts/lib/mailServers.js');
 /** The CAPABILITY line a client sees before logging in (imapflow only keeps the one after). */
 function preLoginCapabilities(port: number): Promise<string> {
 	return new Promise((resolve, reject) => {
-		const socket = tls.connect({ host: '127.0.0.1', port, rejectUnauthorized: false }, () => socket.write('a CAPABILITY\r\n'));
+		const socket = tls.connect({ host: '127.0.0.1', port, rejectUnauthorized: false }, () =>
+			socket.write('a CAPABILITY\r\n'),
+		);
 		let text = '';
 		socket.on('data', (chunk) => {
 			text += chunk.toString();
@@ -91,7 +100,9 @@ describe('OAuth2 login (XOAUTH2 / OAUTHBEARER)', () => {
 		const result = await pingAccount(account);
 		expect(result.is_succeed).toBe(false);
 		expect(result.imap).toMatchObject({ ok: false, code: 'AUTH_FAILED' });
-		expect(result.imap.error).toMatch(/could not be refreshed \(Token has been expired or revoked\.\): reconnect the credential/);
+		expect(result.imap.error).toMatch(
+			/could not be refreshed \(Token has been expired or revoked\.\): reconnect the credential/,
+		);
 		expect(result.smtp.error).toMatch(/reconnect the credential/);
 	});
 
@@ -107,11 +118,18 @@ describe('OAuth2 login (XOAUTH2 / OAUTHBEARER)', () => {
 	it('runs a read operation and a trigger poll with a token, chosen by the authentication parameter', async () => {
 		const user = newMailbox('oauth');
 		const credentials = oauthCredentialsFor(user, { access_token: signToken(user), token_type: 'Bearer' });
-		const raw = 'From: a@example.test\r\nTo: b@example.test\r\nSubject: token read\r\nMessage-ID: <token-read@example.test>\r\n\r\nbody\r\n';
+		const raw =
+			'From: a@example.test\r\nTo: b@example.test\r\nSubject: token read\r\nMessage-ID: <token-read@example.test>\r\n\r\nbody\r\n';
 		await appendMessages(user, [raw]);
 
 		const [[eml]] = await runNode(new Email(), {
-			parameters: { authentication: 'googleOAuth2', operation: 'getEml', folder: 'INBOX', messageId: 'token-read@example.test', base64Encode: true },
+			parameters: {
+				authentication: 'googleOAuth2',
+				operation: 'getEml',
+				folder: 'INBOX',
+				messageId: 'token-read@example.test',
+				base64Encode: true,
+			},
 			credentials,
 		});
 		expect(eml.json).toMatchObject({ message_id: '<token-read@example.test>', email_uid: 1 });
@@ -121,7 +139,11 @@ describe('OAuth2 login (XOAUTH2 / OAUTHBEARER)', () => {
 		expect(items.map((item) => item.json.subject)).toEqual(['token read']);
 
 		// The credential's Test button, for a connected OAuth2 credential and for another user's token.
-		const test = (data: object) => emailConnectionTest.call({} as ICredentialTestFunctions, { id: 'c', name: 'c', type: 'mailboxGoogleOAuth2Api', data } as ICredentialsDecrypted);
+		const test = (data: object) =>
+			emailConnectionTest.call(
+				{} as ICredentialTestFunctions,
+				{ id: 'c', name: 'c', type: 'mailboxGoogleOAuth2Api', data } as ICredentialsDecrypted,
+			);
 		expect(await test(credentials)).toMatchObject({ status: 'OK' });
 		const wrong = await test({ ...credentials, oauthTokenData: { access_token: signToken(newMailbox('other')) } });
 		expect(wrong.status).toBe('Error');

@@ -44,14 +44,19 @@ async function imapWithoutStarttls(): Promise<{ port: number; received: string[]
 describe('ping', () => {
 	it('logs in to IMAP and SMTP and reports both as ok', async () => {
 		const user = newMailbox('ping');
-		const [[item]] = await runNode(new Email(), { parameters: { operation: 'ping' }, credentials: credentialsFor(user) });
+		const [[item]] = await runNode(new Email(), {
+			parameters: { operation: 'ping' },
+			credentials: credentialsFor(user),
+		});
 		expect(item.json).toMatchObject({ is_succeed: true, imap: { ok: true }, smtp: { ok: true } });
 		expect(typeof (item.json.imap as { ms: number }).ms).toBe('number');
 		expect(item.pairedItem).toEqual({ item: 0 });
 	});
 
 	it('works with STARTTLS on both servers', async () => {
-		const result = await pingAccount(accountFor(newMailbox('ping'), { imapPort: servers().ports.imap, imapSecurity: 'starttls' }));
+		const result = await pingAccount(
+			accountFor(newMailbox('ping'), { imapPort: servers().ports.imap, imapSecurity: 'starttls' }),
+		);
 		expect(result).toMatchObject({ is_succeed: true, imap: { ok: true }, smtp: { ok: true } });
 	});
 

@@ -6,7 +6,8 @@ export async function seenFlags(address: string, folder: string): Promise<boolea
 		const lock = await client.getMailboxLock(folder, { readOnly: true });
 		try {
 			const flags: Array<[number, boolean]> = [];
-			for await (const message of client.fetch('1:*', { uid: true, flags: true })) flags.push([message.uid, message.flags?.has('\\Seen') ?? false]);
+			for await (const message of client.fetch('1:*', { uid: true, flags: true }))
+				flags.push([message.uid, message.flags?.has('\\Seen') ?? false]);
 			return flags.sort((a, b) => a[0] - b[0]).map(([, seen]) => seen);
 		} finally {
 			lock.release();

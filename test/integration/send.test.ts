@@ -9,7 +9,15 @@ import { credentialsFor, newMailbox, openMailbox, servers, waitForMessages } fro
 const addresses = (field: AddressObject | AddressObject[] | undefined) =>
 	(Array.isArray(field) ? field : field ? [field] : []).flatMap((entry) => entry.value.map((v) => v.address));
 
-async function send(sender: string, parameters: Record<string, unknown>, extra: { items?: Parameters<typeof runNode>[1]['items']; continueOnFail?: boolean; credentials?: Record<string, unknown> } = {}) {
+async function send(
+	sender: string,
+	parameters: Record<string, unknown>,
+	extra: {
+		items?: Parameters<typeof runNode>[1]['items'];
+		continueOnFail?: boolean;
+		credentials?: Record<string, unknown>;
+	} = {},
+) {
 	const [items] = await runNode(new Email(), {
 		parameters: { operation: 'send', cc: '', bcc: '', options: {}, ...parameters },
 		credentials: extra.credentials ?? credentialsFor(sender),
@@ -49,7 +57,12 @@ describe('send', () => {
 
 	it('sends plain text when contentType is text', async () => {
 		const [sender, to] = [newMailbox('from'), newMailbox('to')];
-		await send(sender, { recipients: to, subject: 'plain', content: 'line one\nline <two>', options: { contentType: 'text' } });
+		await send(sender, {
+			recipients: to,
+			subject: 'plain',
+			content: 'line one\nline <two>',
+			options: { contentType: 'text' },
+		});
 		const parsed = await simpleParser((await waitForMessages(to, 1))[0].source);
 		expect(parsed.html).toBe(false);
 		expect(parsed.text?.trim()).toBe('line one\nline <two>');
@@ -69,15 +82,24 @@ describe('send', () => {
 
 	it('attaches binary properties byte-identical, with name and type', async () => {
 		const [sender, to] = [newMailbox('from'), newMailbox('to')];
-		const pdf = Buffer.concat([Buffer.from('%PDF-1.4\n'), Buffer.from(Array.from({ length: 50000 }, (_, i) => (i * 31) % 256))]);
+		const pdf = Buffer.concat([
+			Buffer.from('%PDF-1.4\n'),
+			Buffer.from(Array.from({ length: 50000 }, (_, i) => (i * 31) % 256)),
+		]);
 		const item = binaryItem('report', pdf, 'case report.pdf', 'application/pdf');
 		item.binary!.logo = binaryItem('logo', Buffer.from('GIF89a-bytes'), 'logo.gif', 'image/gif').binary!.logo;
-		await send(sender, { recipients: to, subject: 'with files', content: 'see attached', options: { attachments: 'report, logo' } }, { items: [item] });
+		await send(
+			sender,
+			{ recipients: to, subject: 'with files', content: 'see attached', options: { attachments: 'report, logo' } },
+			{ items: [item] },
+		);
 		const parsed = await simpleParser((await waitForMessages(to, 1))[0].source);
 		expect(parsed.attachments.map((a) => a.filename)).toEqual(['case report.pdf', 'logo.gif']);
 		const [report] = parsed.attachments;
 		expect(report.contentType).toBe('application/pdf');
-		expect(createHash('sha256').update(report.content).digest('hex')).toBe(createHash('sha256').update(pdf).digest('hex'));
+		expect(createHash('sha256').update(report.content).digest('hex')).toBe(
+			createHash('sha256').update(pdf).digest('hex'),
+		);
 	});
 
 	it('threads a reply with In-Reply-To and References, and sets Reply-To, From name and custom headers', async () => {
@@ -104,7 +126,11 @@ describe('send', () => {
 	it('delivers mail for foreign domains to the local catch-all only', async () => {
 		const sender = newMailbox('from');
 		const subject = `foreign ${Date.now()} ${Math.random()}`;
-		const [item] = await send(sender, { recipients: 'someone@foreign-domain.example.com', subject, content: 'stays local' });
+		const [item] = await send(sender, {
+			recipients: 'someone@foreign-domain.example.com',
+			subject,
+			content: 'stays local',
+		});
 		expect(item.json.accepted).toEqual(['someone@foreign-domain.example.com']);
 		const deadline = Date.now() + 15000;
 		let found = 0;
@@ -132,7 +158,8 @@ describe('send', () => {
 			credentials: credentialsFor(sender),
 			items,
 			// Each item's recipient comes from its own json, as an expression would give it.
-			perItem: (name, itemIndex) => (name === 'recipients' ? recipients[itemIndex] : name === 'subject' ? `bulk ${itemIndex}` : undefined),
+			perItem: (name, itemIndex) =>
+				name === 'recipients' ? recipients[itemIndex] : name === 'subject' ? `bulk ${itemIndex}` : undefined,
 		});
 		expect(outputs.map((output) => output.pairedItem)).toEqual(recipients.map((_, item) => ({ item })));
 		expect(outputs.map((output) => output.json.accepted)).toEqual(recipients.map((recipient) => [recipient]));
@@ -154,7 +181,10 @@ describe('send', () => {
 			perItem: (name, itemIndex) => (name === 'recipients' ? recipients[itemIndex] : undefined),
 		});
 		expect(outputs[0].json.is_success).toBe(true);
-		expect(outputs[1]).toEqual({ json: { error: expect.stringMatching(/invalid email address: "broken@"/) }, pairedItem: { item: 1 } });
+		expect(outputs[1]).toEqual({
+			json: { error: expect.stringMatching(/invalid email address: "broken@"/) },
+			pairedItem: { item: 1 },
+		});
 		expect(outputs[2].json.is_success).toBe(true);
 		await waitForMessages(recipients[0], 1);
 		await waitForMessages(recipients[2], 1);
@@ -166,9 +196,21 @@ describe('send', () => {
 
 		it.each([
 			['CR/LF in the subject', { subject: 'hello\r\nBcc: victim@example.test' }, /Subject contains a line break/],
-			['LF in a header value', { options: { headers: { header: [{ name: 'X-A', value: 'a\nBcc: x@example.test' }] } } }, /Header "X-A" contains a line break/],
-			['a reserved header', { options: { headers: { header: [{ name: 'Bcc', value: 'x@example.test' }] } } }, /set by the node itself/],
-			['an invalid recipient', { recipients: 'not-an-address' }, /Recipients has an invalid email address: "not-an-address"/],
+			[
+				'LF in a header value',
+				{ options: { headers: { header: [{ name: 'X-A', value: 'a\nBcc: x@example.test' }] } } },
+				/Header "X-A" contains a line break/,
+			],
+			[
+				'a reserved header',
+				{ options: { headers: { header: [{ name: 'Bcc', value: 'x@example.test' }] } } },
+				/set by the node itself/,
+			],
+			[
+				'an invalid recipient',
+				{ recipients: 'not-an-address' },
+				/Recipients has an invalid email address: "not-an-address"/,
+			],
 			['an invalid cc', { cc: 'ok@example.test, broken@' }, /CC has an invalid email address/],
 			['LF in the recipients', { recipients: 'a@example.test\nb@example.test' }, /Recipients contains a line break/],
 			['CR/LF in From Name', { options: { fromName: 'Bot\r\nX-Evil: 1' } }, /From Name contains a line break/],
@@ -181,17 +223,32 @@ describe('send', () => {
 
 		it('returns the error as an item with continueOnFail', async () => {
 			const user = newMailbox('bad');
-			const items = await send(user, { recipients: 'nope', subject: 'x', content: 'y' }, { credentials: offline(user), continueOnFail: true });
-			expect(items).toEqual([{ json: { error: expect.stringMatching(/invalid email address/) }, pairedItem: { item: 0 } }]);
+			const items = await send(
+				user,
+				{ recipients: 'nope', subject: 'x', content: 'y' },
+				{ credentials: offline(user), continueOnFail: true },
+			);
+			expect(items).toEqual([
+				{ json: { error: expect.stringMatching(/invalid email address/) }, pairedItem: { item: 0 } },
+			]);
 		});
 	});
 
 	it('keeps the password out of the error when the login fails', async () => {
 		const user = newMailbox('from');
 		const password = 'Sup3r-Secret-Pass';
-		const error = await send(user, { recipients: newMailbox('to'), subject: 'x', content: 'y' }, { credentials: credentialsFor(user, { password }) }).catch((e: Error) => e);
+		const error = await send(
+			user,
+			{ recipients: newMailbox('to'), subject: 'x', content: 'y' },
+			{ credentials: credentialsFor(user, { password }) },
+		).catch((e: Error) => e);
 		expect(error).toBeInstanceOf(Error);
 		expect((error as Error).message).toMatch(/SMTP server .* rejected the login/);
-		expect(JSON.stringify({ message: (error as Error).message, description: (error as { description?: string }).description })).not.toContain(password);
+		expect(
+			JSON.stringify({
+				message: (error as Error).message,
+				description: (error as { description?: string }).description,
+			}),
+		).not.toContain(password);
 	});
 });

@@ -17,15 +17,25 @@ async function runOperation(sender: string, parameters: Json, credentials = cred
 }
 
 /** Starts Send Email and Wait from `sender` to `recipients`; the wait runs while the test replies. */
-function sendAndWait(sender: string, recipients: string, extra: Json = {}, options: Json = {}, credentials?: Record<string, unknown>) {
-	return runOperation(sender, {
-		operation: 'sendAndWait',
-		recipients,
-		subject: 'Approval needed: block 203.0.113.7',
-		content: QUESTION,
-		options: { contentType: 'text', timeoutMinutes: 1, ...options },
-		...extra,
-	}, credentials);
+function sendAndWait(
+	sender: string,
+	recipients: string,
+	extra: Json = {},
+	options: Json = {},
+	credentials?: Record<string, unknown>,
+) {
+	return runOperation(
+		sender,
+		{
+			operation: 'sendAndWait',
+			recipients,
+			subject: 'Approval needed: block 203.0.113.7',
+			content: QUESTION,
+			options: { contentType: 'text', timeoutMinutes: 1, ...options },
+			...extra,
+		},
+		credentials,
+	);
 }
 
 /** Resolves once `count` messages sit in `address`'s INBOX, with the time the last one was seen. */
@@ -35,7 +45,7 @@ async function delivered(address: string, count: number): Promise<number> {
 }
 
 describe('sendAndWait', () => {
-	it('returns a top-posted reply with answer, reply_text and the seed\'s fields, seen within a second or two by IDLE', async () => {
+	it("returns a top-posted reply with answer, reply_text and the seed's fields, seen within a second or two by IDLE", async () => {
 		const [sender, analyst] = [newMailbox('soc'), newMailbox('analyst')];
 		// pollSeconds is long: only IDLE can see the reply in time.
 		const waiting = sendAndWait(sender, analyst, {}, { pollSeconds: 600 });
@@ -86,7 +96,12 @@ describe('sendAndWait', () => {
 		const question = await receiveQuestion(analyst);
 		await replyAs(analyst, sender, question, { html: '<p>Approved &mdash; <b>go ahead</b>.</p><p>Ann</p>' });
 		const result = await waiting;
-		expect(result).toMatchObject({ is_success: true, answer: 'Approved — go ahead.', plaintext_body: '', content_type: 'text/html' });
+		expect(result).toMatchObject({
+			is_success: true,
+			answer: 'Approved — go ahead.',
+			plaintext_body: '',
+			content_type: 'text/html',
+		});
 		expect(result.html_body).toContain('<b>go ahead</b>');
 		expect(result.reply_text).not.toContain('203.0.113.7');
 	});
@@ -103,7 +118,11 @@ describe('sendAndWait', () => {
 		const [sender, analyst] = [newMailbox('soc'), newMailbox('analyst')];
 		const waiting = sendAndWait(sender, analyst, { exclusionSubjectRegex: 'out of office', exclusionBodyRegex: '' });
 		const question = await receiveQuestion(analyst);
-		await replyAs(analyst, sender, question, { subject: `Automatic reply: I am out of office (${question.subject})`, text: 'I am away until Monday.', headers: { 'Auto-Submitted': 'auto-replied' } });
+		await replyAs(analyst, sender, question, {
+			subject: `Automatic reply: I am out of office (${question.subject})`,
+			text: 'I am away until Monday.',
+			headers: { 'Auto-Submitted': 'auto-replied' },
+		});
 		await delivered(sender, 1);
 		await new Promise((resolve) => setTimeout(resolve, 500));
 		await replyAs(analyst, sender, question, { text: '{{approve}}' });
@@ -148,7 +167,13 @@ describe('sendAndWait', () => {
 		const [sender, analyst] = [newMailbox('soc'), newMailbox('analyst')];
 		await withFaultProxy(servers().ports.imaps, async (proxy) => {
 			// pollSeconds is long: only the fresh search after the reconnect can find the reply in time.
-			const waiting = sendAndWait(sender, analyst, {}, { pollSeconds: 600 }, credentialsFor(sender, { imapPort: proxy.port }));
+			const waiting = sendAndWait(
+				sender,
+				analyst,
+				{},
+				{ pollSeconds: 600 },
+				credentialsFor(sender, { imapPort: proxy.port }),
+			);
 			const question = await receiveQuestion(analyst);
 			while (proxy.connections < 1) await new Promise((resolve) => setTimeout(resolve, 50));
 			await new Promise((resolve) => setTimeout(resolve, 300));
@@ -175,14 +200,23 @@ describe('sendAndWait', () => {
 		await replyAs(second, sender, await receiveQuestion(second), { text: '{{deny}}' });
 		const result = await waiting;
 		expect(result).toMatchObject({ is_success: true, timed_out: false, answer: 'approve', sender: first });
-		expect((result.replies as Json[]).map((reply) => [reply.sender, reply.answer])).toEqual([[first, 'approve'], [second, 'deny']]);
+		expect((result.replies as Json[]).map((reply) => [reply.sender, reply.answer])).toEqual([
+			[first, 'approve'],
+			[second, 'deny'],
+		]);
 	});
 
 	it('times out as an answer, not an error, with the replies so far', async () => {
 		const [sender, first, second] = [newMailbox('soc'), newMailbox('analyst'), newMailbox('lead')];
 		await withFaultProxy(servers().ports.imaps, async (proxy) => {
 			const started = Date.now();
-			const waiting = sendAndWait(sender, `${first}, ${second}`, {}, { timeoutMinutes: 0.05, waitForAllRecipients: true }, credentialsFor(sender, { imapPort: proxy.port }));
+			const waiting = sendAndWait(
+				sender,
+				`${first}, ${second}`,
+				{},
+				{ timeoutMinutes: 0.05, waitForAllRecipients: true },
+				credentialsFor(sender, { imapPort: proxy.port }),
+			);
 			await replyAs(first, sender, await receiveQuestion(first), { text: 'yes from me' });
 			const result = await waiting;
 			expect(Date.now() - started).toBeGreaterThanOrEqual(2900);
@@ -209,8 +243,15 @@ describe('sendAndWait', () => {
 		const question = await receiveQuestion(analyst);
 		// A server-side rule files the reply into "Replies": appended there directly.
 		const reply = [
-			`From: ${analyst}`, `To: ${sender}`, `Subject: Re: ${question.subject}`, `Message-ID: <filed-${Date.now()}@example.test>`,
-			`In-Reply-To: ${question.messageId}`, `Date: ${new Date().toUTCString()}`, '', 'Filed reply: approve', '',
+			`From: ${analyst}`,
+			`To: ${sender}`,
+			`Subject: Re: ${question.subject}`,
+			`Message-ID: <filed-${Date.now()}@example.test>`,
+			`In-Reply-To: ${question.messageId}`,
+			`Date: ${new Date().toUTCString()}`,
+			'',
+			'Filed reply: approve',
+			'',
 		].join('\r\n');
 		await appendMessages(sender, [reply], { folder: 'Replies' });
 		expect(await waiting).toMatchObject({ is_success: true, answer: 'Filed reply: approve', folder: 'Replies' });
@@ -218,8 +259,12 @@ describe('sendAndWait', () => {
 
 	it('refuses a bad regex before sending, and fails with a clear error for a missing folder', async () => {
 		const [sender, analyst] = [newMailbox('soc'), newMailbox('analyst')];
-		await expect(sendAndWait(sender, analyst, { exclusionSubjectRegex: '(unclosed' })).rejects.toThrow(/Exclusion Subject Regex is not a valid regular expression/);
-		await expect(sendAndWait(sender, analyst, {}, { folders: 'INBOX, Nope' })).rejects.toThrow(/Folder "Nope" could not be opened/);
+		await expect(sendAndWait(sender, analyst, { exclusionSubjectRegex: '(unclosed' })).rejects.toThrow(
+			/Exclusion Subject Regex is not a valid regular expression/,
+		);
+		await expect(sendAndWait(sender, analyst, {}, { folders: 'INBOX, Nope' })).rejects.toThrow(
+			/Folder "Nope" could not be opened/,
+		);
 		await waitForMessages(analyst, 1);
 		await new Promise((resolve) => setTimeout(resolve, 500));
 		// Only the second question went out.
@@ -230,20 +275,48 @@ describe('sendAndWait', () => {
 describe('waitForReply', () => {
 	it('collects the reply to a message sent earlier, by its Message-ID without brackets', async () => {
 		const [sender, analyst] = [newMailbox('soc'), newMailbox('analyst')];
-		const sent = await runOperation(sender, { operation: 'send', recipients: analyst, subject: 'Earlier question', content: QUESTION, options: { contentType: 'text' } });
+		const sent = await runOperation(sender, {
+			operation: 'send',
+			recipients: analyst,
+			subject: 'Earlier question',
+			content: QUESTION,
+			options: { contentType: 'text' },
+		});
 		const question = await receiveQuestion(analyst);
 		await replyAs(analyst, sender, question, { text: '{{approve}}' });
 		await delivered(sender, 1);
 
 		const bare = String(sent.message_id).replace(/^<|>$/g, '');
-		const result = await runOperation(sender, { operation: 'waitForReply', messageId: bare, recipients: analyst, options: { timeoutMinutes: 0.5 } });
-		expect(result).toMatchObject({ is_success: true, timed_out: false, sent_message_id: sent.message_id, answer: 'approve', sender: analyst });
+		const result = await runOperation(sender, {
+			operation: 'waitForReply',
+			messageId: bare,
+			recipients: analyst,
+			options: { timeoutMinutes: 0.5 },
+		});
+		expect(result).toMatchObject({
+			is_success: true,
+			timed_out: false,
+			sent_message_id: sent.message_id,
+			answer: 'approve',
+			sender: analyst,
+		});
 	});
 
 	it('waits for a reply that comes later, from anyone when no recipients are given', async () => {
 		const [sender, analyst] = [newMailbox('soc'), newMailbox('analyst')];
-		const sent = await runOperation(sender, { operation: 'send', recipients: analyst, subject: 'Later question', content: QUESTION, options: { contentType: 'text' } });
-		const waiting = runOperation(sender, { operation: 'waitForReply', messageId: sent.message_id, recipients: '', options: { timeoutMinutes: 0.5 } });
+		const sent = await runOperation(sender, {
+			operation: 'send',
+			recipients: analyst,
+			subject: 'Later question',
+			content: QUESTION,
+			options: { contentType: 'text' },
+		});
+		const waiting = runOperation(sender, {
+			operation: 'waitForReply',
+			messageId: sent.message_id,
+			recipients: '',
+			options: { timeoutMinutes: 0.5 },
+		});
 		await replyAs(analyst, sender, await receiveQuestion(analyst), { text: 'Sure, approved.' });
 		expect(await waiting).toMatchObject({ is_success: true, answer: 'Sure, approved.' });
 	});

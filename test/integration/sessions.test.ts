@@ -4,7 +4,17 @@ import { triggerHarness } from '../helpers/pollContext';
 import { accountFor, appendMessages, credentialsFor, imapSessions, newMailbox, servers } from '../helpers/servers';
 
 function rawMail(subject: string, to: string): string {
-	return [`From: Reporter <reporter@example.test>`, `To: ${to}`, `Subject: ${subject}`, `Date: ${new Date().toUTCString()}`, `Message-ID: <${subject.replace(/\W+/g, '-')}-${Date.now()}@example.test>`, 'Content-Type: text/plain', '', `Body of ${subject}`, ''].join('\r\n');
+	return [
+		`From: Reporter <reporter@example.test>`,
+		`To: ${to}`,
+		`Subject: ${subject}`,
+		`Date: ${new Date().toUTCString()}`,
+		`Message-ID: <${subject.replace(/\W+/g, '-')}-${Date.now()}@example.test>`,
+		'Content-Type: text/plain',
+		'',
+		`Body of ${subject}`,
+		'',
+	].join('\r\n');
 }
 
 const subjects = (items: Array<{ json: Record<string, unknown> }>) => items.map((item) => item.json.subject);
@@ -32,7 +42,10 @@ describe('Mailbox Trigger keeps its IMAP session between polls', () => {
 
 	it('logs in once for five polls, still sees each new mail, and leaves one session open in between', async () => {
 		const address = newMailbox('kept');
-		const trigger = triggerHarness({ credentials: viaProxy(address), parameters: { unreadOnly: true, markAsRead: true } });
+		const trigger = triggerHarness({
+			credentials: viaProxy(address),
+			parameters: { unreadOnly: true, markAsRead: true },
+		});
 		for (let poll = 1; poll <= 5; poll++) {
 			await appendMessages(address, [rawMail(`Kept ${poll}`, address)]);
 			expect(subjects(await trigger.poll())).toEqual([`Kept ${poll}`]);
@@ -45,7 +58,10 @@ describe('Mailbox Trigger keeps its IMAP session between polls', () => {
 	it('keeps the session past its socket timeout: it waits in IDLE between polls', async () => {
 		const address = newMailbox('idle-kept');
 		// Script Timeout Seconds is the poll's budget and its connection's socket timeout: 2 s here.
-		const trigger = triggerHarness({ credentials: viaProxy(address), parameters: { unreadOnly: false, markAsRead: false, scriptTimeoutSeconds: 2 } });
+		const trigger = triggerHarness({
+			credentials: viaProxy(address),
+			parameters: { unreadOnly: false, markAsRead: false, scriptTimeoutSeconds: 2 },
+		});
 		await appendMessages(address, [rawMail('Before the quiet', address)]);
 		expect(subjects(await trigger.poll())).toEqual(['Before the quiet']);
 		await new Promise((resolve) => setTimeout(resolve, 5000));
@@ -57,7 +73,10 @@ describe('Mailbox Trigger keeps its IMAP session between polls', () => {
 
 	it('logs in again when the server dropped the kept session, and loses and repeats nothing', async () => {
 		const address = newMailbox('dropped');
-		const trigger = triggerHarness({ credentials: viaProxy(address), parameters: { unreadOnly: false, markAsRead: false } });
+		const trigger = triggerHarness({
+			credentials: viaProxy(address),
+			parameters: { unreadOnly: false, markAsRead: false },
+		});
 		await appendMessages(address, [rawMail('Before the drop', address)]);
 		expect(subjects(await trigger.poll())).toEqual(['Before the drop']);
 		proxy.cut();
@@ -74,14 +93,18 @@ describe('Mailbox Trigger keeps its IMAP session between polls', () => {
 		await appendMessages(second, [rawMail('For B', second)]);
 		const parameters = { unreadOnly: false, markAsRead: false };
 		const workflowId = `workflow-sessions-${Date.now()}`;
-		expect(subjects(await triggerHarness({ credentials: viaProxy(first), parameters, workflowId }).poll())).toEqual(['For A']);
+		expect(subjects(await triggerHarness({ credentials: viaProxy(first), parameters, workflowId }).poll())).toEqual([
+			'For A',
+		]);
 		// Another workflow on the same mailbox: a session of its own.
 		expect(subjects(await triggerHarness({ credentials: viaProxy(first), parameters }).poll())).toEqual(['For A']);
 		expect(proxy.connections).toBe(2);
 		// The same workflow, its credential switched to another mailbox: never the first user's session.
-		expect(subjects(await triggerHarness({ credentials: viaProxy(second), parameters, workflowId }).poll())).toEqual(['For B']);
+		expect(subjects(await triggerHarness({ credentials: viaProxy(second), parameters, workflowId }).poll())).toEqual([
+			'For B',
+		]);
 		expect(proxy.connections).toBe(3);
-		await until('the first workflow\'s old session logged out', 5000, () => imapSessions(first) === 1);
+		await until("the first workflow's old session logged out", 5000, () => imapSessions(first) === 1);
 	});
 
 	it('logs a kept session out once its time is over, or when its owner closes it', async () => {

@@ -15,15 +15,29 @@ describe('Mailbox Trigger items', () => {
 	/** Polls a mailbox holding every mail of `files`, over several cycles: one item each, with the server's bytes. */
 	async function expectOneItemEach(files: string[], mailbox: string, maxEmailsPerCycle: number): Promise<void> {
 		const address = newMailbox(mailbox);
-		const uids = await appendMessages(address, files.map((file) => readFileSync(file)));
-		const stored = new Map((await waitForMessages(address, files.length)).map((message) => [message.uid, message.source]));
-		const trigger = triggerHarness({ credentials: credentialsFor(address), parameters: { maxEmailsPerCycle, attachOriginalEml: true, extractionRules: { rules: [{ name: 'ip', regex: '\\b\\d{1,3}(?:\\.\\d{1,3}){3}\\b' }] } } });
+		const uids = await appendMessages(
+			address,
+			files.map((file) => readFileSync(file)),
+		);
+		const stored = new Map(
+			(await waitForMessages(address, files.length)).map((message) => [message.uid, message.source]),
+		);
+		const trigger = triggerHarness({
+			credentials: credentialsFor(address),
+			parameters: {
+				maxEmailsPerCycle,
+				attachOriginalEml: true,
+				extractionRules: { rules: [{ name: 'ip', regex: '\\b\\d{1,3}(?:\\.\\d{1,3}){3}\\b' }] },
+			},
+		});
 		const emitted: number[] = [];
 		for (let poll = 0; poll < 5; poll++) {
 			for (const item of await trigger.poll()) {
 				emitted.push(Number(item.json.email_uid));
 				// The server's bytes, unchanged, for every message however broken.
-				expect(Buffer.from(item.binary!.original_eml.data, 'base64').equals(stored.get(Number(item.json.email_uid))!)).toBe(true);
+				expect(
+					Buffer.from(item.binary!.original_eml.data, 'base64').equals(stored.get(Number(item.json.email_uid))!),
+				).toBe(true);
 				expect(typeof item.json.body).toBe('string');
 				expect(Array.isArray(item.json.urls)).toBe(true);
 			}
@@ -45,23 +59,31 @@ describe('Mailbox Trigger items', () => {
 		const address = newMailbox('item');
 		const pdf = Buffer.from('%PDF-1.4 fake invoice 10.1.2.3\n');
 		const raw = await new Promise<Buffer>((resolve, reject) => {
-			nodemailer.createTransport({ streamTransport: true, buffer: true }).sendMail({
-				from: 'Alerting <alerts@corp.test>',
-				to: ['Soc <soc@corp.test>', 'second@corp.test'],
-				cc: 'cc@corp.test',
-				replyTo: 'noreply@corp.test',
-				subject: '[PROD] Suspicious login from 203.0.113.9',
-				date: new Date('2024-06-04T12:34:56+02:00'),
-				html: '<p>Login from <b>203.0.113.9</b> and 198.51.100.7. <a href="https://evil.test/phish?id=1">Verify</a></p>',
-				attachments: [{ filename: 'invoice.pdf', content: pdf, contentType: 'application/pdf' }],
-				headers: { 'X-Mailer': 'AlertBot 1.0' },
-			}, (error, info) => (error ? reject(error) : resolve(info.message as Buffer)));
+			nodemailer.createTransport({ streamTransport: true, buffer: true }).sendMail(
+				{
+					from: 'Alerting <alerts@corp.test>',
+					to: ['Soc <soc@corp.test>', 'second@corp.test'],
+					cc: 'cc@corp.test',
+					replyTo: 'noreply@corp.test',
+					subject: '[PROD] Suspicious login from 203.0.113.9',
+					date: new Date('2024-06-04T12:34:56+02:00'),
+					html: '<p>Login from <b>203.0.113.9</b> and 198.51.100.7. <a href="https://evil.test/phish?id=1">Verify</a></p>',
+					attachments: [{ filename: 'invoice.pdf', content: pdf, contentType: 'application/pdf' }],
+					headers: { 'X-Mailer': 'AlertBot 1.0' },
+				},
+				(error, info) => (error ? reject(error) : resolve(info.message as Buffer)),
+			);
 		});
 		await appendMessages(address, [raw]);
 		const trigger = triggerHarness({
 			credentials: credentialsFor(address),
 			parameters: {
-				extractionRules: { rules: [{ name: 'ip', regex: '\\b\\d{1,3}(?:\\.\\d{1,3}){3}\\b' }, { name: 'domain', regex: 'https?://([^/]+)' }] },
+				extractionRules: {
+					rules: [
+						{ name: 'ip', regex: '\\b\\d{1,3}(?:\\.\\d{1,3}){3}\\b' },
+						{ name: 'domain', regex: 'https?://([^/]+)' },
+					],
+				},
 				environmentRegex: '\\[(\\w+)\\]',
 				productFieldName: 'product',
 				eventFieldName: 'event',
@@ -82,7 +104,15 @@ describe('Mailbox Trigger items', () => {
 			folder: 'INBOX',
 			flags: expect.not.arrayContaining(['\\Seen']),
 			headers: expect.objectContaining({ 'x-mailer': 'AlertBot 1.0' }),
-			attachments: [{ filename: 'invoice.pdf', contentType: 'application/pdf', size: pdf.length, md5: createHash('md5').update(pdf).digest('hex'), sha256: sha256(pdf) }],
+			attachments: [
+				{
+					filename: 'invoice.pdf',
+					contentType: 'application/pdf',
+					size: pdf.length,
+					md5: createHash('md5').update(pdf).digest('hex'),
+					sha256: sha256(pdf),
+				},
+			],
 			regex: { ip: ['203.0.113.9', '198.51.100.7'], domain: ['evil.test'] },
 			regex_ip: '203.0.113.9',
 			regex_ip_1: '203.0.113.9',
@@ -105,8 +135,15 @@ describe('Mailbox Trigger items', () => {
 		const address = newMailbox('forwards');
 		const transport = createSmtpTransport(accountFor(newMailbox('reporter')));
 		try {
-			for (const [prefix, body] of [['Fwd:', GMAIL_BODY], ['FW:', OUTLOOK_BODY], ['Fwd:', APPLE_BODY]] as const) {
-				await transport.sendMail({ envelope: { from: 'reporter@corp.test', to: [address] }, raw: forwardedMail(prefix, body, { to: address }) });
+			for (const [prefix, body] of [
+				['Fwd:', GMAIL_BODY],
+				['FW:', OUTLOOK_BODY],
+				['Fwd:', APPLE_BODY],
+			] as const) {
+				await transport.sendMail({
+					envelope: { from: 'reporter@corp.test', to: [address] },
+					raw: forwardedMail(prefix, body, { to: address }),
+				});
 			}
 		} finally {
 			transport.close();
@@ -123,8 +160,25 @@ describe('Mailbox Trigger items', () => {
 
 	it('a rule like (a+)+$ against a 100 KB body of "a" followed by "!" does not stall the poll', async () => {
 		const address = newMailbox('redos');
-		await appendMessages(address, [['From: x@corp.test', 'To: soc@corp.test', 'Subject: redos', 'Content-Type: text/plain', '', `${'a'.repeat(100_000)}!`, ''].join('\r\n')]);
-		const trigger = triggerHarness({ credentials: credentialsFor(address), parameters: { extractionRules: { rules: [{ name: 'evil', regex: '(a+)+$' }] }, environmentRegex: '(a|aa)+$', environmentField: 'body' } });
+		await appendMessages(address, [
+			[
+				'From: x@corp.test',
+				'To: soc@corp.test',
+				'Subject: redos',
+				'Content-Type: text/plain',
+				'',
+				`${'a'.repeat(100_000)}!`,
+				'',
+			].join('\r\n'),
+		]);
+		const trigger = triggerHarness({
+			credentials: credentialsFor(address),
+			parameters: {
+				extractionRules: { rules: [{ name: 'evil', regex: '(a+)+$' }] },
+				environmentRegex: '(a|aa)+$',
+				environmentField: 'body',
+			},
+		});
 		const started = Date.now();
 		const [item] = await trigger.poll();
 		expect(Date.now() - started).toBeLessThan(3000);
@@ -138,11 +192,25 @@ describe('Mailbox Trigger items', () => {
 		const depth = 300;
 		const parts: string[] = [];
 		for (let i = 0; i < depth; i++) parts.push(`Content-Type: multipart/mixed; boundary="b${i}"`, '', `--b${i}`);
-		const raw = ['From: deep@corp.test', 'To: soc@corp.test', 'Subject: Nested too deep', 'MIME-Version: 1.0', ...parts, 'Content-Type: text/plain', '', 'core', ''].join('\r\n');
+		const raw = [
+			'From: deep@corp.test',
+			'To: soc@corp.test',
+			'Subject: Nested too deep',
+			'MIME-Version: 1.0',
+			...parts,
+			'Content-Type: text/plain',
+			'',
+			'core',
+			'',
+		].join('\r\n');
 		await appendMessages(address, [raw]);
 		const trigger = triggerHarness({ credentials: credentialsFor(address), parameters: {} });
 		const [item] = await trigger.poll();
-		expect(item.json).toMatchObject({ subject: 'Nested too deep', from: 'deep@corp.test', parse_error: expect.any(String) });
+		expect(item.json).toMatchObject({
+			subject: 'Nested too deep',
+			from: 'deep@corp.test',
+			parse_error: expect.any(String),
+		});
 		expect(await trigger.poll()).toEqual([]);
 	});
 });

@@ -1,12 +1,23 @@
 import { createSmtpTransport } from '../../nodes/mail';
 import { startFaultProxy } from '../helpers/faultProxy';
 import { jsonOf, triggerHarness } from '../helpers/pollContext';
-import { accountFor, appendMessages, credentialsFor, newMailbox, openMailbox, servers, waitForMessages } from '../helpers/servers';
+import {
+	accountFor,
+	appendMessages,
+	credentialsFor,
+	newMailbox,
+	openMailbox,
+	servers,
+	waitForMessages,
+} from '../helpers/servers';
 
 const DAY = 24 * 60 * 60 * 1000;
 
 // `date: null` leaves the Date header out (undefined would take the default).
-function rawMail(subject: string, { date = new Date().toUTCString() as string | null, body = `Body of ${subject}`, to = 'soc@example.test' } = {}): string {
+function rawMail(
+	subject: string,
+	{ date = new Date().toUTCString() as string | null, body = `Body of ${subject}`, to = 'soc@example.test' } = {},
+): string {
 	return [
 		'From: Reporter <reporter@example.test>',
 		`To: ${to}`,
@@ -22,7 +33,10 @@ function rawMail(subject: string, { date = new Date().toUTCString() as string | 
 }
 
 function harnessFor(address: string, parameters: Record<string, unknown> = {}) {
-	return triggerHarness({ credentials: credentialsFor(address), parameters: { unreadOnly: true, markAsRead: true, ...parameters } });
+	return triggerHarness({
+		credentials: credentialsFor(address),
+		parameters: { unreadOnly: true, markAsRead: true, ...parameters },
+	});
 }
 
 const subjects = (items: Array<{ json: Record<string, unknown> }>) => items.map((item) => item.json.subject);
@@ -39,7 +53,10 @@ describe('Mailbox Trigger delivery: every matching mail exactly once', () => {
 	it('drains a backlog of 25 as 10, 10, 5 in arrival order, with no repeats', async () => {
 		const address = newMailbox('backlog');
 		const names = Array.from({ length: 25 }, (_, i) => `Backlog ${String(i + 1).padStart(2, '0')}`);
-		await appendMessages(address, names.map((name) => rawMail(name)));
+		await appendMessages(
+			address,
+			names.map((name) => rawMail(name)),
+		);
 		const trigger = harnessFor(address);
 		const batches = [await trigger.poll(), await trigger.poll(), await trigger.poll(), await trigger.poll()];
 		expect(batches.map((batch) => batch.length)).toEqual([10, 10, 5, 0]);
@@ -52,12 +69,17 @@ describe('Mailbox Trigger delivery: every matching mail exactly once', () => {
 	it('skips a poll that n8n starts while the last one of the same trigger still runs, so nothing is emitted twice', async () => {
 		const address = newMailbox('overlap');
 		const names = ['Overlap 1', 'Overlap 2', 'Overlap 3'];
-		await appendMessages(address, names.map((name) => rawMail(name)));
+		await appendMessages(
+			address,
+			names.map((name) => rawMail(name)),
+		);
 		// Unread Only off: only the cursor keeps the second poll from emitting the same mail.
 		const trigger = harnessFor(address, { unreadOnly: false, markAsRead: false });
 		const [first, second] = await Promise.all([trigger.poll(), trigger.poll()]);
 		expect([first, second].map(subjects)).toEqual([names, []]);
-		expect(trigger.warnings.join(' ')).toMatch(/previous poll of "Mailbox Trigger" is still running; this one is skipped/);
+		expect(trigger.warnings.join(' ')).toMatch(
+			/previous poll of "Mailbox Trigger" is still running; this one is skipped/,
+		);
 		expect(await trigger.poll()).toEqual([]);
 		// Another workflow's trigger on the same mailbox is not held back.
 		expect(subjects(await harnessFor(address, { unreadOnly: false, markAsRead: false }).poll())).toEqual(names);
@@ -71,7 +93,10 @@ describe('Mailbox Trigger delivery: every matching mail exactly once', () => {
 		const transport = createSmtpTransport(accountFor(newMailbox('sender')));
 		try {
 			for (const subject of ['Between 1', 'Between 2', 'Between 3']) {
-				await transport.sendMail({ envelope: { from: 'sender@example.test', to: [address] }, raw: rawMail(subject, { to: address }) });
+				await transport.sendMail({
+					envelope: { from: 'sender@example.test', to: [address] },
+					raw: rawMail(subject, { to: address }),
+				});
 			}
 		} finally {
 			transport.close();
@@ -87,12 +112,19 @@ describe('Mailbox Trigger delivery: every matching mail exactly once', () => {
 		await appendMessages(address, [rawMail('Unread 1')]);
 		await appendMessages(address, [rawMail('Read 2')], { flags: ['\\Seen'] });
 		expect(subjects(await harnessFor(address, { markAsRead: false }).poll())).toEqual(['Unread 1']);
-		expect(subjects(await harnessFor(address, { unreadOnly: false, markAsRead: false }).poll())).toEqual(['Read 1', 'Unread 1', 'Read 2']);
+		expect(subjects(await harnessFor(address, { unreadOnly: false, markAsRead: false }).poll())).toEqual([
+			'Read 1',
+			'Unread 1',
+			'Read 2',
+		]);
 	});
 
 	it('sets \\Seen on the server only with markAsRead, and only on what was emitted', async () => {
 		const address = newMailbox('seen');
-		await appendMessages(address, ['A', 'B', 'C'].map((name) => rawMail(`Seen ${name}`)));
+		await appendMessages(
+			address,
+			['A', 'B', 'C'].map((name) => rawMail(`Seen ${name}`)),
+		);
 		const peek = harnessFor(address, { markAsRead: false, maxEmailsPerCycle: 2 });
 		expect(subjects(await peek.poll())).toEqual(['Seen A', 'Seen B']);
 		let flags = await flagsOf(address);
@@ -129,7 +161,9 @@ describe('Mailbox Trigger delivery: every matching mail exactly once', () => {
 
 	it('handles a UIDVALIDITY change (folder recreated) without loss or flood', async () => {
 		const address = newMailbox('uidvalidity');
-		await appendMessages(address, [rawMail('Old life 1'), rawMail('Old life 2'), rawMail('Old life 3')], { folder: 'Phish' });
+		await appendMessages(address, [rawMail('Old life 1'), rawMail('Old life 2'), rawMail('Old life 3')], {
+			folder: 'Phish',
+		});
 		const trigger = harnessFor(address, { folders: 'Phish', unreadOnly: false, markAsRead: false });
 		expect(subjects(await trigger.poll())).toHaveLength(3);
 		const before = (trigger.staticData.cursors as Record<string, { uidValidity: string }>).Phish.uidValidity;
@@ -139,7 +173,10 @@ describe('Mailbox Trigger delivery: every matching mail exactly once', () => {
 			await client.mailboxCreate('Phish');
 		});
 		// Restored from an archive: an old one (outside the window) and two recent ones.
-		await appendMessages(address, [rawMail('Restored long ago')], { folder: 'Phish', date: new Date(Date.now() - 40 * DAY) });
+		await appendMessages(address, [rawMail('Restored long ago')], {
+			folder: 'Phish',
+			date: new Date(Date.now() - 40 * DAY),
+		});
 		await appendMessages(address, [rawMail('New life 1'), rawMail('New life 2')], { folder: 'Phish' });
 		const after = await trigger.poll();
 		expect(subjects(after)).toEqual(['New life 1', 'New life 2']);
@@ -169,14 +206,25 @@ describe('Mailbox Trigger delivery: every matching mail exactly once', () => {
 
 	it('does not emit mail that arrived before the offset window, counted in days of the server zone', async () => {
 		const address = newMailbox('window');
-		const startOfYesterday = new Date(Date.UTC(new Date().getUTCFullYear(), new Date().getUTCMonth(), new Date().getUTCDate() - 1));
+		const startOfYesterday = new Date(
+			Date.UTC(new Date().getUTCFullYear(), new Date().getUTCMonth(), new Date().getUTCDate() - 1),
+		);
 		await appendMessages(address, [rawMail('Arrived 10 days ago')], { date: new Date(Date.now() - 10 * DAY) });
 		// The day boundary itself (Dovecot runs in UTC here): just before yesterday is out, just after is in.
-		await appendMessages(address, [rawMail('Day before yesterday 23:30 UTC')], { date: new Date(startOfYesterday.getTime() - 30 * 60_000) });
-		await appendMessages(address, [rawMail('Yesterday 00:30 UTC')], { date: new Date(startOfYesterday.getTime() + 30 * 60_000) });
+		await appendMessages(address, [rawMail('Day before yesterday 23:30 UTC')], {
+			date: new Date(startOfYesterday.getTime() - 30 * 60_000),
+		});
+		await appendMessages(address, [rawMail('Yesterday 00:30 UTC')], {
+			date: new Date(startOfYesterday.getTime() + 30 * 60_000),
+		});
 		await appendMessages(address, [rawMail('Arrived now', { date: 'Mon, 01 Jan 2001 00:00:00 +0000' })]);
-		expect(subjects(await harnessFor(address, { offsetDays: 1, serverTimeZone: 'UTC' }).poll())).toEqual(['Yesterday 00:30 UTC', 'Arrived now']);
-		expect(subjects(await harnessFor(address, { offsetDays: 5, serverTimeZone: 'UTC', markAsRead: false }).poll())).toEqual(['Day before yesterday 23:30 UTC']);
+		expect(subjects(await harnessFor(address, { offsetDays: 1, serverTimeZone: 'UTC' }).poll())).toEqual([
+			'Yesterday 00:30 UTC',
+			'Arrived now',
+		]);
+		expect(
+			subjects(await harnessFor(address, { offsetDays: 5, serverTimeZone: 'UTC', markAsRead: false }).poll()),
+		).toEqual(['Day before yesterday 23:30 UTC']);
 	});
 
 	it('test step (manual) returns the newest matching mail and changes no flag and no cursor', async () => {
@@ -199,7 +247,11 @@ describe('Mailbox Trigger delivery: every matching mail exactly once', () => {
 			expect(subjects(await trigger.poll())).toEqual(['Drop 1', 'Drop 2', 'Drop 3']);
 			expect(proxy.cuts).toBe(1);
 			// Same static data, a healthy connection: nothing again, although \Seen never reached the server.
-			const healthy = triggerHarness({ credentials: credentialsFor(address), parameters: trigger.parameters, staticData: trigger.staticData });
+			const healthy = triggerHarness({
+				credentials: credentialsFor(address),
+				parameters: trigger.parameters,
+				staticData: trigger.staticData,
+			});
 			await appendMessages(address, [rawMail('Drop 4')]);
 			expect(subjects(await healthy.poll())).toEqual(['Drop 4']);
 		} finally {
@@ -215,7 +267,11 @@ describe('Mailbox Trigger delivery: every matching mail exactly once', () => {
 			const credentials = credentialsFor(address, { imapPort: proxy.port, imapSecurity: 'none' });
 			const trigger = triggerHarness({ credentials, parameters: { unreadOnly: true, markAsRead: true } });
 			await expect(trigger.poll()).rejects.toThrow(/closed the connection|Folder "INBOX"/);
-			const healthy = triggerHarness({ credentials: credentialsFor(address), parameters: trigger.parameters, staticData: trigger.staticData });
+			const healthy = triggerHarness({
+				credentials: credentialsFor(address),
+				parameters: trigger.parameters,
+				staticData: trigger.staticData,
+			});
 			expect(subjects(await healthy.poll())).toEqual(['Fetch 1', 'Fetch 2']);
 			expect(await healthy.poll()).toEqual([]);
 		} finally {
@@ -225,15 +281,33 @@ describe('Mailbox Trigger delivery: every matching mail exactly once', () => {
 
 	it('fails the poll with a NodeOperationError that says why when login or connection fails', async () => {
 		const address = newMailbox('failing');
-		const wrongPassword = triggerHarness({ credentials: credentialsFor(address, { password: 'not-the-password' }), parameters: {} });
-		await expect(wrongPassword.poll()).rejects.toMatchObject({ name: 'NodeOperationError', message: expect.stringMatching(/rejected the login/) });
-		const nothingThere = triggerHarness({ credentials: credentialsFor(address, { imapPort: servers().ports.imaps + 7 }), parameters: {} });
+		const wrongPassword = triggerHarness({
+			credentials: credentialsFor(address, { password: 'not-the-password' }),
+			parameters: {},
+		});
+		await expect(wrongPassword.poll()).rejects.toMatchObject({
+			name: 'NodeOperationError',
+			message: expect.stringMatching(/rejected the login/),
+		});
+		const nothingThere = triggerHarness({
+			credentials: credentialsFor(address, { imapPort: servers().ports.imaps + 7 }),
+			parameters: {},
+		});
 		await expect(nothingThere.poll()).rejects.toThrow(/Nothing accepts connections/);
-		const missingFolder = triggerHarness({ credentials: credentialsFor(address), parameters: { folders: 'NoSuchFolder' } });
+		const missingFolder = triggerHarness({
+			credentials: credentialsFor(address),
+			parameters: { folders: 'NoSuchFolder' },
+		});
 		await expect(missingFolder.poll()).rejects.toThrow(/Folder "NoSuchFolder"/);
-		const badRule = triggerHarness({ credentials: credentialsFor(address), parameters: { extractionRules: { rules: [{ name: 'ip', regex: '(' }] } } });
+		const badRule = triggerHarness({
+			credentials: credentialsFor(address),
+			parameters: { extractionRules: { rules: [{ name: 'ip', regex: '(' }] } },
+		});
 		await expect(badRule.poll()).rejects.toThrow(/Extraction Rules/);
-		const badJson = triggerHarness({ credentials: credentialsFor(address), parameters: { forwardedEmailRegexes: '{"subject": ' } });
+		const badJson = triggerHarness({
+			credentials: credentialsFor(address),
+			parameters: { forwardedEmailRegexes: '{"subject": ' },
+		});
 		await expect(badJson.poll()).rejects.toThrow(/Forwarded Email Regexes/);
 	});
 });

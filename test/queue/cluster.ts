@@ -25,7 +25,11 @@ export interface StoredExecution {
 	error?: string;
 }
 
-export function startCluster(options: { base: string; concurrency?: number; workerDiskPath?: string }): Promise<QueueCluster> {
+export function startCluster(options: {
+	base: string;
+	concurrency?: number;
+	workerDiskPath?: string;
+}): Promise<QueueCluster> {
 	return startQueueCluster(options) as Promise<QueueCluster>;
 }
 
@@ -77,7 +81,14 @@ export class N8nRest {
 	}
 
 	/** The node types the editor offers (/types/nodes.json; 2.x serves it only to a logged-in user). */
-	async nodeTypes(): Promise<Array<{ name: string; displayName: string; properties: Array<{ name: string; type: string; default: unknown }>; outputs: unknown }>> {
+	async nodeTypes(): Promise<
+		Array<{
+			name: string;
+			displayName: string;
+			properties: Array<{ name: string; type: string; default: unknown }>;
+			outputs: unknown;
+		}>
+	> {
 		const response = await fetch(`${this.url}/types/nodes.json`, { headers: { cookie: this.cookie } });
 		if (!response.ok) throw new Error(`GET /types/nodes.json: ${response.status}`);
 		return (await response.json()) as Awaited<ReturnType<N8nRest['nodeTypes']>>;
@@ -86,7 +97,10 @@ export class N8nRest {
 	/** The workflow's executions, newest first (waiting ones included). */
 	async executions(workflowId: string): Promise<Array<{ id: string; status: string }>> {
 		const filter = encodeURIComponent(JSON.stringify({ workflowId }));
-		const { results } = await this.call<{ results: Array<{ id: string; status: string }> }>('GET', `/executions?filter=${filter}`);
+		const { results } = await this.call<{ results: Array<{ id: string; status: string }> }>(
+			'GET',
+			`/executions?filter=${filter}`,
+		);
 		return results.map(({ id, status }) => ({ id: String(id), status }));
 	}
 
@@ -94,15 +108,32 @@ export class N8nRest {
 	async execution(id: string, n8nFolder: string): Promise<StoredExecution> {
 		// eslint-disable-next-line @typescript-eslint/no-require-imports
 		const { parse } = require(join(n8nFolder, 'node_modules', 'flatted')) as { parse: FlattedParse };
-		const found = await this.call<{ id: string; mode: string; status: string; startedAt: string | null; stoppedAt: string | null; data: string }>('GET', `/executions/${id}`);
+		const found = await this.call<{
+			id: string;
+			mode: string;
+			status: string;
+			startedAt: string | null;
+			stoppedAt: string | null;
+			data: string;
+		}>('GET', `/executions/${id}`);
 		const date = (value: string | null) => (value ? new Date(value) : null);
-		return { ...decodeRunData(found.data, parse), id: String(found.id), mode: found.mode, status: found.status, startedAt: date(found.startedAt), stoppedAt: date(found.stoppedAt) };
+		return {
+			...decodeRunData(found.data, parse),
+			id: String(found.id),
+			mode: found.mode,
+			status: found.status,
+			startedAt: date(found.startedAt),
+			stoppedAt: date(found.stoppedAt),
+		};
 	}
 
 	/** Runs a workflow from its Manual Trigger; in queue mode the run is enqueued for a worker. */
 	async run(workflowId: string, startNode = 'Start'): Promise<string> {
-		const result = await this.call<{ executionId?: string }>('POST', `/workflows/${workflowId}/run`, { triggerToStartFrom: { name: startNode } });
-		if (!result.executionId) throw new Error(`the run of ${workflowId} gave no execution id: ${JSON.stringify(result)}`);
+		const result = await this.call<{ executionId?: string }>('POST', `/workflows/${workflowId}/run`, {
+			triggerToStartFrom: { name: startNode },
+		});
+		if (!result.executionId)
+			throw new Error(`the run of ${workflowId} gave no execution id: ${JSON.stringify(result)}`);
 		return String(result.executionId);
 	}
 }
@@ -115,7 +146,10 @@ interface PgClient {
 
 type Items = Array<{ json: Record<string, unknown> }>;
 
-type RunData = Record<string, Array<{ data?: { main?: Array<Items | null>; ai_tool?: Array<Items | null> }; error?: { message: string } }>>;
+type RunData = Record<
+	string,
+	Array<{ data?: { main?: Array<Items | null>; ai_tool?: Array<Items | null> }; error?: { message: string } }>
+>;
 
 type FlattedParse = (text: string) => { resultData: { runData: RunData; error?: { message: string } } };
 
@@ -136,15 +170,22 @@ function decodeRunData(data: string | null, parse: FlattedParse): Pick<StoredExe
  * Executions as n8n stored them in PostgreSQL, run data decoded from n8n's `flatted` form with
  * n8n's own pg and flatted modules.
  */
-export async function storedExecutions(cluster: QueueCluster, where: { workflowId?: string; executionId?: string }): Promise<StoredExecution[]> {
+export async function storedExecutions(
+	cluster: QueueCluster,
+	where: { workflowId?: string; executionId?: string },
+): Promise<StoredExecution[]> {
 	// eslint-disable-next-line @typescript-eslint/no-require-imports
-	const { Client } = require(join(cluster.host.folder, 'node_modules', 'pg')) as { Client: new (config: unknown) => PgClient };
+	const { Client } = require(join(cluster.host.folder, 'node_modules', 'pg')) as {
+		Client: new (config: unknown) => PgClient;
+	};
 	// eslint-disable-next-line @typescript-eslint/no-require-imports
 	const { parse } = require(join(cluster.host.folder, 'node_modules', 'flatted')) as { parse: FlattedParse };
 	const client = new Client(cluster.postgres);
 	await client.connect();
 	try {
-		const [column, value] = where.executionId ? ['e.id', Number(where.executionId)] : ['e."workflowId"', where.workflowId];
+		const [column, value] = where.executionId
+			? ['e.id', Number(where.executionId)]
+			: ['e."workflowId"', where.workflowId];
 		const { rows } = await client.query(
 			`SELECT e.id, e.mode, e.status, e."startedAt", e."stoppedAt", d.data FROM execution_entity e LEFT JOIN execution_data d ON d."executionId" = e.id WHERE ${column} = $1 ORDER BY e.id`,
 			[value],
@@ -165,26 +206,47 @@ export async function storedExecutions(cluster: QueueCluster, where: { workflowI
 const UNFINISHED = new Set(['new', 'running', 'waiting']);
 
 /** Reads until done; on giving up, names what was last seen (through `show`, when the value is large). */
-export async function waitFor<T>(what: string, timeoutMs: number, read: () => Promise<T>, done: (value: T) => boolean, show: (value: T) => unknown = (value) => value): Promise<T> {
+export async function waitFor<T>(
+	what: string,
+	timeoutMs: number,
+	read: () => Promise<T>,
+	done: (value: T) => boolean,
+	show: (value: T) => unknown = (value) => value,
+): Promise<T> {
 	const deadline = Date.now() + timeoutMs;
 	for (;;) {
 		const value = await read();
 		if (done(value)) return value;
-		if (Date.now() > deadline) throw new Error(`${what}: gave up after ${timeoutMs} ms, last seen ${JSON.stringify(show(value)).slice(0, 4000)}`);
+		if (Date.now() > deadline)
+			throw new Error(
+				`${what}: gave up after ${timeoutMs} ms, last seen ${JSON.stringify(show(value)).slice(0, 4000)}`,
+			);
 		await new Promise((resolve) => setTimeout(resolve, 500));
 	}
 }
 
 /** Waits until the execution has finished (whatever its status) and returns it. */
-export async function finishedExecution(cluster: QueueCluster, executionId: string, timeoutMs = 60_000): Promise<StoredExecution> {
-	const [execution] = await waitFor(`execution ${executionId} to finish`, timeoutMs, () => storedExecutions(cluster, { executionId }), (list) => list.length === 1 && !UNFINISHED.has(list[0].status));
+export async function finishedExecution(
+	cluster: QueueCluster,
+	executionId: string,
+	timeoutMs = 60_000,
+): Promise<StoredExecution> {
+	const [execution] = await waitFor(
+		`execution ${executionId} to finish`,
+		timeoutMs,
+		() => storedExecutions(cluster, { executionId }),
+		(list) => list.length === 1 && !UNFINISHED.has(list[0].status),
+	);
 	return execution;
 }
 
 /** The items a node emitted; fails with the node's error when it failed. */
 export function itemsOf(execution: StoredExecution, nodeName: string): Array<Record<string, unknown>> {
 	const node = execution.nodes[nodeName];
-	if (!node) throw new Error(`node "${nodeName}" did not run in execution ${execution.id} (${execution.status}): ${execution.error ?? Object.keys(execution.nodes).join(', ')}`);
+	if (!node)
+		throw new Error(
+			`node "${nodeName}" did not run in execution ${execution.id} (${execution.status}): ${execution.error ?? Object.keys(execution.nodes).join(', ')}`,
+		);
 	if (node.error) throw new Error(`node "${nodeName}" failed in execution ${execution.id}: ${node.error}`);
 	return node.items;
 }

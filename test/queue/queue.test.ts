@@ -5,7 +5,16 @@ import path from 'node:path';
 
 import { postForm, receiveLinks, receiveQuestion, replyAs } from '../helpers/replies';
 import { appendMessages, credentialsFor, imapSessions, newMailbox, waitForMessages } from '../helpers/servers';
-import { finishedExecution, itemsOf, N8nRest, startCluster, storedExecutions, waitFor, type QueueCluster, type StoredExecution } from './cluster';
+import {
+	finishedExecution,
+	itemsOf,
+	N8nRest,
+	startCluster,
+	storedExecutions,
+	waitFor,
+	type QueueCluster,
+	type StoredExecution,
+} from './cluster';
 
 /**
  * The package in n8n 2.x queue mode: one main (editor, triggers) and two workers (executions), with
@@ -34,7 +43,12 @@ afterAll(async () => {
 	if (cluster) await cluster.stop();
 }, 120_000);
 
-function mailboxNode(name: string, credential: { id: string; name: string }, parameters: Record<string, unknown>, x: number) {
+function mailboxNode(
+	name: string,
+	credential: { id: string; name: string },
+	parameters: Record<string, unknown>,
+	x: number,
+) {
 	return {
 		id: `node-${name.toLowerCase().replace(/\W+/g, '-')}`,
 		name,
@@ -46,12 +60,23 @@ function mailboxNode(name: string, credential: { id: string; name: string }, par
 	};
 }
 
-const manualTrigger = { id: 'node-start', name: 'Start', type: 'n8n-nodes-base.manualTrigger', typeVersion: 1, position: [0, 0], parameters: {} };
+const manualTrigger = {
+	id: 'node-start',
+	name: 'Start',
+	type: 'n8n-nodes-base.manualTrigger',
+	typeVersion: 1,
+	position: [0, 0],
+	parameters: {},
+};
 
 /** A workflow Start → first → second → ... */
 function chain(nodes: Array<{ name: string }>) {
 	const all = [manualTrigger, ...nodes];
-	return Object.fromEntries(all.slice(0, -1).map((node, index) => [node.name, { main: [[{ node: all[index + 1].name, type: 'main', index: 0 }]] }]));
+	return Object.fromEntries(
+		all
+			.slice(0, -1)
+			.map((node, index) => [node.name, { main: [[{ node: all[index + 1].name, type: 'main', index: 0 }]] }]),
+	);
 }
 
 async function credentialFor(address: string): Promise<{ id: string; name: string }> {
@@ -96,11 +121,47 @@ describe('read operations and send on a worker', () => {
 		]);
 		const credential = await credentialFor(soc);
 		const nodes = [
-			mailboxNode('Get EML', credential, { operation: 'getEml', folder: { __rl: true, mode: 'name', value: 'INBOX' }, messageId: messageId.slice(1, -1) }, 200),
-			mailboxNode('Download', credential, { operation: 'downloadAttachments', folder: { __rl: true, mode: 'name', value: 'INBOX' }, downloadPath: DISK, messageId: '={{ $json.message_id }}', options: {} }, 400),
-			mailboxNode('Notify', credential, { operation: 'send', recipients: analyst, subject: 'Case files saved', content: '=Saved: {{ $json.attachments_local_paths }}', options: { contentType: 'text' } }, 600),
+			mailboxNode(
+				'Get EML',
+				credential,
+				{
+					operation: 'getEml',
+					folder: { __rl: true, mode: 'name', value: 'INBOX' },
+					messageId: messageId.slice(1, -1),
+				},
+				200,
+			),
+			mailboxNode(
+				'Download',
+				credential,
+				{
+					operation: 'downloadAttachments',
+					folder: { __rl: true, mode: 'name', value: 'INBOX' },
+					downloadPath: DISK,
+					messageId: '={{ $json.message_id }}',
+					options: {},
+				},
+				400,
+			),
+			mailboxNode(
+				'Notify',
+				credential,
+				{
+					operation: 'send',
+					recipients: analyst,
+					subject: 'Case files saved',
+					content: '=Saved: {{ $json.attachments_local_paths }}',
+					options: { contentType: 'text' },
+				},
+				600,
+			),
 		];
-		({ id: workflowId } = await rest.createWorkflow({ name: 'Case files', nodes: [manualTrigger, ...nodes], connections: chain(nodes), settings: {} }));
+		({ id: workflowId } = await rest.createWorkflow({
+			name: 'Case files',
+			nodes: [manualTrigger, ...nodes],
+			connections: chain(nodes),
+			settings: {},
+		}));
 	});
 
 	it('runs send, getEml and downloadAttachments on a worker; the files land on that worker’s disk only', async () => {
@@ -132,12 +193,33 @@ describe('read operations and send on a worker', () => {
 	it('Send Email and Wait holds its worker until the reply, while the other worker runs other executions', async () => {
 		const [desk, approver] = [newMailbox('queue-desk'), newMailbox('queue-approver')];
 		const credential = await credentialFor(desk);
-		const ask = mailboxNode('Ask', credential, { operation: 'sendAndWait', recipients: approver, subject: 'Block 203.0.113.7?', content: '<p>Reply {{approve}} or {{deny}}.</p>', options: { timeoutMinutes: 3 } }, 200);
-		const { id: askId } = await rest.createWorkflow({ name: 'Ask', nodes: [manualTrigger, ask], connections: chain([ask]), settings: {} });
+		const ask = mailboxNode(
+			'Ask',
+			credential,
+			{
+				operation: 'sendAndWait',
+				recipients: approver,
+				subject: 'Block 203.0.113.7?',
+				content: '<p>Reply {{approve}} or {{deny}}.</p>',
+				options: { timeoutMinutes: 3 },
+			},
+			200,
+		);
+		const { id: askId } = await rest.createWorkflow({
+			name: 'Ask',
+			nodes: [manualTrigger, ask],
+			connections: chain([ask]),
+			settings: {},
+		});
 
 		const askExecution = await rest.run(askId);
 		const question = await receiveQuestion(approver);
-		const waitingOn = await waitFor('the worker running Send Email and Wait', 30_000, async () => cluster.workerOf(askExecution), Boolean);
+		const waitingOn = await waitFor(
+			'the worker running Send Email and Wait',
+			30_000,
+			async () => cluster.workerOf(askExecution),
+			Boolean,
+		);
 
 		// The waiting execution holds its worker's only slot: everything else goes to the other worker.
 		const others = [];
@@ -153,23 +235,58 @@ describe('read operations and send on a worker', () => {
 		await replyAs(approver, desk, question, { text: '{{approve}}\nOwner confirmed.' });
 		const answered = await finishedExecution(cluster, askExecution, 90_000);
 		expect(answered.status).toBe('success');
-		expect(itemsOf(answered, 'Ask')).toEqual([expect.objectContaining({ is_success: true, timed_out: false, answer: 'approve', sender: approver, sent_message_id: question.messageId })]);
+		expect(itemsOf(answered, 'Ask')).toEqual([
+			expect.objectContaining({
+				is_success: true,
+				timed_out: false,
+				answer: 'approve',
+				sender: approver,
+				sent_message_id: question.messageId,
+			}),
+		]);
 		expect(cluster.workerOf(askExecution)).toBe(waitingOn);
 	});
 
 	it('5 executions waiting for approval (2 needing both leads) hold no worker; each resumes on its own votes', async () => {
-		const [desk, approver, second] = [newMailbox('queue-approval-desk'), newMailbox('queue-approval-analyst'), newMailbox('queue-approval-lead')];
+		const [desk, approver, second] = [
+			newMailbox('queue-approval-desk'),
+			newMailbox('queue-approval-analyst'),
+			newMailbox('queue-approval-lead'),
+		];
 		const credential = await credentialFor(desk);
 		const askNode = (recipients: string, options: Record<string, unknown>) =>
-			mailboxNode('Ask', credential, { operation: 'sendAndWait', recipients, subject: 'Block 203.0.113.7?', content: 'Block the sender on the gateway?', responseType: 'approval', options: { contentType: 'text', ...options } }, 200);
+			mailboxNode(
+				'Ask',
+				credential,
+				{
+					operation: 'sendAndWait',
+					recipients,
+					subject: 'Block 203.0.113.7?',
+					content: 'Block the sender on the gateway?',
+					responseType: 'approval',
+					options: { contentType: 'text', ...options },
+				},
+				200,
+			);
 		const single = askNode(approver, {});
 		const both = askNode(`${approver}, ${second}`, { approvalsRequired: 'all' });
-		const { id: singleId } = await rest.createWorkflow({ name: 'Ask for approval', nodes: [manualTrigger, single], connections: chain([single]), settings: {} });
-		const { id: bothId } = await rest.createWorkflow({ name: 'Ask both leads', nodes: [manualTrigger, both], connections: chain([both]), settings: {} });
+		const { id: singleId } = await rest.createWorkflow({
+			name: 'Ask for approval',
+			nodes: [manualTrigger, single],
+			connections: chain([single]),
+			settings: {},
+		});
+		const { id: bothId } = await rest.createWorkflow({
+			name: 'Ask both leads',
+			nodes: [manualTrigger, both],
+			connections: chain([both]),
+			settings: {},
+		});
 
 		// Started one after the other, so that the approver's n-th question belongs to the n-th run.
 		const asks: Array<{ id: string; all: boolean }> = [];
-		const statuses = () => Promise.all(asks.map(async ({ id }) => (await storedExecutions(cluster, { executionId: id }))[0]?.status));
+		const statuses = () =>
+			Promise.all(asks.map(async ({ id }) => (await storedExecutions(cluster, { executionId: id }))[0]?.status));
 		for (const all of [false, true, false, true, false]) {
 			asks.push({ id: await rest.run(all ? bothId : singleId), all });
 			await waitFor('the run to wait', 120_000, statuses, (list) => list.every((status) => status === 'waiting'));
@@ -188,29 +305,59 @@ describe('read operations and send on a worker', () => {
 		// wait again, each with the approver's vote kept.
 		const questions = await Promise.all(asks.map((_, index) => receiveLinks(approver, index)));
 		for (const question of questions) expect((await postForm(question.links.Approve)).status).toBe(200);
-		const votesOf = (execution: StoredExecution) => ((itemsOf(execution, 'Ask')[0]?.data as { votes?: Array<{ by: string }> }).votes ?? []).map((vote) => vote.by);
+		const votesOf = (execution: StoredExecution) =>
+			((itemsOf(execution, 'Ask')[0]?.data as { votes?: Array<{ by: string }> }).votes ?? []).map((vote) => vote.by);
 		for (const { id, all } of asks.filter((ask) => ask.all)) {
-			const [waiting] = await waitFor(`execution ${id} to wait for the lead`, 120_000, () => storedExecutions(cluster, { executionId: id }), ([execution]) => execution?.status === 'waiting' && votesOf(execution).length === 1);
+			const [waiting] = await waitFor(
+				`execution ${id} to wait for the lead`,
+				120_000,
+				() => storedExecutions(cluster, { executionId: id }),
+				([execution]) => execution?.status === 'waiting' && votesOf(execution).length === 1,
+			);
 			expect({ all, votes: votesOf(waiting) }).toEqual({ all: true, votes: [approver] });
 		}
-		for (const { id } of asks.filter((ask) => !ask.all)) expect((await finishedExecution(cluster, id, 120_000)).status).toBe('success');
+		for (const { id } of asks.filter((ask) => !ask.all))
+			expect((await finishedExecution(cluster, id, 120_000)).status).toBe('success');
 
 		// The lead answers the two questions sent to them, each resuming its own execution.
 		const leadQuestions = await Promise.all([0, 1].map((index) => receiveLinks(second, index)));
 		for (const question of leadQuestions) expect((await postForm(question.links.Approve)).status).toBe(200);
 		const answered = await Promise.all(asks.map(({ id }) => finishedExecution(cluster, id, 120_000)));
-		expect(answered.map((execution) => execution.status)).toEqual(['success', 'success', 'success', 'success', 'success']);
-		expect(answered.map((execution) => itemsOf(execution, 'Ask')[0].sent_message_id)).toEqual(questions.map((question) => question.messageId));
+		expect(answered.map((execution) => execution.status)).toEqual([
+			'success',
+			'success',
+			'success',
+			'success',
+			'success',
+		]);
+		expect(answered.map((execution) => itemsOf(execution, 'Ask')[0].sent_message_id)).toEqual(
+			questions.map((question) => question.messageId),
+		);
 		answered.forEach((execution, index) => {
 			const voters = asks[index].all ? [approver, second] : [approver];
-			expect(itemsOf(execution, 'Ask')).toEqual([expect.objectContaining({ data: expect.objectContaining({ approved: true, responded_by: voters[voters.length - 1] }), timed_out: false })]);
+			expect(itemsOf(execution, 'Ask')).toEqual([
+				expect.objectContaining({
+					data: expect.objectContaining({ approved: true, responded_by: voters[voters.length - 1] }),
+					timed_out: false,
+				}),
+			]);
 			expect(votesOf(execution)).toEqual(voters);
 		});
 	});
 });
 
 function rawAlert(messageId: string, subject: string): string {
-	return [`From: reporter@example.test`, 'To: soc@example.test', `Subject: ${subject}`, `Message-ID: ${messageId}`, `Date: ${new Date().toUTCString()}`, 'Content-Type: text/plain', '', `Report ${subject}`, ''].join('\r\n');
+	return [
+		`From: reporter@example.test`,
+		'To: soc@example.test',
+		`Subject: ${subject}`,
+		`Message-ID: ${messageId}`,
+		`Date: ${new Date().toUTCString()}`,
+		'Content-Type: text/plain',
+		'',
+		`Report ${subject}`,
+		'',
+	].join('\r\n');
 }
 
 /** Mails arrive one by one, a little apart, so that a cycle may land in the middle of a burst. */
@@ -230,7 +377,12 @@ function alertStream(address: string) {
 /** The executions of a trigger's workflow and the Message-IDs its trigger node emitted in them. */
 async function emittedBy(workflowId: string, nodeName: string) {
 	const executions = await storedExecutions(cluster, { workflowId });
-	return { executions, messageIds: executions.flatMap((execution) => (execution.nodes[nodeName]?.items ?? []).map((item) => item.message_id as string)) };
+	return {
+		executions,
+		messageIds: executions.flatMap((execution) =>
+			(execution.nodes[nodeName]?.items ?? []).map((item) => item.message_id as string),
+		),
+	};
 }
 
 /**
@@ -240,11 +392,20 @@ async function emittedBy(workflowId: string, nodeName: string) {
 function emittedSummary(sent: string[], workflowId: string) {
 	return ({ executions, messageIds }: Awaited<ReturnType<typeof emittedBy>>) => {
 		const mainLog = path.join(base, 'main.log');
-		const logLines = existsSync(mainLog) ? readFileSync(mainLog, 'utf8').split('\n').filter((line) => line.includes(workflowId) || /error|warn|mailbox/i.test(line)) : [];
+		const logLines = existsSync(mainLog)
+			? readFileSync(mainLog, 'utf8')
+					.split('\n')
+					.filter((line) => line.includes(workflowId) || /error|warn|mailbox/i.test(line))
+			: [];
 		return {
 			emitted: messageIds.length,
 			missing: sent.filter((id) => !messageIds.includes(id)),
-			executions: executions.map((execution) => ({ id: execution.id, status: execution.status, items: Object.values(execution.nodes)[0]?.items.length ?? 0, error: execution.error })),
+			executions: executions.map((execution) => ({
+				id: execution.id,
+				status: execution.status,
+				items: Object.values(execution.nodes)[0]?.items.length ?? 0,
+				error: execution.error,
+			})),
 			mainLog: logLines.slice(-15),
 		};
 	};
@@ -257,9 +418,19 @@ function expectExactlyOnceOnWorkers(sent: string[], executions: StoredExecution[
 	const duplicates = [...counts.values()].filter((count) => count > 1).length;
 	const misses = sent.filter((id) => !counts.has(id));
 	const strangers = [...counts.keys()].filter((id) => !sent.includes(id));
-	console.log(`queue-mode ${what}: ${sent.length} mails sent, ${messageIds.length} items emitted in ${executions.length} executions, ${duplicates} duplicated, ${misses.length} missed`);
-	expect({ sent: sent.length, emitted: messageIds.length, duplicates, misses, strangers }).toEqual({ sent: 30, emitted: 30, duplicates: 0, misses: [], strangers: [] });
-	expect(executions.map((execution) => [execution.mode, execution.status])).toEqual(executions.map(() => ['trigger', 'success']));
+	console.log(
+		`queue-mode ${what}: ${sent.length} mails sent, ${messageIds.length} items emitted in ${executions.length} executions, ${duplicates} duplicated, ${misses.length} missed`,
+	);
+	expect({ sent: sent.length, emitted: messageIds.length, duplicates, misses, strangers }).toEqual({
+		sent: 30,
+		emitted: 30,
+		duplicates: 0,
+		misses: [],
+		strangers: [],
+	});
+	expect(executions.map((execution) => [execution.mode, execution.status])).toEqual(
+		executions.map(() => ['trigger', 'success']),
+	);
 	const workers = executions.map((execution) => cluster.workerOf(execution.id));
 	expect(workers.every((worker) => worker === 'n8n-worker1' || worker === 'n8n-worker2')).toBe(true);
 }
@@ -278,7 +449,12 @@ describe('Mailbox Trigger, published', () => {
 					typeVersion: 1,
 					position: [0, 0],
 					// Unread Only off: the cursor alone, not the \Seen flag, must keep each mail to one item.
-					parameters: { pollTimes: { item: [{ mode: 'everyMinute' }] }, folders: 'INBOX', unreadOnly: false, maxEmailsPerCycle: 50 },
+					parameters: {
+						pollTimes: { item: [{ mode: 'everyMinute' }] },
+						folders: 'INBOX',
+						unreadOnly: false,
+						maxEmailsPerCycle: 50,
+					},
 					credentials: { emailCredentials: credential },
 				},
 			],
@@ -288,7 +464,8 @@ describe('Mailbox Trigger, published', () => {
 
 		const { sent, burst } = alertStream(address);
 		const emitted = () => emittedBy(workflow.id, 'Mailbox Trigger');
-		const emittedAtLeast = (count: number, what: string) => waitFor(what, 100_000, emitted, (seen) => seen.messageIds.length >= count, emittedSummary(sent, workflow.id));
+		const emittedAtLeast = (count: number, what: string) =>
+			waitFor(what, 100_000, emitted, (seen) => seen.messageIds.length >= count, emittedSummary(sent, workflow.id));
 
 		await rest.activate(workflow);
 		await burst('first', 10);
@@ -338,11 +515,17 @@ describe('Mailbox Trigger (Instant), published', () => {
 		});
 		const { sent, burst } = alertStream(address);
 		const emitted = () => emittedBy(workflow.id, 'Mailbox Trigger (Instant)');
-		const emittedAtLeast = (count: number, what: string, timeoutMs: number) => waitFor(what, timeoutMs, emitted, (seen) => seen.messageIds.length >= count, emittedSummary(sent, workflow.id));
+		const emittedAtLeast = (count: number, what: string, timeoutMs: number) =>
+			waitFor(what, timeoutMs, emitted, (seen) => seen.messageIds.length >= count, emittedSummary(sent, workflow.id));
 
 		await rest.activate(workflow);
 		// The main opens the one IDLE connection; workers never activate triggers.
-		await waitFor('the IDLE session on the server', 30_000, async () => imapSessions(address), (sessions) => sessions === 1);
+		await waitFor(
+			'the IDLE session on the server',
+			30_000,
+			async () => imapSessions(address),
+			(sessions) => sessions === 1,
+		);
 		await burst('first', 10);
 		await emittedAtLeast(10, 'the first burst', 15_000);
 
@@ -354,7 +537,12 @@ describe('Mailbox Trigger (Instant), published', () => {
 		// The new main activates the trigger, which catches up from the cursor in static data. The
 		// poll trigger's time: one CI run gave up at 60 s without saying what was missing; it now does.
 		await emittedAtLeast(20, 'the mail around the restart', 100_000);
-		await waitFor('one IDLE session after the restart', 30_000, async () => imapSessions(address), (sessions) => sessions === 1);
+		await waitFor(
+			'one IDLE session after the restart',
+			30_000,
+			async () => imapSessions(address),
+			(sessions) => sessions === 1,
+		);
 
 		await burst('third', 10);
 		await emittedAtLeast(30, 'the third burst', 15_000);
@@ -363,6 +551,11 @@ describe('Mailbox Trigger (Instant), published', () => {
 		expectExactlyOnceOnWorkers(sent, executions, messageIds, 'instant trigger');
 		expect(imapSessions(address)).toBe(1);
 		await rest.deactivate(workflow.id);
-		await waitFor('no session after deactivation', 15_000, async () => imapSessions(address), (sessions) => sessions === 0);
+		await waitFor(
+			'no session after deactivation',
+			15_000,
+			async () => imapSessions(address),
+			(sessions) => sessions === 0,
+		);
 	});
 });

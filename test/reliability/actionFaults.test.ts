@@ -31,7 +31,14 @@ describe('actions under a connection dropped mid-transfer', () => {
 		const size = Buffer.byteLength(raw);
 		const random = seededRandom(SEED);
 		// From the first byte of the answer to a few bytes short of the end.
-		const cutPoints = [1, 200, random.int(1_000, 100_000), random.int(100_000, Math.floor(size / 2)), random.int(Math.floor(size / 2), size - 100), size - 20];
+		const cutPoints = [
+			1,
+			200,
+			random.int(1_000, 100_000),
+			random.int(100_000, Math.floor(size / 2)),
+			random.int(Math.floor(size / 2), size - 100),
+			size - 20,
+		];
 		const proxy = await startFaultProxy(servers().ports.imap);
 		const rows: Array<Record<string, string | number>> = [];
 		try {
@@ -39,30 +46,65 @@ describe('actions under a connection dropped mid-transfer', () => {
 			for (const bytes of cutPoints) {
 				const directory = scratch.make('mailbox-drop-');
 				proxy.arm({ dropAfter: { after: /UID FETCH/i, bytes } });
-				const download = await runEmail({ operation: 'downloadAttachments', folder: 'INBOX', downloadPath: directory, messageId, subjectFilter: '', emailUid: '', onlyUnread: false, options: {} }, credentials).then(
+				const download = await runEmail(
+					{
+						operation: 'downloadAttachments',
+						folder: 'INBOX',
+						downloadPath: directory,
+						messageId,
+						subjectFilter: '',
+						emailUid: '',
+						onlyUnread: false,
+						options: {},
+					},
+					credentials,
+				).then(
 					() => 'succeeded',
 					(error: Error) => error.message,
 				);
 				const files = readdirSync(directory);
 				proxy.arm({ dropAfter: { after: /UID FETCH/i, bytes } });
-				const eml = await runEmail({ operation: 'getEml', folder: 'INBOX', messageId, emailUid: '', base64Encode: true }, credentials).then(
+				const eml = await runEmail(
+					{ operation: 'getEml', folder: 'INBOX', messageId, emailUid: '', base64Encode: true },
+					credentials,
+				).then(
 					(items) => `answered found: ${String(items[0].json.found)}`,
 					(error: Error) => error.message,
 				);
-				rows.push({ cutAfterBytes: bytes, download: download.slice(0, 60), filesLeft: files.length, getEml: eml.slice(0, 60) });
+				rows.push({
+					cutAfterBytes: bytes,
+					download: download.slice(0, 60),
+					filesLeft: files.length,
+					getEml: eml.slice(0, 60),
+				});
 				expect(download).toMatch(/connection to the IMAP server .* was lost in the middle of the operation/);
 				expect(files).toEqual([]);
 				expect(eml).toMatch(/connection to the IMAP server .* was lost in the middle of the operation/);
 			}
 			// The same operations through a healthy connection: the whole file, byte-exact.
 			const directory = scratch.make('mailbox-drop-');
-			const [item] = await runEmail({ operation: 'downloadAttachments', folder: 'INBOX', downloadPath: directory, messageId, subjectFilter: '', emailUid: '', onlyUnread: false, options: {} }, credentials);
+			const [item] = await runEmail(
+				{
+					operation: 'downloadAttachments',
+					folder: 'INBOX',
+					downloadPath: directory,
+					messageId,
+					subjectFilter: '',
+					emailUid: '',
+					onlyUnread: false,
+					options: {},
+				},
+				credentials,
+			);
 			expect((item.json.attachments as Array<{ size: number }>)[0].size).toBe(payload.length);
 			expect(readdirSync(directory)).toEqual(['report.bin']);
 		} finally {
 			await proxy.close();
 		}
-		printTable(`Download Attachments / Get EML File with the connection cut mid-transfer (message ${size} bytes)`, rows);
+		printTable(
+			`Download Attachments / Get EML File with the connection cut mid-transfer (message ${size} bytes)`,
+			rows,
+		);
 	});
 
 	it('Send Email and Wait survives its IMAP connection dropped in the middle of reading the reply, and still answers', async () => {
@@ -110,7 +152,20 @@ describe('Move Email without MOVE, cut at random steps and retried', () => {
 	it(`moves each of ${MAILS} mails exactly once: no duplicate in the target, none left`, async () => {
 		const address = newMailbox('movecut');
 		const ids = Array.from({ length: MAILS }, (_, i) => `<cut-${String(i + 1).padStart(2, '0')}@reliability.test>`);
-		await appendMessages(address, ids.map((id, i) => ['From: sensor@example.test', `To: ${address}`, `Subject: alert ${i + 1}`, `Message-ID: ${id}`, '', `alert ${i + 1}`, ''].join('\r\n')));
+		await appendMessages(
+			address,
+			ids.map((id, i) =>
+				[
+					'From: sensor@example.test',
+					`To: ${address}`,
+					`Subject: alert ${i + 1}`,
+					`Message-ID: ${id}`,
+					'',
+					`alert ${i + 1}`,
+					'',
+				].join('\r\n'),
+			),
+		);
 		const random = seededRandom(SEED + 7);
 		const proxy = await startFaultProxy(servers().ports.imap, { rewriteAnswer: hideCapabilities('MOVE') });
 		const rows: Array<Record<string, string | number>> = [];
@@ -118,19 +173,44 @@ describe('Move Email without MOVE, cut at random steps and retried', () => {
 			const credentials = credentialsFor(address, { imapPort: proxy.port, imapSecurity: 'none' });
 			const faults: Array<(r: typeof random) => [string, Fault]> = [
 				() => ['cut on UID COPY', { cutOn: /UID COPY/i }],
-				(r) => ((bytes) => [`drop ${bytes} bytes into the COPY answer`, { dropAfter: { after: /UID COPY/i, bytes } }])(r.int(1, 60)),
+				(r) =>
+					((bytes) => [`drop ${bytes} bytes into the COPY answer`, { dropAfter: { after: /UID COPY/i, bytes } }])(
+						r.int(1, 60),
+					),
 				() => ['cut on STORE \\Deleted', { cutOn: /\\Deleted/i }],
 				() => ['cut on UID EXPUNGE', { cutOn: /UID EXPUNGE/i }],
-				(r) => ((bytes) => [`drop ${bytes} bytes into the EXPUNGE answer`, { dropAfter: { after: /UID EXPUNGE/i, bytes } }])(r.int(1, 40)),
+				(r) =>
+					((bytes) => [`drop ${bytes} bytes into the EXPUNGE answer`, { dropAfter: { after: /UID EXPUNGE/i, bytes } }])(
+						r.int(1, 40),
+					),
 			];
 			for (const id of ids) {
 				const [label, fault] = random.pick(faults)(random);
 				proxy.arm(fault);
-				const move = () => runEmail({ operation: 'move', folder: 'INBOX', messageId: id, emailUid: '', destinationFolder: 'Evidence', options: { createFolder: true } }, credentials);
-				const first = await move().then((items) => `moved ${String(items[0].json.moved)}`, (error: Error) => error.message.replace(/127\.0\.0\.1:\d+/, 'proxy').slice(0, 60));
+				const move = () =>
+					runEmail(
+						{
+							operation: 'move',
+							folder: 'INBOX',
+							messageId: id,
+							emailUid: '',
+							destinationFolder: 'Evidence',
+							options: { createFolder: true },
+						},
+						credentials,
+					);
+				const first = await move().then(
+					(items) => `moved ${String(items[0].json.moved)}`,
+					(error: Error) => error.message.replace(/127\.0\.0\.1:\d+/, 'proxy').slice(0, 60),
+				);
 				proxy.disarm();
 				const [retried] = await move();
-				rows.push({ id, fault: label, first, retry: `found ${String(retried.json.found)}, moved ${String(retried.json.moved)}` });
+				rows.push({
+					id,
+					fault: label,
+					first,
+					retry: `found ${String(retried.json.found)}, moved ${String(retried.json.moved)}`,
+				});
 			}
 		} finally {
 			await proxy.close();
@@ -139,12 +219,22 @@ describe('Move Email without MOVE, cut at random steps and retried', () => {
 			openMailbox(address, async (client) => {
 				const mailbox = await client.mailboxOpen(folder, { readOnly: true });
 				const found: string[] = [];
-				if (mailbox.exists > 0) for await (const message of client.fetch('1:*', { envelope: true })) found.push(message.envelope?.messageId ?? '');
+				if (mailbox.exists > 0)
+					for await (const message of client.fetch('1:*', { envelope: true }))
+						found.push(message.envelope?.messageId ?? '');
 				return found;
 			});
 		const [inbox, evidence] = [await idsIn('INBOX'), await idsIn('Evidence')];
 		printTable(`Move Email without MOVE, cut and retried, seed ${SEED}`, rows);
-		printTable('Move Email without MOVE: totals', [{ mails: MAILS, faultsFired: proxy.fired, leftInInbox: inbox.length, inTarget: new Set(evidence).size, duplicatesInTarget: evidence.length - new Set(evidence).size }]);
+		printTable('Move Email without MOVE: totals', [
+			{
+				mails: MAILS,
+				faultsFired: proxy.fired,
+				leftInInbox: inbox.length,
+				inTarget: new Set(evidence).size,
+				duplicatesInTarget: evidence.length - new Set(evidence).size,
+			},
+		]);
 		expect(proxy.fired).toBeGreaterThanOrEqual(MAILS / 2);
 		expect(inbox).toEqual([]);
 		expect([...evidence].sort()).toEqual(ids);

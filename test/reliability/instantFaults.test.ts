@@ -60,7 +60,8 @@ describe('Mailbox Trigger (Instant) under network and server faults', () => {
 		const emittedIds = () => trigger.items.map((item) => String(item.subject));
 		let next = 0;
 		const batch = (count: number) => Array.from({ length: count }, () => `mail-${String(++next).padStart(3, '0')}`);
-		const idleOnServer = () => until('the trigger back in IDLE', 20_000, () => trigger.items.length === expected.length && proxy.idling === 1);
+		const idleOnServer = () =>
+			until('the trigger back in IDLE', 20_000, () => trigger.items.length === expected.length && proxy.idling === 1);
 
 		try {
 			await idleOnServer();
@@ -73,13 +74,22 @@ describe('Mailbox Trigger (Instant) under network and server faults', () => {
 				const firstWait = await until(`${name}: first mail`, 60_000, () => emittedIds().includes(ids[0]));
 				await until(`${name}: every mail`, 60_000, () => ids.every((id) => emittedIds().includes(id)));
 				const recoveredMs = Date.now() - healed;
-				rows.push({ scenario: name, mails: count, firstEmitAfterFaultMs: firstWait, allEmittedAfterFaultMs: recoveredMs, newConnections: proxy.connections - connectionsBefore });
+				rows.push({
+					scenario: name,
+					mails: count,
+					firstEmitAfterFaultMs: firstWait,
+					allEmittedAfterFaultMs: recoveredMs,
+					newConnections: proxy.connections - connectionsBefore,
+				});
 				return { firstWait, recoveredMs };
 			};
 
 			const drop = await scenario('connection dropped during IDLE', 5, async (ids) => {
 				proxy.cut();
-				await dovecot.append(address, ids.map((id) => rawMail(id, address)));
+				await dovecot.append(
+					address,
+					ids.map((id) => rawMail(id, address)),
+				);
 				return Date.now();
 			});
 			expect(drop.firstWait).toBeLessThan(FALLBACK_SECONDS * 1000);
@@ -88,7 +98,10 @@ describe('Mailbox Trigger (Instant) under network and server faults', () => {
 			const restart = await scenario('Dovecot restarted', 5, async (ids) => {
 				dovecot.stop();
 				await dovecot.start();
-				await dovecot.append(address, ids.map((id) => rawMail(id, address)));
+				await dovecot.append(
+					address,
+					ids.map((id) => rawMail(id, address)),
+				);
 				return Date.now();
 			});
 			expect(restart.firstWait).toBeLessThan(FALLBACK_SECONDS * 1000 + 2000);
@@ -100,8 +113,15 @@ describe('Mailbox Trigger (Instant) under network and server faults', () => {
 				// Safety cycles run on the IDLE connection: mail appended just before one would be found
 				// by it and announced outside IDLE. Append just after one, while a whole interval is ahead.
 				const idles = idleCommands(proxy);
-				await until('IDLE resumed after a safety cycle', 2 * FALLBACK_SECONDS * 1000, () => idleCommands(proxy) > idles);
-				await dovecot.append(address, ids.map((id) => rawMail(id, address)));
+				await until(
+					'IDLE resumed after a safety cycle',
+					2 * FALLBACK_SECONDS * 1000,
+					() => idleCommands(proxy) > idles,
+				);
+				await dovecot.append(
+					address,
+					ids.map((id) => rawMail(id, address)),
+				);
 				return Date.now();
 			});
 			// The notice was really swallowed: only the safety cycle can have found the mail.
@@ -112,7 +132,10 @@ describe('Mailbox Trigger (Instant) under network and server faults', () => {
 
 			const burst = await scenario(`burst of ${BURST} during a reconnect`, BURST, async (ids) => {
 				proxy.down();
-				await dovecot.append(address, ids.map((id) => rawMail(id, address)));
+				await dovecot.append(
+					address,
+					ids.map((id) => rawMail(id, address)),
+				);
 				proxy.up();
 				return Date.now();
 			});
@@ -134,7 +157,16 @@ describe('Mailbox Trigger (Instant) under network and server faults', () => {
 			return (await client.search({ seen: false }, { uid: true })) || [];
 		});
 		printTable(`Instant trigger faults (fallback ${FALLBACK_SECONDS} s)`, rows);
-		printTable('Instant trigger fault totals', [{ mails: expected.length, emittedOnce: [...counts.values()].filter((count) => count === 1).length, lost: lost.length, repeated: repeated.length, leftUnseen: unseen.length, errorsToN8n: trigger.errors.length }]);
+		printTable('Instant trigger fault totals', [
+			{
+				mails: expected.length,
+				emittedOnce: [...counts.values()].filter((count) => count === 1).length,
+				lost: lost.length,
+				repeated: repeated.length,
+				leftUnseen: unseen.length,
+				errorsToN8n: trigger.errors.length,
+			},
+		]);
 		expect(lost).toEqual([]);
 		expect(repeated).toEqual([]);
 		expect(emittedIds()).toEqual(expected);
@@ -179,7 +211,16 @@ describe('Mailbox Trigger (Instant) under network and server faults', () => {
 			await dovecot.append(address, [rawMail('after-a-week', address)]);
 			const latency = await until('mail after a week of renewals', 10_000, () => emitted.includes('after-a-week'));
 			expect(latency).toBeLessThan(3000);
-			printTable('A week of IDLE renewals', [{ renewals: watcher.renewals, ms: weekMs, watcherConnects: watcher.connects, proxyConnections: proxy.connections - connectionsBefore, serverSessions: dovecot.sessions(address), mailLatencyMs: Date.now() - sent }]);
+			printTable('A week of IDLE renewals', [
+				{
+					renewals: watcher.renewals,
+					ms: weekMs,
+					watcherConnects: watcher.connects,
+					proxyConnections: proxy.connections - connectionsBefore,
+					serverSessions: dovecot.sessions(address),
+					mailLatencyMs: Date.now() - sent,
+				},
+			]);
 		} finally {
 			await watcher.close();
 		}

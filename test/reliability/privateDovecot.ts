@@ -66,7 +66,13 @@ export interface PrivateDovecot {
 
 export async function startPrivateDovecot(): Promise<PrivateDovecot> {
 	const base = mkdtempSync(join(tmpdir(), 'mailbox-reliability-'));
-	const ports = { imap: await freePort(), imaps: await freePort(), lmtp: await freePort(), sasl: await freePort(), smtp: 0 };
+	const ports = {
+		imap: await freePort(),
+		imaps: await freePort(),
+		lmtp: await freePort(),
+		sasl: await freePort(),
+		smtp: 0,
+	};
 	const started = (await mailServers.startMailServers({ base, ports, smtp: false })) as Started;
 	const { dovecotConf, password, caFile } = started.info;
 	const pidFile = join(base, 'dovecot', 'run', 'master.pid');
@@ -124,7 +130,14 @@ export async function startPrivateDovecot(): Promise<PrivateDovecot> {
 			return { ...fields, allowUnauthorizedCerts: false, ...overrides };
 		},
 		async imap(address, work) {
-			const client = new ImapFlow({ host: '127.0.0.1', port: ports.imap, secure: false, doSTARTTLS: false, auth: { user: address, pass: password }, logger: false });
+			const client = new ImapFlow({
+				host: '127.0.0.1',
+				port: ports.imap,
+				secure: false,
+				doSTARTTLS: false,
+				auth: { user: address, pass: password },
+				logger: false,
+			});
 			client.on('error', () => undefined);
 			await client.connect();
 			try {
@@ -148,7 +161,11 @@ export async function startPrivateDovecot(): Promise<PrivateDovecot> {
 		},
 		changeUidValidity(address, folder) {
 			uidValidity++;
-			execFileSync('doveadm', ['-c', dovecotConf, 'mailbox', 'update', '-u', address, '--uid-validity', String(uidValidity), folder], { stdio: 'ignore' });
+			execFileSync(
+				'doveadm',
+				['-c', dovecotConf, 'mailbox', 'update', '-u', address, '--uid-validity', String(uidValidity), folder],
+				{ stdio: 'ignore' },
+			);
 		},
 	};
 	return dovecot;

@@ -30,7 +30,9 @@ async function until(condition: () => boolean, timeoutMs = 3000) {
 	while (!condition() && Date.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 20));
 }
 
-const TIMEOUT_MESSAGE = new RegExp(`did not finish answering within ${BUDGET_SECONDS} seconds, so the connection was closed: .*raise the option "Timeout Seconds"`);
+const TIMEOUT_MESSAGE = new RegExp(
+	`did not finish answering within ${BUDGET_SECONDS} seconds, so the connection was closed: .*raise the option "Timeout Seconds"`,
+);
 
 describe('read operations against a server that stops answering', () => {
 	const scratch = scratchFolders();
@@ -47,10 +49,21 @@ describe('read operations against a server that stops answering', () => {
 	it('Download Attachments stalled mid-FETCH fails with TIMEOUT within its budget, closes the session and leaves no file', async () => {
 		const address = newMailbox('stalldl');
 		const messageId = `<stall-${Date.now()}@example.test>`;
-		await appendMessages(address, [mailWithAttachment('capture.pcap', Buffer.alloc(300_000, 7), messageId, 'evidence')]);
+		await appendMessages(address, [
+			mailWithAttachment('capture.pcap', Buffer.alloc(300_000, 7), messageId, 'evidence'),
+		]);
 		const credentials = credentialsFor(address, { imapPort: proxy.port, imapSecurity: 'none' });
 		const directory = scratch.make('mailbox-stall-');
-		const parameters = { operation: 'downloadAttachments', folder: 'INBOX', downloadPath: directory, messageId, subjectFilter: '', emailUid: '', onlyUnread: false, options: { timeoutSeconds: BUDGET_SECONDS } };
+		const parameters = {
+			operation: 'downloadAttachments',
+			folder: 'INBOX',
+			downloadPath: directory,
+			messageId,
+			subjectFilter: '',
+			emailUid: '',
+			onlyUnread: false,
+			options: { timeoutSeconds: BUDGET_SECONDS },
+		};
 
 		proxy.arm({ stallOn: /UID FETCH/i });
 		const stalled = await timed(parameters, credentials);
@@ -70,15 +83,45 @@ describe('read operations against a server that stops answering', () => {
 	});
 
 	it.each([
-		['search', /UID SEARCH|SEARCH/i, { operation: 'search', folder: 'INBOX', from: '', to: '', subject: 'stall', text: '', since: '', before: '', unreadOnly: false, messageId: '', limit: 50 }],
-		['move', /UID MOVE|UID COPY/i, { operation: 'move', folder: 'INBOX', emailUid: '', destinationFolder: 'Archive', options: { createFolder: true } }],
+		[
+			'search',
+			/UID SEARCH|SEARCH/i,
+			{
+				operation: 'search',
+				folder: 'INBOX',
+				from: '',
+				to: '',
+				subject: 'stall',
+				text: '',
+				since: '',
+				before: '',
+				unreadOnly: false,
+				messageId: '',
+				limit: 50,
+			},
+		],
+		[
+			'move',
+			/UID MOVE|UID COPY/i,
+			{
+				operation: 'move',
+				folder: 'INBOX',
+				emailUid: '',
+				destinationFolder: 'Archive',
+				options: { createFolder: true },
+			},
+		],
 		['setFlags', /UID STORE/i, { operation: 'setFlags', folder: 'INBOX', emailUid: '', markAs: 'read' }],
 	])('%s against a server that stops answering fails with TIMEOUT within its budget', async (_name, stallOn, base) => {
 		const address = newMailbox(`stall${_name.toLowerCase()}`);
 		const messageId = `<stall-${_name}-${Date.now()}@example.test>`;
 		await appendMessages(address, [mailWithAttachment('note.txt', Buffer.from('stall'), messageId, 'stall')]);
 		const credentials = credentialsFor(address, { imapPort: proxy.port, imapSecurity: 'none' });
-		const parameters = { ...base, messageId, options: { ...((base as IDataObject).options as IDataObject), timeoutSeconds: BUDGET_SECONDS } };
+		const parameters = {
+			...base,
+			messageId,
+			options: { ...((base as IDataObject).options as IDataObject), timeoutSeconds: BUDGET_SECONDS },
+		};
 
 		proxy.arm({ stallOn });
 		const stalled = await timed(parameters, credentials);
@@ -92,9 +135,18 @@ describe('read operations against a server that stops answering', () => {
 	it('Get EML File stalled at login fails with TIMEOUT within its budget', async () => {
 		const address = newMailbox('stalleml');
 		const messageId = `<stall-eml-${Date.now()}@example.test>`;
-		await appendMessages(address, [mailWithAttachment('capture.pcap', Buffer.alloc(300_000, 7), messageId, 'evidence')]);
+		await appendMessages(address, [
+			mailWithAttachment('capture.pcap', Buffer.alloc(300_000, 7), messageId, 'evidence'),
+		]);
 		const credentials = credentialsFor(address, { imapPort: proxy.port, imapSecurity: 'none' });
-		const parameters = { operation: 'getEml', folder: 'INBOX', messageId, emailUid: '', base64Encode: true, options: { timeoutSeconds: BUDGET_SECONDS } };
+		const parameters = {
+			operation: 'getEml',
+			folder: 'INBOX',
+			messageId,
+			emailUid: '',
+			base64Encode: true,
+			options: { timeoutSeconds: BUDGET_SECONDS },
+		};
 
 		proxy.arm({ stallOn: /LOGIN|AUTHENTICATE/i });
 		const stalled = await timed(parameters, credentials);
@@ -113,7 +165,17 @@ describe('read operations against a server that stops answering', () => {
 		await new Promise<void>((resolve) => silent.listen(0, '127.0.0.1', resolve));
 		try {
 			const port = (silent.address() as { port: number }).port;
-			const stalled = await timed({ operation: 'getEml', folder: 'INBOX', messageId: '<x@example.test>', emailUid: '', base64Encode: true, options: { timeoutSeconds: BUDGET_SECONDS } }, credentialsFor(newMailbox('silent'), { imapPort: port, imapSecurity: 'none' }));
+			const stalled = await timed(
+				{
+					operation: 'getEml',
+					folder: 'INBOX',
+					messageId: '<x@example.test>',
+					emailUid: '',
+					base64Encode: true,
+					options: { timeoutSeconds: BUDGET_SECONDS },
+				},
+				credentialsFor(newMailbox('silent'), { imapPort: port, imapSecurity: 'none' }),
+			);
 			expect(stalled.error?.message).toMatch(/timeout|did not (finish )?answer/i);
 			expect(stalled.error?.description).toBe('Reason code: TIMEOUT (IMAP)');
 			expect(stalled.ms).toBeLessThan(LATEST_MS);
@@ -126,11 +188,30 @@ describe('read operations against a server that stops answering', () => {
 	it('Wait for Reply whose search stalls opens a new connection after Server Timeout Seconds and still finds the reply', async () => {
 		const [soc, analyst] = [newMailbox('stallsoc'), newMailbox('stallanalyst')];
 		const question = `<question-${Date.now()}@example.test>`;
-		await appendMessages(soc, [[`From: ${analyst}`, `To: ${soc}`, 'Subject: Re: block?', `In-Reply-To: ${question}`, `References: ${question}`, `Message-ID: <reply-${Date.now()}@example.test>`, '', '{{approve}}', ''].join('\r\n')]);
+		await appendMessages(soc, [
+			[
+				`From: ${analyst}`,
+				`To: ${soc}`,
+				'Subject: Re: block?',
+				`In-Reply-To: ${question}`,
+				`References: ${question}`,
+				`Message-ID: <reply-${Date.now()}@example.test>`,
+				'',
+				'{{approve}}',
+				'',
+			].join('\r\n'),
+		]);
 		proxy.arm({ stallOn: /UID SEARCH/i });
 		const connectionsBefore = proxy.connections;
 		const result = await timed(
-			{ operation: 'waitForReply', messageId: question, recipients: analyst, exclusionSubjectRegex: '', exclusionBodyRegex: '', options: { timeoutMinutes: 1, pollSeconds: 30, serverTimeoutSeconds: BUDGET_SECONDS } },
+			{
+				operation: 'waitForReply',
+				messageId: question,
+				recipients: analyst,
+				exclusionSubjectRegex: '',
+				exclusionBodyRegex: '',
+				options: { timeoutMinutes: 1, pollSeconds: 30, serverTimeoutSeconds: BUDGET_SECONDS },
+			},
 			credentialsFor(soc, { imapPort: proxy.port, imapSecurity: 'none' }),
 		);
 		expect(proxy.fired).toBeGreaterThanOrEqual(1);
@@ -143,15 +224,34 @@ describe('read operations against a server that stops answering', () => {
 	it('Wait for Reply whose first login stalls fails with TIMEOUT naming Server Timeout Seconds', async () => {
 		proxy.arm({ stallOn: /LOGIN|AUTHENTICATE/i });
 		const result = await timed(
-			{ operation: 'waitForReply', messageId: '<q@example.test>', recipients: '', exclusionSubjectRegex: '', exclusionBodyRegex: '', options: { timeoutMinutes: 1, serverTimeoutSeconds: BUDGET_SECONDS } },
+			{
+				operation: 'waitForReply',
+				messageId: '<q@example.test>',
+				recipients: '',
+				exclusionSubjectRegex: '',
+				exclusionBodyRegex: '',
+				options: { timeoutMinutes: 1, serverTimeoutSeconds: BUDGET_SECONDS },
+			},
 			credentialsFor(newMailbox('stallwait'), { imapPort: proxy.port, imapSecurity: 'none' }),
 		);
-		expect(result.error?.message).toMatch(/did not finish answering within 2 seconds, so the connection was closed: .*raise the option "Server Timeout Seconds"/);
+		expect(result.error?.message).toMatch(
+			/did not finish answering within 2 seconds, so the connection was closed: .*raise the option "Server Timeout Seconds"/,
+		);
 		expect(result.ms).toBeLessThan(LATEST_MS);
 	});
 
 	it('a budget that is not a positive number is refused, naming the option; unset is the default', async () => {
-		const refused = await timed({ operation: 'getEml', folder: 'INBOX', messageId: '<x@example.test>', emailUid: '', base64Encode: true, options: { timeoutSeconds: 0 } }, credentialsFor(newMailbox('budget')));
+		const refused = await timed(
+			{
+				operation: 'getEml',
+				folder: 'INBOX',
+				messageId: '<x@example.test>',
+				emailUid: '',
+				base64Encode: true,
+				options: { timeoutSeconds: 0 },
+			},
+			credentialsFor(newMailbox('budget')),
+		);
 		expect(refused.error?.message).toBe('The option "Timeout Seconds" must be a number of seconds above 0, e.g. 120.');
 		expect(timeBudget(undefined, 'x').timeoutMs).toBe(DEFAULT_READ_TIMEOUT_SECONDS * 1000);
 		expect(DEFAULT_READ_TIMEOUT_SECONDS).toBe(120);

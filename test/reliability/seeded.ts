@@ -33,7 +33,9 @@ export function printTable(title: string, rows: Array<Record<string, string | nu
 	const columns = Object.keys(rows[0] ?? {});
 	const width = (column: string) => Math.max(column.length, ...rows.map((row) => String(row[column]).length));
 	const line = (cells: string[]) => cells.map((cell, i) => cell.padEnd(width(columns[i]))).join('  ');
-	console.log([title, line(columns), ...rows.map((row) => line(columns.map((column) => String(row[column]))))].join('\n'));
+	console.log(
+		[title, line(columns), ...rows.map((row) => line(columns.map((column) => String(row[column]))))].join('\n'),
+	);
 }
 
 /** Temporary folders for one test file, removed in its afterAll (`scratch.removeAll`). */

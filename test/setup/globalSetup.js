@@ -13,5 +13,7 @@ module.exports = async function globalSetup() {
 	// Nodes run in tests trust the test CA the way a user's n8n trusts a private CA.
 	process.env.MAILBOX_EXTRA_CA_FILE = servers.info.caFile;
 	globalThis.__mailServers = servers;
-	console.log(`\nmail servers on 127.0.0.1: Dovecot IMAP ${servers.info.ports.imap}/IMAPS ${servers.info.ports.imaps}, SMTP ${servers.info.ports.smtp} (${servers.info.smtp})`);
+	console.log(
+		`\nmail servers on 127.0.0.1: Dovecot IMAP ${servers.info.ports.imap}/IMAPS ${servers.info.ports.imaps}, SMTP ${servers.info.ports.smtp} (${servers.info.smtp})`,
+	);
 };

@@ -37,11 +37,25 @@ async function timed(bytes: Buffer): Promise<Outcome> {
 		outcome.error = error as Error;
 	}
 	const used = process.cpuUsage(cpu);
-	return { ...outcome, ms: performance.now() - started, cpuMs: (used.user + used.system) / 1000, heapMb: (process.memoryUsage().heapUsed - heapBefore) / 1e6 };
+	return {
+		...outcome,
+		ms: performance.now() - started,
+		cpuMs: (used.user + used.system) / 1000,
+		heapMb: (process.memoryUsage().heapUsed - heapBefore) / 1e6,
+	};
 }
 
 function mail(headers: string[], body: string | Buffer): Buffer {
-	const head = ['From: Attacker <attacker@evil.test>', 'To: victim@corp.test', 'Subject: hostile', 'Message-ID: <hostile@evil.test>', 'MIME-Version: 1.0', ...headers, '', ''].join('\r\n');
+	const head = [
+		'From: Attacker <attacker@evil.test>',
+		'To: victim@corp.test',
+		'Subject: hostile',
+		'Message-ID: <hostile@evil.test>',
+		'MIME-Version: 1.0',
+		...headers,
+		'',
+		'',
+	].join('\r\n');
 	return Buffer.concat([Buffer.from(head, 'latin1'), Buffer.isBuffer(body) ? body : Buffer.from(body, 'latin1')]);
 }
 
@@ -100,7 +114,14 @@ function selfPointingMsg(): Buffer {
 
 const figures: Array<[string, Outcome]> = [];
 afterAll(() => {
-	console.log(figures.map(([name, o]) => `${name.padEnd(34)} ${o.error ? 'refused ' : 'analysed'} wall ${o.ms.toFixed(0).padStart(4)} ms  cpu ${o.cpuMs.toFixed(0).padStart(4)} ms  heap ${o.heapMb.toFixed(1)} MB`).join('\n'));
+	console.log(
+		figures
+			.map(
+				([name, o]) =>
+					`${name.padEnd(34)} ${o.error ? 'refused ' : 'analysed'} wall ${o.ms.toFixed(0).padStart(4)} ms  cpu ${o.cpuMs.toFixed(0).padStart(4)} ms  heap ${o.heapMb.toFixed(1)} MB`,
+			)
+			.join('\n'),
+	);
 });
 
 /** A reported phish with HTML, links and the phish attached: what a running n8n has already analysed. */
@@ -130,22 +151,33 @@ describe('Analyze Email on hostile input: analysed or refused with a reason, eac
 	});
 
 	it('1 MB of "hxxp://a[.]b" repeated (refanged first) and of "a@" repeated', async () => {
-		const defanged = await within('1 MB of hxxp://a[.]b/', mail(['Content-Type: text/plain'], 'hxxp://a[.]b/ '.repeat(75_000)));
+		const defanged = await within(
+			'1 MB of hxxp://a[.]b/',
+			mail(['Content-Type: text/plain'], 'hxxp://a[.]b/ '.repeat(75_000)),
+		);
 		expect(defanged.result!.analysis.iocs.urls).toEqual(['http://a.b/']);
 		const ats = await within('1 MB of a@', mail(['Content-Type: text/plain'], 'a@'.repeat(512 * 1024)));
 		expect(ats.result!.analysis.iocs.emails).toEqual(['attacker@evil.test']);
 	});
 
 	it('1 MB of words that look like host names, each different', async () => {
-		const words = Array.from({ length: 110_000 }, (_, index) => (index % 2 ? `x${index}.zz` : `h${index}[.]test`)).join(' ');
+		const words = Array.from({ length: 110_000 }, (_, index) => (index % 2 ? `x${index}.zz` : `h${index}[.]test`)).join(
+			' ',
+		);
 		const { result } = await within('1 MB of host-like words', mail(['Content-Type: text/plain'], words));
 		expect(result!.analysis.iocs.domains.length).toBeGreaterThanOrEqual(1000);
 		expect(result!.analysis.iocs.domains).not.toContain('x1.zz');
 	});
 
 	it('10,000 links in HTML: the first 1000 listed, the cut said', async () => {
-		const links = Array.from({ length: 10_000 }, (_, index) => `<a href="https://host${index}.evil.test/p">paypal.com</a>`).join('\n');
-		const { result } = await within('10,000 links', mail(['Content-Type: text/html'], `<html><body>${links}</body></html>`));
+		const links = Array.from(
+			{ length: 10_000 },
+			(_, index) => `<a href="https://host${index}.evil.test/p">paypal.com</a>`,
+		).join('\n');
+		const { result } = await within(
+			'10,000 links',
+			mail(['Content-Type: text/html'], `<html><body>${links}</body></html>`),
+		);
 		const reporter = result!.analysis.reporter;
 		expect(reporter.urls).toHaveLength(1000);
 		expect(reporter.urls.every((url) => url.mismatched)).toBe(true);
@@ -171,10 +203,15 @@ describe('Analyze Email on hostile input: analysed or refused with a reason, eac
 		const alone = await within('.msg pointing into itself', msg);
 		expect(alone.error?.code).toBe('INVALID_INPUT');
 		expect(alone.error?.message).toMatch(/Outlook \.msg file cannot be read .*damaged or crafted/);
-		const attached = mail(['Content-Type: multipart/mixed; boundary="m"'], `--m\r\nContent-Type: text/plain\r\n\r\nsee attached\r\n--m\r\nContent-Type: application/vnd.ms-outlook; name="phish.msg"\r\nContent-Disposition: attachment; filename="phish.msg"\r\nContent-Transfer-Encoding: base64\r\n\r\n${msg.toString('base64')}\r\n--m--\r\n`);
+		const attached = mail(
+			['Content-Type: multipart/mixed; boundary="m"'],
+			`--m\r\nContent-Type: text/plain\r\n\r\nsee attached\r\n--m\r\nContent-Type: application/vnd.ms-outlook; name="phish.msg"\r\nContent-Disposition: attachment; filename="phish.msg"\r\nContent-Transfer-Encoding: base64\r\n\r\n${msg.toString('base64')}\r\n--m--\r\n`,
+		);
 		const { result } = await within('.msg pointing into itself, attached', attached);
 		expect(result!.analysis.messages).toHaveLength(1);
-		expect(result!.analysis.reporter.warnings?.join(' ')).toMatch(/"phish\.msg" was not unwrapped: The Outlook \.msg file cannot be read/);
+		expect(result!.analysis.reporter.warnings?.join(' ')).toMatch(
+			/"phish\.msg" was not unwrapped: The Outlook \.msg file cannot be read/,
+		);
 		expect(result!.analysis.reporter.attachments[0].sha256).toHaveLength(64);
 		// The worker was replaced: the next .msg reads as usual.
 		const simple = await within('.msg after the hostile one', outlookMsg('simple.msg'));
@@ -188,15 +225,24 @@ describe('Analyze Email on hostile input: analysed or refused with a reason, eac
 		]);
 		const alone = await within('zip of mails', archive);
 		expect(alone.error?.message).toMatch(/ZIP archive, not a mail: unpack it first/);
-		const attached = mail(['Content-Type: multipart/mixed; boundary="z"'], `--z\r\nContent-Type: text/plain\r\n\r\nzip\r\n--z\r\nContent-Type: application/zip; name="mails.zip"\r\nContent-Transfer-Encoding: base64\r\n\r\n${archive.toString('base64')}\r\n--z--\r\n`);
+		const attached = mail(
+			['Content-Type: multipart/mixed; boundary="z"'],
+			`--z\r\nContent-Type: text/plain\r\n\r\nzip\r\n--z\r\nContent-Type: application/zip; name="mails.zip"\r\nContent-Transfer-Encoding: base64\r\n\r\n${archive.toString('base64')}\r\n--z--\r\n`,
+		);
 		const { result } = await within('zip of mails, attached', attached);
 		expect(result!.analysis.iocs.hashes.map((hash) => hash.filename)).toEqual(['mails.zip']);
 	});
 
 	it('anything else is refused with the reason: not a mail, too large', async () => {
-		await expect(analyzeEmail(Buffer.from('%PDF-1.7\n...'))).rejects.toThrow(/not an \.eml or Outlook \.msg file \(it starts with "%PDF-1\.7/);
-		await expect(analyzeEmail(mail([], 'x'), { maxBytes: 10 })).rejects.toThrow(/more than the 0 MB one analysis reads/);
-		await expect(analyzeEmail(mail([], 'x'), { maxDepth: 11 })).rejects.toThrow(/Max Depth must be a whole number from 0 to 10/);
+		await expect(analyzeEmail(Buffer.from('%PDF-1.7\n...'))).rejects.toThrow(
+			/not an \.eml or Outlook \.msg file \(it starts with "%PDF-1\.7/,
+		);
+		await expect(analyzeEmail(mail([], 'x'), { maxBytes: 10 })).rejects.toThrow(
+			/more than the 0 MB one analysis reads/,
+		);
+		await expect(analyzeEmail(mail([], 'x'), { maxDepth: 11 })).rejects.toThrow(
+			/Max Depth must be a whole number from 0 to 10/,
+		);
 	});
 
 	it('every hostile mail of the reliability suite', async () => {

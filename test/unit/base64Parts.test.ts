@@ -36,7 +36,8 @@ function mailWith(encoded: string, lineEnd = '\r\n'): Buffer {
 	);
 }
 
-const lines = (text: string, width: number, lineEnd = '\r\n') => text.replace(new RegExp(`.{${width}}`, 'g'), `$&${lineEnd}`).replace(new RegExp(`${lineEnd}$`), '');
+const lines = (text: string, width: number, lineEnd = '\r\n') =>
+	text.replace(new RegExp(`.{${width}}`, 'g'), `$&${lineEnd}`).replace(new RegExp(`${lineEnd}$`), '');
 
 async function attachmentOf(raw: Buffer): Promise<Buffer> {
 	const { attachments } = await parseMessage(raw, origin);
@@ -57,7 +58,12 @@ describe('base64 attachments', () => {
 	it('reads LF line ends, one line of 1 MB, and lines of odd widths alike', async () => {
 		const bytes = randomBytes(700 * 1024 + 5);
 		const base64 = bytes.toString('base64');
-		for (const raw of [mailWith(lines(base64, 76, '\n'), '\n'), mailWith(base64), mailWith(lines(base64, 61)), mailWith(lines(base64, 1))]) {
+		for (const raw of [
+			mailWith(lines(base64, 76, '\n'), '\n'),
+			mailWith(base64),
+			mailWith(lines(base64, 61)),
+			mailWith(lines(base64, 1)),
+		]) {
 			expect((await attachmentOf(raw)).equals(bytes)).toBe(true);
 		}
 	});
@@ -66,7 +72,8 @@ describe('base64 attachments', () => {
 		// Some mailers encode each line on its own: a line of 49 bytes ends in '=='.
 		const bytes = randomBytes(400 * 1024);
 		const pieces: string[] = [];
-		for (let offset = 0; offset < bytes.length; offset += 49) pieces.push(bytes.subarray(offset, offset + 49).toString('base64'));
+		for (let offset = 0; offset < bytes.length; offset += 49)
+			pieces.push(bytes.subarray(offset, offset + 49).toString('base64'));
 		expect(pieces[0].endsWith('==')).toBe(true);
 		expect((await attachmentOf(mailWith(pieces.join('\r\n')))).equals(bytes)).toBe(true);
 		// Padding that falls at the end of one line and the start of the next.
@@ -78,7 +85,9 @@ describe('base64 attachments', () => {
 		const bytes = randomBytes(300 * 1024 + 1);
 		const noisy = lines(bytes.toString('base64'), 76)
 			.split('\r\n')
-			.map((line, index) => (index % 3 === 0 ? ` ${line}\t` : index % 3 === 1 ? `${line.slice(0, 10)}!*${line.slice(10)}` : line))
+			.map((line, index) =>
+				index % 3 === 0 ? ` ${line}\t` : index % 3 === 1 ? `${line.slice(0, 10)}!*${line.slice(10)}` : line,
+			)
 			.join('\r\n');
 		const content = await attachmentOf(mailWith(`${noisy}\r\nQ`));
 		expect(content.equals(bytes)).toBe(true);

@@ -19,13 +19,40 @@ interface WorkflowNode {
 const EXAMPLES = join(__dirname, '..', '..', 'examples');
 const examples = readdirSync(EXAMPLES)
 	.filter((file) => file.endsWith('.json'))
-	.map((file) => ({ file, workflow: JSON.parse(readFileSync(join(EXAMPLES, file), 'utf8')) as { id: string; nodes: WorkflowNode[]; connections: Record<string, unknown> } }));
+	.map((file) => ({
+		file,
+		workflow: JSON.parse(readFileSync(join(EXAMPLES, file), 'utf8')) as {
+			id: string;
+			nodes: WorkflowNode[];
+			connections: Record<string, unknown>;
+		},
+	}));
 
 const OPERATIONS: Record<string, string[]> = {
 	ping: ['operation'],
 	send: ['operation', 'recipients', 'cc', 'bcc', 'subject', 'content', 'options'],
-	sendAndWait: ['operation', 'recipients', 'cc', 'bcc', 'subject', 'content', 'responseType', 'exclusionSubjectRegex', 'exclusionBodyRegex', 'options'],
-	downloadAttachments: ['operation', 'folder', 'downloadPath', 'messageId', 'subjectFilter', 'emailUid', 'onlyUnread', 'options'],
+	sendAndWait: [
+		'operation',
+		'recipients',
+		'cc',
+		'bcc',
+		'subject',
+		'content',
+		'responseType',
+		'exclusionSubjectRegex',
+		'exclusionBodyRegex',
+		'options',
+	],
+	downloadAttachments: [
+		'operation',
+		'folder',
+		'downloadPath',
+		'messageId',
+		'subjectFilter',
+		'emailUid',
+		'onlyUnread',
+		'options',
+	],
 	getEml: ['operation', 'folder', 'messageId', 'emailUid', 'base64Encode'],
 	move: ['operation', 'folder', 'messageId', 'emailUid', 'destinationFolder', 'options'],
 	analyze: ['operation', 'source', 'folder', 'messageId', 'emailUid', 'binaryPropertyName', 'options'],
@@ -37,13 +64,32 @@ const OPERATIONS: Record<string, string[]> = {
 // The human-review tool n8n 2.x derives from the node: always Send Email and Wait for an approval.
 const REVIEW_PARAMETERS = ['recipients', 'cc', 'bcc', 'subject', 'content', 'options'];
 const TRIGGER_PARAMETERS = [
-	'pollTimes', 'folders', 'unreadOnly', 'markAsRead', 'attachOriginalEml', 'offsetDays', 'maxEmailsPerCycle', 'serverTimeZone',
-	'extractionRules', 'forwardedEmailRegexes', 'environmentField', 'environmentRegex', 'defaultEnvironment', 'productFieldName',
-	'eventFieldName', 'scriptTimeoutSeconds',
+	'pollTimes',
+	'folders',
+	'unreadOnly',
+	'markAsRead',
+	'attachOriginalEml',
+	'offsetDays',
+	'maxEmailsPerCycle',
+	'serverTimeZone',
+	'extractionRules',
+	'forwardedEmailRegexes',
+	'environmentField',
+	'environmentRegex',
+	'defaultEnvironment',
+	'productFieldName',
+	'eventFieldName',
+	'scriptTimeoutSeconds',
 ];
 
 it('has the four examples of the README', () => {
-	expect(examples.map((example) => example.file).sort()).toEqual(['agent-with-approval.json', 'ask-and-branch.json', 'ask-for-approval.json', 'phishing-triage.json', 'ping-and-send.json']);
+	expect(examples.map((example) => example.file).sort()).toEqual([
+		'agent-with-approval.json',
+		'ask-and-branch.json',
+		'ask-for-approval.json',
+		'phishing-triage.json',
+		'ping-and-send.json',
+	]);
 });
 
 describe.each(examples)('$file', ({ workflow }) => {
@@ -56,7 +102,9 @@ describe.each(examples)('$file', ({ workflow }) => {
 				continue;
 			}
 			if (node.type === 'n8n-nodes-mailbox.emailInstantTrigger') {
-				expect([...TRIGGER_PARAMETERS.filter((name) => name !== 'pollTimes'), 'fallbackPollSeconds']).toEqual(expect.arrayContaining(Object.keys(node.parameters)));
+				expect([...TRIGGER_PARAMETERS.filter((name) => name !== 'pollTimes'), 'fallbackPollSeconds']).toEqual(
+					expect.arrayContaining(Object.keys(node.parameters)),
+				);
 				continue;
 			}
 			if (node.type === 'n8n-nodes-mailbox.emailHitlTool') {
@@ -84,7 +132,8 @@ describe.each(examples)('$file', ({ workflow }) => {
 		for (const [from, outputs] of Object.entries(workflow.connections)) {
 			expect(names.has(from)).toBe(true);
 			// main, and the agent connections (ai_tool, ai_languageModel)
-			for (const output of Object.values(outputs as Record<string, Array<Array<{ node: string }>>>).flat()) for (const link of output) expect(names.has(link.node)).toBe(true);
+			for (const output of Object.values(outputs as Record<string, Array<Array<{ node: string }>>>).flat())
+				for (const link of output) expect(names.has(link.node)).toBe(true);
 		}
 	});
 });
@@ -102,11 +151,20 @@ it('npm start imports every example: the build has each node and operation they 
 
 it('gives parameters the shapes the nodes take: folders as resource locators, extraction rules as {rules: [{name, regex}]}', () => {
 	const nodes = examples.flatMap(({ workflow }) => workflow.nodes);
-	for (const [node, key] of nodes.flatMap((entry) => ['folder', 'destinationFolder'].map((key) => [entry, key] as const))) {
-		if (node.parameters[key] !== undefined) expect(node.parameters[key]).toEqual({ __rl: true, mode: expect.stringMatching(/^(list|name)$/), value: expect.any(String) });
+	for (const [node, key] of nodes.flatMap((entry) =>
+		['folder', 'destinationFolder'].map((key) => [entry, key] as const),
+	)) {
+		if (node.parameters[key] !== undefined)
+			expect(node.parameters[key]).toEqual({
+				__rl: true,
+				mode: expect.stringMatching(/^(list|name)$/),
+				value: expect.any(String),
+			});
 	}
 	for (const node of nodes.filter((entry) => entry.parameters.extractionRules !== undefined)) {
-		expect(node.parameters.extractionRules).toEqual({ rules: expect.arrayContaining([{ name: expect.any(String), regex: expect.any(String) }]) });
+		expect(node.parameters.extractionRules).toEqual({
+			rules: expect.arrayContaining([{ name: expect.any(String), regex: expect.any(String) }]),
+		});
 	}
 });
 
@@ -123,23 +181,40 @@ describe('saved Mailbox nodes keep their operation', () => {
 	const { Email } = require('../../nodes/Email/Email.node') as typeof import('../../nodes/Email/Email.node');
 	const description = new Email().description;
 	const resolve = (parameters: Record<string, unknown>) =>
-		NodeHelpers.getNodeParameters(description.properties, parameters as never, true, false, { typeVersion: 1 } as never, description) as Record<string, unknown>;
+		NodeHelpers.getNodeParameters(
+			description.properties,
+			parameters as never,
+			true,
+			false,
+			{ typeVersion: 1 } as never,
+			description,
+		) as Record<string, unknown>;
 	const HOST_TESTS = join(__dirname, '..', 'host');
 	const hostOperations = [
 		...new Set(
 			readdirSync(HOST_TESTS)
 				.filter((file) => file.endsWith('.ts'))
-				.flatMap((file) => [...readFileSync(join(HOST_TESTS, file), 'utf8').matchAll(/mailboxNode\([^\n]*?\{ operation: '(\w+)'/g)].map((match) => match[1])),
+				.flatMap((file) =>
+					[...readFileSync(join(HOST_TESTS, file), 'utf8').matchAll(/mailboxNode\([^\n]*?\{ operation: '(\w+)'/g)].map(
+						(match) => match[1],
+					),
+				),
 		),
 	];
 	const saved = [
-		...examples.flatMap(({ file, workflow }) => workflow.nodes.filter((node) => node.type === 'n8n-nodes-mailbox.email').map((node) => [file, node.parameters] as const)),
+		...examples.flatMap(({ file, workflow }) =>
+			workflow.nodes
+				.filter((node) => node.type === 'n8n-nodes-mailbox.email')
+				.map((node) => [file, node.parameters] as const),
+		),
 		...hostOperations.map((operation) => ['test/host', { operation }] as const),
 	];
 
 	it('finds the saved nodes', () => {
 		expect(saved.length).toBeGreaterThanOrEqual(10);
-		expect(hostOperations).toEqual(expect.arrayContaining(['search', 'move', 'getEml', 'listFolders', 'append', 'getQuota']));
+		expect(hostOperations).toEqual(
+			expect.arrayContaining(['search', 'move', 'getEml', 'listFolders', 'append', 'getQuota']),
+		);
 	});
 
 	it.each(saved)('%s: %p', (_source, parameters) => {

@@ -20,7 +20,10 @@ describe('one parse per mail', () => {
 		const { analysis } = await analyzeEmail(mail, { trustedAuthservIds: ['mx.corp.test'] });
 		expect(parses).toHaveBeenCalledTimes(1);
 		expect(fields.message_id).toBe('<phish-1@paypa1.test>');
-		expect(analysis.reporter).toMatchObject({ message_id: '<phish-1@paypa1.test>', authentication: { dmarc: 'fail', source: 'header' } });
+		expect(analysis.reporter).toMatchObject({
+			message_id: '<phish-1@paypa1.test>',
+			authentication: { dmarc: 'fail', source: 'header' },
+		});
 		expect(analysis.reporter.subject).toBe(fields.subject);
 	});
 
@@ -31,13 +34,40 @@ describe('one parse per mail', () => {
 	});
 
 	it('reply detection parses a reply once, with the same parser', async () => {
-		const { fields } = await parseReply({ source: Buffer.from(crlf(['From: a@corp.test', 'To: b@corp.test', 'In-Reply-To: <q@corp.test>', 'Subject: Re: q', '', 'yes', ''])), uid: 1, folder: 'INBOX' });
+		const { fields } = await parseReply({
+			source: Buffer.from(
+				crlf(['From: a@corp.test', 'To: b@corp.test', 'In-Reply-To: <q@corp.test>', 'Subject: Re: q', '', 'yes', '']),
+			),
+			uid: 1,
+			folder: 'INBOX',
+		});
 		expect(fields).toMatchObject({ in_reply_to: '<q@corp.test>', answer: 'yes', sender: 'a@corp.test' });
 		expect(parses).toHaveBeenCalledTimes(1);
 	});
 
 	it('an attached mail is an attachment of the item, also without Content-Disposition, never merged into the body', async () => {
-		const source = Buffer.from(crlf(['From: r@corp.test', 'Subject: Fwd: hi', 'MIME-Version: 1.0', 'Content-Type: multipart/mixed; boundary="b"', '', '--b', 'Content-Type: text/plain', '', 'see below', '--b', 'Content-Type: message/rfc822', '', 'From: x@evil.test', 'Subject: hi', '', 'inner text', '--b--', '']));
+		const source = Buffer.from(
+			crlf([
+				'From: r@corp.test',
+				'Subject: Fwd: hi',
+				'MIME-Version: 1.0',
+				'Content-Type: multipart/mixed; boundary="b"',
+				'',
+				'--b',
+				'Content-Type: text/plain',
+				'',
+				'see below',
+				'--b',
+				'Content-Type: message/rfc822',
+				'',
+				'From: x@evil.test',
+				'Subject: hi',
+				'',
+				'inner text',
+				'--b--',
+				'',
+			]),
+		);
 		const { fields, attachments } = await parseMessage(source, origin);
 		expect(fields.body).toBe('see below');
 		expect(fields.attachments).toMatchObject([{ filename: 'attachment-1.eml', contentType: 'message/rfc822' }]);

@@ -14,7 +14,11 @@ const manifest = JSON.parse(readFileSync(join(ROOT, 'package.json'), 'utf8'));
 
 function packedFiles(): string[] {
 	if (!existsSync(join(ROOT, 'dist'))) throw new Error('dist/ is missing: run `npm run build` first (npm test does)');
-	const output = execFileSync('npm', ['pack', '--dry-run', '--json', '--ignore-scripts'], { cwd: ROOT, env: cleanNpmEnv(), encoding: 'utf8' });
+	const output = execFileSync('npm', ['pack', '--dry-run', '--json', '--ignore-scripts'], {
+		cwd: ROOT,
+		env: cleanNpmEnv(),
+		encoding: 'utf8',
+	});
 	return (JSON.parse(output) as Array<{ files: Array<{ path: string }> }>)[0].files.map((file) => file.path).sort();
 }
 
@@ -25,7 +29,12 @@ describe('the published package', () => {
 		const outside = files.filter((file) => !file.startsWith('dist/'));
 		expect(outside).toEqual(['LICENSE', 'README.md', 'package.json']);
 		// Nothing of the tests, scripts or sources travels inside dist either.
-		expect(files.filter((file) => /(^|\/)(test|scripts|bench|examples)\//.test(file) || file.endsWith('.ts') && !file.endsWith('.d.ts'))).toEqual([]);
+		expect(
+			files.filter(
+				(file) =>
+					/(^|\/)(test|scripts|bench|examples)\//.test(file) || (file.endsWith('.ts') && !file.endsWith('.d.ts')),
+			),
+		).toEqual([]);
 	});
 
 	it('contains every node, credential and icon that package.json names for n8n', () => {
@@ -41,12 +50,16 @@ describe('the published package', () => {
 		expect(manifest.keywords).toContain('n8n-community-node-package');
 		expect(manifest.peerDependencies).toEqual({ 'n8n-workflow': '*' });
 		expect(manifest.dependencies['n8n-workflow']).toBeUndefined();
-		for (const hook of ['preinstall', 'install', 'postinstall', 'prepare']) expect(manifest.scripts[hook]).toBeUndefined();
+		for (const hook of ['preinstall', 'install', 'postinstall', 'prepare'])
+			expect(manifest.scripts[hook]).toBeUndefined();
 	});
 
 	it('starts its dependency ranges at versions free of known advisories', () => {
 		// linkify-it before 5.0.2: two 2026 denial-of-service advisories (quadratic time on crafted text).
-		const [major, minor, patch] = String(manifest.dependencies['linkify-it']).replace(/^[\^~]/, '').split('.').map(Number);
+		const [major, minor, patch] = String(manifest.dependencies['linkify-it'])
+			.replace(/^[\^~]/, '')
+			.split('.')
+			.map(Number);
 		expect(major * 1e6 + minor * 1e3 + patch).toBeGreaterThanOrEqual(5_000_002);
 	});
 });

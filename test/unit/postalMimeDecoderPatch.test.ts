@@ -26,7 +26,13 @@ const finalizeOf = (parser: PostalMime) => finalizers.get(parser);
 async function parsed(parser: PostalMime, source: Buffer, options?: Parameters<PostalMime['parse']>[1]) {
 	try {
 		const email = await parser.parse(source, options);
-		return { ...email, attachments: email.attachments.map((part) => ({ ...part, content: Buffer.from(part.content as ArrayBuffer).toString('hex') })) };
+		return {
+			...email,
+			attachments: email.attachments.map((part) => ({
+				...part,
+				content: Buffer.from(part.content as ArrayBuffer).toString('hex'),
+			})),
+		};
 	} catch (error) {
 		return { error: (error as Error).message };
 	}
@@ -38,15 +44,59 @@ const crlf = (lines: string[]) => Buffer.from(lines.join('\r\n'), 'latin1');
 function edgeMails(): Array<[string, Buffer]> {
 	const bytes = randomBytes(700 * 1024);
 	const base64 = bytes.toString('base64');
-	const part = (encoding: string, body: string, last = '--p--') => crlf(['MIME-Version: 1.0', 'Content-Type: multipart/mixed; boundary="p"', '', '--p', 'Content-Type: application/octet-stream', `Content-Transfer-Encoding: ${encoding}`, '', body, last, '']);
+	const part = (encoding: string, body: string, last = '--p--') =>
+		crlf([
+			'MIME-Version: 1.0',
+			'Content-Type: multipart/mixed; boundary="p"',
+			'',
+			'--p',
+			'Content-Type: application/octet-stream',
+			`Content-Transfer-Encoding: ${encoding}`,
+			'',
+			body,
+			last,
+			'',
+		]);
 	return [
 		['base64 over several batches', part('base64', base64.replace(/.{76}/g, '$&\r\n'))],
-		['base64 with every line padded', part('base64', bytes.subarray(0, 57 * 40).toString('hex').match(/.{1,56}/g)!.map((hex) => Buffer.from(hex, 'hex').toString('base64')).join('\r\n'))],
-		['base64 with junk and a truncated group', part('base64', `${base64.slice(0, 4001)}*!\r\n${base64.slice(4001, 9000)}=\r\n${base64.slice(9000, 9003)}`)],
-		['base64 without a closing boundary', crlf(['Content-Type: image/png', 'Content-Transfer-Encoding: base64', '', base64.slice(0, 2000)])],
-		['8bit binary, LF and CRLF mixed', part('8bit', `line one\nline two\r\n${bytes.subarray(0, 3000).toString('latin1').replace(/[\r\n]/g, '')}`)],
-		['8bit at the end of the message, no break', crlf(['Content-Type: application/octet-stream', '', 'last line without a break'])],
-		['quoted-printable, soft breaks and the last line', part('quoted-printable', 'caf=C3=A9 =\r\nsoft=3Dbreak\r\nend  ')],
+		[
+			'base64 with every line padded',
+			part(
+				'base64',
+				bytes
+					.subarray(0, 57 * 40)
+					.toString('hex')
+					.match(/.{1,56}/g)!
+					.map((hex) => Buffer.from(hex, 'hex').toString('base64'))
+					.join('\r\n'),
+			),
+		],
+		[
+			'base64 with junk and a truncated group',
+			part('base64', `${base64.slice(0, 4001)}*!\r\n${base64.slice(4001, 9000)}=\r\n${base64.slice(9000, 9003)}`),
+		],
+		[
+			'base64 without a closing boundary',
+			crlf(['Content-Type: image/png', 'Content-Transfer-Encoding: base64', '', base64.slice(0, 2000)]),
+		],
+		[
+			'8bit binary, LF and CRLF mixed',
+			part(
+				'8bit',
+				`line one\nline two\r\n${bytes
+					.subarray(0, 3000)
+					.toString('latin1')
+					.replace(/[\r\n]/g, '')}`,
+			),
+		],
+		[
+			'8bit at the end of the message, no break',
+			crlf(['Content-Type: application/octet-stream', '', 'last line without a break']),
+		],
+		[
+			'quoted-printable, soft breaks and the last line',
+			part('quoted-printable', 'caf=C3=A9 =\r\nsoft=3Dbreak\r\nend  '),
+		],
 	];
 }
 
@@ -59,7 +109,10 @@ describe(`postal-mime decoder patch (postal-mime ${PATCHED_POSTAL_MIME})`, () =>
 		for (const file of files) {
 			const source = readFileSync(file);
 			for (const options of [undefined, { forceRfc822Attachments: true }]) {
-				expect({ file, ...(await parsed(patched, source, options)) }).toEqual({ file, ...(await parsed(stock, source, options)) });
+				expect({ file, ...(await parsed(patched, source, options)) }).toEqual({
+					file,
+					...(await parsed(stock, source, options)),
+				});
 			}
 		}
 	};

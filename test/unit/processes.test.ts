@@ -29,9 +29,10 @@ async function until(what: string, timeoutMs: number, check: () => boolean): Pro
  */
 function fakeNpm(name: string) {
 	const marker = join(dir, name);
-	const script = `const p = require(${JSON.stringify(helper)}); require('fs').writeFileSync(${JSON.stringify(`${marker}.pid`)}, String(process.pid));`
-		+ ` p.watchParents(() => { require('fs').writeFileSync(${JSON.stringify(`${marker}.lost`)}, 'lost'); process.exit(0); }, { intervalMs: 100 });`
-		+ ' setInterval(() => {}, 1000);';
+	const script =
+		`const p = require(${JSON.stringify(helper)}); require('fs').writeFileSync(${JSON.stringify(`${marker}.pid`)}, String(process.pid));` +
+		` p.watchParents(() => { require('fs').writeFileSync(${JSON.stringify(`${marker}.lost`)}, 'lost'); process.exit(0); }, { intervalMs: 100 });` +
+		' setInterval(() => {}, 1000);';
 	const npm = `const { spawn } = require('child_process'); spawn('sh', ['-c', 'node -e "$0"; true', ${JSON.stringify(script)}], { stdio: 'ignore' }); setInterval(() => {}, 1000);`;
 	const child = spawn(process.execPath, ['-e', npm], { stdio: 'ignore', detached: true });
 	return { child, pidFile: `${marker}.pid`, lostFile: `${marker}.lost` };
@@ -53,14 +54,24 @@ it('a script run under sh by npm notices when npm alone is hung up on, though it
 });
 
 it('stopChild ends a child by SIGTERM, and one that ignores SIGTERM by SIGKILL after the grace time', async () => {
-	const polite = processes.startProcess(process.execPath, ['-e', 'setInterval(() => {}, 1000)'], { logFile: join(dir, 'polite.log') });
+	const polite = processes.startProcess(process.execPath, ['-e', 'setInterval(() => {}, 1000)'], {
+		logFile: join(dir, 'polite.log'),
+	});
 	await processes.stopChild(polite, { graceMs: 5_000 });
 	expect(polite.signalCode).toBe('SIGTERM');
 
 	// It says "ready" once its handler is in place: on a loaded machine Node may take seconds to get there.
 	const stubbornLog = join(dir, 'stubborn.log');
-	const stubborn = processes.startProcess(process.execPath, ['-e', "process.on('SIGTERM', () => {}); console.log('ready'); setInterval(() => {}, 1000)"], { logFile: stubbornLog });
-	await until('the stubborn child ignores SIGTERM', 30_000, () => existsSync(stubbornLog) && readFileSync(stubbornLog, 'utf8').includes('ready'));
+	const stubborn = processes.startProcess(
+		process.execPath,
+		['-e', "process.on('SIGTERM', () => {}); console.log('ready'); setInterval(() => {}, 1000)"],
+		{ logFile: stubbornLog },
+	);
+	await until(
+		'the stubborn child ignores SIGTERM',
+		30_000,
+		() => existsSync(stubbornLog) && readFileSync(stubbornLog, 'utf8').includes('ready'),
+	);
 	const started = Date.now();
 	await processes.stopChild(stubborn, { graceMs: 500 });
 	expect(stubborn.signalCode).toBe('SIGKILL');
@@ -69,10 +80,19 @@ it('stopChild ends a child by SIGTERM, and one that ignores SIGTERM by SIGKILL a
 
 it('recordPid and stopRecorded: a later run stops what an earlier one recorded, only if its command line matches', async () => {
 	const file = join(dir, 'running.json');
-	const left = processes.startProcess(process.execPath, ['-e', 'setInterval(() => {}, 1000)', 'leftover-marker'], { logFile: join(dir, 'left.log'), record: { file, name: 'left' } });
-	const other = processes.startProcess(process.execPath, ['-e', 'setInterval(() => {}, 1000)'], { logFile: join(dir, 'other.log'), record: { file, name: 'other' } });
+	const left = processes.startProcess(process.execPath, ['-e', 'setInterval(() => {}, 1000)', 'leftover-marker'], {
+		logFile: join(dir, 'left.log'),
+		record: { file, name: 'left' },
+	});
+	const other = processes.startProcess(process.execPath, ['-e', 'setInterval(() => {}, 1000)'], {
+		logFile: join(dir, 'other.log'),
+		record: { file, name: 'other' },
+	});
 	try {
-		const stopped = processes.stopRecorded(file, { left: { pattern: /leftover-marker/, graceMs: 5_000 }, other: { pattern: /not-this-one/ } });
+		const stopped = processes.stopRecorded(file, {
+			left: { pattern: /leftover-marker/, graceMs: 5_000 },
+			other: { pattern: /not-this-one/ },
+		});
 		expect(stopped).toEqual([`left (PID ${left.pid})`]);
 		await until('the leftover stopped', 5_000, () => !processes.isAlive(left.pid));
 		expect(processes.isAlive(other.pid)).toBe(true);

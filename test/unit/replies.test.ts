@@ -1,4 +1,10 @@
-import { braceAnswer, compileExclusion, extractAnswer, parseReply, ReplyMatcher } from '../../nodes/mail/waitForReply/replyFields';
+import {
+	braceAnswer,
+	compileExclusion,
+	extractAnswer,
+	parseReply,
+	ReplyMatcher,
+} from '../../nodes/mail/waitForReply/replyFields';
 
 const quoted = [
 	'On Mon, 3 Mar 2025 at 10:00, SOC Bot <soc@example.test> wrote:',
@@ -31,7 +37,8 @@ describe('answer extraction', () => {
 	});
 
 	it('handles CRLF line ends and an attribution wrapped over two lines', () => {
-		const text = 'OK go ahead\r\n\r\nOn Mon, 3 Mar 2025 at 10:00, SOC Bot\r\n<soc@example.test> wrote:\r\n> question\r\n';
+		const text =
+			'OK go ahead\r\n\r\nOn Mon, 3 Mar 2025 at 10:00, SOC Bot\r\n<soc@example.test> wrote:\r\n> question\r\n';
 		expect(extractAnswer(text)).toEqual({ answer: 'OK go ahead', replyText: 'OK go ahead' });
 	});
 
@@ -53,7 +60,9 @@ describe('exclusions', () => {
 	});
 
 	it('refuse an invalid or non-linear pattern with a clear error', () => {
-		expect(() => compileExclusion('(a', 'Exclusion Subject Regex')).toThrow(/Exclusion Subject Regex is not a valid regular expression/);
+		expect(() => compileExclusion('(a', 'Exclusion Subject Regex')).toThrow(
+			/Exclusion Subject Regex is not a valid regular expression/,
+		);
 		expect(() => compileExclusion('(a)\\1', 'Exclusion Body Regex')).toThrow(/Exclusion Body Regex is not a valid/);
 	});
 
@@ -67,11 +76,29 @@ describe('exclusions', () => {
 describe('reply parsing and matching', () => {
 	const question = '<question-1@soc.example.test>';
 	const reply = (headers: Record<string, string>, body: string) =>
-		Buffer.from(`${Object.entries({ 'Message-ID': '<r1@example.test>', Date: 'Mon, 03 Mar 2025 10:05:00 +0100', Subject: 'Re: Block?', From: 'Ann Analyst <Ann@Example.test>', To: 'SOC <soc@example.test>', ...headers })
-			.map(([name, value]) => `${name}: ${value}`).join('\r\n')}\r\n\r\n${body}`);
+		Buffer.from(
+			`${Object.entries({
+				'Message-ID': '<r1@example.test>',
+				Date: 'Mon, 03 Mar 2025 10:05:00 +0100',
+				Subject: 'Re: Block?',
+				From: 'Ann Analyst <Ann@Example.test>',
+				To: 'SOC <soc@example.test>',
+				...headers,
+			})
+				.map(([name, value]) => `${name}: ${value}`)
+				.join('\r\n')}\r\n\r\n${body}`,
+		);
 
-	it('maps a reply to the seed\'s fields', async () => {
-		const { fields } = await parseReply({ source: reply({ 'In-Reply-To': question, References: question, 'Content-Type': 'text/plain; charset=utf-8' }, 'Yes\r\n\r\n> q\r\n'), uid: 7, folder: 'INBOX', internalDate: new Date('2025-03-03T09:05:01Z') });
+	it("maps a reply to the seed's fields", async () => {
+		const { fields } = await parseReply({
+			source: reply(
+				{ 'In-Reply-To': question, References: question, 'Content-Type': 'text/plain; charset=utf-8' },
+				'Yes\r\n\r\n> q\r\n',
+			),
+			uid: 7,
+			folder: 'INBOX',
+			internalDate: new Date('2025-03-03T09:05:01Z'),
+		});
 		expect(fields).toMatchObject({
 			answer: 'Yes',
 			sender: 'Ann@Example.test',
@@ -93,12 +120,19 @@ describe('reply parsing and matching', () => {
 	});
 
 	it('accepts threaded replies from a recipient, case-insensitively, and rejects the rest', async () => {
-		const matcher = new ReplyMatcher({ messageId: 'question-1@soc.example.test', recipients: [' ann@example.TEST '], exclusionSubjectRegex: '^Automatic' });
-		const parse = async (headers: Record<string, string>) => (await parseReply({ source: reply(headers, 'x'), uid: 1, folder: 'INBOX' })).fields;
+		const matcher = new ReplyMatcher({
+			messageId: 'question-1@soc.example.test',
+			recipients: [' ann@example.TEST '],
+			exclusionSubjectRegex: '^Automatic',
+		});
+		const parse = async (headers: Record<string, string>) =>
+			(await parseReply({ source: reply(headers, 'x'), uid: 1, folder: 'INBOX' })).fields;
 		expect(matcher.accept(await parse({ 'In-Reply-To': question }))).toBe('ann@example.test');
 		expect(matcher.accept(await parse({ References: `<older@x> ${question}` }))).toBe('ann@example.test');
 		expect(matcher.accept(await parse({ 'In-Reply-To': '<other@x>' }))).toBeUndefined();
 		expect(matcher.accept(await parse({ 'In-Reply-To': question, From: 'mallory@example.test' }))).toBeUndefined();
-		expect(matcher.accept(await parse({ 'In-Reply-To': question, Subject: 'Automatic reply: Block?' }))).toBeUndefined();
+		expect(
+			matcher.accept(await parse({ 'In-Reply-To': question, Subject: 'Automatic reply: Block?' })),
+		).toBeUndefined();
 	});
 });

@@ -23,14 +23,19 @@ const cases = JSON.parse(readFileSync(join(CORPUS, 'expected.json'), 'utf8')) as
 
 it('covers every client family and language the issue names', () => {
 	const clients = new Set(cases.map((entry) => entry.client.split(' ')[0]));
-	expect([...clients]).toEqual(expect.arrayContaining(['Gmail', 'Outlook', 'Apple', 'iPhone', 'Thunderbird', 'Samsung', 'Yahoo']));
+	expect([...clients]).toEqual(
+		expect.arrayContaining(['Gmail', 'Outlook', 'Apple', 'iPhone', 'Thunderbird', 'Samsung', 'Yahoo']),
+	);
 	expect(new Set(cases.map((entry) => entry.language))).toEqual(new Set(['en', 'de', 'fr', 'es', 'ja']));
 });
 
 describe.each(cases)('$client ($language): $file', (entry) => {
 	it('gives the typed answer and the reply without its quoted history', async () => {
 		const { fields } = await parseReply({ source: readFileSync(join(CORPUS, entry.file)), uid: 1, folder: 'INBOX' });
-		expect({ answer: fields.answer, reply_text: fields.reply_text }).toEqual({ answer: entry.answer, reply_text: entry.reply_text });
+		expect({ answer: fields.answer, reply_text: fields.reply_text }).toEqual({
+			answer: entry.answer,
+			reply_text: entry.reply_text,
+		});
 		// The question's own {{approve}} / {{deny}} and its text never leak into the reply.
 		expect(fields.reply_text).not.toContain('203.0.113.7 on the mail gateway');
 		expect(fields.reply_text).not.toContain('soc@example.test');

@@ -26,7 +26,13 @@ describe('extraction rules', () => {
 		]);
 		const result = applyExtractionRules(rules, 'from 10.0.0.1 and 192.168.1.20, see INC-42');
 		expect(result.regex).toEqual({ ip: ['10.0.0.1', '192.168.1.20'], ticket: ['INC-42'], none: [] });
-		expect(result.flat).toEqual({ regex_ip: '10.0.0.1', regex_ip_1: '10.0.0.1', regex_ip_2: '192.168.1.20', regex_ticket: 'INC-42', regex_ticket_1: 'INC-42' });
+		expect(result.flat).toEqual({
+			regex_ip: '10.0.0.1',
+			regex_ip_1: '10.0.0.1',
+			regex_ip_2: '192.168.1.20',
+			regex_ticket: 'INC-42',
+			regex_ticket_1: 'INC-42',
+		});
 	});
 
 	it('refuses an invalid regex with an error naming the parameter and the rule', () => {
@@ -47,7 +53,9 @@ describe('extraction rules', () => {
 		const rule = compileEnvironmentRule('\\[(PROD|DEV)\\]', 'subject', 'Default Environment');
 		expect(extractEnvironment(rule, { subject: 'Alert [PROD] disk' })).toBe('PROD');
 		expect(extractEnvironment(rule, { subject: 'no tag' })).toBe('Default Environment');
-		expect(extractEnvironment(compileEnvironmentRule('', 'subject', 'Fallback'), { subject: '[PROD]' })).toBe('Fallback');
+		expect(extractEnvironment(compileEnvironmentRule('', 'subject', 'Fallback'), { subject: '[PROD]' })).toBe(
+			'Fallback',
+		);
 		expect(extractEnvironment(compileEnvironmentRule('corp', 'to', 'x'), { to: ['a@corp.test'] })).toBe('corp');
 	});
 });
@@ -83,8 +91,14 @@ describe('cursor', () => {
 		// `11:*` returns the highest UID even when it is below 11.
 		expect(pendingUids([9, 12, 11, 14], 11, 2)).toEqual([11, 12]);
 		const outcome = (uid: number) => (uid === 12 ? 'gone' : uid === 14 ? 'not-reached' : 'emitted');
-		expect(advanceCursor({ uidValidity: '7', lastUid: 10 }, '7', [11, 12, 13, 14, 15], outcome)).toEqual({ uidValidity: '7', lastUid: 13 });
-		expect(advanceCursor({ uidValidity: '7', lastUid: 10 }, '8', [], () => 'emitted')).toEqual({ uidValidity: '8', lastUid: 0 });
+		expect(advanceCursor({ uidValidity: '7', lastUid: 10 }, '7', [11, 12, 13, 14, 15], outcome)).toEqual({
+			uidValidity: '7',
+			lastUid: 13,
+		});
+		expect(advanceCursor({ uidValidity: '7', lastUid: 10 }, '8', [], () => 'emitted')).toEqual({
+			uidValidity: '8',
+			lastUid: 0,
+		});
 	});
 });
 
@@ -95,12 +109,27 @@ describe('offset window', () => {
 		expect(sinceDate(now, 0, 'UTC').toISOString()).toBe('2024-03-10T00:00:00.000Z');
 		expect(sinceDate(now, 0, 'Europe/Berlin').toISOString()).toBe('2024-03-11T00:00:00.000Z');
 		expect(sinceDate(now, 5, 'Europe/Berlin').toISOString()).toBe('2024-03-06T00:00:00.000Z');
-		expect(sinceDate(new Date('2024-03-11T03:00:00Z'), 0, 'America/New_York').toISOString()).toBe('2024-03-10T00:00:00.000Z');
+		expect(sinceDate(new Date('2024-03-11T03:00:00Z'), 0, 'America/New_York').toISOString()).toBe(
+			'2024-03-10T00:00:00.000Z',
+		);
 		expect(sinceDate(new Date('2024-03-01T10:00:00Z'), 1, 'UTC').toISOString()).toBe('2024-02-29T00:00:00.000Z');
 	});
 
 	it('refuses an unknown time zone naming the parameter', () => {
-		const settings = { folders: 'INBOX', serverTimeZone: 'Mars/Olympus', offsetDays: 5, maxEmailsPerCycle: 10, scriptTimeoutSeconds: 60, extractionRules: [], forwardedEmailRegexes: '', environmentField: 'subject', environmentRegex: '', defaultEnvironment: 'D', productFieldName: '', eventFieldName: '' } as unknown as TriggerSettings;
+		const settings = {
+			folders: 'INBOX',
+			serverTimeZone: 'Mars/Olympus',
+			offsetDays: 5,
+			maxEmailsPerCycle: 10,
+			scriptTimeoutSeconds: 60,
+			extractionRules: [],
+			forwardedEmailRegexes: '',
+			environmentField: 'subject',
+			environmentRegex: '',
+			defaultEnvironment: 'D',
+			productFieldName: '',
+			eventFieldName: '',
+		} as unknown as TriggerSettings;
 		expect(() => prepareTrigger(settings)).toThrow(/Server Time Zone "Mars\/Olympus"/);
 		expect(() => prepareTrigger({ ...settings, serverTimeZone: 'UTC', folders: ' , ' })).toThrow(/Folders is empty/);
 	});

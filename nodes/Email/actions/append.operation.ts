@@ -57,8 +57,7 @@ const properties: INodeProperties[] = [
 					type: 'dateTime',
 					default: '',
 					description:
-						'Arrival date the server keeps for the mail (and, when ' +
-						'composing, its Date header); now when empty',
+						'Arrival date the server keeps for the mail (and, when ' + 'composing, its Date header); now when empty',
 				},
 				{
 					displayName: 'Flags',
@@ -66,8 +65,7 @@ const properties: INodeProperties[] = [
 					type: 'string',
 					default: '',
 					placeholder: '\\Seen, \\Draft',
-					description: 'Comma-separated flags the mail gets: \\Seen, ' +
-						'\\Flagged, \\Draft, \\Answered, or keywords',
+					description: 'Comma-separated flags the mail gets: \\Seen, ' + '\\Flagged, \\Draft, \\Answered, or keywords',
 				},
 				...messageOptions.map((option) => ({ ...option, displayOptions: composingOption })),
 				timeoutOption,
@@ -91,7 +89,7 @@ async function messageBytes(
 		throw new MailError(
 			'INVALID_INPUT',
 			`The input item has no binary property "${name}": set Input ` +
-			`Binary Field to the property holding the .eml file.`,
+				`Binary Field to the property holding the .eml file.`,
 		);
 	}
 	return context.helpers.getBinaryDataBuffer(itemIndex, name);

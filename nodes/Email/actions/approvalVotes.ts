@@ -40,7 +40,9 @@ export type Outcome = { done: false } | { done: true; approved?: boolean; text?:
 
 /** Reads the Approvals Required option: `first`, `all` or a whole number of at least 1. */
 export function parseApprovalsRequired(value: unknown): ApprovalState['required'] | undefined {
-	const text = String(value ?? 'first').trim().toLowerCase();
+	const text = String(value ?? 'first')
+		.trim()
+		.toLowerCase();
 	if (text === '' || text === 'first') return 'first';
 	if (text === 'all') return 'all';
 	if (!/^\d+$/.test(text) || Number(text) < 1) return undefined;

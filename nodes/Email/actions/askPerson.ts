@@ -27,8 +27,6 @@ import {
 	type IExecuteData,
 	type IExecuteFunctions,
 	type INodeExecutionData,
-	type INodeProperties,
-	type IWebhookDescription,
 	type IWebhookFunctions,
 	type IRunExecutionData,
 	type IWebhookResponseData,
@@ -43,6 +41,7 @@ import {
 	type MailAccount,
 } from '../../mail';
 import type { OutgoingMail } from '../../mail';
+import type { ResponseType } from '../descriptions/askPerson.description';
 import { decide, parseApprovalsRequired, voteOf, type ApprovalState, type Outcome, type Vote } from './approvalVotes';
 import {
 	alreadyAnsweredPage,
@@ -56,152 +55,21 @@ import {
 	type ResponseLink,
 } from './responsePages';
 
-export type ResponseType = 'reply' | 'approval' | 'freeText';
-
-const forTypes = (types: ResponseType[]) => ({ show: { '/responseType': types } });
-
-export const responseTypeProperty: INodeProperties = {
-	displayName: 'Response Type',
-	name: 'responseType',
-	type: 'options',
-	default: 'reply',
-	options: [
-		{ name: 'Reply by Email', value: 'reply', description: 'Wait for a reply mail and read the answer from its text; the node keeps running while it waits' },
-		{ name: 'Approval', value: 'approval', description: 'Approve and Reject links in the mail; the execution waits in n8n (survives restarts, holds no worker)' },
-		{ name: 'Free Text', value: 'freeText', description: 'A link to a page with a text box; the execution waits in n8n (survives restarts, holds no worker)' },
-	],
-	description: 'How the recipient answers',
-};
-
-/** Entries of the `options` collection for Approval and Free Text. */
-export const responseOptions: INodeProperties[] = [
-	{
-		displayName: 'Approvals Required',
-		name: 'approvalsRequired',
-		type: 'string',
-		default: 'first',
-		placeholder: 'first, all or a number',
-		description:
-			'How many recipients must answer: "first" (the first answer decides), "all", or a number. '
-			+ 'Every recipient gets links of their own.',
-		displayOptions: forTypes(['approval', 'freeText']),
-	},
-	{
-		displayName: 'Reject on Any Reject',
-		name: 'rejectOnAnyReject',
-		type: 'boolean',
-		default: true,
-		description:
-			'Whether one reject ends the wait rejected when more than one approval is required; '
-			+ 'when off, it ends rejected only once the approvals can no longer be reached',
-		displayOptions: forTypes(['approval']),
-	},
-	{
-		displayName: 'Approval Type',
-		name: 'approvalType',
-		type: 'options',
-		options: [
-			{ name: 'Approve Only', value: 'single' },
-			{ name: 'Approve and Reject', value: 'double' },
-		],
-		default: 'double',
-		displayOptions: forTypes(['approval']),
-	},
-	{
-		displayName: 'Approve Label',
-		name: 'approveLabel',
-		type: 'string',
-		default: 'Approve',
-		displayOptions: forTypes(['approval']),
-	},
-	{
-		displayName: 'Reject Label',
-		name: 'rejectLabel',
-		type: 'string',
-		default: 'Reject',
-		description: 'Shown when Approval Type is Approve and Reject',
-		displayOptions: forTypes(['approval']),
-	},
-	{
-		displayName: 'Limit Wait Time',
-		name: 'limitWaitTime',
-		type: 'fixedCollection',
-		default: { values: { limitType: 'afterTimeInterval', resumeAmount: 1, resumeUnit: 'days' } },
-		description: 'When to stop waiting: the output then has timed_out true and an empty data, so an IF node can branch on it',
-		displayOptions: forTypes(['approval', 'freeText']),
-		options: [
-			{
-				displayName: 'Values',
-				name: 'values',
-				values: [
-					{
-						displayName: 'Limit Type',
-						name: 'limitType',
-						type: 'options',
-						options: [
-							{ name: 'After Time Interval', value: 'afterTimeInterval' },
-							{ name: 'At Specified Time', value: 'atSpecifiedTime' },
-						],
-						default: 'afterTimeInterval',
-					},
-					{
-						displayName: 'Amount',
-						name: 'resumeAmount',
-						type: 'number',
-						typeOptions: { minValue: 0, numberPrecision: 2 },
-						default: 1,
-						displayOptions: { show: { limitType: ['afterTimeInterval'] } },
-					},
-					{
-						displayName: 'Unit',
-						name: 'resumeUnit',
-						type: 'options',
-						options: [
-							{ name: 'Minutes', value: 'minutes' },
-							{ name: 'Hours', value: 'hours' },
-							{ name: 'Days', value: 'days' },
-						],
-						default: 'days',
-						displayOptions: { show: { limitType: ['afterTimeInterval'] } },
-					},
-					{
-						displayName: 'Max Date and Time',
-						name: 'maxDateAndTime',
-						type: 'dateTime',
-						default: '',
-						displayOptions: { show: { limitType: ['atSpecifiedTime'] } },
-					},
-				],
-			},
-		],
-	},
-];
-
-/**
- * The node's waiting webhooks, as n8n's own send-and-wait nodes declare them: restart webhooks on
- * the node's id, which n8n also uses to offer the node to AI agents as a human-review tool.
- */
-export const responseWebhooks: IWebhookDescription[] = (['GET', 'HEAD', 'POST'] as const).map((httpMethod) => ({
-	name: 'default',
-	httpMethod,
-	responseMode: 'onReceived',
-	responseData: '',
-	path: '={{ $nodeId }}',
-	restartWebhook: true,
-	isFullPath: true,
-}));
-
 const UNIT_MS: Record<string, number> = { minutes: 60_000, hours: 3_600_000, days: 86_400_000 };
 
 /** When the wait ends on its own (Limit Wait Time), or never. */
 function waitUntil(options: IDataObject): Date {
 	const limit = (options.limitWaitTime as IDataObject | undefined)?.values as IDataObject | undefined;
 	if (!limit) return WAIT_INDEFINITELY;
-	const until = limit.limitType === 'atSpecifiedTime'
-		? new Date(String(limit.maxDateAndTime ?? ''))
-		: new Date(Date.now() + Number(limit.resumeAmount ?? 1) * (UNIT_MS[String(limit.resumeUnit ?? 'days')] ?? NaN));
+	const until =
+		limit.limitType === 'atSpecifiedTime'
+			? new Date(String(limit.maxDateAndTime ?? ''))
+			: new Date(Date.now() + Number(limit.resumeAmount ?? 1) * (UNIT_MS[String(limit.resumeUnit ?? 'days')] ?? NaN));
 	if (Number.isNaN(until.getTime())) {
-		throw new MailError('INVALID_INPUT', 'Limit Wait Time is not a valid time: give an amount and a unit, or a date and time.');
+		throw new MailError(
+			'INVALID_INPUT',
+			'Limit Wait Time is not a valid time: give an amount and a unit, or a date and time.',
+		);
 	}
 	return until;
 }
@@ -254,13 +122,18 @@ function newState(context: IExecuteFunctions, options: IDataObject, until: Date)
 	const required = parseApprovalsRequired(options.approvalsRequired);
 	if (!required) {
 		const given = String(options.approvalsRequired);
-		throw new MailError('INVALID_INPUT', `Approvals Required "${given}" is not valid: write "first", "all" or a whole number of at least 1.`);
+		throw new MailError(
+			'INVALID_INPUT',
+			`Approvals Required "${given}" is not valid: write "first", "all" or a whole number of at least 1.`,
+		);
 	}
-	const asked = context.getInputData().flatMap((_, itemIndex) => recipientsOf({
-		recipients: context.getNodeParameter('recipients', itemIndex) as string,
-		cc: context.getNodeParameter('cc', itemIndex, '') as string,
-		bcc: context.getNodeParameter('bcc', itemIndex, '') as string,
-	}));
+	const asked = context.getInputData().flatMap((_, itemIndex) =>
+		recipientsOf({
+			recipients: context.getNodeParameter('recipients', itemIndex) as string,
+			cc: context.getNodeParameter('cc', itemIndex, '') as string,
+			bcc: context.getNodeParameter('bcc', itemIndex, '') as string,
+		}),
+	);
 	const voters = [...new Set(asked)];
 	if (typeof required === 'number' && required > voters.length) {
 		const problem = `Approvals Required is ${required}, but the question goes to ${voters.length} recipient(s)`;
@@ -280,9 +153,17 @@ function responseLinks(
 ): ResponseLink[] {
 	const common = { i: String(itemIndex), to: recipient };
 	if (responseType === 'freeText') return [{ label: 'Respond', url: context.getSignedResumeUrl(common) }];
-	const links = [{ label: String(options.approveLabel || 'Approve'), url: context.getSignedResumeUrl({ ...common, approved: 'true' }) }];
+	const links = [
+		{
+			label: String(options.approveLabel || 'Approve'),
+			url: context.getSignedResumeUrl({ ...common, approved: 'true' }),
+		},
+	];
 	if ((options.approvalType ?? 'double') === 'double') {
-		links.push({ label: String(options.rejectLabel || 'Reject'), url: context.getSignedResumeUrl({ ...common, approved: 'false' }) });
+		links.push({
+			label: String(options.rejectLabel || 'Reject'),
+			url: context.getSignedResumeUrl({ ...common, approved: 'false' }),
+		});
 	}
 	return links;
 }
@@ -336,7 +217,13 @@ function decidedItems(
  * Sends one item's mails, one per recipient with their own links, and puts the execution to wait;
  * the answers come through `webhook`.
  */
-export async function askPerson(context: IExecuteFunctions, itemIndex: number, account: MailAccount, mail: OutgoingMail, responseType: ResponseType): Promise<INodeExecutionData[]> {
+export async function askPerson(
+	context: IExecuteFunctions,
+	itemIndex: number,
+	account: MailAccount,
+	mail: OutgoingMail,
+	responseType: ResponseType,
+): Promise<INodeExecutionData[]> {
 	const options = context.getNodeParameter('options', itemIndex, {}) as IDataObject;
 	const entry = context.getExecuteData();
 	if (itemIndex === 0 || !stateOf(entry)) keepState(entry, newState(context, options, waitUntil(options)));
@@ -348,19 +235,23 @@ export async function askPerson(context: IExecuteFunctions, itemIndex: number, a
 	const note = 'Each link opens a page where you confirm your answer; opening a link alone records nothing.';
 	const sender = openMailSender(account);
 	try {
-		await Promise.all(recipientsOf(mail).map((recipient, index) => sender.send({
-			...mail,
-			recipients: recipient,
-			cc: '',
-			bcc: '',
-			messageId: messageIdOf(ref, itemIndex, index),
-			content: withResponseLinks(
-				content,
-				contentType,
-				responseLinks(context, responseType, options, itemIndex, recipient),
-				note,
+		await Promise.all(
+			recipientsOf(mail).map((recipient, index) =>
+				sender.send({
+					...mail,
+					recipients: recipient,
+					cc: '',
+					bcc: '',
+					messageId: messageIdOf(ref, itemIndex, index),
+					content: withResponseLinks(
+						content,
+						contentType,
+						responseLinks(context, responseType, options, itemIndex, recipient),
+						note,
+					),
+				}),
 			),
-		})));
+		);
 	} finally {
 		sender.close();
 	}
@@ -415,7 +306,10 @@ function sendPage(context: IWebhookFunctions, status: number, html: string | und
 	res.setHeader('Cache-Control', 'no-store');
 	res.setHeader('Referrer-Policy', 'no-referrer');
 	res.setHeader('X-Robots-Tag', 'noindex, nofollow');
-	res.setHeader('Content-Security-Policy', "default-src 'none'; style-src 'unsafe-inline'; form-action 'self'; frame-ancestors 'none'; base-uri 'none'");
+	res.setHeader(
+		'Content-Security-Policy',
+		"default-src 'none'; style-src 'unsafe-inline'; form-action 'self'; frame-ancestors 'none'; base-uri 'none'",
+	);
 	res.end(html);
 	return { noWebhookResponse: true };
 }
@@ -464,11 +358,14 @@ export async function webhook(this: IWebhookFunctions): Promise<IWebhookResponse
 	}
 	const options = this.getNodeParameter('options', {}) as IDataObject;
 	const labelOf = (approved: boolean | undefined) =>
-		(approved === false ? String(options.rejectLabel || 'Reject') : String(options.approveLabel || 'Approve'));
+		approved === false ? String(options.rejectLabel || 'Reject') : String(options.approveLabel || 'Approve');
 	const earlier = voteOf(state.votes, recipient);
 	if (earlier) return page(200, alreadyAnsweredPage(question, earlier.text ?? labelOf(earlier.approved)));
 	if (method !== 'POST') {
-		return page(200, responseType === 'approval' ? approvalPage(question, { label: labelOf(choice) }) : freeTextPage(question));
+		return page(
+			200,
+			responseType === 'approval' ? approvalPage(question, { label: labelOf(choice) }) : freeTextPage(question),
+		);
 	}
 
 	// An empty form (the approval page's button) comes with no body at all.

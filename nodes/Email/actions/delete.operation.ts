@@ -14,7 +14,9 @@ const properties: INodeProperties[] = [
 			name: 'permanent',
 			type: 'boolean',
 			default: false,
-			description: 'Whether to delete the mail for good instead of moving it to the trash folder (needs a server ' + 'with UIDPLUS)',
+			description:
+				'Whether to delete the mail for good instead of moving it to the trash folder (needs a server ' +
+				'with UIDPLUS)',
 		},
 		timeoutOption,
 	]),
@@ -22,8 +24,15 @@ const properties: INodeProperties[] = [
 
 export const description = updateDisplayOptions({ show: { operation: ['delete'] } }, properties);
 
-export async function execute(this: IExecuteFunctions, itemIndex: number, account: MailAccount): Promise<INodeExecutionData[]> {
+export async function execute(
+	this: IExecuteFunctions,
+	itemIndex: number,
+	account: MailAccount,
+): Promise<INodeExecutionData[]> {
 	const options = this.getNodeParameter('options', itemIndex, {}) as { permanent?: boolean };
-	const result = await deleteMessage(account, { ...readMessagePick(this, itemIndex), permanent: options.permanent ?? false });
+	const result = await deleteMessage(account, {
+		...readMessagePick(this, itemIndex),
+		permanent: options.permanent ?? false,
+	});
 	return [{ json: { ...result }, pairedItem: { item: itemIndex } }];
 }

@@ -16,7 +16,9 @@ const properties: INodeProperties[] = [
 		default: '',
 		required: true,
 		placeholder: '/data/attachments',
-		description: 'Folder on the n8n host where the files are saved; created when missing. Existing files are ' + 'never overwritten.',
+		description:
+			'Folder on the n8n host where the files are saved; created when missing. Existing files are ' +
+			'never overwritten.',
 	},
 	messageIdProperty,
 	{
@@ -69,9 +71,17 @@ const properties: INodeProperties[] = [
 
 export const description = updateDisplayOptions({ show: { operation: ['downloadAttachments'] } }, properties);
 
-export async function execute(this: IExecuteFunctions, itemIndex: number, account: MailAccount): Promise<INodeExecutionData[]> {
+export async function execute(
+	this: IExecuteFunctions,
+	itemIndex: number,
+	account: MailAccount,
+): Promise<INodeExecutionData[]> {
 	const text = (name: string) => String(this.getNodeParameter(name, itemIndex, '') ?? '');
-	const options = this.getNodeParameter('options', itemIndex, {}) as { binaryOutput?: boolean; includeInline?: boolean; timeoutSeconds?: number };
+	const options = this.getNodeParameter('options', itemIndex, {}) as {
+		binaryOutput?: boolean;
+		includeInline?: boolean;
+		timeoutSeconds?: number;
+	};
 	const { attachments, parseErrors } = await downloadAttachments(account, {
 		folder: readFolder(this, itemIndex),
 		downloadPath: text('downloadPath'),
@@ -96,7 +106,11 @@ export async function execute(this: IExecuteFunctions, itemIndex: number, accoun
 	if (options.binaryOutput ?? true) {
 		const binary: IBinaryKeyData = {};
 		for (const [index, entry] of attachments.entries()) {
-			binary[`attachment_${index}`] = await this.helpers.prepareBinaryData(await fs.readFile(entry.path), entry.filename, entry.contentType);
+			binary[`attachment_${index}`] = await this.helpers.prepareBinaryData(
+				await fs.readFile(entry.path),
+				entry.filename,
+				entry.contentType,
+			);
 		}
 		if (attachments.length > 0) item.binary = binary;
 	}

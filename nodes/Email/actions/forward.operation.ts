@@ -10,14 +10,19 @@ import { messageProperty } from '../descriptions/message.description';
 const properties: INodeProperties[] = [
 	...pickedMessageProperties,
 	messageProperty('recipients'),
-	messageProperty('content', { required: false, description: 'A note above the forwarded mail: HTML by default, or text when Content Type is Text' }),
+	messageProperty('content', {
+		required: false,
+		description: 'A note above the forwarded mail: HTML by default, or text when Content Type is Text',
+	}),
 	optionsCollection([
 		{
 			displayName: 'As Attachment',
 			name: 'asAttachment',
 			type: 'boolean',
 			default: true,
-			description: 'Whether to attach the original mail unchanged (.eml, message/rfc822) instead of quoting it ' + 'inline with its attachments',
+			description:
+				'Whether to attach the original mail unchanged (.eml, message/rfc822) instead of quoting it ' +
+				'inline with its attachments',
 		},
 		messageProperty('bcc'),
 		messageProperty('cc'),
@@ -28,7 +33,11 @@ const properties: INodeProperties[] = [
 
 export const description = updateDisplayOptions({ show: { operation: ['forward'] } }, properties);
 
-export async function execute(this: IExecuteFunctions, itemIndex: number, account: MailAccount): Promise<INodeExecutionData[]> {
+export async function execute(
+	this: IExecuteFunctions,
+	itemIndex: number,
+	account: MailAccount,
+): Promise<INodeExecutionData[]> {
 	const options = this.getNodeParameter('options', itemIndex, {}) as IDataObject;
 	const result = await forwardMessage(account, readMessagePick(this, itemIndex), {
 		recipients: this.getNodeParameter('recipients', itemIndex) as string,

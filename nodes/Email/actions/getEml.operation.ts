@@ -2,7 +2,12 @@ import type { IExecuteFunctions, INodeExecutionData, INodeProperties } from 'n8n
 
 import { emlFileName, getOriginalMessage, normalizeMessageId, type MailAccount } from '../../mail';
 import { updateDisplayOptions } from '../../shared/displayOptions';
-import { emailUidProperty, folderProperty, messageIdProperty, readMessagePick } from '../descriptions/folder.description';
+import {
+	emailUidProperty,
+	folderProperty,
+	messageIdProperty,
+	readMessagePick,
+} from '../descriptions/folder.description';
 import { timeoutOption } from '../descriptions/timeout.description';
 
 const properties: INodeProperties[] = [
@@ -28,20 +33,37 @@ const properties: INodeProperties[] = [
 
 export const description = updateDisplayOptions({ show: { operation: ['getEml'] } }, properties);
 
-export async function execute(this: IExecuteFunctions, itemIndex: number, account: MailAccount): Promise<INodeExecutionData[]> {
+export async function execute(
+	this: IExecuteFunctions,
+	itemIndex: number,
+	account: MailAccount,
+): Promise<INodeExecutionData[]> {
 	const pick = readMessagePick(this, itemIndex);
 	const { folder, messageId, uid } = pick;
 	const message = await getOriginalMessage(account, pick);
 	// A mail that is not there is an answer (found: false), so a workflow can branch on it.
 	if (!message) {
-		return [{ json: { found: false, message_id: normalizeMessageId(messageId), email_uid: uid.trim() ? Number(uid) : null, folder, size: 0 }, pairedItem: { item: itemIndex } }];
+		return [
+			{
+				json: {
+					found: false,
+					message_id: normalizeMessageId(messageId),
+					email_uid: uid.trim() ? Number(uid) : null,
+					folder,
+					size: 0,
+				},
+				pairedItem: { item: itemIndex },
+			},
+		];
 	}
 	const base64Encode = this.getNodeParameter('base64Encode', itemIndex, true) as boolean;
 	return [
 		{
 			json: {
 				found: true,
-				...(base64Encode ? { eml_base64: message.source.toString('base64') } : { eml: message.source.toString('utf8') }),
+				...(base64Encode
+					? { eml_base64: message.source.toString('base64') }
+					: { eml: message.source.toString('utf8') }),
 				message_id: message.messageId,
 				email_uid: message.uid,
 				folder: message.folder,

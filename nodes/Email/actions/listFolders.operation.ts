@@ -22,7 +22,7 @@ const properties: INodeProperties[] = [
 			default: true,
 			description:
 				"Whether to add each folder's counts: messages, unseen, uid_next " +
-				"and size (size where the server has STATUS=SIZE)",
+				'and size (size where the server has STATUS=SIZE)',
 		},
 	]),
 ];

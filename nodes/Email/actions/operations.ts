@@ -51,7 +51,12 @@ export interface Operation {
  * values saved workflows store. Adding an operation is one file and one entry.
  */
 const declared = {
-	ping: { name: 'Ping', description: 'Check that IMAP and SMTP logins work', action: 'Ping the mail servers', run: ping },
+	ping: {
+		name: 'Ping',
+		description: 'Check that IMAP and SMTP logins work',
+		action: 'Ping the mail servers',
+		run: ping,
+	},
 	send: { name: 'Send Email', description: 'Send a mail', action: 'Send an email', run: send },
 	downloadAttachments: {
 		name: 'Download Attachments',
@@ -59,7 +64,12 @@ const declared = {
 		action: 'Download attachments',
 		run: downloadAttachments,
 	},
-	getEml: { name: 'Get EML File', description: 'Get the original bytes of a mail as an .eml file', action: 'Get an EML file', run: getEml },
+	getEml: {
+		name: 'Get EML File',
+		description: 'Get the original bytes of a mail as an .eml file',
+		action: 'Get an EML file',
+		run: getEml,
+	},
 	sendAndWait: {
 		name: 'Send Email and Wait',
 		description: "Send a question and wait for the recipients' reply",
@@ -78,7 +88,12 @@ const declared = {
 		action: 'Analyze an email',
 		run: analyze,
 	},
-	search: { name: 'Search Emails', description: 'Find mails in a folder by sender, subject, text or date', action: 'Search emails', run: search },
+	search: {
+		name: 'Search Emails',
+		description: 'Find mails in a folder by sender, subject, text or date',
+		action: 'Search emails',
+		run: search,
+	},
 	move: { name: 'Move Email', description: 'Move a mail to another folder', action: 'Move an email', run: move },
 	delete: {
 		name: 'Delete Email',
@@ -92,7 +107,12 @@ const declared = {
 		action: 'Mark an email',
 		run: setFlags,
 	},
-	reply: { name: 'Reply to Email', description: 'Answer a mail in its thread', action: 'Reply to an email', run: reply },
+	reply: {
+		name: 'Reply to Email',
+		description: 'Answer a mail in its thread',
+		action: 'Reply to an email',
+		run: reply,
+	},
 	forward: {
 		name: 'Forward Email',
 		description: 'Forward a mail, attached unchanged or quoted inline',
@@ -105,7 +125,12 @@ const declared = {
 		action: 'List folders',
 		run: listFolders,
 	},
-	createFolder: { name: 'Create Folder', description: 'Create a mailbox folder', action: 'Create a folder', run: createFolder },
+	createFolder: {
+		name: 'Create Folder',
+		description: 'Create a mailbox folder',
+		action: 'Create a folder',
+		run: createFolder,
+	},
 	renameFolder: {
 		name: 'Rename Folder',
 		description: 'Rename or move a mailbox folder',

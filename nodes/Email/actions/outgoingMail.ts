@@ -2,12 +2,23 @@ import type { IDataObject, IExecuteFunctions } from 'n8n-workflow';
 
 import { MailError, type OutgoingAttachment, type OutgoingMail } from '../../mail';
 
-export async function readAttachments(context: IExecuteFunctions, itemIndex: number, names: string): Promise<OutgoingAttachment[]> {
+export async function readAttachments(
+	context: IExecuteFunctions,
+	itemIndex: number,
+	names: string,
+): Promise<OutgoingAttachment[]> {
 	const attachments: OutgoingAttachment[] = [];
-	for (const name of names.split(',').map((n) => n.trim()).filter(Boolean)) {
+	for (const name of names
+		.split(',')
+		.map((n) => n.trim())
+		.filter(Boolean)) {
 		const binary = context.getInputData()[itemIndex].binary?.[name];
 		if (!binary) {
-			throw new MailError('INVALID_INPUT', `The input item has no binary property "${name}": check the Attachments option (binary ` + `property names, comma-separated).`);
+			throw new MailError(
+				'INVALID_INPUT',
+				`The input item has no binary property "${name}": check the Attachments option (binary ` +
+					`property names, comma-separated).`,
+			);
 		}
 		attachments.push({
 			filename: binary.fileName || `${name}${binary.fileExtension ? `.${binary.fileExtension}` : ''}`,
@@ -21,7 +32,8 @@ export async function readAttachments(context: IExecuteFunctions, itemIndex: num
 /** Reads the outgoing-mail parameters of Send Email (and Send Email and Wait) for one item. */
 export async function readOutgoingMail(context: IExecuteFunctions, itemIndex: number): Promise<OutgoingMail> {
 	const options = context.getNodeParameter('options', itemIndex, {}) as IDataObject;
-	const headers = ((options.headers as IDataObject | undefined)?.header as Array<{ name: string; value: string }> | undefined) ?? [];
+	const headers =
+		((options.headers as IDataObject | undefined)?.header as Array<{ name: string; value: string }> | undefined) ?? [];
 	return {
 		recipients: context.getNodeParameter('recipients', itemIndex) as string,
 		cc: context.getNodeParameter('cc', itemIndex, '') as string,

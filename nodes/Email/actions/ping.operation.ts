@@ -4,7 +4,9 @@ import { pingAccount, type MailAccount } from '../../mail';
 
 export const description: INodeProperties[] = [
 	{
-		displayName: 'Ping logs in to the IMAP and SMTP servers of the credential and reports each result. A failed ' + 'login is an answer (is_succeed false), not an error.',
+		displayName:
+			'Ping logs in to the IMAP and SMTP servers of the credential and reports each result. A failed ' +
+			'login is an answer (is_succeed false), not an error.',
 		name: 'pingNotice',
 		type: 'notice',
 		default: '',
@@ -12,7 +14,11 @@ export const description: INodeProperties[] = [
 	},
 ];
 
-export async function execute(this: IExecuteFunctions, itemIndex: number, account: MailAccount): Promise<INodeExecutionData[]> {
+export async function execute(
+	this: IExecuteFunctions,
+	itemIndex: number,
+	account: MailAccount,
+): Promise<INodeExecutionData[]> {
 	const result = await pingAccount(account);
 	return [{ json: { ...result }, pairedItem: { item: itemIndex } }];
 }

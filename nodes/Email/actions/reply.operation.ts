@@ -10,11 +10,13 @@ import { readAttachments } from './outgoingMail';
 
 const properties: INodeProperties[] = [
 	...pickedMessageProperties,
-	messageProperty('content', { description: 'Your answer, above the quoted original: HTML by default, or text when Content Type is Text' }),
+	messageProperty('content', {
+		description: 'Your answer, above the quoted original: HTML by default, or text when Content Type is Text',
+	}),
 	optionsCollection([
 		messageProperty('attachments'),
 		messageProperty('bcc'),
-		messageProperty('cc', { description: 'Comma-separated email addresses, added to the reply\'s CC' }),
+		messageProperty('cc', { description: "Comma-separated email addresses, added to the reply's CC" }),
 		messageProperty('contentType'),
 		messageProperty('fromName'),
 		{
@@ -22,14 +24,14 @@ const properties: INodeProperties[] = [
 			name: 'quoteOriginal',
 			type: 'boolean',
 			default: true,
-			description: 'Whether to quote the original mail\'s text below the answer',
+			description: "Whether to quote the original mail's text below the answer",
 		},
 		{
 			displayName: 'Reply All',
 			name: 'replyAll',
 			type: 'boolean',
 			default: false,
-			description: 'Whether to also answer the original\'s To and CC (the mailbox\'s own address left out)',
+			description: "Whether to also answer the original's To and CC (the mailbox's own address left out)",
 		},
 		timeoutOption,
 	]),
@@ -37,7 +39,11 @@ const properties: INodeProperties[] = [
 
 export const description = updateDisplayOptions({ show: { operation: ['reply'] } }, properties);
 
-export async function execute(this: IExecuteFunctions, itemIndex: number, account: MailAccount): Promise<INodeExecutionData[]> {
+export async function execute(
+	this: IExecuteFunctions,
+	itemIndex: number,
+	account: MailAccount,
+): Promise<INodeExecutionData[]> {
 	const options = this.getNodeParameter('options', itemIndex, {}) as IDataObject;
 	const result = await replyToMessage(account, readMessagePick(this, itemIndex), {
 		content: this.getNodeParameter('content', itemIndex) as string,

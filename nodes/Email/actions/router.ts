@@ -9,10 +9,13 @@ export async function router(this: IExecuteFunctions): Promise<INodeExecutionDat
 	const items = this.getInputData();
 	const operation = this.getNodeParameter('operation', 0) as EmailOperation;
 	const handler = operations[operation]?.run;
-	if (!handler) throw toNodeError(this.getNode(), new Error(`The operation "${operation}" is not known: pick one from the list.`));
+	if (!handler)
+		throw toNodeError(this.getNode(), new Error(`The operation "${operation}" is not known: pick one from the list.`));
 	// Only an operation that says so (Analyze Email of a file from another node) runs without one.
 	const withoutMailbox = handler.needsNoMailbox?.(this) ?? false;
-	const account = withoutMailbox ? undefined : await getMailAccount(this, this.getNodeParameter('authentication', 0, 'password') as Authentication);
+	const account = withoutMailbox
+		? undefined
+		: await getMailAccount(this, this.getNodeParameter('authentication', 0, 'password') as Authentication);
 	// Items run in order, or (for an operation that exports `concurrency`, like Send Email) several at
 	// once; outputs stay in item order either way.
 	const concurrency = Math.max(1, handler.concurrency ?? 1);

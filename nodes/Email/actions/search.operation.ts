@@ -8,13 +8,50 @@ import { folderProperty, messageIdProperty, readFolder } from '../descriptions/f
 
 const properties: INodeProperties[] = [
 	folderProperty,
-	{ displayName: 'From', name: 'from', type: 'string', default: '', placeholder: 'reporter@example.com', description: 'Only mails whose From contains this text' },
+	{
+		displayName: 'From',
+		name: 'from',
+		type: 'string',
+		default: '',
+		placeholder: 'reporter@example.com',
+		description: 'Only mails whose From contains this text',
+	},
 	{ displayName: 'To', name: 'to', type: 'string', default: '', description: 'Only mails whose To contains this text' },
-	{ displayName: 'Subject', name: 'subject', type: 'string', default: '', description: 'Only mails whose subject contains this text' },
-	{ displayName: 'Text', name: 'text', type: 'string', default: '', description: 'Only mails whose body contains this text' },
-	{ displayName: 'Since', name: 'since', type: 'dateTime', default: '', description: 'Only mails that arrived at or after this time' },
-	{ displayName: 'Before', name: 'before', type: 'dateTime', default: '', description: 'Only mails that arrived before this time' },
-	{ displayName: 'Unread Only', name: 'unreadOnly', type: 'boolean', default: false, description: 'Whether to find only mails not marked as read' },
+	{
+		displayName: 'Subject',
+		name: 'subject',
+		type: 'string',
+		default: '',
+		description: 'Only mails whose subject contains this text',
+	},
+	{
+		displayName: 'Text',
+		name: 'text',
+		type: 'string',
+		default: '',
+		description: 'Only mails whose body contains this text',
+	},
+	{
+		displayName: 'Since',
+		name: 'since',
+		type: 'dateTime',
+		default: '',
+		description: 'Only mails that arrived at or after this time',
+	},
+	{
+		displayName: 'Before',
+		name: 'before',
+		type: 'dateTime',
+		default: '',
+		description: 'Only mails that arrived before this time',
+	},
+	{
+		displayName: 'Unread Only',
+		name: 'unreadOnly',
+		type: 'boolean',
+		default: false,
+		description: 'Whether to find only mails not marked as read',
+	},
 	{ ...messageIdProperty, description: 'Only the mail with this Message-ID header, with or without angle brackets' },
 	{
 		displayName: 'Limit',
@@ -31,7 +68,7 @@ const properties: INodeProperties[] = [
 			type: 'string',
 			default: '',
 			placeholder: 'has:attachment label:phishing older_than:2d',
-			description: 'Gmail only: a query in Gmail\'s own search syntax (X-GM-RAW), combined with the other filters',
+			description: "Gmail only: a query in Gmail's own search syntax (X-GM-RAW), combined with the other filters",
 		},
 		{
 			displayName: 'Include Body',
@@ -61,9 +98,19 @@ const properties: INodeProperties[] = [
 
 export const description = updateDisplayOptions({ show: { operation: ['search'] } }, properties);
 
-export async function execute(this: IExecuteFunctions, itemIndex: number, account: MailAccount): Promise<INodeExecutionData[]> {
+export async function execute(
+	this: IExecuteFunctions,
+	itemIndex: number,
+	account: MailAccount,
+): Promise<INodeExecutionData[]> {
 	const text = (name: string) => String(this.getNodeParameter(name, itemIndex, '') ?? '');
-	const options = this.getNodeParameter('options', itemIndex, {}) as { includeBody?: boolean; newestFirst?: boolean; keyword?: string; gmailQuery?: string; timeoutSeconds?: number };
+	const options = this.getNodeParameter('options', itemIndex, {}) as {
+		includeBody?: boolean;
+		newestFirst?: boolean;
+		keyword?: string;
+		gmailQuery?: string;
+		timeoutSeconds?: number;
+	};
 	const found = await searchMessages(account, {
 		folder: readFolder(this, itemIndex),
 		from: text('from'),

@@ -26,7 +26,11 @@ export const concurrency = SMTP_CONNECTIONS;
 // account object); finish() ends it after the last item.
 const senders = new WeakMap<MailAccount, MailSender>();
 
-export async function execute(this: IExecuteFunctions, itemIndex: number, account: MailAccount): Promise<INodeExecutionData[]> {
+export async function execute(
+	this: IExecuteFunctions,
+	itemIndex: number,
+	account: MailAccount,
+): Promise<INodeExecutionData[]> {
 	let sender = senders.get(account);
 	if (!sender) {
 		sender = openMailSender(account);

@@ -4,7 +4,8 @@ import { sendMail, type MailAccount } from '../../mail';
 import { updateDisplayOptions } from '../../shared/displayOptions';
 import { messageFields, messageOptions } from '../descriptions/message.description';
 import { exclusionFields, waitOptionsCollection } from '../descriptions/wait.description';
-import { askPerson, responseOptions, responseTypeProperty, type ResponseType } from './askPerson';
+import { responseOptions, responseTypeProperty, type ResponseType } from '../descriptions/askPerson.description';
+import { askPerson } from './askPerson';
 import { readOutgoingMail } from './outgoingMail';
 import { readWaitOptions, waitForReplyTo } from './waitForReplyItem';
 
@@ -17,7 +18,11 @@ const properties: INodeProperties[] = [
 
 export const description = updateDisplayOptions({ show: { operation: ['sendAndWait'] } }, properties);
 
-export async function execute(this: IExecuteFunctions, itemIndex: number, account: MailAccount): Promise<INodeExecutionData[]> {
+export async function execute(
+	this: IExecuteFunctions,
+	itemIndex: number,
+	account: MailAccount,
+): Promise<INodeExecutionData[]> {
 	const mail = await readOutgoingMail(this, itemIndex);
 	const responseType = this.getNodeParameter('responseType', itemIndex, 'reply') as ResponseType;
 	if (responseType !== 'reply') return await askPerson(this, itemIndex, account, mail, responseType);

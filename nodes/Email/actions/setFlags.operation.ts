@@ -42,7 +42,11 @@ const properties: INodeProperties[] = [
 
 export const description = updateDisplayOptions({ show: { operation: ['setFlags'] } }, properties);
 
-export async function execute(this: IExecuteFunctions, itemIndex: number, account: MailAccount): Promise<INodeExecutionData[]> {
+export async function execute(
+	this: IExecuteFunctions,
+	itemIndex: number,
+	account: MailAccount,
+): Promise<INodeExecutionData[]> {
 	const options = this.getNodeParameter('options', itemIndex, {}) as { addKeywords?: string; removeKeywords?: string };
 	const result = await setMessageFlags(account, {
 		...readMessagePick(this, itemIndex),

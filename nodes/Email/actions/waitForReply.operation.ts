@@ -13,7 +13,9 @@ const properties: INodeProperties[] = [
 		default: '',
 		required: true,
 		placeholder: '<abc123@example.com>',
-		description: 'Message-ID of the mail sent earlier (e.g. the message_id output of Send Email), with or without ' + 'angle brackets',
+		description:
+			'Message-ID of the mail sent earlier (e.g. the message_id output of Send Email), with or without ' +
+			'angle brackets',
 	},
 	{
 		displayName: 'Recipients',
@@ -29,7 +31,11 @@ const properties: INodeProperties[] = [
 
 export const description = updateDisplayOptions({ show: { operation: ['waitForReply'] } }, properties);
 
-export async function execute(this: IExecuteFunctions, itemIndex: number, account: MailAccount): Promise<INodeExecutionData[]> {
+export async function execute(
+	this: IExecuteFunctions,
+	itemIndex: number,
+	account: MailAccount,
+): Promise<INodeExecutionData[]> {
 	const messageId = this.getNodeParameter('messageId', itemIndex) as string;
 	const recipients = this.getNodeParameter('recipients', itemIndex, '') as string;
 	const options = readWaitOptions(this, itemIndex, recipients);

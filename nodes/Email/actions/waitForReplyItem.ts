@@ -1,12 +1,25 @@
 import type { IDataObject, IExecuteFunctions } from 'n8n-workflow';
 
-import { compileExclusion, normalizeMessageId, parseAddressList, timeBudget, waitForReplies, type MailAccount, type WaitOptions, type WaitResult } from '../../mail';
+import {
+	compileExclusion,
+	normalizeMessageId,
+	parseAddressList,
+	timeBudget,
+	waitForReplies,
+	type MailAccount,
+	type WaitOptions,
+	type WaitResult,
+} from '../../mail';
 
 /**
  * Reads the exclusions and wait options of one item. The regexes are checked here, so that Send
  * Email and Wait refuses a bad pattern before the question is sent.
  */
-export function readWaitOptions(context: IExecuteFunctions, itemIndex: number, recipients: string): Omit<WaitOptions, 'messageId'> {
+export function readWaitOptions(
+	context: IExecuteFunctions,
+	itemIndex: number,
+	recipients: string,
+): Omit<WaitOptions, 'messageId'> {
 	const options = context.getNodeParameter('options', itemIndex, {}) as IDataObject;
 	const exclusionSubjectRegex = context.getNodeParameter('exclusionSubjectRegex', itemIndex, '') as string;
 	const exclusionBodyRegex = context.getNodeParameter('exclusionBodyRegex', itemIndex, '') as string;
@@ -29,7 +42,11 @@ export function readWaitOptions(context: IExecuteFunctions, itemIndex: number, r
  * Waits for the replies to `messageId` and shapes the output item: the outcome, every reply, and the first reply's
  * fields at the top level.
  */
-export async function waitForReplyTo(account: MailAccount, messageId: string, options: Omit<WaitOptions, 'messageId'>): Promise<IDataObject> {
+export async function waitForReplyTo(
+	account: MailAccount,
+	messageId: string,
+	options: Omit<WaitOptions, 'messageId'>,
+): Promise<IDataObject> {
 	const result: WaitResult = await waitForReplies(account, { ...options, messageId });
 	const [first] = result.replies;
 	return {

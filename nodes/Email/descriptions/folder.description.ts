@@ -67,14 +67,22 @@ export const destinationFolderProperty: INodeProperties = {
 };
 
 /** The folder name, whether the parameter holds a resource locator or a plain string (older data, expressions). */
-export function readFolder(context: IExecuteFunctions, itemIndex: number, parameter = 'folder', fallback = 'INBOX'): string {
+export function readFolder(
+	context: IExecuteFunctions,
+	itemIndex: number,
+	parameter = 'folder',
+	fallback = 'INBOX',
+): string {
 	const value = context.getNodeParameter(parameter, itemIndex, fallback, { extractValue: true }) as unknown;
 	const name = typeof value === 'object' && value !== null ? (value as { value?: unknown }).value : value;
 	return typeof name === 'string' && name.trim() ? name.trim() : fallback;
 }
 
 /** Folder, Message ID and Email UID of one item: which mail an operation works on. */
-export function readMessagePick(context: IExecuteFunctions, itemIndex: number): MessagePick & { messageId: string; uid: string } {
+export function readMessagePick(
+	context: IExecuteFunctions,
+	itemIndex: number,
+): MessagePick & { messageId: string; uid: string } {
 	const options = context.getNodeParameter('options', itemIndex, {}) as IDataObject;
 	return {
 		folder: readFolder(context, itemIndex),

@@ -10,7 +10,8 @@ export const messageFields: INodeProperties[] = [
 		required: true,
 		placeholder: 'analyst@example.com, lead@example.com',
 		description: 'Comma-separated email addresses',
-		hint: 'Separate several addresses with commas; drag a field from the input to address each item\'s own ' + 'recipient',
+		hint:
+			"Separate several addresses with commas; drag a field from the input to address each item's own " + 'recipient',
 	},
 	{
 		displayName: 'Subject',
@@ -26,7 +27,8 @@ export const messageFields: INodeProperties[] = [
 		typeOptions: { rows: 5 },
 		default: '',
 		required: true,
-		description: 'Body of the mail: HTML by default (a plain-text alternative is added), or text when Content ' + 'Type is Text',
+		description:
+			'Body of the mail: HTML by default (a plain-text alternative is added), or text when Content ' + 'Type is Text',
 		hint: 'HTML by default: switch to plain text under Options → Content Type',
 	},
 	{
@@ -53,7 +55,7 @@ export const messageOptions: INodeProperties[] = [
 		type: 'string',
 		default: '',
 		placeholder: 'data, report',
-		description: 'Comma-separated names of the input item\'s binary properties to attach',
+		description: "Comma-separated names of the input item's binary properties to attach",
 	},
 	{
 		displayName: 'Content Type',
@@ -70,7 +72,7 @@ export const messageOptions: INodeProperties[] = [
 		name: 'fromName',
 		type: 'string',
 		default: '',
-		description: 'Display name shown with the credential\'s address',
+		description: "Display name shown with the credential's address",
 	},
 	{
 		displayName: 'Headers',

@@ -13,7 +13,10 @@ export const timeoutOption: INodeProperties = {
 	type: 'number',
 	typeOptions: { minValue: 1 },
 	default: DEFAULT_READ_TIMEOUT_SECONDS,
-	description: 'The most the whole operation may take, connecting and logging in included. A server that stops ' + 'answering fails the item with a timeout error after this; raise it for very large mail on a ' + 'slow server.',
+	description:
+		'The most the whole operation may take, connecting and logging in included. A server that stops ' +
+		'answering fails the item with a timeout error after this; raise it for very large mail on a ' +
+		'slow server.',
 };
 
 /** The budget the `timeoutSeconds` option sets (the default when it is not added). */

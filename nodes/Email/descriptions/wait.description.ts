@@ -11,7 +11,9 @@ export const exclusionFields: INodeProperties[] = [
 		type: 'string',
 		default: '',
 		placeholder: '(?i)automatic reply|out of office',
-		description: 'A reply whose subject matches anywhere is skipped and the wait goes on (RE2 syntax, linear ' + 'time; (?i) for case-insensitive)',
+		description:
+			'A reply whose subject matches anywhere is skipped and the wait goes on (RE2 syntax, linear ' +
+			'time; (?i) for case-insensitive)',
 	},
 	{
 		displayName: 'Exclusion Body Regex',
@@ -38,7 +40,9 @@ export const waitOptions: INodeProperties[] = [
 		type: 'number',
 		typeOptions: { minValue: 1 },
 		default: 30,
-		description: 'How often to search again when the server has no IMAP IDLE; with IDLE a reply is seen within a ' + 'second and this is only a safety re-search',
+		description:
+			'How often to search again when the server has no IMAP IDLE; with IDLE a reply is seen within a ' +
+			'second and this is only a safety re-search',
 	},
 	{
 		displayName: 'Server Timeout Seconds',
@@ -46,7 +50,10 @@ export const waitOptions: INodeProperties[] = [
 		type: 'number',
 		typeOptions: { minValue: 1 },
 		default: DEFAULT_READ_TIMEOUT_SECONDS,
-		description: 'The most one step on the server may take (connecting and logging in, or one search). A server ' + 'that stops answering has its connection opened again after this; at the start of the wait it is ' + 'an error.',
+		description:
+			'The most one step on the server may take (connecting and logging in, or one search). A server ' +
+			'that stops answering has its connection opened again after this; at the start of the wait it is ' +
+			'an error.',
 	},
 	{
 		displayName: 'Timeout Minutes',
@@ -54,7 +61,9 @@ export const waitOptions: INodeProperties[] = [
 		type: 'number',
 		typeOptions: { minValue: 0, numberPrecision: 2 },
 		default: 1440,
-		description: 'How long to wait; then the output has is_success false and timed_out true (not an error), so an ' + 'IF node can branch on it',
+		description:
+			'How long to wait; then the output has is_success false and timed_out true (not an error), so an ' +
+			'IF node can branch on it',
 	},
 	{
 		displayName: 'Wait for All Recipients',
@@ -70,6 +79,8 @@ export const waitOptions: INodeProperties[] = [
  * `waitDisplay` limits where the wait options show (Send Email and Wait: only for reply mail).
  */
 export function waitOptionsCollection(extra: INodeProperties[] = [], waitDisplay?: IDisplayOptions): INodeProperties {
-	const shownWait = waitDisplay ? waitOptions.map((option) => ({ ...option, displayOptions: waitDisplay })) : waitOptions;
+	const shownWait = waitDisplay
+		? waitOptions.map((option) => ({ ...option, displayOptions: waitDisplay }))
+		: waitOptions;
 	return optionsCollection([...extra, ...shownWait].sort((a, b) => a.displayName.localeCompare(b.displayName)));
 }

@@ -5,7 +5,10 @@ import { getMailAccount, type Authentication } from '../../shared/credentials';
 import { toNodeError } from '../../shared/errors';
 
 async function folderNames(context: ILoadOptionsFunctions): Promise<string[]> {
-	const account = await getMailAccount(context, (context.getCurrentNodeParameter('authentication') as Authentication | undefined) ?? 'password');
+	const account = await getMailAccount(
+		context,
+		(context.getCurrentNodeParameter('authentication') as Authentication | undefined) ?? 'password',
+	);
 	try {
 		return await listFolders(account);
 	} catch (error) {

@@ -14,7 +14,11 @@ export interface Alignment {
  * host or of an address's domain; lower case, punycode for IDN. Null for an IP or an unknown suffix.
  */
 export function registrableDomain(hostOrAddress: string): string | null {
-	const name = hostOrAddress.slice(hostOrAddress.lastIndexOf('@') + 1).replace(/^\[|\]$/g, '').replace(/\.$/, '').toLowerCase();
+	const name = hostOrAddress
+		.slice(hostOrAddress.lastIndexOf('@') + 1)
+		.replace(/^\[|\]$/g, '')
+		.replace(/\.$/, '')
+		.toLowerCase();
 	const host = domainToASCII(name) || name;
 	return host ? getDomain(host, { allowPrivateDomains: true }) : null;
 }

@@ -76,7 +76,9 @@ export function parseAuthResults(value: string): AuthResultsHeader | undefined {
 		const match = /^\s*([a-z0-9_-]+)(?:\/\d+)?\s*=\s*([a-z]+)/i.exec(resinfo);
 		if (!match) continue;
 		const properties: Record<string, string> = {};
-		for (const property of resinfo.slice(match[0].length).matchAll(/([a-z0-9_-]+(?:\.[a-z0-9_-]+)?)\s*=\s*("[^"]*"|[^\s";]+)/gi)) {
+		for (const property of resinfo
+			.slice(match[0].length)
+			.matchAll(/([a-z0-9_-]+(?:\.[a-z0-9_-]+)?)\s*=\s*("[^"]*"|[^\s";]+)/gi)) {
 			properties[property[1].toLowerCase()] = property[2].replace(/^"|"$/g, '');
 		}
 		results.push({ method: match[1].toLowerCase(), result: match[2].toLowerCase(), properties });
@@ -120,18 +122,29 @@ export function readAuthentication(headers: Array<{ key: string; value: string }
 		const parsed = parseAuthResults(value);
 		// A header without authserv-id is known by the host that received the mail there.
 		const header = parsed && (parsed.authservId ? parsed : { ...parsed, authservId: receivedBelow[index] });
-		const isTrusted = header !== undefined && (parsed?.authservId ? trustedIds.has(header.authservId) : trustedHost(header.authservId));
+		const isTrusted =
+			header !== undefined && (parsed?.authservId ? trustedIds.has(header.authservId) : trustedHost(header.authservId));
 		if (!closed && header && isTrusted) accepted.push(header);
 		else {
 			closed = true;
 			ignored++;
 		}
 	}
-	const authentication: Authentication = { spf: 'unknown', dkim: 'unknown', dmarc: 'unknown', arc: 'unknown', source: accepted.length ? 'header' : 'none', ignored_headers: ignored };
+	const authentication: Authentication = {
+		spf: 'unknown',
+		dkim: 'unknown',
+		dmarc: 'unknown',
+		arc: 'unknown',
+		source: accepted.length ? 'header' : 'none',
+		ignored_headers: ignored,
+	};
 	if (accepted.length) authentication.authserv_id = accepted[0].authservId;
 	for (const method of METHODS) {
 		const header = accepted.find((candidate) => candidate.results.some((result) => result.method === method));
-		if (header) authentication[method] = combine(header.results.filter((result) => result.method === method).map((result) => result.result));
+		if (header)
+			authentication[method] = combine(
+				header.results.filter((result) => result.method === method).map((result) => result.result),
+			);
 	}
 	return authentication;
 }
@@ -142,7 +155,8 @@ function receivedByBelow(headers: Array<{ key: string; value: string }>): string
 	let host = '';
 	for (let index = headers.length - 1; index >= 0; index--) {
 		below[index] = host;
-		if (headers[index].key === 'received') host = /\bby\s+([a-z0-9.-]+)/i.exec(headers[index].value)?.[1].toLowerCase() ?? '';
+		if (headers[index].key === 'received')
+			host = /\bby\s+([a-z0-9.-]+)/i.exec(headers[index].value)?.[1].toLowerCase() ?? '';
 	}
 	return below;
 }

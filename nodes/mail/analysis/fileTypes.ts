@@ -143,7 +143,7 @@ const CONTENT_TYPE_KINDS: Record<string, FileKind[]> = {
 	'application/vnd.microsoft.portable-executable': ['pe'],
 };
 
-/** Executable and script types: run when opened (SPEC list of the risky types). */
+/** Executable and script types: run when opened (the README lists them under `risky_attachment`). */
 export const RISKY_EXTENSIONS = new Set([
 	'exe',
 	'scr',

@@ -40,7 +40,9 @@ const APPLE_TITLES = [
 const APPLE = new RegExp(`^[ \\t]*(?:${APPLE_TITLES.join('|')})[ \\t]*:[ \\t]*$`, 'iu');
 const RULE = /^[ \t]*_{20,}[ \t]*$/;
 const OUTLOOK_DASHED = new RegExp(
-	['original message', 'ursprüngliche nachricht', "message d'origine", 'message original', 'mensaje original'].join('|'),
+	['original message', 'ursprüngliche nachricht', "message d'origine", 'message original', 'mensaje original'].join(
+		'|',
+	),
 	'iu',
 );
 // Outlook writes the same rule and header block above a reply's history: only a forward's subject
@@ -51,12 +53,39 @@ type Field = 'from' | 'to' | 'cc' | 'subject' | 'date' | 'reply_to';
 
 // Field names as the clients write them in the four languages (Gmail keeps some in English).
 const LABELS: Record<string, Field> = {
-	from: 'from', von: 'from', de: 'from', 'expéditeur': 'from',
-	to: 'to', an: 'to', 'à': 'to', a: 'to', para: 'to', pour: 'to', destinataire: 'to',
-	cc: 'cc', kopie: 'cc', copie: 'cc', 'con copia': 'cc',
-	subject: 'subject', betreff: 'subject', objet: 'subject', sujet: 'subject', asunto: 'subject',
-	date: 'date', sent: 'date', datum: 'date', gesendet: 'date', 'envoyé': 'date', 'envoyé le': 'date', enviado: 'date', 'enviado el': 'date', fecha: 'date',
-	'reply-to': 'reply_to', 'antwort an': 'reply_to', 'répondre à': 'reply_to', 'responder a': 'reply_to',
+	from: 'from',
+	von: 'from',
+	de: 'from',
+	expéditeur: 'from',
+	to: 'to',
+	an: 'to',
+	à: 'to',
+	a: 'to',
+	para: 'to',
+	pour: 'to',
+	destinataire: 'to',
+	cc: 'cc',
+	kopie: 'cc',
+	copie: 'cc',
+	'con copia': 'cc',
+	subject: 'subject',
+	betreff: 'subject',
+	objet: 'subject',
+	sujet: 'subject',
+	asunto: 'subject',
+	date: 'date',
+	sent: 'date',
+	datum: 'date',
+	gesendet: 'date',
+	envoyé: 'date',
+	'envoyé le': 'date',
+	enviado: 'date',
+	'enviado el': 'date',
+	fecha: 'date',
+	'reply-to': 'reply_to',
+	'antwort an': 'reply_to',
+	'répondre à': 'reply_to',
+	'responder a': 'reply_to',
 };
 
 // "> *From:* value": quote marks and bold stars around the name are the clients' decoration.
@@ -87,12 +116,14 @@ function headerStart(lines: string[], forwardSubject: boolean): { start: number;
 		const line = lines[index];
 		if (line.length > MAX_LINE) continue;
 		const plain = unquote(line);
-		if (DASHED.test(plain) && (forwardSubject || !OUTLOOK_DASHED.test(plain))) return { start: index + 1, quoted: line !== plain };
+		if (DASHED.test(plain) && (forwardSubject || !OUTLOOK_DASHED.test(plain)))
+			return { start: index + 1, quoted: line !== plain };
 		if (APPLE.test(plain)) return { start: index + 1, quoted: true };
 		if (!forwardSubject) continue;
 		if (RULE.test(plain)) return { start: index + 1, quoted: line !== plain };
 		const field = headerField(plain);
-		if (field?.[0] === 'from' && headerField(unquote(lines[index + 1] ?? ''))?.[0] === 'date') return { start: index, quoted: line !== plain };
+		if (field?.[0] === 'from' && headerField(unquote(lines[index + 1] ?? ''))?.[0] === 'date')
+			return { start: index, quoted: line !== plain };
 	}
 	return undefined;
 }
@@ -125,7 +156,10 @@ export function parseInlineForward(text: string, subject: string): InlineForward
 		values[field[0]] ??= field[1];
 	}
 	if (values.from === undefined || (values.subject === undefined && values.date === undefined)) return undefined;
-	const list = (value: string | undefined) => addresses(value ?? '').map((entry) => entry.address).filter(Boolean);
+	const list = (value: string | undefined) =>
+		addresses(value ?? '')
+			.map((entry) => entry.address)
+			.filter(Boolean);
 	return {
 		from: addresses(values.from)[0],
 		to: list(values.to),

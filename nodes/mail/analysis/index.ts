@@ -5,7 +5,20 @@ import { newArchiveBudget } from './archives';
 import { checkAttachments, type AttachmentBudgets, type AttachmentDetails } from './attachmentChecks';
 import { checkAlignment, type Alignment } from './alignment';
 import { readAuthentication, type Authentication } from './authResults';
-import { defangEmail, defangHost, defangUrl, fileHashes, findDomains, findEmails, findIps, messageUrls, ownDomainMatcher, refang, type FileHashes, type UrlIndicator } from './indicators';
+import {
+	defangEmail,
+	defangHost,
+	defangUrl,
+	fileHashes,
+	findDomains,
+	findEmails,
+	findIps,
+	messageUrls,
+	ownDomainMatcher,
+	refang,
+	type FileHashes,
+	type UrlIndicator,
+} from './indicators';
 import { indicatorsOf, unionOf, type Indicators, type MessageFindings } from './iocs';
 import type { MsgLimits } from './msg';
 import { newImageBudget } from './qr';
@@ -130,7 +143,8 @@ async function readAuthenticationOf(node: MailNode, scope: AnalysisScope): Promi
 
 async function analyzeMessage(node: MailNode, scope: AnalysisScope): Promise<Extracted> {
 	const warnings = [...node.warnings];
-	const headerValues = (key: string) => node.headers.filter((header) => header.key === key).map((header) => header.value);
+	const headerValues = (key: string) =>
+		node.headers.filter((header) => header.key === key).map((header) => header.value);
 	const authentication = await readAuthenticationOf(node, scope);
 	const { urls: links, mailto, truncated, htmlText } = messageUrls(node.text, node.html);
 	if (truncated) warnings.push(`More than ${links.length} links: only the first ${links.length} are listed.`);
@@ -154,7 +168,8 @@ async function analyzeMessage(node: MailNode, scope: AnalysisScope): Promise<Ext
 		signals: [...messageSignals({ ...heading, authentication, alignment, urls }, scope.context), ...checked.signals],
 		errors: checked.errors,
 	};
-	if (node.attachments.length > MAX_ATTACHMENTS) warnings.push(`${node.attachments.length} attachments: only the first ${MAX_ATTACHMENTS} are listed and hashed.`);
+	if (node.attachments.length > MAX_ATTACHMENTS)
+		warnings.push(`${node.attachments.length} attachments: only the first ${MAX_ATTACHMENTS} are listed and hashed.`);
 	if (warnings.length) message.warnings = warnings;
 	const bodies = refang(`${node.text}\n${node.html}`);
 	const senders = [node.from, node.return_path, ...node.reply_to].filter(Boolean);
@@ -192,7 +207,11 @@ export async function analyzeEmail(input: Buffer | ParsedMail, options: AnalyzeO
 	const bytes = Buffer.isBuffer(input) ? input : input.source;
 	const maxBytes = options.maxBytes ?? DEFAULT_MAX_BYTES;
 	if (bytes.length > maxBytes) {
-		throw new MailError('INVALID_INPUT', `The mail is ${(bytes.length / 1024 / 1024).toFixed(1)} MB, more than the ${(maxBytes / 1024 / 1024).toFixed(0)} ` + `MB one analysis reads: analyse its attachments one by one instead.`);
+		throw new MailError(
+			'INVALID_INPUT',
+			`The mail is ${(bytes.length / 1024 / 1024).toFixed(1)} MB, more than the ${(maxBytes / 1024 / 1024).toFixed(0)} ` +
+				`MB one analysis reads: analyse its attachments one by one instead.`,
+		);
 	}
 	const maxDepth = Math.floor(Number(options.maxDepth ?? DEFAULT_MAX_DEPTH));
 	if (!Number.isFinite(maxDepth) || maxDepth < 0 || maxDepth > MAX_DEPTH_LIMIT) {
@@ -220,7 +239,8 @@ export async function analyzeEmail(input: Buffer | ParsedMail, options: AnalyzeO
 		iocs: indicatorsOf(extracted[index], ownDomains),
 	}));
 	// The original of section 8: the deepest message (the first of the deepest).
-	const deepest = nodes.length > 1 ? nodes.reduce((best, node, index) => (node.depth > nodes[best].depth ? index : best), 1) : -1;
+	const deepest =
+		nodes.length > 1 ? nodes.reduce((best, node, index) => (node.depth > nodes[best].depth ? index : best), 1) : -1;
 	const iocs = originals.length
 		? unionOf(originals.map((original) => original.iocs))
 		: indicatorsOf(extracted[0], ownDomains);

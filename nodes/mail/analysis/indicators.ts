@@ -52,7 +52,13 @@ export function fileHashes(content: Buffer): FileHashes {
  * [at], (at), [@], [:]. Literal replacements (indexOf searches) and two short patterns, each only
  * when the text holds what it replaces: linear, and nearly free for mail without defanged text.
  */
-const LITERALS: Array<[string, string]> = [['[.]', '.'], ['(.)', '.'], ['{.}', '.'], ['[:]', ':'], ['[@]', '@']];
+const LITERALS: Array<[string, string]> = [
+	['[.]', '.'],
+	['(.)', '.'],
+	['{.}', '.'],
+	['[:]', ':'],
+	['[@]', '@'],
+];
 const WORDS = /\[(?:dot|at)\]|\((?:dot|at)\)/i;
 
 export function refang(text: string): string {
@@ -69,7 +75,10 @@ function asciiHost(host: string): string {
 
 /** The registrable domain a link's text names ("paypal.com", "https://www.paypal.com/x"), if any. */
 function shownDomain(text: string): string | null {
-	const candidate = /(?:[a-z][a-z0-9+.-]*:\/\/)?(?:[^\s/?#<>"'@:]+@)?([^\s/?#<>"'@:()[\]]+\.[^\s/?#<>"'@:()[\],;!]+)/iu.exec(refang(text).slice(0, MAX_DISPLAY_TEXT));
+	const candidate =
+		/(?:[a-z][a-z0-9+.-]*:\/\/)?(?:[^\s/?#<>"'@:]+@)?([^\s/?#<>"'@:()[\]]+\.[^\s/?#<>"'@:()[\],;!]+)/iu.exec(
+			refang(text).slice(0, MAX_DISPLAY_TEXT),
+		);
 	if (!candidate) return null;
 	const host = asciiHost(candidate[1].replace(/[.,;:!?]+$/, ''));
 	if (!host) return null;
@@ -126,7 +135,8 @@ export function htmlLinks(html: string, maxLinks = MAX_INDICATORS): HtmlLinks {
 		{
 			onopentag(name, attributes) {
 				if (name === 'script' || name === 'style') skip++;
-				const href = name === 'a' || name === 'area' ? attributes.href : name === 'form' ? attributes.action : undefined;
+				const href =
+					name === 'a' || name === 'area' ? attributes.href : name === 'form' ? attributes.action : undefined;
 				if (name === 'a') open = undefined;
 				if (href === undefined || links.length >= maxLinks) return;
 				const link = { href, text: '' };
@@ -152,7 +162,10 @@ export function htmlLinks(html: string, maxLinks = MAX_INDICATORS): HtmlLinks {
 }
 
 /** Every URL of a message: links of its HTML (with their text) and URLs written in its text. */
-export function messageUrls(text: string, html: string): { urls: UrlIndicator[]; mailto: string[]; truncated: boolean; htmlText: string } {
+export function messageUrls(
+	text: string,
+	html: string,
+): { urls: UrlIndicator[]; mailto: string[]; truncated: boolean; htmlText: string } {
 	const urls = new Map<string, UrlIndicator>();
 	const mailto: string[] = [];
 	let truncated = false;
@@ -196,7 +209,8 @@ export function findEmails(text: string, max = MAX_INDICATORS): string[] {
 		while (end < source.length && end - at < 255 && DOMAIN.test(source[end])) end++;
 		const local = source.slice(start, at).replace(/^[.']+/, '');
 		const domain = source.slice(at + 1, end).replace(/[.-]+$/, '');
-		if (local && /^[A-Za-z0-9-]+(?:\.[A-Za-z0-9-]+)*\.[A-Za-z]{2,}$/.test(domain)) found.add(`${local}@${domain.toLowerCase()}`);
+		if (local && /^[A-Za-z0-9-]+(?:\.[A-Za-z0-9-]+)*\.[A-Za-z]{2,}$/.test(domain))
+			found.add(`${local}@${domain.toLowerCase()}`);
 	}
 	return [...found];
 }
@@ -215,7 +229,8 @@ export function findIps(text: string, max = MAX_INDICATORS): string[] {
 		for (const match of source.matchAll(pattern)) {
 			if (found.size >= max) break;
 			const candidate = match[0];
-			if (isIP(candidate) !== 0 && candidate !== '::' && !/^0+(?:\.0+){3}$/.test(candidate)) found.add(candidate.toLowerCase());
+			if (isIP(candidate) !== 0 && candidate !== '::' && !/^0+(?:\.0+){3}$/.test(candidate))
+				found.add(candidate.toLowerCase());
 		}
 	}
 	return [...found];
@@ -260,7 +275,12 @@ function plainHost(name: string): string {
 	if (name !== name.toLowerCase() || !HOST_NAME.test(name)) return '';
 	const tld = name.slice(name.lastIndexOf('.') + 1);
 	if (FILE_LIKE_TLDS.has(tld)) return '';
-	const parsed = parseDomain(name, { allowPrivateDomains: true, extractHostname: false, validateHostname: false, detectIp: false });
+	const parsed = parseDomain(name, {
+		allowPrivateDomains: true,
+		extractHostname: false,
+		validateHostname: false,
+		detectIp: false,
+	});
 	return parsed.domain && (parsed.isIcann || RESERVED_TLDS.has(tld)) ? name : '';
 }
 

@@ -82,7 +82,12 @@ export interface MsgLimits {
 	maxAttachments: number;
 }
 
-export const DEFAULT_MSG_LIMITS: MsgLimits = { timeoutMs: 400, timeoutMsPerMb: 100, maxHeapMb: 128, maxAttachments: 100 };
+export const DEFAULT_MSG_LIMITS: MsgLimits = {
+	timeoutMs: 400,
+	timeoutMsPerMb: 100,
+	maxHeapMb: 128,
+	maxAttachments: 100,
+};
 
 /** Starting a worker and loading msgreader, which a loaded host can take a while for. */
 const START_TIMEOUT_MS = 15_000;
@@ -114,7 +119,10 @@ class MsgWorker {
 		// An idle worker must not keep n8n (or a test run) from exiting.
 		this.worker.unref();
 		this.ready = new Promise((resolve, reject) => {
-			const timer = setTimeout(() => reject(new Error(`the reader did not start within ${START_TIMEOUT_MS} ms`)), START_TIMEOUT_MS);
+			const timer = setTimeout(
+				() => reject(new Error(`the reader did not start within ${START_TIMEOUT_MS} ms`)),
+				START_TIMEOUT_MS,
+			);
 			this.worker.on('message', (reply: Reply) => {
 				if (reply.ready) {
 					clearTimeout(timer);
@@ -127,7 +135,9 @@ class MsgWorker {
 				reject(error);
 				this.pending?.(error);
 			};
-			this.worker.on('error', (error: Error & { code?: string }) => fail(error.code === 'ERR_WORKER_OUT_OF_MEMORY' ? new Error(`it needed more than ${maxHeapMb} MB`) : error));
+			this.worker.on('error', (error: Error & { code?: string }) =>
+				fail(error.code === 'ERR_WORKER_OUT_OF_MEMORY' ? new Error(`it needed more than ${maxHeapMb} MB`) : error),
+			);
 			this.worker.on('exit', (code) => fail(new Error(`the reader stopped (exit code ${code})`)));
 		});
 		this.ready.catch(() => undefined);
@@ -177,7 +187,11 @@ export async function readOutlookMsg(bytes: Uint8Array, limits: MsgLimits = DEFA
 				if (shared === worker) shared = undefined;
 				await worker.stop();
 			}
-			throw new MailError('INVALID_INPUT', `The Outlook .msg file cannot be read (${(error as Error).message}): it is damaged ` + `or crafted; open it in Outlook and save it as .eml, or analyse it in a sandbox.`);
+			throw new MailError(
+				'INVALID_INPUT',
+				`The Outlook .msg file cannot be read (${(error as Error).message}): it is damaged ` +
+					`or crafted; open it in Outlook and save it as .eml, or analyse it in a sandbox.`,
+			);
 		}
 	});
 	queue = turn.catch(() => undefined);

@@ -66,25 +66,42 @@ type PostalAddress = PostalMime.Address;
 
 function addresses(list: PostalAddress | PostalAddress[] | undefined): string[] {
 	const entries = Array.isArray(list) ? list : list ? [list] : [];
-	return entries.flatMap((entry) => (entry.group ? entry.group : [entry])).map((entry) => entry.address).filter(Boolean);
+	return entries
+		.flatMap((entry) => (entry.group ? entry.group : [entry]))
+		.map((entry) => entry.address)
+		.filter(Boolean);
 }
 
 function toBuffer(content: ArrayBuffer | Uint8Array | string): Buffer {
 	if (typeof content === 'string') return Buffer.from(content, 'utf8');
-	return content instanceof Uint8Array ? Buffer.from(content.buffer, content.byteOffset, content.byteLength) : Buffer.from(content);
+	return content instanceof Uint8Array
+		? Buffer.from(content.buffer, content.byteOffset, content.byteLength)
+		: Buffer.from(content);
 }
 
 /** Checks that bytes given as "the mail" are one: a clear refusal for an archive or any other file. */
 export function assertMail(bytes: Buffer): void {
-	if (bytes.length === 0) throw new MailError('INVALID_INPUT', 'The input is empty: give the bytes of an .eml or Outlook .msg file.');
+	if (bytes.length === 0)
+		throw new MailError('INVALID_INPUT', 'The input is empty: give the bytes of an .eml or Outlook .msg file.');
 	if (bytes.subarray(0, 4).equals(ZIP_MAGIC)) {
-		throw new MailError('INVALID_INPUT', 'The input is a ZIP archive, not a mail: unpack it first (e.g. with the Compression node) and ' + 'analyse each .eml or .msg in it.');
+		throw new MailError(
+			'INVALID_INPUT',
+			'The input is a ZIP archive, not a mail: unpack it first (e.g. with the Compression node) and ' +
+				'analyse each .eml or .msg in it.',
+		);
 	}
 	if (isOutlookMsg(bytes)) return;
 	// A MIME message starts with a header line ("Name: value"), or an mbox "From " line.
-	const head = bytes.subarray(0, 1000).toString('latin1').replace(/^\uFEFF|^\xEF\xBB\xBF/, '');
+	const head = bytes
+		.subarray(0, 1000)
+		.toString('latin1')
+		.replace(/^\uFEFF|^\xEF\xBB\xBF/, '');
 	if (!/^(?:From |[!-9;-~]{1,100}:)/.test(head.trimStart())) {
-		throw new MailError('INVALID_INPUT', `The input is not an .eml or Outlook .msg file (it starts with ${JSON.stringify(head.slice(0, 12))}): ` + `give the mail's original bytes, e.g. from Get EML File or a reported attachment.`);
+		throw new MailError(
+			'INVALID_INPUT',
+			`The input is not an .eml or Outlook .msg file (it starts with ${JSON.stringify(head.slice(0, 12))}): ` +
+				`give the mail's original bytes, e.g. from Get EML File or a reported attachment.`,
+		);
 	}
 }
 
@@ -97,7 +114,25 @@ const HEADERS_LIMIT = 256 * 1024;
 
 /** A MIME mail as the analysis reads it; `parsed` is the parse the caller already made of `bytes`, if any. */
 async function readMime(bytes: Buffer, depth: number, via: Via, parsed?: ParsedMail): Promise<MailNode> {
-	const node: MailNode = { depth, via, headers: [], subject: '', from: '', from_name: '', to: [], cc: [], reply_to: [], return_path: '', date: '', message_id: '', text: '', html: '', attachments: [], raw: bytes, warnings: [] };
+	const node: MailNode = {
+		depth,
+		via,
+		headers: [],
+		subject: '',
+		from: '',
+		from_name: '',
+		to: [],
+		cc: [],
+		reply_to: [],
+		return_path: '',
+		date: '',
+		message_id: '',
+		text: '',
+		html: '',
+		attachments: [],
+		raw: bytes,
+		warnings: [],
+	};
 	// Attached mails stay attachments (parseMail keeps them so): this module unwraps them itself, to its own depth.
 	const { email, error } = parsed ?? (await parseMail(bytes, { maxHeadersSize: HEADERS_LIMIT }));
 	if (error || !email) {
@@ -131,18 +166,23 @@ async function readMime(bytes: Buffer, depth: number, via: Via, parsed?: ParsedM
 async function readMsg(bytes: Buffer, depth: number, via: Via, limits: MsgLimits): Promise<MailNode> {
 	const item = await readOutlookMsg(bytes, limits);
 	// Received mail keeps its transport headers: read them as MIME headers for the authentication results.
-	const head = item.headers ? await readMime(Buffer.from(`${item.headers.replace(/(\r?\n)+$/, '')}\r\n\r\n`, 'utf8'), depth, via) : undefined;
-	const recipients = (type: string) => item.recipients.filter((entry) => entry.recipType === type && entry.email.includes('@')).map((entry) => entry.email);
+	const head = item.headers
+		? await readMime(Buffer.from(`${item.headers.replace(/(\r?\n)+$/, '')}\r\n\r\n`, 'utf8'), depth, via)
+		: undefined;
+	const recipients = (type: string) =>
+		item.recipients
+			.filter((entry) => entry.recipType === type && entry.email.includes('@'))
+			.map((entry) => entry.email);
 	return {
 		depth,
 		via,
 		headers: head?.headers ?? [],
 		subject: item.subject || head?.subject || '',
 		// An Exchange-internal sender is a directory name, not an address: the headers know better.
-		from: item.senderEmail.includes('@') ? item.senderEmail : head?.from ?? '',
+		from: item.senderEmail.includes('@') ? item.senderEmail : (head?.from ?? ''),
 		from_name: item.senderName || head?.from_name || '',
-		to: recipients('to').length ? recipients('to') : head?.to ?? [],
-		cc: recipients('cc').length ? recipients('cc') : head?.cc ?? [],
+		to: recipients('to').length ? recipients('to') : (head?.to ?? []),
+		cc: recipients('cc').length ? recipients('cc') : (head?.cc ?? []),
 		reply_to: head?.reply_to ?? [],
 		return_path: head?.return_path ?? '',
 		date: head?.date || (item.date ? new Date(item.date).toISOString() : ''),
@@ -171,7 +211,11 @@ export async function readMail(
 
 /** Whether an attachment is a mail to unwrap, and as what. */
 function attachedMail(part: MailPart): 'attachment' | 'msg' | undefined {
-	if (isOutlookMsg(part.content) && (/\.msg$/i.test(part.filename) || part.content_type === 'application/vnd.ms-outlook')) return 'msg';
+	if (
+		isOutlookMsg(part.content) &&
+		(/\.msg$/i.test(part.filename) || part.content_type === 'application/vnd.ms-outlook')
+	)
+		return 'msg';
 	if (part.content_type === 'message/rfc822' || part.content_type === 'message/global') return 'attachment';
 	if (/\.eml$/i.test(part.filename) && !isOutlookMsg(part.content)) return 'attachment';
 	return undefined;
@@ -238,13 +282,18 @@ export async function unwrap(input: Buffer | ParsedMail, options: UnwrapOptions)
 		const pending = attached.length + (inline ? 1 : 0);
 		if (pending === 0) return;
 		if (node.depth >= options.maxDepth) {
-			node.warnings.push(`Max Depth (${options.maxDepth}) reached: ${pending} mail(s) inside this one were not unwrapped.`);
+			node.warnings.push(
+				`Max Depth (${options.maxDepth}) reached: ${pending} mail(s) inside this one were not unwrapped.`,
+			);
 			return;
 		}
 		if (inline) return await visit(inline);
 		for (const part of attached) {
 			if (found.length >= options.maxMessages) {
-				node.warnings.push(`${options.maxMessages} messages unwrapped, the most one analysis reads: "${part.filename}" ` + `and any further ones were not.`);
+				node.warnings.push(
+					`${options.maxMessages} messages unwrapped, the most one analysis reads: "${part.filename}" ` +
+						`and any further ones were not.`,
+				);
 				return;
 			}
 			try {

@@ -51,7 +51,11 @@ function loadMailauth(): Authenticate {
 	const manifest = require('mailauth/package.json') as { version: string; engines?: { node?: string } };
 	const required = /(\d+\.\d+(?:\.\d+)?)/.exec(manifest.engines?.node ?? '')?.[1];
 	if (required && !nodeAtLeast(required)) {
-		throw new Error(`Verify Authentication needs Node.js ${required} or newer (mailauth ${manifest.version}); ` + `this n8n runs Node.js ${process.versions.node}. Upgrade Node.js (n8n 2.x ships it) ` + `or turn the option off: the rest of the analysis works without it.`);
+		throw new Error(
+			`Verify Authentication needs Node.js ${required} or newer (mailauth ${manifest.version}); ` +
+				`this n8n runs Node.js ${process.versions.node}. Upgrade Node.js (n8n 2.x ships it) ` +
+				`or turn the option off: the rest of the analysis works without it.`,
+		);
 	}
 	loaded = (require('mailauth') as { authenticate: Authenticate }).authenticate;
 	return loaded;
@@ -63,9 +67,17 @@ function loadMailauth(): Authenticate {
  * given (tests serve their keys from one). A verdict now can differ from the one at delivery: keys
  * rotate and DNS changes.
  */
-export async function verifyAuthentication(message: Buffer, options: { resolver?: DnsResolver; mta?: string } = {}): Promise<VerifiedAuthentication> {
+export async function verifyAuthentication(
+	message: Buffer,
+	options: { resolver?: DnsResolver; mta?: string } = {},
+): Promise<VerifiedAuthentication> {
 	const authenticate = loadMailauth();
-	const result = await authenticate(message, { trustReceived: true, disableBimi: true, mta: options.mta ?? 'n8n-nodes-mailbox', ...(options.resolver ? { resolver: options.resolver } : {}) });
+	const result = await authenticate(message, {
+		trustReceived: true,
+		disableBimi: true,
+		mta: options.mta ?? 'n8n-nodes-mailbox',
+		...(options.resolver ? { resolver: options.resolver } : {}),
+	});
 	const dkim = (result.dkim?.results ?? []).map((entry) => verdict(entry.status?.result));
 	return {
 		dkim: dkim.includes('pass') ? 'pass' : (dkim[0] ?? 'none'),

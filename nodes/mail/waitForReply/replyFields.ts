@@ -64,7 +64,11 @@ export function compileExclusion(pattern: string | undefined, field: string): RE
 	try {
 		return RE2JS.compile(pattern);
 	} catch (error) {
-		throw new MailError('INVALID_INPUT', `${field} is not a valid regular expression (${(error as Error).message}): fix the ` + `pattern (RE2 syntax; no lookaround or backreferences).`);
+		throw new MailError(
+			'INVALID_INPUT',
+			`${field} is not a valid regular expression (${(error as Error).message}): fix the ` +
+				`pattern (RE2 syntax; no lookaround or backreferences).`,
+		);
 	}
 }
 
@@ -79,7 +83,11 @@ export function extractAnswer(text: string): { answer: string; replyText: string
 	const { replyText, visible } = splitReply(text);
 	const braced = braceAnswer(replyText);
 	if (braced !== undefined) return { answer: braced, replyText };
-	const firstLine = visible.split('\n').map((line) => line.trim()).find(Boolean) ?? '';
+	const firstLine =
+		visible
+			.split('\n')
+			.map((line) => line.trim())
+			.find(Boolean) ?? '';
 	return { answer: firstLine, replyText };
 }
 
@@ -188,7 +196,11 @@ export class ReplyMatcher {
 
 	constructor(criteria: ReplyCriteria) {
 		this.messageId = normalizeMessageId(criteria.messageId);
-		if (this.messageId.length <= 2) throw new MailError('INVALID_INPUT', 'Message ID is empty: give the Message-ID of the mail whose reply to wait for.');
+		if (this.messageId.length <= 2)
+			throw new MailError(
+				'INVALID_INPUT',
+				'Message ID is empty: give the Message-ID of the mail whose reply to wait for.',
+			);
 		this.recipients = [...new Set(criteria.recipients.map(normalizeAddress).filter(Boolean))];
 		this.excludeSubject = compileExclusion(criteria.exclusionSubjectRegex, 'Exclusion Subject Regex');
 		this.excludeBody = compileExclusion(criteria.exclusionBodyRegex, 'Exclusion Body Regex');

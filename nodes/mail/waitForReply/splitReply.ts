@@ -234,7 +234,11 @@ function ownLines(lines: Lines): number[] {
 		kept.push(index);
 	}
 	// The rule line above a header block, and blank lines, belong to the history.
-	while (kept.length > 0 && (isBlank(lines, kept[kept.length - 1]) || SEPARATOR.test(lines.text[kept[kept.length - 1]]))) kept.pop();
+	while (
+		kept.length > 0 &&
+		(isBlank(lines, kept[kept.length - 1]) || SEPARATOR.test(lines.text[kept[kept.length - 1]]))
+	)
+		kept.pop();
 	return kept;
 }
 
@@ -246,7 +250,8 @@ function withoutSignature(lines: Lines, own: number[]): number[] {
 		if (!line) continue;
 		if (SIGNATURE_START.some((pattern) => pattern.test(line))) return own.slice(0, position);
 		// Thanks without a comma as the first line is the answer itself ("Thanks!" above a name).
-		if (position < own.length - 1 && CLOSING.test(line) && (answered || !THANKS_AS_ANSWER.test(line))) return own.slice(0, position);
+		if (position < own.length - 1 && CLOSING.test(line) && (answered || !THANKS_AS_ANSWER.test(line)))
+			return own.slice(0, position);
 		answered = true;
 	}
 	return own;
@@ -256,6 +261,10 @@ function withoutSignature(lines: Lines, own: number[]): number[] {
 export function splitReply(text: string): { replyText: string; visible: string } {
 	const lines = readLines(text);
 	const own = ownLines(lines);
-	const join = (indexes: number[]) => indexes.map((index) => lines.raw[index]).join('\n').trim();
+	const join = (indexes: number[]) =>
+		indexes
+			.map((index) => lines.raw[index])
+			.join('\n')
+			.trim();
 	return { replyText: join(own), visible: join(withoutSignature(lines, own)) };
 }

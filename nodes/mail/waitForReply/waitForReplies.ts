@@ -71,7 +71,9 @@ class ReplyCollector {
 
 	add(sender: string, fields: ReplyFields) {
 		if (!this.replies.has(sender)) this.replies.set(sender, fields);
-		const complete = this.waitForAll ? this.expected.every((address) => this.replies.has(address)) : this.replies.size > 0;
+		const complete = this.waitForAll
+			? this.expected.every((address) => this.replies.has(address))
+			: this.replies.size > 0;
 		if (complete) this.finished.abort();
 	}
 }
@@ -80,11 +82,18 @@ class ReplyCollector {
  * Watches one folder until the collector is finished: a fresh SEARCH after every (re)connect, then
  * IDLE (woken by new mail, re-searched every pollMs as a safety net) or plain polling.
  */
-async function watchFolder(account: MailAccount, folder: string, collector: ReplyCollector, pollMs: number, budget: TimeBudget | undefined): Promise<void> {
+async function watchFolder(
+	account: MailAccount,
+	folder: string,
+	collector: ReplyCollector,
+	pollMs: number,
+	budget: TimeBudget | undefined,
+): Promise<void> {
 	const stop = collector.finished.signal;
 	const session = budget ? boundedAccount(account, budget.timeoutMs) : account;
 	// One step on the server, ended by the budget when there is one (the step closes its session then).
-	const step = <T>(work: (expired?: AbortSignal) => Promise<T>): Promise<T> => (budget ? withinBudget(account, budget, work) : work());
+	const step = <T>(work: (expired?: AbortSignal) => Promise<T>): Promise<T> =>
+		budget ? withinBudget(account, budget, work) : work();
 	const checked = new Set<number>();
 	let checkedValidity: string | undefined;
 	let backoff = FIRST_BACKOFF_MS;
@@ -102,7 +111,12 @@ async function watchFolder(account: MailAccount, folder: string, collector: Repl
 				opened.on('exists', news.raise);
 				opened.on('close', news.raise);
 				const selected = await opened.mailboxOpen(folder).catch((error) => {
-					throw new MailError('NOT_FOUND', `Folder "${folder}" could not be opened (${(error as Error).message}): check the ` + `Folders option (comma-separated, case-sensitive names).`, { service: 'IMAP', cause: error });
+					throw new MailError(
+						'NOT_FOUND',
+						`Folder "${folder}" could not be opened (${(error as Error).message}): check the ` +
+							`Folders option (comma-separated, case-sensitive names).`,
+						{ service: 'IMAP', cause: error },
+					);
 				});
 				return { watching: opened, mailbox: selected };
 			});
@@ -124,7 +138,10 @@ async function watchFolder(account: MailAccount, folder: string, collector: Repl
 				// idle() resolves only once the next command (the re-search) or a close breaks it.
 				if (hasIdle && !news.pending) void watching.idle().catch(() => undefined);
 				await news.wait(pollMs);
-				if (!watching.usable) throw new MailError('CONNECTION_FAILED', `The IMAP connection watching "${folder}" was closed.`, { service: 'IMAP' });
+				if (!watching.usable)
+					throw new MailError('CONNECTION_FAILED', `The IMAP connection watching "${folder}" was closed.`, {
+						service: 'IMAP',
+					});
 			}
 		} catch (error) {
 			if (stop.aborted) return;
@@ -174,7 +191,11 @@ async function searchFolder(client: ImapFlow, folder: string, collector: ReplyCo
 	const found = await client.search(replySearch(matcher.messageId, matcher.recipients), { uid: true });
 	const fresh = (found || []).filter((uid) => !checked.has(uid)).sort((a, b) => a - b);
 	if (fresh.length === 0) return;
-	for await (const message of client.fetch(fresh.join(','), { uid: true, source: true, internalDate: true }, { uid: true })) {
+	for await (const message of client.fetch(
+		fresh.join(','),
+		{ uid: true, source: true, internalDate: true },
+		{ uid: true },
+	)) {
 		checked.add(message.uid);
 		if (!message.source) continue;
 		const internalDate = message.internalDate ? new Date(message.internalDate) : undefined;
@@ -204,11 +225,14 @@ export async function waitForReplies(account: MailAccount, options: WaitOptions)
 	try {
 		// One failing folder ends the wait for all; every watcher has closed its connection before
 		// the error is raised.
-		const outcomes = await Promise.allSettled((folders.length ? folders : ['INBOX']).map((folder) =>
-			watchFolder(account, folder, collector, options.pollMs ?? 30_000, options.budget).catch((error) => {
-				done.abort();
-				throw error;
-			})));
+		const outcomes = await Promise.allSettled(
+			(folders.length ? folders : ['INBOX']).map((folder) =>
+				watchFolder(account, folder, collector, options.pollMs ?? 30_000, options.budget).catch((error) => {
+					done.abort();
+					throw error;
+				}),
+			),
+		);
 		const failure = outcomes.find((outcome): outcome is PromiseRejectedResult => outcome.status === 'rejected');
 		if (failure) throw failure.reason;
 	} finally {
@@ -217,6 +241,8 @@ export async function waitForReplies(account: MailAccount, options: WaitOptions)
 		done.abort();
 	}
 	const replies = [...collector.replies.values()];
-	const complete = options.waitForAllRecipients ? matcher.recipients.every((address) => collector.replies.has(address)) : replies.length > 0;
+	const complete = options.waitForAllRecipients
+		? matcher.recipients.every((address) => collector.replies.has(address))
+		: replies.length > 0;
 	return { timed_out: !complete, replies };
 }
