@@ -121,6 +121,21 @@ export async function ensureFolder(client: ImapFlow, path: string): Promise<void
 	}
 }
 
+/** Move Email's and Copy Email's request: the picked mail and the folder it goes to. */
+export interface DestinationRequest extends MessagePick {
+	destination: string;
+	/** Create the destination when it does not exist (default: refuse). */
+	createFolder?: boolean;
+}
+
+/** The destination, trimmed; an empty one is refused before connecting. `goes` names what is put there. */
+export function requireDestination(request: DestinationRequest, goes: 'mail' | 'copy'): string {
+	const destination = request.destination.trim();
+	if (!destination)
+		throw new MailError('INVALID_INPUT', `Destination Folder is empty: pick the folder the ${goes} should go to.`);
+	return destination;
+}
+
 /** Creates the destination of a move or copy when asked; else refuses one that does not exist. */
 export async function prepareDestination(client: ImapFlow, destination: string, create = false): Promise<void> {
 	if (create) await ensureFolder(client, destination);
@@ -143,26 +158,22 @@ export async function findTrash(client: ImapFlow): Promise<string> {
 	return 'Trash';
 }
 
-export interface MoveRequest extends MessagePick {
-	destination: string;
-	/** Create the destination when it does not exist (default: refuse). */
-	createFolder?: boolean;
-}
-
-export interface MoveResult {
+/** What Move Email and Copy Email both answer. */
+export interface DestinationResult {
 	found: boolean;
-	moved: boolean;
 	message_id: string;
-	from_folder: string;
-	to_folder: string;
 	/** The mail's UID in the destination, when the server says it (COPYUID). */
 	new_email_uid: number | null;
 }
 
-export async function moveMessage(account: MailAccount, request: MoveRequest): Promise<MoveResult> {
-	const destination = request.destination.trim();
-	if (!destination)
-		throw new MailError('INVALID_INPUT', 'Destination Folder is empty: pick the folder the mail should go to.');
+export interface MoveResult extends DestinationResult {
+	moved: boolean;
+	from_folder: string;
+	to_folder: string;
+}
+
+export async function moveMessage(account: MailAccount, request: DestinationRequest): Promise<MoveResult> {
+	const destination = requireDestination(request, 'mail');
 	const answer = (found: boolean, moved: boolean, messageId: string, newUid: number | null = null): MoveResult => ({
 		found,
 		moved,
