@@ -1,13 +1,7 @@
 import type { MailAccount } from './account';
 import { findCopies } from './copies';
-import {
-	prepareDestination,
-	refused,
-	requireDestination,
-	type DestinationRequest,
-	type DestinationResult,
-} from './changeMail';
-import { onPicked, requestedId } from './pickMail';
+import { onPickedToDestination, refused, type DestinationRequest, type DestinationResult } from './changeMail';
+import { requestedId } from './pickMail';
 
 export interface CopyResult extends DestinationResult {
 	/** False when an identical copy (same Message-ID and size) was in the destination already. */
@@ -19,19 +13,18 @@ export interface CopyResult extends DestinationResult {
  * that a cut earlier run already made is found and not made twice.
  */
 export async function copyMessage(account: MailAccount, request: DestinationRequest): Promise<CopyResult> {
-	const destination = requireDestination(request, 'copy');
 	const answer = (found: boolean, copied: boolean, messageId: string, newUid: number | null = null): CopyResult => ({
 		found,
 		copied,
 		message_id: messageId,
 		new_email_uid: newUid,
 	});
-	return onPicked(
+	return onPickedToDestination(
 		account,
 		request,
+		'copy',
 		() => answer(false, false, requestedId(request)),
-		async (client, picked) => {
-			await prepareDestination(client, destination, request.createFolder);
+		async (client, picked, destination) => {
 			const existing = (await findCopies(client, [picked.uid], destination)).uidMap.get(picked.uid);
 			if (existing !== undefined) return answer(true, false, picked.messageId, existing);
 			const copied = await client.messageCopy(String(picked.uid), destination, { uid: true });
