@@ -97,6 +97,18 @@ function credentialsOf(info, address) {
 	return { ...credentials, allowUnauthorizedCerts: false };
 }
 
+/** The same mailbox as n8n's own `imap` credential, for its built-in Email Trigger (IMAP). */
+function imapCredentialsOf(info, address) {
+	return {
+		user: address,
+		password: info.password,
+		host: info.host,
+		port: info.ports.imaps,
+		secure: true,
+		allowUnauthorizedCerts: true,
+	};
+}
+
 /** An imapflow session for setting up and resetting mailboxes. */
 async function openImap(info, address) {
 	const { ImapFlow } = require('imapflow');
@@ -232,14 +244,7 @@ async function builtinImapTrigger({
 		}),
 		getMode: () => 'trigger',
 		getActivationMode: () => 'activate',
-		getCredentials: async () => ({
-			user: address,
-			password: info.password,
-			host: info.host,
-			port: info.ports.imaps,
-			secure: true,
-			allowUnauthorizedCerts: true,
-		}),
+		getCredentials: async () => imapCredentialsOf(info, address),
 		getNodeParameter: (name, fallback) => (parameters[name] === undefined ? fallback : parameters[name]),
 		getWorkflowStaticData: () => staticData,
 		emit,
@@ -337,6 +342,7 @@ module.exports = {
 	giveToMailUser,
 	accountOf,
 	credentialsOf,
+	imapCredentialsOf,
 	openImap,
 	markUnread,
 	pollContext,
