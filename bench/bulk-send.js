@@ -23,16 +23,19 @@ function content(index) {
 async function sendWithNode(info, from, to, count) {
 	const items = Array.from({ length: count }, (_, index) => ({ json: { index } }));
 	const parameters = { authentication: 'password', operation: 'send', recipients: to, cc: '', bcc: '', options: {} };
+	const node = {
+		id: 'bench',
+		name: 'Mailbox',
+		type: 'n8n-nodes-mailbox.email',
+		typeVersion: 1,
+		position: [0, 0],
+		parameters: {},
+	};
 	const context = {
 		getInputData: () => items,
-		getNode: () => ({
-			id: 'bench',
-			name: 'Mailbox',
-			type: 'n8n-nodes-mailbox.email',
-			typeVersion: 1,
-			position: [0, 0],
-			parameters: {},
-		}),
+		getNode: () => node,
+		// n8n's record of this node's run; the node keeps the state of a wait in its metadata.
+		getExecuteData: () => ({ node, data: { main: [items] }, source: null }),
 		getCredentials: async () => credentialsOf(info, from),
 		continueOnFail: () => false,
 		getNodeParameter: (name, itemIndex, fallback) => {

@@ -10,10 +10,9 @@
  *                   ITriggerFunctions context; items counted as they are emitted.
  *   mode "raw":     one imapflow FETCH of every full source: the ceiling.
  */
-const fs = require('node:fs');
 const path = require('node:path');
 
-const { builtinImapTrigger, loadBuiltinImap, memory, pollContext } = require('./lib');
+const { builtinImapTrigger, loadBuiltinImap, memory, openImap, pollContext } = require('./lib');
 
 const config = JSON.parse(process.argv[2]);
 const { info, address, expected } = config;
@@ -82,16 +81,7 @@ async function builtin() {
 }
 
 async function raw() {
-	const client = new NodeClass({
-		host: info.host,
-		port: info.ports.imaps,
-		secure: true,
-		auth: { user: address, pass: info.password },
-		tls: { ca: fs.readFileSync(info.caFile) },
-		logger: false,
-	});
-	client.on('error', () => undefined);
-	await client.connect();
+	const client = await openImap(info, address);
 	let count = 0;
 	try {
 		await client.mailboxOpen('INBOX', { readOnly: true });

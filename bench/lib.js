@@ -7,6 +7,7 @@
 const { execFileSync } = require('node:child_process');
 const crypto = require('node:crypto');
 const fs = require('node:fs');
+const os = require('node:os');
 const path = require('node:path');
 
 const { runChild: runToEnd } = require('../scripts/lib/processes');
@@ -74,7 +75,7 @@ function giveToMailUser(info, address) {
 	execFileSync('chown', ['-R', 'mail:mail', home]);
 }
 
-/** The mail module's account for a bench mailbox. */
+/** The mail module's account for a mailbox on the local servers (the bench's, and the tests' through test/helpers). */
 function accountOf(info, address) {
 	return {
 		emailAddress: address,
@@ -94,6 +95,18 @@ function accountOf(info, address) {
 function credentialsOf(info, address) {
 	const { ca, ...credentials } = accountOf(info, address);
 	return { ...credentials, allowUnauthorizedCerts: false };
+}
+
+/** The same mailbox as n8n's own `imap` credential, for its built-in Email Trigger (IMAP). */
+function imapCredentialsOf(info, address) {
+	return {
+		user: address,
+		password: info.password,
+		host: info.host,
+		port: info.ports.imaps,
+		secure: true,
+		allowUnauthorizedCerts: true,
+	};
 }
 
 /** An imapflow session for setting up and resetting mailboxes. */
@@ -231,14 +244,7 @@ async function builtinImapTrigger({
 		}),
 		getMode: () => 'trigger',
 		getActivationMode: () => 'activate',
-		getCredentials: async () => ({
-			user: address,
-			password: info.password,
-			host: info.host,
-			port: info.ports.imaps,
-			secure: true,
-			allowUnauthorizedCerts: true,
-		}),
+		getCredentials: async () => imapCredentialsOf(info, address),
 		getNodeParameter: (name, fallback) => (parameters[name] === undefined ? fallback : parameters[name]),
 		getWorkflowStaticData: () => staticData,
 		emit,
@@ -290,6 +296,39 @@ async function runChild(script, config, { nodeBinary = process.execPath, timeout
 	);
 }
 
+/**
+ * Runs one case alone (`node bench/<case>.js [--quick]`) on mail servers of its own, their ports moved by
+ * MAILBOX_PORT_OFFSET plus `portShift`; prints its rows and goals and stops the servers whatever happens.
+ */
+function runCaseAlone(name, run, { portShift = 0 } = {}) {
+	const { portsFromEnv, startMailServers } = require('../scripts/lib/mailServers');
+	const alone = async () => {
+		const base = fs.mkdtempSync(path.join(os.tmpdir(), `mailbox-bench-${name}-`));
+		const servers = await startMailServers({
+			base,
+			ports: portsFromEnv(Number(process.env.MAILBOX_PORT_OFFSET || 0) + portShift),
+		});
+		process.env.MAILBOX_EXTRA_CA_FILE = servers.info.caFile;
+		try {
+			const { rows, goals } = await run({
+				info: servers.info,
+				quick: process.argv.includes('--quick'),
+				log: console.log,
+			});
+			for (const row of rows) console.log(`${row.what}: median ${row.value}, ${row.extra}`);
+			for (const goal of goals)
+				console.log(`${goal.goal}: ${goal.value}${goal.met === undefined ? '' : goal.met ? ' (met)' : ' (NOT met)'}`);
+		} finally {
+			await servers.stop();
+			fs.rmSync(base, { recursive: true, force: true });
+		}
+	};
+	alone().catch((error) => {
+		console.error(error);
+		process.exitCode = 1;
+	});
+}
+
 module.exports = {
 	ROOT,
 	median,
@@ -303,11 +342,13 @@ module.exports = {
 	giveToMailUser,
 	accountOf,
 	credentialsOf,
+	imapCredentialsOf,
 	openImap,
 	markUnread,
 	pollContext,
 	prepareBinaryData,
 	runChild,
+	runCaseAlone,
 	loadBuiltinImap,
 	builtinImapTrigger,
 	builtinHosts,

@@ -18,7 +18,7 @@ const path = require('node:path');
 
 const host = require('../scripts/lib/n8nHost');
 const { stopChild } = require('../scripts/lib/processes');
-const { median, writeMaildir } = require('./lib');
+const { credentialsOf, imapCredentialsOf, median, writeMaildir } = require('./lib');
 const { deliver, mail, schedule } = require('./many-mailboxes-mail');
 const {
 	BUILTIN,
@@ -78,37 +78,9 @@ function prepare(n8n, userFolder, info, phase, addresses) {
 	const credentials = addresses.map((address, box) => {
 		const id = `${phase}Cred${String(box).padStart(4, '0')}`;
 		if (phase !== 'builtin') {
-			return {
-				id,
-				name: id,
-				type: 'emailCredentials',
-				data: {
-					emailAddress: address,
-					username: address,
-					password: info.password,
-					imapHost: info.host,
-					imapPort: info.ports.imaps,
-					imapSecurity: 'tls',
-					smtpHost: info.host,
-					smtpPort: info.ports.smtp,
-					smtpSecurity: 'starttls',
-					allowUnauthorizedCerts: false,
-				},
-			};
+			return { id, name: id, type: 'emailCredentials', data: credentialsOf(info, address) };
 		}
-		return {
-			id,
-			name: id,
-			type: 'imap',
-			data: {
-				user: address,
-				password: info.password,
-				host: info.host,
-				port: info.ports.imaps,
-				secure: true,
-				allowUnauthorizedCerts: true,
-			},
-		};
+		return { id, name: id, type: 'imap', data: imapCredentialsOf(info, address) };
 	});
 	const workflows = credentials.map((credential, box) => {
 		const id = `${phase}Flow${String(box).padStart(4, '0')}`;

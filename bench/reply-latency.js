@@ -9,13 +9,9 @@
  * Part of `npm run bench`; `node bench/reply-latency.js` (after npm run build) runs it alone on
  * servers of its own (MAILBOX_PORT_OFFSET moves their ports).
  */
-const fs = require('node:fs');
-const os = require('node:os');
-const path = require('node:path');
 
 const { waitForReplies } = require('../dist/nodes/mail');
-const { startMailServers } = require('../scripts/lib/mailServers');
-const { accountOf, median, openImap } = require('./lib');
+const { accountOf, median, openImap, runCaseAlone } = require('./lib');
 
 async function run({ info, quick, smoke, log }) {
 	const replies = smoke ? 2 : quick ? 10 : 20;
@@ -80,23 +76,6 @@ async function run({ info, quick, smoke, log }) {
 	};
 }
 
-async function main() {
-	const base = fs.mkdtempSync(path.join(os.tmpdir(), 'mailbox-bench-replies-'));
-	const servers = await startMailServers({ base });
-	try {
-		const { rows } = await run({ info: servers.info, quick: process.argv.includes('--quick'), log: console.log });
-		console.log(`${rows[0].what}: median ${rows[0].value}, ${rows[0].extra}`);
-	} finally {
-		await servers.stop();
-		fs.rmSync(base, { recursive: true, force: true });
-	}
-}
-
-if (require.main === module) {
-	main().catch((error) => {
-		console.error(error);
-		process.exitCode = 1;
-	});
-}
+if (require.main === module) runCaseAlone('replies', run);
 
 module.exports = { run };

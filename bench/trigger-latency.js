@@ -13,12 +13,9 @@
  * Part of `npm run bench`; `node bench/trigger-latency.js` (after npm run build) runs it alone on
  * servers of its own (MAILBOX_PORT_OFFSET moves their ports).
  */
-const fs = require('node:fs');
-const os = require('node:os');
 const path = require('node:path');
 
-const { startMailServers } = require('../scripts/lib/mailServers');
-const { builtinHosts, credentialsOf, median, runChild } = require('./lib');
+const { builtinHosts, credentialsOf, median, runCaseAlone, runChild } = require('./lib');
 
 const GAP_MS = 300;
 const POLL_SCHEDULE_MS = 60_000;
@@ -122,33 +119,6 @@ async function run({ info, quick, log }) {
 	};
 }
 
-async function main() {
-	const base = fs.mkdtempSync(path.join(os.tmpdir(), 'mailbox-bench-latency-'));
-	const servers = await startMailServers({
-		base,
-		ports: require('../scripts/lib/mailServers').portsFromEnv(Number(process.env.MAILBOX_PORT_OFFSET || 0) + 60),
-	});
-	process.env.MAILBOX_EXTRA_CA_FILE = servers.info.caFile;
-	try {
-		const { rows, goals } = await run({
-			info: servers.info,
-			quick: process.argv.includes('--quick'),
-			log: console.log,
-		});
-		for (const row of rows) console.log(`${row.what}: median ${row.value}, ${row.extra}`);
-		for (const goal of goals)
-			console.log(`${goal.goal}: ${goal.value}${goal.met === undefined ? '' : goal.met ? ' (met)' : ' (NOT met)'}`);
-	} finally {
-		await servers.stop();
-		fs.rmSync(base, { recursive: true, force: true });
-	}
-}
-
-if (require.main === module) {
-	main().catch((error) => {
-		console.error(error);
-		process.exitCode = 1;
-	});
-}
+if (require.main === module) runCaseAlone('latency', run, { portShift: 60 });
 
 module.exports = { run };

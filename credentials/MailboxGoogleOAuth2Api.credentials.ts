@@ -1,6 +1,6 @@
 import type { ICredentialType, INodeProperties, Icon } from 'n8n-workflow';
 
-import { connectionFields, emailAddressField, mailServerFields } from './mailServerFields';
+import { oauth2MailFields } from './mailServerFields';
 
 /** Gmail / Google Workspace over IMAP and SMTP with OAuth2 (n8n runs the consent flow). */
 export class MailboxGoogleOAuth2Api implements ICredentialType {
@@ -14,22 +14,12 @@ export class MailboxGoogleOAuth2Api implements ICredentialType {
 
 	documentationUrl = 'https://www.npmjs.com/package/n8n-nodes-mailbox#oauth2-gmail-and-microsoft-365';
 
-	properties: INodeProperties[] = [
-		{
-			displayName: 'Scope',
-			name: 'scope',
-			type: 'hidden',
-			default: 'https://mail.google.com/',
-		},
-		emailAddressField,
-		...mailServerFields({
-			imapHost: 'imap.gmail.com',
-			imapPort: 993,
-			imapSecurity: 'tls',
-			smtpHost: 'smtp.gmail.com',
-			smtpPort: 465,
-			smtpSecurity: 'tls',
-		}),
-		...connectionFields,
-	];
+	properties: INodeProperties[] = oauth2MailFields('https://mail.google.com/', {
+		imapHost: 'imap.gmail.com',
+		imapPort: 993,
+		imapSecurity: 'tls',
+		smtpHost: 'smtp.gmail.com',
+		smtpPort: 465,
+		smtpSecurity: 'tls',
+	});
 }

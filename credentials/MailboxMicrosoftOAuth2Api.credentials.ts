@@ -1,6 +1,6 @@
 import type { ICredentialType, INodeProperties, Icon } from 'n8n-workflow';
 
-import { connectionFields, emailAddressField, mailServerFields } from './mailServerFields';
+import { oauth2MailFields } from './mailServerFields';
 
 /** Microsoft 365 / Outlook.com over IMAP and SMTP with OAuth2: the only sign-in they still accept. */
 export class MailboxMicrosoftOAuth2Api implements ICredentialType {
@@ -14,22 +14,15 @@ export class MailboxMicrosoftOAuth2Api implements ICredentialType {
 
 	documentationUrl = 'https://www.npmjs.com/package/n8n-nodes-mailbox#oauth2-gmail-and-microsoft-365';
 
-	properties: INodeProperties[] = [
+	properties: INodeProperties[] = oauth2MailFields(
+		'https://outlook.office.com/IMAP.AccessAsUser.All https://outlook.office.com/SMTP.Send offline_access',
 		{
-			displayName: 'Scope',
-			name: 'scope',
-			type: 'hidden',
-			default: 'https://outlook.office.com/IMAP.AccessAsUser.All https://outlook.office.com/SMTP.Send offline_access',
-		},
-		emailAddressField,
-		...mailServerFields({
 			imapHost: 'outlook.office365.com',
 			imapPort: 993,
 			imapSecurity: 'tls',
 			smtpHost: 'smtp.office365.com',
 			smtpPort: 587,
 			smtpSecurity: 'starttls',
-		}),
-		...connectionFields,
-	];
+		},
+	);
 }

@@ -99,3 +99,17 @@ export const emailAddressField: INodeProperties = {
 	required: true,
 	description: "Address of the mailbox. Default From of sent mail, and part of the trigger's event name.",
 };
+
+/**
+ * The fields of an OAuth2 mail credential: the scope n8n's OAuth2 flow asks for (hidden), the address,
+ * the provider's servers and the connection options. The credential classes stay one per provider, each
+ * with its own name, display name and the n8n OAuth2 credential it extends.
+ */
+export function oauth2MailFields(scope: string, servers: ServerDefaults): INodeProperties[] {
+	return [
+		{ displayName: 'Scope', name: 'scope', type: 'hidden', default: scope },
+		emailAddressField,
+		...mailServerFields(servers),
+		...connectionFields,
+	];
+}

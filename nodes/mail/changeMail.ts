@@ -2,7 +2,7 @@ import type { ImapFlow, MailboxObject } from 'imapflow';
 
 import type { MailAccount } from './account';
 import { findCopies } from './copies';
-import { onPicked, requestedId, type MessagePick } from './pickMail';
+import { onPicked, requestedId, type MessagePick, type Picked } from './pickMail';
 import { MailError } from './errors';
 
 /*
@@ -121,6 +121,39 @@ export async function ensureFolder(client: ImapFlow, path: string): Promise<void
 	}
 }
 
+/** Move Email's and Copy Email's request: the picked mail and the folder it goes to. */
+export interface DestinationRequest extends MessagePick {
+	destination: string;
+	/** Create the destination when it does not exist (default: refuse). */
+	createFolder?: boolean;
+}
+
+/**
+ * Move Email's and Copy Email's frame: an empty destination refused before connecting (`goes` names what
+ * is put there), the mail picked, the destination made ready (created when asked), then `work`.
+ * `missing` answers when no mail matches the pick.
+ */
+export async function onPickedToDestination<T>(
+	account: MailAccount,
+	request: DestinationRequest,
+	goes: 'mail' | 'copy',
+	missing: (destination: string) => T,
+	work: (client: ImapFlow, picked: Picked, destination: string) => Promise<T>,
+): Promise<T> {
+	const destination = request.destination.trim();
+	if (!destination)
+		throw new MailError('INVALID_INPUT', `Destination Folder is empty: pick the folder the ${goes} should go to.`);
+	return onPicked(
+		account,
+		request,
+		() => missing(destination),
+		async (client, picked) => {
+			await prepareDestination(client, destination, request.createFolder);
+			return work(client, picked, destination);
+		},
+	);
+}
+
 /** Creates the destination of a move or copy when asked; else refuses one that does not exist. */
 export async function prepareDestination(client: ImapFlow, destination: string, create = false): Promise<void> {
 	if (create) await ensureFolder(client, destination);
@@ -143,43 +176,44 @@ export async function findTrash(client: ImapFlow): Promise<string> {
 	return 'Trash';
 }
 
-export interface MoveRequest extends MessagePick {
-	destination: string;
-	/** Create the destination when it does not exist (default: refuse). */
-	createFolder?: boolean;
-}
-
-export interface MoveResult {
+/** What Move Email and Copy Email both answer. */
+export interface DestinationResult {
 	found: boolean;
-	moved: boolean;
 	message_id: string;
-	from_folder: string;
-	to_folder: string;
 	/** The mail's UID in the destination, when the server says it (COPYUID). */
 	new_email_uid: number | null;
 }
 
-export async function moveMessage(account: MailAccount, request: MoveRequest): Promise<MoveResult> {
-	const destination = request.destination.trim();
-	if (!destination)
-		throw new MailError('INVALID_INPUT', 'Destination Folder is empty: pick the folder the mail should go to.');
-	const answer = (found: boolean, moved: boolean, messageId: string, newUid: number | null = null): MoveResult => ({
+export interface MoveResult extends DestinationResult {
+	moved: boolean;
+	from_folder: string;
+	to_folder: string;
+}
+
+export async function moveMessage(account: MailAccount, request: DestinationRequest): Promise<MoveResult> {
+	const answer = (
+		found: boolean,
+		messageId: string,
+		destination: string,
+		newUid: number | null = null,
+	): MoveResult => ({
 		found,
-		moved,
+		// A mail found is moved, or the move throws.
+		moved: found,
 		message_id: messageId,
 		from_folder: request.folder,
 		to_folder: destination,
 		new_email_uid: newUid,
 	});
-	return onPicked(
+	return onPickedToDestination(
 		account,
 		request,
-		() => answer(false, false, requestedId(request)),
-		async (client, picked) => {
-			await prepareDestination(client, destination, request.createFolder);
+		'mail',
+		(destination) => answer(false, requestedId(request), destination),
+		async (client, picked, destination) => {
 			// A run again after a cut move may find its copy there already: the folder is the only memory.
 			const { uidMap } = await moveUids(client, [picked.uid], destination, {}, { checkCopies: true });
-			return answer(true, true, picked.messageId, uidMap.get(picked.uid) ?? null);
+			return answer(true, picked.messageId, destination, uidMap.get(picked.uid) ?? null);
 		},
 	);
 }

@@ -33,6 +33,7 @@ export interface MessageAttachment extends AttachmentInfo {
 export interface MessageFields {
 	subject: string;
 	from: string;
+	/** The display name of From ("PayPal Security"); '' without one. */
 	from_name: string;
 	to: string[];
 	cc: string[];

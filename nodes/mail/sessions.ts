@@ -23,33 +23,24 @@ interface KeptSession {
 }
 
 /** Everything that decides who the session is logged in as and where. */
+const IDENTITY_FIELDS = [
+	'imapHost',
+	'imapPort',
+	'imapSecurity',
+	'username',
+	'password',
+	'accessToken',
+	'allowUnauthorizedCerts',
+	'ca',
+	'proxyAddress',
+	'proxyUsername',
+	'proxyPassword',
+] as const satisfies ReadonlyArray<keyof MailAccount>;
+
 function fingerprintOf(account: MailAccount): string {
-	const {
-		imapHost,
-		imapPort,
-		imapSecurity,
-		username,
-		password,
-		accessToken,
-		allowUnauthorizedCerts,
-		ca,
-		proxyAddress,
-		proxyUsername,
-		proxyPassword,
-	} = account;
-	const identity = JSON.stringify([
-		imapHost,
-		imapPort,
-		imapSecurity,
-		username,
-		password,
-		accessToken,
-		allowUnauthorizedCerts,
-		String(ca ?? ''),
-		proxyAddress,
-		proxyUsername,
-		proxyPassword,
-	]);
+	const identity = JSON.stringify(
+		IDENTITY_FIELDS.map((field) => (field === 'ca' ? String(account.ca ?? '') : account[field])),
+	);
 	return createHash('sha256').update(identity).digest('hex');
 }
 

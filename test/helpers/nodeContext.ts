@@ -1,4 +1,12 @@
-import type { IBinaryData, IDataObject, IExecuteFunctions, INode, INodeExecutionData, INodeType } from 'n8n-workflow';
+import type {
+	IBinaryData,
+	IDataObject,
+	IExecuteData,
+	IExecuteFunctions,
+	INode,
+	INodeExecutionData,
+	INodeType,
+} from 'n8n-workflow';
 
 export interface RunOptions {
 	parameters: IDataObject;
@@ -24,8 +32,11 @@ const node: INode = {
  */
 export async function runNode(nodeType: INodeType, options: RunOptions): Promise<INodeExecutionData[][]> {
 	const items: INodeExecutionData[] = options.items ?? [{ json: {} }];
+	// n8n's record of this node's run; the node keeps its wait state in its metadata.
+	const executeData: IExecuteData = { node, data: { main: [items] }, source: null };
 	const context = {
 		getInputData: () => items,
+		getExecuteData: () => executeData,
 		getNode: () => node,
 		getCredentials: async () => options.credentials,
 		continueOnFail: () => options.continueOnFail ?? false,

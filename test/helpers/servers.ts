@@ -6,6 +6,10 @@ import { ImapFlow } from 'imapflow';
 
 import type { MailAccount } from '../../nodes/mail';
 
+const { accountOf } = require('../../bench/lib') as {
+	accountOf: (info: ServerInfo, address: string) => MailAccount;
+};
+
 export interface ServerInfo {
 	base: string;
 	host: string;
@@ -44,21 +48,7 @@ export function newMailbox(prefix = 'user'): string {
 
 /** Credentials-shaped settings for a test user: IMAPS and SMTP with STARTTLS, trusting the test CA. */
 export function accountFor(address: string, overrides: Partial<MailAccount> = {}): MailAccount {
-	const info = servers();
-	return {
-		emailAddress: address,
-		username: address,
-		password: info.password,
-		imapHost: info.host,
-		imapPort: info.ports.imaps,
-		imapSecurity: 'tls',
-		smtpHost: info.host,
-		smtpPort: info.ports.smtp,
-		smtpSecurity: 'starttls',
-		ca: ca(),
-		connectTimeoutMs: 5000,
-		...overrides,
-	};
+	return { ...accountOf(servers(), address), connectTimeoutMs: 5000, ...overrides };
 }
 
 /** The same settings as `emailCredentials` data, for nodes run through a context. */

@@ -1,11 +1,11 @@
-import type { IDataObject, IExecuteFunctions, INodeExecutionData, INodeProperties } from 'n8n-workflow';
+import type { IExecuteFunctions, INodeExecutionData, INodeProperties } from 'n8n-workflow';
 
 import { appendMessage, composeMessage, MailError, type MailAccount } from '../../mail';
 import { updateDisplayOptions } from '../../shared/displayOptions';
 import { folderProperty, readFolder } from '../descriptions/folder.description';
 import { messageFields, messageOptions } from '../descriptions/message.description';
 import { optionsCollection } from '../descriptions/options.description';
-import { readTimeBudget, timeoutOption } from '../descriptions/timeout.description';
+import { readTimeBudget, timeoutOption, type TimeoutOptions } from '../descriptions/timeout.description';
 import { readOutgoingMail } from './outgoingMail';
 
 const composing = { show: { source: ['compose'] } };
@@ -95,11 +95,7 @@ async function messageBytes(
 	return context.helpers.getBinaryDataBuffer(itemIndex, name);
 }
 
-type AppendOptions = IDataObject & {
-	flags?: string;
-	date?: string;
-	timeoutSeconds?: number;
-};
+type AppendOptions = TimeoutOptions & { flags?: string; date?: string };
 
 export async function execute(
 	this: IExecuteFunctions,

@@ -1,25 +1,10 @@
-import type { IExecuteFunctions, INodeExecutionData, INodeProperties } from 'n8n-workflow';
+import type { IExecuteFunctions, INodeExecutionData } from 'n8n-workflow';
 
 import { copyMessage, type MailAccount } from '../../mail';
 import { updateDisplayOptions } from '../../shared/displayOptions';
-import {
-	destinationFolderProperty,
-	pickedMessageProperties,
-	readFolder,
-	readMessagePick,
-} from '../descriptions/folder.description';
-import { createFolderOption } from '../descriptions/folderPath.description';
-import { optionsCollection } from '../descriptions/options.description';
-import { timeoutOption } from '../descriptions/timeout.description';
+import { destinationProperties, readDestinationRequest } from '../descriptions/destination.description';
 
-const properties: INodeProperties[] = [
-	...pickedMessageProperties,
-	{
-		...destinationFolderProperty,
-		description: 'Folder the copy goes to (case-sensitive); the mail stays where it is',
-	},
-	optionsCollection([createFolderOption, timeoutOption]),
-];
+const properties = destinationProperties('Folder the copy goes to (case-sensitive); the mail stays where it is');
 
 export const description = updateDisplayOptions({ show: { operation: ['copy'] } }, properties);
 
@@ -28,11 +13,6 @@ export async function execute(
 	itemIndex: number,
 	account: MailAccount,
 ): Promise<INodeExecutionData[]> {
-	const options = this.getNodeParameter('options', itemIndex, {}) as { createFolder?: boolean };
-	const result = await copyMessage(account, {
-		...readMessagePick(this, itemIndex),
-		destination: readFolder(this, itemIndex, 'destinationFolder', ''),
-		createFolder: options.createFolder ?? false,
-	});
+	const result = await copyMessage(account, readDestinationRequest(this, itemIndex));
 	return [{ json: { ...result }, pairedItem: { item: itemIndex } }];
 }

@@ -4,7 +4,7 @@ import { createFolder, type MailAccount } from '../../mail';
 import { updateDisplayOptions } from '../../shared/displayOptions';
 import { folderPathProperty, readPath } from '../descriptions/folderPath.description';
 import { optionsCollection } from '../descriptions/options.description';
-import { readTimeBudget, timeoutOption } from '../descriptions/timeout.description';
+import { readItemTimeBudget, timeoutOption } from '../descriptions/timeout.description';
 
 const properties: INodeProperties[] = [folderPathProperty, optionsCollection([timeoutOption])];
 
@@ -15,7 +15,8 @@ export async function execute(
 	itemIndex: number,
 	account: MailAccount,
 ): Promise<INodeExecutionData[]> {
-	const options = this.getNodeParameter('options', itemIndex, {}) as { timeoutSeconds?: number };
-	const result = await createFolder(account, readPath(this, itemIndex), { budget: readTimeBudget(options) });
+	const result = await createFolder(account, readPath(this, itemIndex), {
+		budget: readItemTimeBudget(this, itemIndex),
+	});
 	return [{ json: { ...result }, pairedItem: { item: itemIndex } }];
 }

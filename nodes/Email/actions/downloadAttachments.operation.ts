@@ -5,7 +5,8 @@ import type { IBinaryKeyData, IExecuteFunctions, INodeExecutionData, INodeProper
 import { downloadAttachments, type MailAccount } from '../../mail';
 import { updateDisplayOptions } from '../../shared/displayOptions';
 import { folderProperty, messageIdProperty, readFolder } from '../descriptions/folder.description';
-import { readTimeBudget, timeoutOption } from '../descriptions/timeout.description';
+import { readText } from '../descriptions/parameters';
+import { readTimeBudget, timeoutOption, type TimeoutOptions } from '../descriptions/timeout.description';
 
 const properties: INodeProperties[] = [
 	folderProperty,
@@ -76,19 +77,17 @@ export async function execute(
 	itemIndex: number,
 	account: MailAccount,
 ): Promise<INodeExecutionData[]> {
-	const text = (name: string) => String(this.getNodeParameter(name, itemIndex, '') ?? '');
-	const options = this.getNodeParameter('options', itemIndex, {}) as {
+	const options = this.getNodeParameter('options', itemIndex, {}) as TimeoutOptions & {
 		binaryOutput?: boolean;
 		includeInline?: boolean;
-		timeoutSeconds?: number;
 	};
 	const { attachments, parseErrors } = await downloadAttachments(account, {
 		folder: readFolder(this, itemIndex),
-		downloadPath: text('downloadPath'),
+		downloadPath: readText(this, itemIndex, 'downloadPath'),
 		filter: {
-			messageId: text('messageId'),
-			subject: text('subjectFilter'),
-			uids: text('emailUid'),
+			messageId: readText(this, itemIndex, 'messageId'),
+			subject: readText(this, itemIndex, 'subjectFilter'),
+			uids: readText(this, itemIndex, 'emailUid'),
 			onlyUnread: this.getNodeParameter('onlyUnread', itemIndex, false) as boolean,
 		},
 		includeInline: options.includeInline ?? false,

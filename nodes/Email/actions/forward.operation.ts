@@ -1,11 +1,12 @@
-import type { IDataObject, IExecuteFunctions, INodeExecutionData, INodeProperties } from 'n8n-workflow';
+import type { IExecuteFunctions, INodeExecutionData, INodeProperties } from 'n8n-workflow';
 
 import { forwardMessage, type MailAccount } from '../../mail';
 import { updateDisplayOptions } from '../../shared/displayOptions';
 import { optionsCollection } from '../descriptions/options.description';
 import { timeoutOption } from '../descriptions/timeout.description';
-import { pickedMessageProperties, readMessagePick } from '../descriptions/folder.description';
+import { pickedMessageProperties } from '../descriptions/folder.description';
 import { messageProperty } from '../descriptions/message.description';
+import { readAnswerParameters } from './outgoingMail';
 
 const properties: INodeProperties[] = [
 	...pickedMessageProperties,
@@ -38,14 +39,12 @@ export async function execute(
 	itemIndex: number,
 	account: MailAccount,
 ): Promise<INodeExecutionData[]> {
-	const options = this.getNodeParameter('options', itemIndex, {}) as IDataObject;
-	const result = await forwardMessage(account, readMessagePick(this, itemIndex), {
+	const { pick, options, composed } = readAnswerParameters(this, itemIndex);
+	const result = await forwardMessage(account, pick, {
 		recipients: this.getNodeParameter('recipients', itemIndex) as string,
 		content: (this.getNodeParameter('content', itemIndex, '') as string) ?? '',
-		contentType: (options.contentType as 'html' | 'text' | undefined) ?? 'html',
+		...composed,
 		asAttachment: (options.asAttachment as boolean | undefined) ?? true,
-		cc: (options.cc as string) || undefined,
-		bcc: (options.bcc as string) || undefined,
 	});
 	return [{ json: { ...result }, pairedItem: { item: itemIndex } }];
 }

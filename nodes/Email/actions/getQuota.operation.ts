@@ -4,7 +4,7 @@ import { getQuota, type MailAccount } from '../../mail';
 import { updateDisplayOptions } from '../../shared/displayOptions';
 import { folderProperty, readFolder } from '../descriptions/folder.description';
 import { optionsCollection } from '../descriptions/options.description';
-import { readTimeBudget, timeoutOption } from '../descriptions/timeout.description';
+import { readItemTimeBudget, timeoutOption } from '../descriptions/timeout.description';
 
 const properties: INodeProperties[] = [
 	{
@@ -21,7 +21,6 @@ export async function execute(
 	itemIndex: number,
 	account: MailAccount,
 ): Promise<INodeExecutionData[]> {
-	const options = this.getNodeParameter('options', itemIndex, {}) as { timeoutSeconds?: number };
-	const result = await getQuota(account, readFolder(this, itemIndex), readTimeBudget(options));
+	const result = await getQuota(account, readFolder(this, itemIndex), readItemTimeBudget(this, itemIndex));
 	return [{ json: { ...result }, pairedItem: { item: itemIndex } }];
 }

@@ -1,9 +1,9 @@
-import type { IDataObject, IExecuteFunctions, INodeExecutionData, INodeProperties } from 'n8n-workflow';
+import type { IExecuteFunctions, INodeExecutionData, INodeProperties } from 'n8n-workflow';
 
 import { listFolderDetails, type MailAccount } from '../../mail';
 import { updateDisplayOptions } from '../../shared/displayOptions';
 import { optionsCollection } from '../descriptions/options.description';
-import { readTimeBudget, timeoutOption } from '../descriptions/timeout.description';
+import { readTimeBudget, timeoutOption, type TimeoutOptions } from '../descriptions/timeout.description';
 
 const properties: INodeProperties[] = [
 	optionsCollection([
@@ -29,11 +29,7 @@ const properties: INodeProperties[] = [
 
 export const description = updateDisplayOptions({ show: { operation: ['listFolders'] } }, properties);
 
-type ListOptions = IDataObject & {
-	withStatus?: boolean;
-	subscribedOnly?: boolean;
-	timeoutSeconds?: number;
-};
+type ListOptions = TimeoutOptions & { withStatus?: boolean; subscribedOnly?: boolean };
 
 export async function execute(
 	this: IExecuteFunctions,

@@ -1,22 +1,10 @@
-import type { IExecuteFunctions, INodeExecutionData, INodeProperties } from 'n8n-workflow';
+import type { IExecuteFunctions, INodeExecutionData } from 'n8n-workflow';
 
 import { moveMessage, type MailAccount } from '../../mail';
 import { updateDisplayOptions } from '../../shared/displayOptions';
-import { optionsCollection } from '../descriptions/options.description';
-import { timeoutOption } from '../descriptions/timeout.description';
-import { createFolderOption } from '../descriptions/folderPath.description';
-import {
-	destinationFolderProperty,
-	pickedMessageProperties,
-	readFolder,
-	readMessagePick,
-} from '../descriptions/folder.description';
+import { destinationProperties, readDestinationRequest } from '../descriptions/destination.description';
 
-const properties: INodeProperties[] = [
-	...pickedMessageProperties,
-	destinationFolderProperty,
-	optionsCollection([createFolderOption, timeoutOption]),
-];
+const properties = destinationProperties();
 
 export const description = updateDisplayOptions({ show: { operation: ['move'] } }, properties);
 
@@ -25,11 +13,6 @@ export async function execute(
 	itemIndex: number,
 	account: MailAccount,
 ): Promise<INodeExecutionData[]> {
-	const options = this.getNodeParameter('options', itemIndex, {}) as { createFolder?: boolean };
-	const result = await moveMessage(account, {
-		...readMessagePick(this, itemIndex),
-		destination: readFolder(this, itemIndex, 'destinationFolder', ''),
-		createFolder: options.createFolder ?? false,
-	});
+	const result = await moveMessage(account, readDestinationRequest(this, itemIndex));
 	return [{ json: { ...result }, pairedItem: { item: itemIndex } }];
 }

@@ -1,6 +1,7 @@
 import type { IDataObject, IExecuteFunctions } from 'n8n-workflow';
 
 import { MailError, type OutgoingAttachment, type OutgoingMail } from '../../mail';
+import { readMessagePick } from '../descriptions/folder.description';
 
 export async function readAttachments(
 	context: IExecuteFunctions,
@@ -27,6 +28,20 @@ export async function readAttachments(
 		});
 	}
 	return attachments;
+}
+
+/** What Reply to Email and Forward Email read alike: the picked mail, their options, Content Type, CC and BCC. */
+export function readAnswerParameters(context: IExecuteFunctions, itemIndex: number) {
+	const options = context.getNodeParameter('options', itemIndex, {}) as IDataObject;
+	return {
+		pick: readMessagePick(context, itemIndex),
+		options,
+		composed: {
+			contentType: (options.contentType as 'html' | 'text' | undefined) ?? 'html',
+			cc: (options.cc as string) || undefined,
+			bcc: (options.bcc as string) || undefined,
+		},
+	};
 }
 
 /** Reads the outgoing-mail parameters of Send Email (and Send Email and Wait) for one item. */

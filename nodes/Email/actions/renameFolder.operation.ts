@@ -4,7 +4,7 @@ import { renameFolder, type MailAccount } from '../../mail';
 import { updateDisplayOptions } from '../../shared/displayOptions';
 import { folderPathProperty, readPath } from '../descriptions/folderPath.description';
 import { optionsCollection } from '../descriptions/options.description';
-import { readTimeBudget, timeoutOption } from '../descriptions/timeout.description';
+import { readItemTimeBudget, timeoutOption } from '../descriptions/timeout.description';
 
 const properties: INodeProperties[] = [
 	folderPathProperty,
@@ -25,9 +25,8 @@ export async function execute(
 	itemIndex: number,
 	account: MailAccount,
 ): Promise<INodeExecutionData[]> {
-	const options = this.getNodeParameter('options', itemIndex, {}) as { timeoutSeconds?: number };
 	const result = await renameFolder(account, readPath(this, itemIndex), readPath(this, itemIndex, 'newPath'), {
-		budget: readTimeBudget(options),
+		budget: readItemTimeBudget(this, itemIndex),
 	});
 	return [{ json: { ...result }, pairedItem: { item: itemIndex } }];
 }

@@ -1,12 +1,12 @@
-import type { IDataObject, IExecuteFunctions, INodeExecutionData, INodeProperties } from 'n8n-workflow';
+import type { IExecuteFunctions, INodeExecutionData, INodeProperties } from 'n8n-workflow';
 
 import { replyToMessage, type MailAccount } from '../../mail';
 import { updateDisplayOptions } from '../../shared/displayOptions';
 import { optionsCollection } from '../descriptions/options.description';
 import { timeoutOption } from '../descriptions/timeout.description';
-import { pickedMessageProperties, readMessagePick } from '../descriptions/folder.description';
+import { pickedMessageProperties } from '../descriptions/folder.description';
 import { messageProperty } from '../descriptions/message.description';
-import { readAttachments } from './outgoingMail';
+import { readAnswerParameters, readAttachments } from './outgoingMail';
 
 const properties: INodeProperties[] = [
 	...pickedMessageProperties,
@@ -44,14 +44,12 @@ export async function execute(
 	itemIndex: number,
 	account: MailAccount,
 ): Promise<INodeExecutionData[]> {
-	const options = this.getNodeParameter('options', itemIndex, {}) as IDataObject;
-	const result = await replyToMessage(account, readMessagePick(this, itemIndex), {
+	const { pick, options, composed } = readAnswerParameters(this, itemIndex);
+	const result = await replyToMessage(account, pick, {
 		content: this.getNodeParameter('content', itemIndex) as string,
-		contentType: (options.contentType as 'html' | 'text' | undefined) ?? 'html',
+		...composed,
 		replyAll: (options.replyAll as boolean | undefined) ?? false,
 		quoteOriginal: (options.quoteOriginal as boolean | undefined) ?? true,
-		cc: (options.cc as string) || undefined,
-		bcc: (options.bcc as string) || undefined,
 		fromName: (options.fromName as string) || undefined,
 		attachments: options.attachments ? await readAttachments(this, itemIndex, String(options.attachments)) : [],
 	});

@@ -3,7 +3,8 @@ import type { IExecuteFunctions, INodeExecutionData, INodeProperties } from 'n8n
 import { searchMessages, type MailAccount } from '../../mail';
 import { updateDisplayOptions } from '../../shared/displayOptions';
 import { optionsCollection } from '../descriptions/options.description';
-import { readTimeBudget, timeoutOption } from '../descriptions/timeout.description';
+import { readText } from '../descriptions/parameters';
+import { readTimeBudget, timeoutOption, type TimeoutOptions } from '../descriptions/timeout.description';
 import { folderProperty, messageIdProperty, readFolder } from '../descriptions/folder.description';
 
 const properties: INodeProperties[] = [
@@ -103,13 +104,12 @@ export async function execute(
 	itemIndex: number,
 	account: MailAccount,
 ): Promise<INodeExecutionData[]> {
-	const text = (name: string) => String(this.getNodeParameter(name, itemIndex, '') ?? '');
-	const options = this.getNodeParameter('options', itemIndex, {}) as {
+	const text = (name: string) => readText(this, itemIndex, name);
+	const options = this.getNodeParameter('options', itemIndex, {}) as TimeoutOptions & {
 		includeBody?: boolean;
 		newestFirst?: boolean;
 		keyword?: string;
 		gmailQuery?: string;
-		timeoutSeconds?: number;
 	};
 	const found = await searchMessages(account, {
 		folder: readFolder(this, itemIndex),

@@ -1,6 +1,7 @@
 import type { IDataObject, IExecuteFunctions, INodeProperties } from 'n8n-workflow';
 
 import type { MessagePick } from '../../mail';
+import { readText } from './parameters';
 import { readTimeBudget } from './timeout.description';
 
 /**
@@ -86,8 +87,8 @@ export function readMessagePick(
 	const options = context.getNodeParameter('options', itemIndex, {}) as IDataObject;
 	return {
 		folder: readFolder(context, itemIndex),
-		messageId: String(context.getNodeParameter('messageId', itemIndex, '') ?? ''),
-		uid: String(context.getNodeParameter('emailUid', itemIndex, '') ?? ''),
+		messageId: readText(context, itemIndex, 'messageId'),
+		uid: readText(context, itemIndex, 'emailUid'),
 		budget: readTimeBudget(options),
 	};
 }

@@ -1,5 +1,7 @@
 import type { IExecuteFunctions, INodeProperties } from 'n8n-workflow';
 
+import { readText } from './parameters';
+
 /** The folder a folder operation (create, rename, delete) works on: its full path, typed. */
 export const folderPathProperty: INodeProperties = {
 	displayName: 'Path',
@@ -12,7 +14,7 @@ export const folderPathProperty: INodeProperties = {
 };
 
 export function readPath(context: IExecuteFunctions, itemIndex: number, parameter = 'path'): string {
-	return String(context.getNodeParameter(parameter, itemIndex, '') ?? '');
+	return readText(context, itemIndex, parameter);
 }
 
 /** Option of Move Email and Copy Email: create a missing destination instead of refusing. */

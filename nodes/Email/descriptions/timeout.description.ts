@@ -1,4 +1,4 @@
-import type { IDataObject, INodeProperties } from 'n8n-workflow';
+import type { IDataObject, IExecuteFunctions, INodeProperties } from 'n8n-workflow';
 
 import { DEFAULT_READ_TIMEOUT_SECONDS, timeBudget, type TimeBudget } from '../../mail';
 
@@ -19,7 +19,15 @@ export const timeoutOption: INodeProperties = {
 		'slow server.',
 };
 
+/** An operation's `options` collection as read, with `timeoutOption` among its entries. */
+export type TimeoutOptions = IDataObject & { timeoutSeconds?: number };
+
 /** The budget the `timeoutSeconds` option sets (the default when it is not added). */
-export function readTimeBudget(options: IDataObject): TimeBudget {
+export function readTimeBudget(options: TimeoutOptions): TimeBudget {
 	return timeBudget(options.timeoutSeconds, 'Timeout Seconds');
+}
+
+/** The budget of one item, for an operation whose only option is Timeout Seconds. */
+export function readItemTimeBudget(context: IExecuteFunctions, itemIndex: number): TimeBudget {
+	return readTimeBudget(context.getNodeParameter('options', itemIndex, {}) as TimeoutOptions);
 }

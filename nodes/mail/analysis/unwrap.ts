@@ -2,7 +2,7 @@ import type PostalMime from 'postal-mime';
 
 import { normalizeMessageId } from '../addresses';
 import { MailError } from '../errors';
-import { htmlAsText, parseMail, type ParsedMail } from '../message';
+import { htmlAsText, parseMail, type MessageFields, type ParsedMail } from '../message';
 import { parseInlineForward } from './forwarded';
 import { isOutlookMsg, readOutlookMsg, type MsgLimits, DEFAULT_MSG_LIMITS } from './msg';
 
@@ -18,20 +18,17 @@ export interface MailPart {
 	content: Buffer;
 }
 
-/** Where a message was found and what its headers say: read by unwrap, reported as they are. */
-export interface MessageHeading {
+/**
+ * Where a message was found and what its headers say (named as in a mail's item): read by unwrap,
+ * reported as they are.
+ */
+export interface MessageHeading extends Pick<
+	MessageFields,
+	'subject' | 'from' | 'from_name' | 'to' | 'cc' | 'reply_to' | 'date' | 'message_id'
+> {
 	depth: number;
 	via: Via;
-	subject: string;
-	from: string;
-	/** The display name of From ("PayPal Security"); '' without one. */
-	from_name: string;
-	to: string[];
-	cc: string[];
-	reply_to: string[];
 	return_path: string;
-	date: string;
-	message_id: string;
 }
 
 /** The heading's fields of a message, without the rest. */
