@@ -195,9 +195,9 @@ describe('saved Mailbox nodes keep their operation', () => {
 			readdirSync(HOST_TESTS)
 				.filter((file) => file.endsWith('.ts'))
 				.flatMap((file) =>
-					[...readFileSync(join(HOST_TESTS, file), 'utf8').matchAll(/mailboxNode\([^\n]*?\{ operation: '(\w+)'/g)].map(
-						(match) => match[1],
-					),
+					[
+						...readFileSync(join(HOST_TESTS, file), 'utf8').matchAll(/mailboxNode\([^{;]*?\{\s*operation: '(\w+)'/g),
+					].map((match) => match[1]),
 				),
 		),
 	];
