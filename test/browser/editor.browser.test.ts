@@ -175,6 +175,7 @@ afterAll(async () => {
 it('starts the way npm start does: owner account, demo credential, every example workflow', () => {
 	expect(editor.owner).toBe('created');
 	expect(editor.workflows.map((workflow) => [workflow.file, workflow.imported])).toEqual([
+		['agent-with-approval.json', true],
 		['ask-and-branch.json', true],
 		['ask-for-approval.json', true],
 		['phishing-triage.json', true],

@@ -18,6 +18,8 @@ import { N8nRest, waitFor, type StoredExecution } from '../queue/cluster';
 
 // eslint-disable-next-line @typescript-eslint/no-require-imports
 const host = require('../../scripts/lib/n8nHost.js');
+// eslint-disable-next-line @typescript-eslint/no-require-imports
+const processes = require('../../scripts/lib/processes.js');
 
 jest.setTimeout(600_000);
 
@@ -301,7 +303,7 @@ const toolLink = (from: string, to: string) => ({ [from]: { ai_tool: [[{ node: t
 		}, 600_000);
 
 		afterAll(async () => {
-			if (child) host.stopN8n(child);
+			if (child) await processes.stopChild(child);
 			if (stub) await stub.close();
 			if (setup) rmSync(setup.userFolder, { recursive: true, force: true });
 		}, 120_000);
