@@ -22,6 +22,7 @@ import { randomBytes } from 'node:crypto';
 import { convert as htmlToText } from 'html-to-text';
 
 import {
+	NodeOperationError,
 	WAIT_INDEFINITELY,
 	type IDataObject,
 	type IExecuteData,
@@ -50,6 +51,7 @@ import {
 	escapeHtml,
 	freeTextPage,
 	recordedPage,
+	sendPage,
 	unknownLinkPage,
 	withResponseLinks,
 	type ResponseLink,
@@ -294,24 +296,18 @@ export async function waitAgain(context: IExecuteFunctions): Promise<INodeExecut
  * items on when resumed.
  */
 function waitingEntry(context: IWebhookFunctions): IExecuteData | undefined {
+	// Read from n8n's internals: an n8n that stops handing it over must fail plainly, not answer every
+	// link with "unknown link" (the host tests of both majors prove it is there).
+	if (!('runExecutionData' in context)) {
+		throw new NodeOperationError(
+			context.getNode(),
+			'This n8n does not hand the waiting execution to the webhook (runExecutionData): Approval and Free ' +
+				'Text answers cannot be recorded. Use the response type Reply, or an n8n version this package supports.',
+		);
+	}
 	const run = (context as unknown as { runExecutionData?: IRunExecutionData | null }).runExecutionData;
 	const entry = run?.executionData?.nodeExecutionStack[0];
 	return entry?.node.name === context.getNode().name ? entry : undefined;
-}
-
-function sendPage(context: IWebhookFunctions, status: number, html: string | undefined): IWebhookResponseData {
-	const res = context.getResponseObject();
-	res.status(status);
-	res.setHeader('Content-Type', 'text/html; charset=utf-8');
-	res.setHeader('Cache-Control', 'no-store');
-	res.setHeader('Referrer-Policy', 'no-referrer');
-	res.setHeader('X-Robots-Tag', 'noindex, nofollow');
-	res.setHeader(
-		'Content-Security-Policy',
-		"default-src 'none'; style-src 'unsafe-inline'; form-action 'self'; frame-ancestors 'none'; base-uri 'none'",
-	);
-	res.end(html);
-	return { noWebhookResponse: true };
 }
 
 // Two answers to one question at the same moment would each resume the execution from the same

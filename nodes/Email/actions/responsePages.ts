@@ -6,6 +6,7 @@
  * Security mailboxes sit behind gateways that open every link of a mail: opening a link only shows a
  * page, and the answer is recorded by the page's form (a POST), which scanners do not submit.
  */
+import type { IWebhookFunctions, IWebhookResponseData } from 'n8n-workflow';
 
 export interface ResponseLink {
 	label: string;
@@ -140,4 +141,20 @@ export function unknownLinkPage(): string {
 		'Link not valid',
 		'<h1>This link is not valid</h1>\n<p class="hint">It does not belong to a question waiting for an answer.</p>',
 	);
+}
+
+/** Sends a page with the strict headers every answer page has: no script, no framing, no referrer, no store. */
+export function sendPage(context: IWebhookFunctions, status: number, html: string | undefined): IWebhookResponseData {
+	const res = context.getResponseObject();
+	res.status(status);
+	res.setHeader('Content-Type', 'text/html; charset=utf-8');
+	res.setHeader('Cache-Control', 'no-store');
+	res.setHeader('Referrer-Policy', 'no-referrer');
+	res.setHeader('X-Robots-Tag', 'noindex, nofollow');
+	res.setHeader(
+		'Content-Security-Policy',
+		"default-src 'none'; style-src 'unsafe-inline'; form-action 'self'; frame-ancestors 'none'; base-uri 'none'",
+	);
+	res.end(html);
+	return { noWebhookResponse: true };
 }

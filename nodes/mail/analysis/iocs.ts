@@ -97,11 +97,14 @@ export function indicatorsOf(found: MessageFindings, ownDomains: string[]): Indi
 	for (const { filename, md5, sha1, sha256 } of found.attachments) {
 		if (!hashes.has(sha256)) hashes.set(sha256, { filename, md5, sha1, sha256 });
 	}
+	const ips: string[] = [];
+	const privateIps: string[] = [];
+	for (const ip of allIps) (isPrivateIp(ip) ? privateIps : ips).push(ip);
 	return {
 		urls: [...new Set(urls.map((url) => url.url))],
 		domains: [...domains],
-		ips: [...allIps].filter((ip) => !isPrivateIp(ip)),
-		private_ips: [...allIps].filter(isPrivateIp),
+		ips,
+		private_ips: privateIps,
 		emails: [...emails],
 		hashes: [...hashes.values()],
 	};
