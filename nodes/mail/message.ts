@@ -105,13 +105,26 @@ function validDate(value: string | undefined): Date | undefined {
 	return Number.isNaN(date.getTime()) ? undefined : date;
 }
 
+/**
+ * The last texts scanned for links, with what was found. The trigger's item and its analysis scan the
+ * same text part one after the other, and linkify-it's link validation is the costliest step of both:
+ * the second scan is a lookup. Two entries, so at most two bodies are held past their mail.
+ */
+const recentScans = new Map<string, string[]>();
+
+function linksIn(text: string): string[] {
+	const known = recentScans.get(text);
+	if (known) return known;
+	const found = (linkify.match(text) ?? []).map((match) => match.url);
+	if (recentScans.size >= 2) recentScans.delete(recentScans.keys().next().value as string);
+	recentScans.set(text, found);
+	return found;
+}
+
 /** Every URL in the text and HTML bodies, each once, in order of appearance. */
 export function findUrls(...texts: string[]): string[] {
 	const urls = new Set<string>();
-	for (const text of texts) {
-		if (!text) continue;
-		for (const match of linkify.match(text) ?? []) urls.add(match.url);
-	}
+	for (const text of texts) if (text) for (const url of linksIn(text)) urls.add(url);
 	return [...urls];
 }
 

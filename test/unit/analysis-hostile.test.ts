@@ -169,6 +169,15 @@ describe('Analyze Email on hostile input: analysed or refused with a reason, eac
 		expect(result!.analysis.iocs.domains).not.toContain('x1.zz');
 	});
 
+	it('1 MB of hex digits between colons and dots', async () => {
+		const { result } = await within(
+			'1 MB of a:1.b:2',
+			mail(['Content-Type: text/plain'], 'a:1.b:2 ab::cd:'.repeat(70_000)),
+		);
+		// "ab::cd:a:1" (where one repeat meets the next) is an address; nothing else is.
+		expect(result!.analysis.iocs.ips).toEqual(['ab::cd:a:1']);
+	});
+
 	it('10,000 links in HTML: the first 1000 listed, the cut said', async () => {
 		const links = Array.from(
 			{ length: 10_000 },

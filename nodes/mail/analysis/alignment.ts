@@ -2,6 +2,8 @@ import { domainToASCII } from 'node:url';
 
 import { getDomain } from 'tldts';
 
+import { memoByHost } from './hostMemo';
+
 export type AlignmentVerdict = 'aligned' | 'misaligned' | 'absent';
 
 export interface Alignment {
@@ -13,7 +15,7 @@ export interface Alignment {
  * The registrable domain (public suffix list, private suffixes such as github.io honoured) of a
  * host or of an address's domain; lower case, punycode for IDN. Null for an IP or an unknown suffix.
  */
-export function registrableDomain(hostOrAddress: string): string | null {
+export const registrableDomain = memoByHost((hostOrAddress: string): string | null => {
 	const name = hostOrAddress
 		.slice(hostOrAddress.lastIndexOf('@') + 1)
 		.replace(/^\[|\]$/g, '')
@@ -21,7 +23,7 @@ export function registrableDomain(hostOrAddress: string): string | null {
 		.toLowerCase();
 	const host = domainToASCII(name) || name;
 	return host ? getDomain(host, { allowPrivateDomains: true }) : null;
-}
+});
 
 function compare(from: string | null, addresses: string[]): AlignmentVerdict {
 	const present = addresses.filter(Boolean);

@@ -197,6 +197,31 @@ function originalIndexes(nodes: MailNode[]): number[] {
 	return nodes.flatMap((node, index) => (index > 0 && !(nodes[index + 1]?.depth > node.depth) ? [index] : []));
 }
 
+interface ReadOptions {
+	trusted: string[];
+	context: SignalContext;
+}
+
+/** The lists typed in the options, read once per options object: a trigger hands the same one for every mail. */
+const readOptionsCache = new WeakMap<AnalyzeOptions, ReadOptions>();
+
+function readOptions(options: AnalyzeOptions): ReadOptions {
+	const known = readOptionsCache.get(options);
+	if (known) return known;
+	const ownDomains = listOption(options.ownDomains);
+	const read: ReadOptions = {
+		trusted: listOption(options.trustedAuthservIds),
+		context: signalContext(
+			ownDomains,
+			listOption(options.protectedDomains),
+			listOption(options.protectedNames, NAME_SEPARATORS),
+			ownDomainMatcher(ownDomains),
+		),
+	};
+	readOptionsCache.set(options, read);
+	return read;
+}
+
 /**
  * A reported mail (an .eml or Outlook .msg, as bytes) -> Analyze Email's output: every message in it with
  * its authentication, alignment, links and attachment hashes; the original and its indicators.
@@ -217,16 +242,11 @@ export async function analyzeEmail(input: Buffer | ParsedMail, options: AnalyzeO
 	if (!Number.isFinite(maxDepth) || maxDepth < 0 || maxDepth > MAX_DEPTH_LIMIT) {
 		throw new MailError('INVALID_INPUT', `Max Depth must be a whole number from 0 to ${MAX_DEPTH_LIMIT}.`);
 	}
-	const ownDomains = listOption(options.ownDomains);
+	const { trusted, context } = readOptions(options);
 	const scope: AnalysisScope = {
 		options,
-		trusted: listOption(options.trustedAuthservIds),
-		context: signalContext(
-			ownDomains,
-			listOption(options.protectedDomains),
-			listOption(options.protectedNames, NAME_SEPARATORS),
-			ownDomainMatcher(ownDomains),
-		),
+		trusted,
+		context,
 		budgets: { images: newImageBudget(), archives: newArchiveBudget() },
 	};
 	const nodes = await unwrap(input, { maxDepth, maxMessages: MAX_MESSAGES, msgLimits: options.msgLimits });
@@ -236,14 +256,14 @@ export async function analyzeEmail(input: Buffer | ParsedMail, options: AnalyzeO
 	const messages = extracted.map((entry) => entry.message);
 	const originals = originalIndexes(nodes).map((index) => ({
 		...messages[index],
-		iocs: indicatorsOf(extracted[index], ownDomains),
+		iocs: indicatorsOf(extracted[index], context.isOwn),
 	}));
 	// The original of section 8: the deepest message (the first of the deepest).
 	const deepest =
 		nodes.length > 1 ? nodes.reduce((best, node, index) => (node.depth > nodes[best].depth ? index : best), 1) : -1;
 	const iocs = originals.length
 		? unionOf(originals.map((original) => original.iocs))
-		: indicatorsOf(extracted[0], ownDomains);
+		: indicatorsOf(extracted[0], context.isOwn);
 	const signals = messages.flatMap((message) => message.signals);
 	const analysis: EmailAnalysis = {
 		messages,

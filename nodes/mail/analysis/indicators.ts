@@ -7,6 +7,7 @@ import { parse as parseDomain } from 'tldts';
 
 import { findUrls } from '../message';
 import { registrableDomain } from './alignment';
+import { memoByHost } from './hostMemo';
 
 /** A link of a message, as Analyze Email lists it. */
 export interface UrlIndicator {
@@ -69,9 +70,8 @@ export function refang(text: string): string {
 }
 
 /** A host written as DNS has it: lower case, punycode; '' when it is not a valid name. */
-function asciiHost(host: string): string {
-	return domainToASCII(host.replace(/\.$/, '').toLowerCase());
-}
+const asciiHost = memoByHost((host: string): string => domainToASCII(host.replace(/\.$/, '').toLowerCase()));
+const unicodeHost = memoByHost(domainToUnicode);
 
 /** The registrable domain a link's text names ("paypal.com", "https://www.paypal.com/x"), if any. */
 function shownDomain(text: string): string | null {
@@ -81,12 +81,15 @@ function shownDomain(text: string): string | null {
 		);
 	if (!candidate) return null;
 	const host = asciiHost(candidate[1].replace(/[.,;:!?]+$/, ''));
-	if (!host) return null;
+	return host ? domainNamedBy(host) : null;
+}
+
+/** The registrable domain a host names; only under a suffix the public suffix list knows: "report.pdf" names none. */
+const domainNamedBy = memoByHost((host: string): string | null => {
 	if (isIP(host)) return host;
-	// Only a name under a suffix the public suffix list knows: "report.pdf" names no domain.
 	const parsed = parseDomain(host, { allowPrivateDomains: true });
 	return parsed.domain && (parsed.isIcann || parsed.isPrivate) ? parsed.domain : null;
-}
+});
 
 /** A link -> its indicator, or undefined for anything but a valid http(s)/ftp URL. */
 export function urlIndicator(raw: string, displayText = ''): UrlIndicator | undefined {
@@ -110,7 +113,7 @@ export function urlIndicator(raw: string, displayText = ''): UrlIndicator | unde
 		display_text: shown,
 		mismatched: named !== null && named !== (ip ? host : registrable),
 	};
-	const unicode = ip ? host : domainToUnicode(host);
+	const unicode = ip ? host : unicodeHost(host);
 	if (unicode && unicode !== host) indicator.domain_unicode = unicode;
 	return indicator;
 }
@@ -218,20 +221,39 @@ export function findEmails(text: string, max = MAX_INDICATORS): string[] {
 // A dotted quad not inside a longer run of digits and dots (a sentence's closing period is fine);
 // bounded repetition, so linear.
 const IPV4 = /(?<![\d.])(?:\d{1,3}\.){3}\d{1,3}(?!\.?\d)/g;
-// Candidates only (at most 8 groups of 4 hex digits): net.isIP decides.
-const IPV6 = /(?<![0-9A-Fa-f:])(?:[0-9A-Fa-f]{0,4}:){2,7}(?:[0-9A-Fa-f]{0,4}|\d{1,3}(?:\.\d{1,3}){3})(?![0-9A-Fa-f:])/g;
+// An IPv6 candidate (at most 8 groups of 4 hex digits, the last two as a dotted quad in a mapped
+// address), tried only where a run of hex digits and colons starts (see ipv6Candidates): net.isIP decides.
+const IPV6 = /(?:[0-9A-Fa-f]{0,4}:){2,7}(?:\d{1,3}(?:\.\d{1,3}){3}|[0-9A-Fa-f]{0,4})(?![0-9A-Fa-f:])/y;
+
+const isHexOrColon = (code: number) =>
+	(code >= 48 && code <= 58) || (code >= 65 && code <= 70) || (code >= 97 && code <= 102);
+
+/**
+ * IPv6 candidates: from each colon, back to where its run of hex digits and colons starts, the
+ * pattern tried there once. A pattern searched over the whole text tries every position of it (two
+ * thirds of finding addresses in a typical mail); this looks only at colons, each once.
+ */
+function* ipv6Candidates(text: string): Generator<string> {
+	for (let colon = text.indexOf(':'); colon !== -1;) {
+		let start = colon;
+		while (start > 0 && isHexOrColon(text.charCodeAt(start - 1))) start--;
+		let end = colon + 1;
+		while (end < text.length && isHexOrColon(text.charCodeAt(end))) end++;
+		IPV6.lastIndex = start;
+		const match = IPV6.exec(text);
+		if (match) yield match[0];
+		colon = text.indexOf(':', Math.max(end, IPV6.lastIndex));
+	}
+}
 
 /** IPv4 and IPv6 addresses written in a text (refang it first), each checked by net.isIP. */
 export function findIps(text: string, max = MAX_INDICATORS): string[] {
 	const found = new Set<string>();
-	const source = text;
-	for (const pattern of [IPV4, IPV6]) {
-		for (const match of source.matchAll(pattern)) {
-			if (found.size >= max) break;
-			const candidate = match[0];
-			if (isIP(candidate) !== 0 && candidate !== '::' && !/^0+(?:\.0+){3}$/.test(candidate))
-				found.add(candidate.toLowerCase());
-		}
+	const candidates = [...(text.match(IPV4) ?? []), ...ipv6Candidates(text)];
+	for (const candidate of candidates) {
+		if (found.size >= max) break;
+		if (isIP(candidate) !== 0 && candidate !== '::' && !/^0+(?:\.0+){3}$/.test(candidate))
+			found.add(candidate.toLowerCase());
 	}
 	return [...found];
 }
@@ -240,26 +262,51 @@ export function findIps(text: string, max = MAX_INDICATORS): string[] {
 const FILE_LIKE_TLDS = new Set(['zip', 'mov', 'md', 'py', 'sh', 'pl', 'rs', 'ps', 'so', 'sc', 'cc', 'nu']);
 /** Names reserved for tests and documentation (RFC 2606): not on the public suffix list, yet names. */
 const RESERVED_TLDS = new Set(['test', 'example', 'invalid']);
+const HAS_LETTER = /[A-Za-z]/;
 const DEFANGED_DOT = /\[\.\]|\(\.\)|\{\.\}|\[dot\]|\(dot\)/i;
 
 /**
  * Host names written as text, outside any link: "evil[.]com" (defanged: always an indicator, as the
  * reporter meant it) and "www.bad-site.org" (written plainly: only in lower case, under a suffix
  * the public suffix list knows or one reserved for tests, and not a file extension, so that
- * "Thanks.Best" or "invoice.zip" are not reported). The text is cut into tokens by one linear
- * split; each token is judged on its own.
+ * "Thanks.Best" or "invoice.zip" are not reported). A token is a run of the characters a written
+ * host holds; only runs around a dot are cut out (from each dot not yet in one, grown both ways), so
+ * the words between them cost nothing. Linear; each token is judged on its own.
  */
 export function findDomains(text: string, max = MAX_INDICATORS): string[] {
 	const found = new Set<string>();
 	const seen = new Set<string>();
-	for (const token of text.split(/[^A-Za-z0-9.\-[\](){}]+/)) {
-		if (found.size >= max) break;
-		if (token.length < 4 || token.length > 300 || !token.includes('.') || seen.has(token)) continue;
+	for (let dot = text.indexOf('.'); dot !== -1 && found.size < max;) {
+		let start = dot;
+		while (start > 0 && isTokenCharacter(text.charCodeAt(start - 1))) start--;
+		let end = dot + 1;
+		while (end < text.length && isTokenCharacter(text.charCodeAt(end))) end++;
+		dot = text.indexOf('.', end);
+		const token = text.slice(start, end);
+		// A name ends in letters: a run of digits and dots (an address, a version) is none.
+		if (token.length < 4 || token.length > 300 || !HAS_LETTER.test(token) || seen.has(token)) continue;
 		seen.add(token);
 		const host = DEFANGED_DOT.test(token) ? defangedHost(withoutEdges(refang(token))) : plainHost(withoutEdges(token));
 		if (host) found.add(host);
 	}
 	return [...found];
+}
+
+/** A-Z, a-z, 0-9 and . - [ ] ( ) { }: what a host, written plainly or defanged, is made of. */
+function isTokenCharacter(code: number): boolean {
+	return (
+		(code >= 48 && code <= 57) ||
+		(code >= 65 && code <= 90) ||
+		(code >= 97 && code <= 122) ||
+		code === 46 ||
+		code === 45 ||
+		code === 91 ||
+		code === 93 ||
+		code === 40 ||
+		code === 41 ||
+		code === 123 ||
+		code === 125
+	);
 }
 
 const HOST_NAME = /^[A-Za-z0-9-]+(?:\.[A-Za-z0-9-]+)*\.[A-Za-z]{2,63}$/;

@@ -106,6 +106,9 @@ export function isGatewayHost(host: string): boolean {
  * `gateway`; an opaque rewrite is kept with `opaque_rewrite`; any other link is returned as it is.
  */
 export function unwrapRewrite(link: UrlIndicator): UrlIndicator {
+	// Nearly every link is no rewrite: its host alone says so, without parsing it again.
+	const host = link.domain.toLowerCase();
+	if (!GATEWAYS.some((gateway) => gateway.host.test(host))) return link;
 	let current = link.url;
 	const gateways: string[] = [];
 	let opaque: string | undefined;
