@@ -2,7 +2,8 @@ import type { Alignment } from './alignment';
 import { registrableDomain } from './alignment';
 import type { Authentication } from './authResults';
 import type { UrlIndicator } from './indicators';
-import { lookalikeOf, protectedDomainList, skeleton, type ProtectedDomain } from './lookalike';
+import { memoByHost } from './hostMemo';
+import { lookalikeOf, protectedDomainList, skeleton, type Lookalike, type ProtectedDomain } from './lookalike';
 
 /** How much a signal weighs for triage, lowest first. */
 export const SEVERITIES = ['info', 'low', 'medium', 'high'] as const;
@@ -41,6 +42,8 @@ export interface SignalContext {
 	isOwn: (hostOrAddress: string) => boolean;
 	protectedNames: string[];
 	protectedDomains: ProtectedDomain[];
+	/** What a host imitates among `protectedDomains`, remembered per host for this context's analyses. */
+	imitationOf: (host: string) => Lookalike | undefined;
 }
 
 export function signalContext(
@@ -49,10 +52,12 @@ export function signalContext(
 	protectedNames: string[],
 	isOwn: SignalContext['isOwn'],
 ): SignalContext {
+	const protectedList = protectedDomainList([...ownDomains, ...protectedDomains]);
 	return {
 		isOwn,
 		protectedNames: protectedNames.map((name) => name.trim()).filter(Boolean),
-		protectedDomains: protectedDomainList([...ownDomains, ...protectedDomains]),
+		protectedDomains: protectedList,
+		imitationOf: memoByHost((host) => lookalikeOf(host, protectedList)),
 	};
 }
 
@@ -193,7 +198,7 @@ function lookalikes(message: JudgedMessage, context: SignalContext): Signal | un
 	for (const url of message.urls) if (!url.opaque_rewrite) add(url.domain, url.source === 'qr' ? 'QR link' : 'link');
 	const evidence: string[] = [];
 	for (const [host, role] of hosts) {
-		const lookalike = lookalikeOf(host, context.protectedDomains);
+		const lookalike = context.imitationOf(host);
 		if (lookalike) evidence.push(`${role} ${lookalike.shown} imitates ${lookalike.imitates}: ${lookalike.reason}`);
 	}
 	if (evidence.length === 0) return undefined;
