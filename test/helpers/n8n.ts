@@ -91,6 +91,50 @@ export function webhookTrigger(path: string) {
 	};
 }
 
+/** Webhook → Recipients → Ask (Send Email and Wait with `parameters`, one per recipient) → Done. */
+export function askWorkflow(id: string, path: string, credentialId: string, parameters: Record<string, unknown>) {
+	return {
+		id,
+		name: `Ask ${path}`,
+		active: false,
+		nodes: [
+			webhookTrigger(path),
+			// One item per recipient in the POSTed body: {"recipients": [{"to": "..."}, ...]}.
+			{
+				id: `split-${path}`,
+				name: 'Recipients',
+				type: 'n8n-nodes-base.splitOut',
+				typeVersion: 1,
+				position: [100, 0],
+				parameters: { fieldToSplitOut: 'body.recipients', include: 'noOtherFields', options: {} },
+			},
+			{
+				id: `ask-${path}`,
+				name: 'Ask',
+				type: 'n8n-nodes-mailbox.email',
+				typeVersion: 1,
+				position: [200, 0],
+				parameters: { operation: 'sendAndWait', recipients: '={{ $json.to }}', ...parameters },
+				credentials: { emailCredentials: { id: credentialId, name: `Mailbox ${credentialId}` } },
+			},
+			{
+				id: `done-${path}`,
+				name: 'Done',
+				type: 'n8n-nodes-base.noOp',
+				typeVersion: 1,
+				position: [400, 0],
+				parameters: {},
+			},
+		],
+		connections: {
+			Start: { main: [[{ node: 'Recipients', type: 'main', index: 0 }]] },
+			Recipients: { main: [[{ node: 'Ask', type: 'main', index: 0 }]] },
+			Ask: { main: [[{ node: 'Done', type: 'main', index: 0 }]] },
+		},
+		settings: { saveDataSuccessExecution: 'all' },
+	};
+}
+
 export function mailboxNode(
 	name: string,
 	credentialId: string,

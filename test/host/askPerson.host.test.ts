@@ -7,7 +7,7 @@
  */
 import { rmSync } from 'node:fs';
 
-import { importCredential, importWorkflow, n8nMajors, prepareN8n, webhookTrigger } from '../helpers/n8n';
+import { askWorkflow, importCredential, importWorkflow, n8nMajors, prepareN8n } from '../helpers/n8n';
 import { postForm, receiveLinks, receiveQuestion, type LinkedQuestion } from '../helpers/replies';
 import { credentialsFor, newMailbox } from '../helpers/servers';
 import { N8nRest, waitFor, type StoredExecution } from '../queue/cluster';
@@ -18,49 +18,6 @@ const host = require('../../scripts/lib/n8nHost.js');
 const processes = require('../../scripts/lib/processes.js');
 
 jest.setTimeout(600_000);
-
-function askWorkflow(id: string, path: string, credentialId: string, parameters: Record<string, unknown>) {
-	return {
-		id,
-		name: `Ask ${path}`,
-		active: false,
-		nodes: [
-			webhookTrigger(path),
-			// One item per recipient in the POSTed body: {"recipients": [{"to": "..."}, ...]}.
-			{
-				id: `split-${path}`,
-				name: 'Recipients',
-				type: 'n8n-nodes-base.splitOut',
-				typeVersion: 1,
-				position: [100, 0],
-				parameters: { fieldToSplitOut: 'body.recipients', include: 'noOtherFields', options: {} },
-			},
-			{
-				id: `ask-${path}`,
-				name: 'Ask',
-				type: 'n8n-nodes-mailbox.email',
-				typeVersion: 1,
-				position: [200, 0],
-				parameters: { operation: 'sendAndWait', recipients: '={{ $json.to }}', ...parameters },
-				credentials: { emailCredentials: { id: credentialId, name: `Mailbox ${credentialId}` } },
-			},
-			{
-				id: `done-${path}`,
-				name: 'Done',
-				type: 'n8n-nodes-base.noOp',
-				typeVersion: 1,
-				position: [400, 0],
-				parameters: {},
-			},
-		],
-		connections: {
-			Start: { main: [[{ node: 'Recipients', type: 'main', index: 0 }]] },
-			Recipients: { main: [[{ node: 'Ask', type: 'main', index: 0 }]] },
-			Ask: { main: [[{ node: 'Done', type: 'main', index: 0 }]] },
-		},
-		settings: { saveDataSuccessExecution: 'all' },
-	};
-}
 
 describe.each(n8nMajors())('Approval and Free Text in a real n8n %i.x', (major) => {
 	let setup: ReturnType<typeof prepareN8n>;

@@ -4,7 +4,20 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 
 import { postForm, receiveLinks, receiveQuestion, replyAs } from '../helpers/replies';
-import { appendMessages, credentialsFor, imapSessions, newMailbox, waitForMessages } from '../helpers/servers';
+import {
+	alertStream,
+	caseMail,
+	chainWorkflow,
+	credentialFor,
+	emittedBy,
+	emittedSummary,
+	expectExactlyOnceOnWorkers,
+	mailboxNode,
+	otherWorker,
+	sleep,
+	triggerWorkflow,
+} from '../helpers/queueMode';
+import { appendMessages, imapSessions, newMailbox, waitForMessages } from '../helpers/servers';
 import {
 	finishedExecution,
 	itemsOf,
@@ -28,7 +41,6 @@ jest.setTimeout(600_000);
 const base = path.join(tmpdir(), `mailbox-queue-${process.env.MAILBOX_PORT_OFFSET ?? 0}`);
 const DISK = path.join(base, 'case-files');
 const sha256 = (data: Buffer) => createHash('sha256').update(data).digest('hex');
-const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
 let cluster: QueueCluster;
 let rest: N8nRest;
@@ -43,48 +55,6 @@ afterAll(async () => {
 	if (cluster) await cluster.stop();
 }, 120_000);
 
-function mailboxNode(
-	name: string,
-	credential: { id: string; name: string },
-	parameters: Record<string, unknown>,
-	x: number,
-) {
-	return {
-		id: `node-${name.toLowerCase().replace(/\W+/g, '-')}`,
-		name,
-		type: 'n8n-nodes-mailbox.email',
-		typeVersion: 1,
-		position: [x, 0],
-		parameters,
-		credentials: { emailCredentials: credential },
-	};
-}
-
-const manualTrigger = {
-	id: 'node-start',
-	name: 'Start',
-	type: 'n8n-nodes-base.manualTrigger',
-	typeVersion: 1,
-	position: [0, 0],
-	parameters: {},
-};
-
-/** A workflow Start → first → second → ... */
-function chain(nodes: Array<{ name: string }>) {
-	const all = [manualTrigger, ...nodes];
-	return Object.fromEntries(
-		all
-			.slice(0, -1)
-			.map((node, index) => [node.name, { main: [[{ node: all[index + 1].name, type: 'main', index: 0 }]] }]),
-	);
-}
-
-async function credentialFor(address: string): Promise<{ id: string; name: string }> {
-	const name = `Mailbox ${address}`;
-	return { id: await rest.createCredential(name, credentialsFor(address)), name };
-}
-
-const otherWorker = (worker: string) => (worker === 'n8n-worker1' ? 'n8n-worker2' : 'n8n-worker1');
 const diskOf = (worker: string) => cluster.workerDisks[Number(worker.slice(-1)) - 1];
 
 describe('read operations and send on a worker', () => {
@@ -96,30 +66,8 @@ describe('read operations and send on a worker', () => {
 
 	beforeAll(async () => {
 		[soc, analyst] = [newMailbox('queue-soc'), newMailbox('queue-analyst')];
-		await appendMessages(soc, [
-			[
-				'From: attacker@example.test',
-				`To: ${soc}`,
-				'Subject: Invoice overdue',
-				`Message-ID: ${messageId}`,
-				'MIME-Version: 1.0',
-				'Content-Type: multipart/mixed; boundary="b1"',
-				'',
-				'--b1',
-				'Content-Type: text/plain',
-				'',
-				'see attachment',
-				'--b1',
-				'Content-Type: application/pdf',
-				'Content-Disposition: attachment; filename="evidence.pdf"',
-				'Content-Transfer-Encoding: base64',
-				'',
-				pdf.toString('base64'),
-				'--b1--',
-				'',
-			].join('\r\n'),
-		]);
-		const credential = await credentialFor(soc);
+		await appendMessages(soc, [caseMail(soc, messageId, pdf)]);
+		const credential = await credentialFor(rest, soc);
 		const nodes = [
 			mailboxNode(
 				'Get EML',
@@ -156,12 +104,7 @@ describe('read operations and send on a worker', () => {
 				600,
 			),
 		];
-		({ id: workflowId } = await rest.createWorkflow({
-			name: 'Case files',
-			nodes: [manualTrigger, ...nodes],
-			connections: chain(nodes),
-			settings: {},
-		}));
+		({ id: workflowId } = await rest.createWorkflow(chainWorkflow('Case files', nodes)));
 	});
 
 	it('runs send, getEml and downloadAttachments on a worker; the files land on that worker’s disk only', async () => {
@@ -192,7 +135,7 @@ describe('read operations and send on a worker', () => {
 
 	it('Send Email and Wait holds its worker until the reply, while the other worker runs other executions', async () => {
 		const [desk, approver] = [newMailbox('queue-desk'), newMailbox('queue-approver')];
-		const credential = await credentialFor(desk);
+		const credential = await credentialFor(rest, desk);
 		const ask = mailboxNode(
 			'Ask',
 			credential,
@@ -205,12 +148,7 @@ describe('read operations and send on a worker', () => {
 			},
 			200,
 		);
-		const { id: askId } = await rest.createWorkflow({
-			name: 'Ask',
-			nodes: [manualTrigger, ask],
-			connections: chain([ask]),
-			settings: {},
-		});
+		const { id: askId } = await rest.createWorkflow(chainWorkflow('Ask', [ask]));
 
 		const askExecution = await rest.run(askId);
 		const question = await receiveQuestion(approver);
@@ -253,7 +191,7 @@ describe('read operations and send on a worker', () => {
 			newMailbox('queue-approval-analyst'),
 			newMailbox('queue-approval-lead'),
 		];
-		const credential = await credentialFor(desk);
+		const credential = await credentialFor(rest, desk);
 		const askNode = (recipients: string, options: Record<string, unknown>) =>
 			mailboxNode(
 				'Ask',
@@ -270,18 +208,8 @@ describe('read operations and send on a worker', () => {
 			);
 		const single = askNode(approver, {});
 		const both = askNode(`${approver}, ${second}`, { approvalsRequired: 'all' });
-		const { id: singleId } = await rest.createWorkflow({
-			name: 'Ask for approval',
-			nodes: [manualTrigger, single],
-			connections: chain([single]),
-			settings: {},
-		});
-		const { id: bothId } = await rest.createWorkflow({
-			name: 'Ask both leads',
-			nodes: [manualTrigger, both],
-			connections: chain([both]),
-			settings: {},
-		});
+		const { id: singleId } = await rest.createWorkflow(chainWorkflow('Ask for approval', [single]));
+		const { id: bothId } = await rest.createWorkflow(chainWorkflow('Ask both leads', [both]));
 
 		// Started one after the other, so that the approver's n-th question belongs to the n-th run.
 		const asks: Array<{ id: string; all: boolean }> = [];
@@ -346,126 +274,34 @@ describe('read operations and send on a worker', () => {
 	});
 });
 
-function rawAlert(messageId: string, subject: string): string {
-	return [
-		`From: reporter@example.test`,
-		'To: soc@example.test',
-		`Subject: ${subject}`,
-		`Message-ID: ${messageId}`,
-		`Date: ${new Date().toUTCString()}`,
-		'Content-Type: text/plain',
-		'',
-		`Report ${subject}`,
-		'',
-	].join('\r\n');
-}
-
-/** Mails arrive one by one, a little apart, so that a cycle may land in the middle of a burst. */
-function alertStream(address: string) {
-	const sent: string[] = [];
-	const burst = async (label: string, count: number) => {
-		for (let index = 1; index <= count; index++) {
-			const messageId = `<queue-${label}-${index}-${Date.now()}@example.test>`;
-			await appendMessages(address, [rawAlert(messageId, `Alert ${label} ${index}`)]);
-			sent.push(messageId);
-			await sleep(300);
-		}
-	};
-	return { sent, burst };
-}
-
-/** The executions of a trigger's workflow and the Message-IDs its trigger node emitted in them. */
-async function emittedBy(workflowId: string, nodeName: string) {
-	const executions = await storedExecutions(cluster, { workflowId });
-	return {
-		executions,
-		messageIds: executions.flatMap((execution) =>
-			(execution.nodes[nodeName]?.items ?? []).map((item) => item.message_id as string),
-		),
-	};
-}
-
-/**
- * What a trigger's executions hold, short enough to read when a wait gives up: which mails are still
- * missing, each execution's outcome, and the main's log lines about the workflow or an error.
- */
-function emittedSummary(sent: string[], workflowId: string) {
-	return ({ executions, messageIds }: Awaited<ReturnType<typeof emittedBy>>) => {
-		const mainLog = path.join(base, 'main.log');
-		const logLines = existsSync(mainLog)
-			? readFileSync(mainLog, 'utf8')
-					.split('\n')
-					.filter((line) => line.includes(workflowId) || /error|warn|mailbox/i.test(line))
-			: [];
-		return {
-			emitted: messageIds.length,
-			missing: sent.filter((id) => !messageIds.includes(id)),
-			executions: executions.map((execution) => ({
-				id: execution.id,
-				status: execution.status,
-				items: Object.values(execution.nodes)[0]?.items.length ?? 0,
-				error: execution.error,
-			})),
-			mainLog: logLines.slice(-15),
-		};
-	};
-}
-
-/** Each sent mail emitted exactly once, every execution a successful trigger run on a worker. */
-function expectExactlyOnceOnWorkers(sent: string[], executions: StoredExecution[], messageIds: string[], what: string) {
-	const counts = new Map<string, number>();
-	for (const id of messageIds) counts.set(id, (counts.get(id) ?? 0) + 1);
-	const duplicates = [...counts.values()].filter((count) => count > 1).length;
-	const misses = sent.filter((id) => !counts.has(id));
-	const strangers = [...counts.keys()].filter((id) => !sent.includes(id));
-	console.log(
-		`queue-mode ${what}: ${sent.length} mails sent, ${messageIds.length} items emitted in ${executions.length} executions, ${duplicates} duplicated, ${misses.length} missed`,
-	);
-	expect({ sent: sent.length, emitted: messageIds.length, duplicates, misses, strangers }).toEqual({
-		sent: 30,
-		emitted: 30,
-		duplicates: 0,
-		misses: [],
-		strangers: [],
-	});
-	expect(executions.map((execution) => [execution.mode, execution.status])).toEqual(
-		executions.map(() => ['trigger', 'success']),
-	);
-	const workers = executions.map((execution) => cluster.workerOf(execution.id));
-	expect(workers.every((worker) => worker === 'n8n-worker1' || worker === 'n8n-worker2')).toBe(true);
-}
-
 describe('Mailbox Trigger, published', () => {
 	it('turns 30 mails in bursts over three poll cycles and a main restart into exactly one item each, on the workers', async () => {
 		const address = newMailbox('queue-trigger');
-		const credential = await credentialFor(address);
-		const workflow = await rest.createWorkflow({
-			name: 'Mailbox alerts',
-			nodes: [
-				{
-					id: 'node-mailbox-trigger',
-					name: 'Mailbox Trigger',
-					type: 'n8n-nodes-mailbox.emailTrigger',
-					typeVersion: 1,
-					position: [0, 0],
-					// Unread Only off: the cursor alone, not the \Seen flag, must keep each mail to one item.
-					parameters: {
-						pollTimes: { item: [{ mode: 'everyMinute' }] },
-						folders: 'INBOX',
-						unreadOnly: false,
-						maxEmailsPerCycle: 50,
-					},
-					credentials: { emailCredentials: credential },
+		const credential = await credentialFor(rest, address);
+		const workflow = await rest.createWorkflow(
+			triggerWorkflow('Mailbox alerts', credential, {
+				name: 'Mailbox Trigger',
+				type: 'n8n-nodes-mailbox.emailTrigger',
+				// Unread Only off: the cursor alone, not the \Seen flag, must keep each mail to one item.
+				parameters: {
+					pollTimes: { item: [{ mode: 'everyMinute' }] },
+					folders: 'INBOX',
+					unreadOnly: false,
+					maxEmailsPerCycle: 50,
 				},
-			],
-			connections: {},
-			settings: { saveDataSuccessExecution: 'all' },
-		});
+			}),
+		);
 
 		const { sent, burst } = alertStream(address);
-		const emitted = () => emittedBy(workflow.id, 'Mailbox Trigger');
+		const emitted = () => emittedBy(cluster, workflow.id, 'Mailbox Trigger');
 		const emittedAtLeast = (count: number, what: string) =>
-			waitFor(what, 100_000, emitted, (seen) => seen.messageIds.length >= count, emittedSummary(sent, workflow.id));
+			waitFor(
+				what,
+				100_000,
+				emitted,
+				(seen) => seen.messageIds.length >= count,
+				emittedSummary(base, sent, workflow.id),
+			);
 
 		await rest.activate(workflow);
 		await burst('first', 10);
@@ -484,7 +320,7 @@ describe('Mailbox Trigger, published', () => {
 		// One more scheduled poll, which must emit nothing again.
 		await sleep(65_000);
 		const { executions, messageIds } = await emitted();
-		expectExactlyOnceOnWorkers(sent, executions, messageIds, 'trigger');
+		expectExactlyOnceOnWorkers(cluster, sent, executions, messageIds, 'trigger');
 		// Three poll cycles at least: before, around and after the restart.
 		expect(executions.length).toBeGreaterThanOrEqual(3);
 		await rest.deactivate(workflow.id).catch(() => undefined);
@@ -494,29 +330,26 @@ describe('Mailbox Trigger, published', () => {
 describe('Mailbox Trigger (Instant), published', () => {
 	it('holds its IDLE on the main only, and turns 30 mails around a main restart into exactly one item each, within seconds, on the workers', async () => {
 		const address = newMailbox('queue-instant');
-		const credential = await credentialFor(address);
-		const workflow = await rest.createWorkflow({
-			name: 'Mailbox alerts (instant)',
-			nodes: [
-				{
-					id: 'node-mailbox-instant-trigger',
-					name: 'Mailbox Trigger (Instant)',
-					type: 'n8n-nodes-mailbox.emailInstantTrigger',
-					typeVersion: 1,
-					position: [0, 0],
-					// Unread Only off: the cursor alone must keep each mail to one item. The safety
-					// cycle is far away: mail within seconds can only have come through IDLE.
-					parameters: { folders: 'INBOX', unreadOnly: false, maxEmailsPerCycle: 50, fallbackPollSeconds: 300 },
-					credentials: { emailCredentials: credential },
-				},
-			],
-			connections: {},
-			settings: { saveDataSuccessExecution: 'all' },
-		});
+		const credential = await credentialFor(rest, address);
+		const workflow = await rest.createWorkflow(
+			triggerWorkflow('Mailbox alerts (instant)', credential, {
+				name: 'Mailbox Trigger (Instant)',
+				type: 'n8n-nodes-mailbox.emailInstantTrigger',
+				// Unread Only off: the cursor alone must keep each mail to one item. The safety
+				// cycle is far away: mail within seconds can only have come through IDLE.
+				parameters: { folders: 'INBOX', unreadOnly: false, maxEmailsPerCycle: 50, fallbackPollSeconds: 300 },
+			}),
+		);
 		const { sent, burst } = alertStream(address);
-		const emitted = () => emittedBy(workflow.id, 'Mailbox Trigger (Instant)');
+		const emitted = () => emittedBy(cluster, workflow.id, 'Mailbox Trigger (Instant)');
 		const emittedAtLeast = (count: number, what: string, timeoutMs: number) =>
-			waitFor(what, timeoutMs, emitted, (seen) => seen.messageIds.length >= count, emittedSummary(sent, workflow.id));
+			waitFor(
+				what,
+				timeoutMs,
+				emitted,
+				(seen) => seen.messageIds.length >= count,
+				emittedSummary(base, sent, workflow.id),
+			);
 
 		await rest.activate(workflow);
 		// The main opens the one IDLE connection; workers never activate triggers.
@@ -548,7 +381,7 @@ describe('Mailbox Trigger (Instant), published', () => {
 		await emittedAtLeast(30, 'the third burst', 15_000);
 		await sleep(5000);
 		const { executions, messageIds } = await emitted();
-		expectExactlyOnceOnWorkers(sent, executions, messageIds, 'instant trigger');
+		expectExactlyOnceOnWorkers(cluster, sent, executions, messageIds, 'instant trigger');
 		expect(imapSessions(address)).toBe(1);
 		await rest.deactivate(workflow.id);
 		await waitFor(
