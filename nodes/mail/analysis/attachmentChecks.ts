@@ -11,7 +11,7 @@ import {
 	type FileKind,
 } from './fileTypes';
 import { urlIndicator, type UrlIndicator } from './indicators';
-import { isQrImage, qrUrl, readQrWithin, IMAGE_LIMITS, type ImageBudget } from './qr';
+import { isQrImage, qrUrl, readQrWithin, type ImageBudget } from './qr';
 import { signal, SEVERITIES, type AnalysisError, type Signal } from './signals';
 import type { MailPart } from './unwrap';
 
@@ -117,11 +117,8 @@ async function checkZip(
 
 function checkQr(part: MailPart, budget: ImageBudget, evidence: Evidence, findings: AttachmentFindings): void {
 	const reading = readQrWithin(part.content, budget);
-	if (reading === 'skipped') {
-		findings.errors.push({
-			file: part.filename,
-			reason: `not read for QR codes: past the ${IMAGE_LIMITS.maxImages} images read per mail`,
-		});
+	if (reading.skipped) {
+		findings.errors.push({ file: part.filename, reason: `not read for QR codes: ${reading.skipped}` });
 		return;
 	}
 	if (reading.error) findings.errors.push({ file: part.filename, reason: reading.error });

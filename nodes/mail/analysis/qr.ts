@@ -1,4 +1,5 @@
 import { createHash } from 'node:crypto';
+import { performance } from 'node:perf_hooks';
 
 import jpeg from 'jpeg-js';
 import jsQR from 'jsqr';
@@ -7,13 +8,21 @@ import { PNG } from 'pngjs';
 
 import { detectKind } from './fileTypes';
 
-/** QR codes are read from images up to this many pixels a side, and this many images per mail. */
-export const IMAGE_LIMITS = { maxSide: 4000, maxImages: 20 };
+/**
+ * QR codes are read from images up to `maxSide` pixels a side and `maxImages` images per mail. jsQR's
+ * time grows with the pixels it searches and with how busy they are: 1 MP of pixel noise costs it
+ * about 2 s, 4 MP about 14 s (Node 20). So an image above `maxPixelsSearched` is averaged down by a
+ * whole factor first (a code still keeps 3 px or more per module in any image where a phone could
+ * read it), and one mail's images stop being read once they took `msPerMail`.
+ */
+export const IMAGE_LIMITS = { maxSide: 4000, maxImages: 20, maxPixelsSearched: 1_000_000, msPerMail: 1500 };
 
 /** What one image gave: the QR code's text, or why it was not read. */
 export interface QrReading {
 	text?: string;
 	error?: string;
+	/** Why the image was left unread: one of the mail's bounds was spent. */
+	skipped?: string;
 }
 
 /**
@@ -23,11 +32,13 @@ export interface QrReading {
  */
 export interface ImageBudget {
 	left: number;
-	readings: Map<string, QrReading | 'skipped'>;
+	/** Milliseconds of decoding and searching left for this mail's images. */
+	msLeft: number;
+	readings: Map<string, QrReading>;
 }
 
 export function newImageBudget(): ImageBudget {
-	return { left: IMAGE_LIMITS.maxImages, readings: new Map() };
+	return { left: IMAGE_LIMITS.maxImages, msLeft: IMAGE_LIMITS.msPerMail, readings: new Map() };
 }
 
 interface Pixels {
@@ -84,6 +95,36 @@ function gifPixels(content: Buffer): Pixels {
 
 const DECODERS = { png: pngPixels, jpeg: jpegPixels, gif: gifPixels } as const;
 
+/** An image above `maxPixelsSearched`, averaged down by the smallest whole factor that brings it below. */
+function searchable(image: Pixels): Pixels {
+	const factor = Math.ceil(Math.sqrt((image.width * image.height) / IMAGE_LIMITS.maxPixelsSearched));
+	if (factor <= 1) return image;
+	const width = Math.floor(image.width / factor);
+	const height = Math.floor(image.height / factor);
+	const data = new Uint8ClampedArray(width * height * 4);
+	const area = factor * factor;
+	for (let y = 0; y < height; y++) {
+		for (let x = 0; x < width; x++) {
+			let red = 0;
+			let green = 0;
+			let blue = 0;
+			for (let row = y * factor; row < (y + 1) * factor; row++) {
+				for (let at = (row * image.width + x * factor) * 4, end = at + factor * 4; at < end; at += 4) {
+					red += image.data[at];
+					green += image.data[at + 1];
+					blue += image.data[at + 2];
+				}
+			}
+			const out = (y * width + x) * 4;
+			data[out] = red / area;
+			data[out + 1] = green / area;
+			data[out + 2] = blue / area;
+			data[out + 3] = 255;
+		}
+	}
+	return { data, width, height };
+}
+
 /** Whether an attachment is an image QR codes are read from (by its leading bytes, not its name). */
 export function isQrImage(content: Buffer): boolean {
 	const kind = detectKind(content);
@@ -94,7 +135,7 @@ export function isQrImage(content: Buffer): boolean {
 export function readQr(content: Buffer): QrReading {
 	const kind = detectKind(content) as keyof typeof DECODERS;
 	try {
-		const { data, width, height } = DECODERS[kind](content);
+		const { data, width, height } = searchable(DECODERS[kind](content));
 		// Dark-on-light only: an inverted attempt doubles the time for codes mail seldom carries.
 		const code = jsQR(data, width, height, { inversionAttempts: 'dontInvert' });
 		return code?.data ? { text: code.data } : {};
@@ -103,13 +144,20 @@ export function readQr(content: Buffer): QrReading {
 	}
 }
 
-/** An image's QR reading within the mail's budget: 'skipped' once the budget is spent. */
-export function readQrWithin(content: Buffer, budget: ImageBudget): QrReading | 'skipped' {
+/** An image's QR reading within the mail's budgets; `skipped` once one of them is spent. */
+export function readQrWithin(content: Buffer, budget: ImageBudget): QrReading {
 	const key = createHash('sha256').update(content).digest('hex');
 	const known = budget.readings.get(key);
 	if (known) return known;
-	const reading = budget.left > 0 ? readQr(content) : 'skipped';
-	if (reading !== 'skipped') budget.left--;
+	let reading: QrReading;
+	if (budget.left <= 0) reading = { skipped: `past the ${IMAGE_LIMITS.maxImages} images read per mail` };
+	else if (budget.msLeft <= 0) reading = { skipped: `past the ${IMAGE_LIMITS.msPerMail} ms of image reading per mail` };
+	else {
+		const started = performance.now();
+		reading = readQr(content);
+		budget.msLeft -= performance.now() - started;
+		budget.left--;
+	}
 	budget.readings.set(key, reading);
 	return reading;
 }
