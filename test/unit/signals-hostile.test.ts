@@ -172,10 +172,10 @@ describe('Analyze Email signals on hostile files: analysed or flagged, never a c
 			'https://poster.evil.test/',
 		]);
 		// Read until the mail's image time is spent, the rest named. The whole analysis took 2.4 s of CPU
-		// in plain Node and 6 s under jest (pngjs runs slower there); unbounded, jsQR alone spends 0.7 s
-		// on each noise image, 7 s more.
+		// in plain Node and 4-7 s under jest (pngjs runs slower there); unbounded, jsQR alone spends 0.7 s
+		// on each noise image and again as much for its light-on-dark attempt: 14 s more.
 		expect(skipped.length).toBeGreaterThan(0);
 		expect(skipped.map((entry) => entry.file)).toEqual(noise.slice(-skipped.length).map((image) => image.filename));
-		expect(cpuMs).toBeLessThan(IMAGE_LIMITS.cpuMsPerMail + 10_000);
+		expect(cpuMs).toBeLessThan(IMAGE_LIMITS.cpuMsPerMail + 12_000);
 	}, 120_000);
 });

@@ -136,8 +136,9 @@ export function readQr(content: Buffer): QrReading {
 	const kind = detectKind(content) as keyof typeof DECODERS;
 	try {
 		const { data, width, height } = searchable(DECODERS[kind](content));
-		// Dark-on-light only: an inverted attempt doubles the time for codes mail seldom carries.
-		const code = jsQR(data, width, height, { inversionAttempts: 'dontInvert' });
+		// Light-on-dark codes too (quishing mail uses them to slip past readers that try only dark on
+		// light): an image without a code is searched twice, within the mail's CPU budget.
+		const code = jsQR(data, width, height, { inversionAttempts: 'attemptBoth' });
 		return code?.data ? { text: code.data } : {};
 	} catch (error) {
 		return { error: `the ${kind.toUpperCase()} image could not be read: ${(error as Error).message}` };
