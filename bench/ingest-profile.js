@@ -5,8 +5,8 @@
  * ingest-worker.js `--runs` times (default 5) for `--mode` (ours or raw, default both, alternating so
  * a busy machine weighs on both alike). `--dists=dirA,dirB` runs "ours" from each of those builds of
  * the package instead of dist/ (copies of dist/ before and after a change), alternating too.
- * `--analyze` turns the trigger's Analyze on (as case 1's second row). `--cpu-prof` leaves a V8 CPU profile of each run in
- * $TMPDIR/mailbox-ingest-profiles/. Build first (`npm run build`).
+ * `--analyze` turns the trigger's Analyze on (as case 1's second row). `--cpu-prof` leaves a V8 CPU
+ * profile of each run in $TMPDIR/mailbox-ingest-profiles/. Build first (`npm run build`).
  *
  *   node bench/ingest-profile.js --mode=ours --runs=3 --cpu-prof
  */
