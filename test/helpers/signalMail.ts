@@ -6,8 +6,10 @@ import { GifWriter } from 'omggif';
 import { PNG } from 'pngjs';
 import QRCode from 'qrcode';
 
+type Pixels = { data: Buffer; width: number; height: number };
+
 /** A QR code's pixels (RGBA, dark on white, 4 modules of quiet zone), from the `qrcode` package's matrix. */
-export function qrPixels(text: string, scale = 4): { data: Buffer; width: number; height: number } {
+export function qrPixels(text: string, scale = 4): Pixels {
 	const { modules } = QRCode.create(text, { errorCorrectionLevel: 'M' });
 	const side = (modules.size + 8) * scale;
 	const data = Buffer.alloc(side * side * 4, 255);
@@ -22,11 +24,18 @@ export function qrPixels(text: string, scale = 4): { data: Buffer; width: number
 	return { data, width: side, height: side };
 }
 
-export function qrPng(text: string, scale = 4): Buffer {
-	const { data, width, height } = qrPixels(text, scale);
+/**
+ * RGBA pixels as a PNG. `fast`: no row filter and a quick deflate, for large images (pngjs's filter
+ * search takes minutes on them under jest).
+ */
+export function pngOf({ data, width, height }: Pixels, { fast = false } = {}): Buffer {
 	const png = new PNG({ width, height });
 	data.copy(png.data);
-	return PNG.sync.write(png);
+	return PNG.sync.write(png, fast ? { filterType: 0, deflateLevel: 1 } : {});
+}
+
+export function qrPng(text: string, scale = 4): Buffer {
+	return pngOf(qrPixels(text, scale));
 }
 
 export function qrJpeg(text: string, scale = 4): Buffer {

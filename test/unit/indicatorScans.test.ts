@@ -1,9 +1,9 @@
 import fs from 'node:fs';
 import { isIP } from 'node:net';
-import path from 'node:path';
 
 import { findDomains, findIps, refang } from '../../nodes/mail/analysis/indicators';
 import { findUrls, parseMail } from '../../nodes/mail/message';
+import { fixtureMails } from '../helpers/corpus';
 
 /*
  * findIps and findDomains look only around colons and dots instead of running a pattern over every
@@ -56,17 +56,8 @@ function fuzz(seed: number, length: number): string {
 }
 
 async function fixtureTexts(): Promise<string[]> {
-	const files: string[] = [];
-	const walk = (directory: string) => {
-		for (const entry of fs.readdirSync(directory, { withFileTypes: true })) {
-			const file = path.join(directory, entry.name);
-			if (entry.isDirectory()) walk(file);
-			else if (entry.name.endsWith('.eml')) files.push(file);
-		}
-	};
-	walk(path.join(__dirname, '..', 'fixtures', 'mail'));
 	const texts: string[] = [];
-	for (const file of files) {
+	for (const file of fixtureMails()) {
 		const { email } = await parseMail(fs.readFileSync(file));
 		texts.push(refang(`${email?.text ?? ''}\n${email?.html ?? ''}`));
 	}

@@ -1,14 +1,11 @@
-import { PNG } from 'pngjs';
-
 import { readQr } from '../../nodes/mail/analysis/qr';
-import { qrPixels } from '../helpers/signalMail';
+import { pngOf, qrPixels } from '../helpers/signalMail';
 
 /** A PNG of a QR code's pixels, turned as given (light on dark when inverted). */
 function png(pixels: { data: Buffer; width: number; height: number }, invert = false): Buffer {
-	const image = new PNG({ width: pixels.width, height: pixels.height });
-	pixels.data.copy(image.data);
-	if (invert) for (let at = 0; at < image.data.length; at += 4) image.data.fill(255 - image.data[at], at, at + 3);
-	return PNG.sync.write(image, { filterType: 0 });
+	const data = Buffer.from(pixels.data);
+	if (invert) for (let at = 0; at < data.length; at += 4) data.fill(255 - data[at], at, at + 3);
+	return pngOf({ ...pixels, data });
 }
 
 describe('QR codes as mail carries them', () => {

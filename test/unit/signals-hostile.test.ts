@@ -1,10 +1,8 @@
 import { randomBytes } from 'node:crypto';
 
-import { PNG } from 'pngjs';
-
 import { analyzeEmail } from '../../nodes/mail';
 import { IMAGE_LIMITS } from '../../nodes/mail/analysis/qr';
-import { composeMail, qrGif, qrJpeg, qrPixels, qrPng, reportOf, zipOf } from '../helpers/signalMail';
+import { composeMail, pngOf, qrGif, qrJpeg, qrPixels, qrPng, reportOf, zipOf } from '../helpers/signalMail';
 
 /** A PNG whose header chunk claims `side` x `side` pixels (the data stays the small image's). */
 function pngClaiming(side: number): Buffer {
@@ -42,25 +40,19 @@ function overlappingZip(): Buffer {
 
 const cut = (bytes: Buffer) => bytes.subarray(0, Math.floor(bytes.length / 2));
 
-/** pngjs's row filter search is slow on large images (minutes under jest): no filter, quick deflate. */
-const FAST_PNG = { filterType: 0, deflateLevel: 1 } as const;
-
 /** A PNG of `side` x `side` random pixels: the costliest picture for a QR search (jsQR tries every speck). */
 function noisePng(side: number): Buffer {
-	const png = new PNG({ width: side, height: side });
-	randomBytes(side * side * 4).copy(png.data);
-	return PNG.sync.write(png, FAST_PNG);
+	return pngOf({ data: randomBytes(side * side * 4), width: side, height: side }, { fast: true });
 }
 
 /** A white PNG of `side` x `side` pixels with a QR code in its middle. */
 function qrOnCanvasPng(text: string, side: number, scale: number): Buffer {
 	const code = qrPixels(text, scale);
-	const png = new PNG({ width: side, height: side });
-	png.data.fill(255);
+	const canvas = Buffer.alloc(side * side * 4, 255);
 	const left = Math.floor((side - code.width) / 2);
 	for (let row = 0; row < code.height; row++)
-		code.data.copy(png.data, ((left + row) * side + left) * 4, row * code.width * 4, (row + 1) * code.width * 4);
-	return PNG.sync.write(png, FAST_PNG);
+		code.data.copy(canvas, ((left + row) * side + left) * 4, row * code.width * 4, (row + 1) * code.width * 4);
+	return pngOf({ data: canvas, width: side, height: side }, { fast: true });
 }
 
 describe('Analyze Email signals on hostile files: analysed or flagged, never a crash, within bounds', () => {

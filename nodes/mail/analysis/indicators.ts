@@ -225,6 +225,15 @@ const IPV4 = /(?<![\d.])(?:\d{1,3}\.){3}\d{1,3}(?!\.?\d)/g;
 // address), tried only where a run of hex digits and colons starts (see ipv6Candidates): net.isIP decides.
 const IPV6 = /(?:[0-9A-Fa-f]{0,4}:){2,7}(?:\d{1,3}(?:\.\d{1,3}){3}|[0-9A-Fa-f]{0,4})(?![0-9A-Fa-f:])/y;
 
+/** The run of characters `inRun` accepts around `at` (itself one of them): `text.slice(start, end)`. */
+function runAround(text: string, at: number, inRun: (code: number) => boolean): { start: number; end: number } {
+	let start = at;
+	while (start > 0 && inRun(text.charCodeAt(start - 1))) start--;
+	let end = at + 1;
+	while (end < text.length && inRun(text.charCodeAt(end))) end++;
+	return { start, end };
+}
+
 const isHexOrColon = (code: number) =>
 	(code >= 48 && code <= 58) || (code >= 65 && code <= 70) || (code >= 97 && code <= 102);
 
@@ -235,10 +244,7 @@ const isHexOrColon = (code: number) =>
  */
 function* ipv6Candidates(text: string): Generator<string> {
 	for (let colon = text.indexOf(':'); colon !== -1;) {
-		let start = colon;
-		while (start > 0 && isHexOrColon(text.charCodeAt(start - 1))) start--;
-		let end = colon + 1;
-		while (end < text.length && isHexOrColon(text.charCodeAt(end))) end++;
+		const { start, end } = runAround(text, colon, isHexOrColon);
 		IPV6.lastIndex = start;
 		const match = IPV6.exec(text);
 		if (match) yield match[0];
@@ -277,10 +283,7 @@ export function findDomains(text: string, max = MAX_INDICATORS): string[] {
 	const found = new Set<string>();
 	const seen = new Set<string>();
 	for (let dot = text.indexOf('.'); dot !== -1 && found.size < max;) {
-		let start = dot;
-		while (start > 0 && isTokenCharacter(text.charCodeAt(start - 1))) start--;
-		let end = dot + 1;
-		while (end < text.length && isTokenCharacter(text.charCodeAt(end))) end++;
+		const { start, end } = runAround(text, dot, isTokenCharacter);
 		dot = text.indexOf('.', end);
 		const token = text.slice(start, end);
 		// A name ends in letters: a run of digits and dots (an address, a version) is none.
