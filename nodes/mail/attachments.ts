@@ -1,150 +1,30 @@
-import { createHash, randomBytes } from 'node:crypto';
-import { createReadStream, createWriteStream, promises as fs } from 'node:fs';
+/**
+ * Download Attachments: the attachments of the mails a filter finds, each written to a file, read from
+ * the one postal-mime parse of each mail (docs/DESIGN.md, "One parse per mail").
+ */
+import { promises as fs } from 'node:fs';
 import path from 'node:path';
 import type { Readable } from 'node:stream';
-import { pipeline } from 'node:stream/promises';
 
-import type { ImapFlow } from 'imapflow';
-import { MailParser, type AttachmentStream, type MessageText } from 'mailparser';
-import { detectExtension } from 'nodemailer/lib/mime-funcs/mime-types';
+import type { ImapFlow, MessageStructureObject } from 'imapflow';
+import { detectMimeType } from 'nodemailer/lib/mime-funcs/mime-types';
+import type PostalMime from 'postal-mime';
 
 import type { MailAccount } from './account';
 import { normalizeMessageId } from './addresses';
 import { withImap, type TimeBudget } from './connection';
 import { MailError } from './errors';
+import { fallbackFileName, safeFileName, saveStream } from './files';
+import { attachmentBytes, parseMail } from './message';
 import { findMessages, withFolder, type MessageFilter } from './messageFilter';
 
-/** Bytes, not characters: most file systems cap a name at 255 bytes; room is left for " (n)". */
-const MAX_NAME_BYTES = 200;
-const MAX_EXTENSION_BYTES = 20;
 /** Attached mails inside attached mails are followed this deep; deeper ones are saved, not opened. */
 const MAX_NESTING = 8;
-
-// Windows refuses these as a file's base name whatever the extension (CON.txt, aux.tar.gz).
-const WINDOWS_RESERVED = /^(con|prn|aux|nul|com[0-9¹²³]|lpt[0-9¹²³]|conin\$|conout\$)$/i;
-// C0/C1 controls, DEL, and the bidi/zero-width marks that disguise names ("invoice\u202Efdp.exe").
-// eslint-disable-next-line no-control-regex
-const INVISIBLE = /[\u0000-\u001f\u007f-\u009f\u200b-\u200f\u202a-\u202e\u2060-\u2064\u2066-\u206f\ufeff]/g;
-const WINDOWS_FORBIDDEN = /[<>:"|?*]/g;
-
-function truncateBytes(text: string, maxBytes: number): string {
-	let result = '';
-	for (const char of text) {
-		if (Buffer.byteLength(result + char) > maxBytes) break;
-		result += char;
-	}
-	return result;
-}
-
 /**
- * A decoded attachment name -> a plain file name that is safe on Linux, macOS and Windows: only
- * its last path segment, no control or disguising characters, no leading dots (hidden files, `..`),
- * no reserved device names, at most 200 bytes with the extension kept. Empty when nothing is left.
+ * Mails up to this size are read whole and parsed once, holding about 2.5 times their size while
+ * their files are written; bigger ones stream part by part (`streamAttachmentsOf`).
  */
-export function safeFileName(name: string | undefined): string {
-	let result = (name ?? '').normalize('NFC').replace(INVISIBLE, '');
-	result = result.split(/[/\\]/).pop() ?? '';
-	result = result.replace(WINDOWS_FORBIDDEN, '_').trim();
-	// Windows drops trailing dots and spaces; leading dots would hide the file or walk up.
-	result = result.replace(/^[.\s]+/, '').replace(/[.\s]+$/, '');
-	if (!result) return '';
-	const dot = result.lastIndexOf('.');
-	let base = dot > 0 ? result.slice(0, dot) : result;
-	let extension = dot > 0 ? result.slice(dot) : '';
-	if (Buffer.byteLength(extension) > MAX_EXTENSION_BYTES) {
-		base = result;
-		extension = '';
-	}
-	if (WINDOWS_RESERVED.test(base.split('.')[0].trim())) base = `_${base}`;
-	base = truncateBytes(base, MAX_NAME_BYTES - Buffer.byteLength(extension)).trim();
-	return `${base}${extension}`;
-}
-
-/** The name a part gets when it has none (or none survives): `attachment-1.pdf` from its content type. */
-export function fallbackFileName(contentType: string | undefined, position: number): string {
-	const extension = contentType ? detectExtension(contentType.toLowerCase()) : 'bin';
-	return `attachment-${position}.${contentType === 'message/rfc822' ? 'eml' : extension || 'bin'}`;
-}
-
-/** `name (1).ext`, `name (2).ext`, ... for the n-th try of a name that is taken. */
-function numbered(name: string, attempt: number): string {
-	if (attempt === 0) return name;
-	const dot = name.lastIndexOf('.');
-	return dot > 0 ? `${name.slice(0, dot)} (${attempt})${name.slice(dot)}` : `${name} (${attempt})`;
-}
-
-/** Resolves `name` inside `directory` and refuses anything that would land elsewhere. */
-export function pathInside(directory: string, name: string): string {
-	const root = path.resolve(directory);
-	const target = path.resolve(root, name);
-	if (path.dirname(target) !== root || !name || name === '.' || name === '..') {
-		throw new MailError('INVALID_INPUT', `The file name "${name}" would be written outside the download folder.`);
-	}
-	return target;
-}
-
-/**
- * Gives a finished temporary file its final name without ever replacing an existing file:
- * link() fails when the name is taken (even by a dangling symlink), so the next suffix is tried.
- * File systems without hard links get the name reserved with O_EXCL and then renamed over.
- */
-async function publish(tempFile: string, directory: string, name: string): Promise<string> {
-	for (let attempt = 0; ; attempt++) {
-		const target = pathInside(directory, numbered(name, attempt));
-		try {
-			await fs.link(tempFile, target);
-			await fs.unlink(tempFile);
-			return target;
-		} catch (error) {
-			const code = (error as NodeJS.ErrnoException).code;
-			if (code === 'EEXIST') continue;
-			if (code !== 'EPERM' && code !== 'ENOTSUP' && code !== 'EOPNOTSUPP' && code !== 'EXDEV') throw error;
-		}
-		try {
-			await (await fs.open(target, 'wx')).close();
-		} catch (error) {
-			if ((error as NodeJS.ErrnoException).code === 'EEXIST') continue;
-			throw error;
-		}
-		await fs.rename(tempFile, target);
-		return target;
-	}
-}
-
-export interface SavedFile {
-	path: string;
-	size: number;
-	sha256: string;
-}
-
-/**
- * Streams `content` into `directory` under a hidden temporary name and gives it its final name
- * only when every byte is written, so no partial file ever carries the final name.
- */
-export async function saveStream(content: Readable, directory: string, name: string): Promise<SavedFile> {
-	const tempFile = pathInside(directory, `.${randomBytes(8).toString('hex')}.part`);
-	const hash = createHash('sha256');
-	let size = 0;
-	const file = createWriteStream(tempFile, { flags: 'wx', mode: 0o600 });
-	try {
-		await pipeline(
-			content,
-			async function* (source: AsyncIterable<Buffer>) {
-				for await (const chunk of source) {
-					hash.update(chunk);
-					size += chunk.length;
-					yield chunk;
-				}
-			},
-			file,
-		);
-		return { path: await publish(tempFile, directory, name), size, sha256: hash.digest('hex') };
-	} finally {
-		// A stream that failed before the file was open still opens (and creates) it, then closes it.
-		if (!file.closed) await new Promise<void>((resolve) => file.once('close', () => resolve()));
-		await fs.rm(tempFile, { force: true });
-	}
-}
+export const WHOLE_MAIL_LIMIT_BYTES = 25 * 1024 * 1024;
 
 export interface SavedAttachment {
 	path: string;
@@ -161,6 +41,8 @@ export interface DownloadAttachmentsOptions {
 	downloadPath: string;
 	filter: MessageFilter;
 	includeInline?: boolean;
+	/** Mails up to this size are parsed whole, bigger ones streamed part by part (`WHOLE_MAIL_LIMIT_BYTES`). */
+	wholeMailLimitBytes?: number;
 	/** The whole call, connect to the last byte saved, ends by this (TIMEOUT); unbounded without it. */
 	budget?: TimeBudget;
 }
@@ -177,83 +59,123 @@ export function isInlinePart(part: { contentType?: string; contentDisposition?: 
 	return disposition === 'inline' || (!disposition && part.related === true);
 }
 
+/**
+ * The part's declared type; one declared only as application/octet-stream gets the type its file
+ * name's extension says (a.txt: text/plain), as mail clients show it.
+ */
+function contentTypeOf(part: PostalMime.Attachment): string {
+	const declared = part.mimeType || 'application/octet-stream';
+	return declared === 'application/octet-stream' && part.filename ? detectMimeType(part.filename) : declared;
+}
+
 interface SaveContext {
 	directory: string;
 	includeInline: boolean;
 	emailUid: number;
+	/** The Message-ID of the mail on the server (the one `emailUid` names), also for its attached mails' files. */
 	messageId: string;
 	saved: SavedAttachment[];
+	wholeMailLimit: number;
+	/** What could not be read, in words: attached mails the parser gave up on. */
+	problems: string[];
+}
+
+/** Writes one attachment under `name` (or a free variant of it) and lists it. */
+async function saveFile(
+	content: Readable | Buffer,
+	name: string,
+	contentType: string,
+	context: SaveContext,
+): Promise<SavedAttachment> {
+	const file = await saveStream(content, context.directory, name);
+	const saved: SavedAttachment = {
+		path: file.path,
+		filename: path.basename(file.path),
+		contentType,
+		size: file.size,
+		sha256: file.sha256,
+		email_uid: context.emailUid,
+		message_id: context.messageId,
+	};
+	context.saved.push(saved);
+	return saved;
 }
 
 /**
- * Parses one message from a stream and saves its attachments one by one as they stream past;
- * attached mails (message/rfc822) are saved as .eml and their own attachments follow them,
- * labelled with the Message-ID of the mail on the server (the one `email_uid` names).
+ * Saves the attachments of one parsed mail in document order; an attached mail (message/rfc822) is
+ * saved as .eml, then parsed once and its own attachments follow it.
  */
-async function saveAttachmentsOf(source: Readable, context: SaveContext, depth: number): Promise<void> {
-	const parser = new MailParser({
-		skipHtmlToText: true,
-		skipTextToHtml: true,
-		skipTextLinks: true,
-		skipImageLinks: true,
-		checksumAlgo: false,
-	});
-	const work: Promise<void>[] = [];
-	// Attachment streams still being written: a source that fails mid-message leaves them neither
-	// ended nor failed, so they are failed by hand, or their writes would wait forever.
-	const unfinished = new Set<Readable>();
-	parser.on('headers', (headers) => {
-		const value = headers.get('message-id');
-		if (depth === 0 && typeof value === 'string') context.messageId = normalizeMessageId(value);
-	});
-	parser.on('data', (data: AttachmentStream | MessageText) => {
-		if (data.type !== 'attachment') return;
-		unfinished.add(data.content);
-		data.content.once('end', () => unfinished.delete(data.content));
-		work.push(
-			(async () => {
-				try {
-					if (!context.includeInline && isInlinePart(data)) {
-						data.content.resume();
-						await new Promise((resolve) => data.content.once('end', resolve));
-						return;
-					}
-					const position = context.saved.length + 1;
-					const contentType = data.contentType || 'application/octet-stream';
-					const name = safeFileName(data.filename) || fallbackFileName(contentType, position);
-					const file = await saveStream(data.content, context.directory, name);
-					context.saved.push({
-						path: file.path,
-						filename: path.basename(file.path),
-						contentType,
-						size: file.size,
-						sha256: file.sha256,
-						email_uid: context.emailUid,
-						message_id: context.messageId,
-					});
-					if (contentType === 'message/rfc822' && depth < MAX_NESTING) {
-						await saveAttachmentsOf(createReadStream(file.path), context, depth + 1);
-					}
-				} finally {
-					// The parser waits for this before it reads on: one attachment at a time.
-					data.release?.();
-				}
-			})(),
-		);
-	});
-	try {
-		await pipeline(source, parser);
-	} catch (error) {
-		for (const content of unfinished) content.destroy(error as Error);
-		throw error;
-	} finally {
-		// Settled before leaving, also when parsing failed, so no file is still being written.
-		await Promise.allSettled(work);
+async function saveAttachmentsOf(email: PostalMime.Email, context: SaveContext, depth: number): Promise<void> {
+	for (const part of email.attachments) {
+		const contentType = contentTypeOf(part);
+		const inline = isInlinePart({
+			contentType,
+			contentDisposition: part.disposition ?? undefined,
+			related: part.related,
+		});
+		if (inline && !context.includeInline) continue;
+		const content = attachmentBytes(part);
+		const name = safeFileName(part.filename ?? undefined) || fallbackFileName(contentType, context.saved.length + 1);
+		const saved = await saveFile(content, name, contentType, context);
+		if (contentType === 'message/rfc822' && depth < MAX_NESTING)
+			await saveAttachmentsOfMail(content, saved.filename, context, depth + 1);
 	}
-	await Promise.all(work);
 }
 
-/** A message whose attachments could not all be read: hostile or broken MIME. */
+/** Parses an attached mail (once) and saves its attachments after it. */
+async function saveAttachmentsOfMail(source: Buffer, filename: string, context: SaveContext, depth: number) {
+	const attached = await parseMail(source);
+	if (attached.error) context.problems.push(`attached mail "${filename}": ${attached.error}`);
+	else if (attached.email) await saveAttachmentsOf(attached.email, context, depth);
+}
+
+/**
+ * The attachments of a mail too large to hold, written as they stream from the server. Its parts are
+ * listed from the server's BODYSTRUCTURE (imapflow reads it and decodes the names), and each
+ * attachment is one `download` of that part, its transfer encoding undone: no parse on this side.
+ * The same parts count as in a parse: all but the text and HTML bodies, and an attached mail is
+ * saved as .eml with its own attachments after it.
+ */
+async function streamAttachmentsOf(
+	client: ImapFlow,
+	node: MessageStructureObject,
+	context: SaveContext,
+	depth: number,
+	inRelated = false,
+): Promise<void> {
+	const contentType = node.type.toLowerCase();
+	if (node.childNodes && contentType.startsWith('multipart/')) {
+		for (const child of node.childNodes)
+			await streamAttachmentsOf(client, child, context, depth, contentType === 'multipart/related');
+		return;
+	}
+	const disposition = node.disposition?.toLowerCase();
+	if ((contentType === 'text/plain' || contentType === 'text/html') && disposition !== 'attachment') return;
+	const filename = node.dispositionParameters?.filename ?? node.parameters?.name;
+	const shownType = contentType === 'application/octet-stream' && filename ? detectMimeType(filename) : contentType;
+	const related = inRelated && Boolean(node.id);
+	if (!context.includeInline && isInlinePart({ contentType: shownType, contentDisposition: disposition, related }))
+		return;
+	// A mail of one part has no part number of its own: its body is part 1.
+	const { content } = await client.download(String(context.emailUid), node.part ?? '1', {
+		uid: true,
+		decodeText: false,
+	});
+	if (!content) return;
+	const name = safeFileName(filename) || fallbackFileName(shownType, context.saved.length + 1);
+	const saved = await saveFile(content, name, shownType, context);
+	if (shownType !== 'message/rfc822' || depth >= MAX_NESTING) return;
+	// The server sees into an attached mail only when it is not transfer-encoded (base64 or
+	// quoted-printable hide its parts): such a mail is read from its file instead.
+	const attached = node.childNodes?.[0];
+	const plain = !node.encoding || /^(7bit|8bit|binary)$/i.test(node.encoding);
+	if (attached && plain) return streamAttachmentsOf(client, attached, context, depth + 1);
+	if (saved.size > context.wholeMailLimit)
+		context.problems.push(`attached mail "${saved.filename}" is encoded and too large to read for its attachments`);
+	else await saveAttachmentsOfMail(await fs.readFile(saved.path), saved.filename, context, depth + 1);
+}
+
+/** A message whose attachments could not all be read: hostile, broken or too large. */
 export interface UnreadableMessage {
 	email_uid: number;
 	message_id: string;
@@ -262,14 +184,15 @@ export interface UnreadableMessage {
 
 export interface DownloadResult {
 	attachments: SavedAttachment[];
-	/** Messages the parser gave up on; the files saved before that are in `attachments`. */
+	/** Messages not read whole; the files saved from them are in `attachments`. */
 	parseErrors: UnreadableMessage[];
 }
 
 /**
- * Finds the messages that match the filter in `folder` (opened read-only, so no flag changes) and
- * streams each attachment straight from the server to a file in `downloadPath`. A message the
- * parser gives up on is reported and the next one is read; a lost connection fails the whole call.
+ * Finds the messages that match the filter in `folder` (opened read-only, so no flag changes), reads
+ * each one (BODY.PEEK) and writes each of its attachments to a file in `downloadPath`. A message
+ * the parser gives up on, or one above the size limit, is reported and the next one is read; a lost
+ * connection fails the whole call.
  */
 export async function downloadAttachments(
 	account: MailAccount,
@@ -281,6 +204,7 @@ export async function downloadAttachments(
 			'Download Path is empty: give the folder on the n8n host where attachments are saved.',
 		);
 	const directory = path.resolve(options.downloadPath.trim());
+	const wholeMailLimit = options.wholeMailLimitBytes ?? WHOLE_MAIL_LIMIT_BYTES;
 	const saved: SavedAttachment[] = [];
 	const parseErrors: UnreadableMessage[] = [];
 	await withImap(
@@ -290,26 +214,35 @@ export async function downloadAttachments(
 				const uids = await findMessages(client, options.filter);
 				if (uids.length > 0) await fs.mkdir(directory, { recursive: true });
 				for (const uid of uids) {
-					const { content } = await client.download(String(uid), undefined, { uid: true });
-					if (!content) continue;
+					const head = await client.fetchOne(String(uid), { size: true, envelope: true }, { uid: true });
+					if (!head) continue;
 					const context: SaveContext = {
 						directory,
 						includeInline: options.includeInline ?? false,
 						emailUid: uid,
-						messageId: '',
-						saved: [],
+						messageId: head.envelope?.messageId ? normalizeMessageId(head.envelope.messageId) : '',
+						saved,
+						wholeMailLimit,
+						problems: [],
 					};
-					try {
-						await saveAttachmentsOf(content, context, 0);
-					} catch (error) {
-						if (!client.usable) throw error;
+					if ((head.size ?? 0) > wholeMailLimit) {
+						const { bodyStructure } =
+							(await client.fetchOne(String(uid), { bodyStructure: true }, { uid: true })) || {};
+						if (bodyStructure) await streamAttachmentsOf(client, bodyStructure, context, 0);
+						continue;
+					}
+					const message = await client.fetchOne(String(uid), { source: true }, { uid: true });
+					if (!message || !message.source) continue;
+					const parsed = await parseMail(message.source);
+					if (parsed.email?.messageId) context.messageId = normalizeMessageId(parsed.email.messageId);
+					if (parsed.error) context.problems.push(parsed.error);
+					else if (parsed.email) await saveAttachmentsOf(parsed.email, context, 0);
+					if (context.problems.length)
 						parseErrors.push({
 							email_uid: uid,
 							message_id: context.messageId,
-							parse_error: (error as Error).message || String(error),
+							parse_error: context.problems.join('; '),
 						});
-					}
-					saved.push(...context.saved);
 				}
 			}),
 		options.budget,

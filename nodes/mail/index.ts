@@ -13,6 +13,7 @@ export * from './triggerSettings';
 export * from './sessions';
 export * from './rules';
 export * from './messageFilter';
+export * from './files';
 export * from './attachments';
 export * from './pickMail';
 export * from './folders';

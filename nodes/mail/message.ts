@@ -5,7 +5,7 @@ import { LinkifyIt } from 'linkify-it';
 import PostalMime from 'postal-mime';
 
 import { normalizeMessageId } from './addresses';
-import { safeFileName } from './attachments';
+import { safeFileName } from './files';
 import './postalMimeDecoderPatch';
 
 /** Where a message was read from: what the server says about it besides its bytes. */
@@ -144,6 +144,15 @@ export function htmlAsText(html: string): string {
 	}
 }
 
+/** The bytes of an attachment as a parser gives them, as a Buffer over the same memory where it can. */
+export function attachmentBytes(part: { content: ArrayBuffer | ArrayBufferView | string; encoding?: string }): Buffer {
+	const { content } = part;
+	if (typeof content === 'string') return Buffer.from(content, part.encoding === 'base64' ? 'base64' : 'utf8');
+	return ArrayBuffer.isView(content)
+		? Buffer.from(content.buffer, content.byteOffset, content.byteLength)
+		: Buffer.from(content);
+}
+
 function hashes(content: Buffer) {
 	return {
 		md5: createHash('md5').update(content).digest('hex'),
@@ -259,10 +268,7 @@ export async function parseMessage(
 	const from = flatAddresses(email?.from)[0];
 
 	const attachments = (error ? [] : (email?.attachments ?? [])).map((part, index): MessageAttachment => {
-		const content =
-			typeof part.content === 'string'
-				? Buffer.from(part.content, part.encoding === 'base64' ? 'base64' : 'utf8')
-				: Buffer.from(part.content as ArrayBuffer);
+		const content = attachmentBytes(part);
 		const info: AttachmentInfo = {
 			filename: attachmentName(part.filename, part.mimeType, index),
 			contentType: part.mimeType,

@@ -2,7 +2,7 @@ import type { ImapFlow } from 'imapflow';
 
 import type { MailAccount } from './account';
 import { normalizeMessageId } from './addresses';
-import { safeFileName } from './attachments';
+import { safeFileName } from './files';
 import { withImap, type TimeBudget } from './connection';
 import { MailError } from './errors';
 import { findMessages, parseUidSet, withFolder } from './messageFilter';

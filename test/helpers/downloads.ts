@@ -70,3 +70,25 @@ export const attachment = (filenameHeader: string, body: string) => ({
 	headers: `Content-Type: application/octet-stream\r\nContent-Disposition: attachment; ${filenameHeader}`,
 	body,
 });
+
+/**
+ * A mail with a 12 MB zip (a fixed pattern, not compressible) and an attached mail carrying inner.txt
+ * ("nested"), as forwarded.eml; with the zip's bytes.
+ */
+export function largeMailWithAttachedMail(messageId: string): { big: Buffer; outer: string } {
+	const big = Buffer.alloc(12 * 1024 * 1024);
+	for (let offset = 0; offset < big.length; offset += 4) big.writeUInt32LE((offset * 2654435761) >>> 0, offset);
+	const inner = mime([attachment('filename="inner.txt"', 'nested')], 'inner mail', '<inner@example.test>');
+	const outer = mime(
+		[
+			{ headers: 'Content-Type: application/zip\r\nContent-Disposition: attachment; filename="big.zip"', body: big },
+			{
+				headers: 'Content-Type: message/rfc822\r\nContent-Disposition: attachment; filename="forwarded.eml"',
+				body: inner,
+			},
+		],
+		'large',
+		messageId,
+	);
+	return { big, outer };
+}

@@ -2,37 +2,58 @@ import { readdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 
 import { simpleParser } from 'mailparser';
+import PostalMime from 'postal-mime';
 
-import { fallbackFileName, isInlinePart, safeFileName } from '../../nodes/mail';
+import { fallbackFileName, isInlinePart, parseMessage, safeFileName } from '../../nodes/mail';
 import { fixtureMails, mailCorpus } from '../helpers/corpus';
-import { attachment, download, mime, sha256, tempDir, type Attachment } from '../helpers/downloads';
+import {
+	attachment,
+	download,
+	largeMailWithAttachedMail,
+	mime,
+	sha256,
+	tempDir,
+	type Attachment,
+} from '../helpers/downloads';
 import { appendMessages, newMailbox, waitForMessages } from '../helpers/servers';
 import { asServed, seenFlags } from './readops.helpers';
 
-/** What a mailparser parse finds: its attachments, and those of every attached mail, depth first. */
+/**
+ * What postal-mime (the package's parser, called here directly) finds: the attachments of the mail and of
+ * every attached mail, depth first.
+ */
 async function expectedAttachments(
 	raw: Buffer,
 	includeInline: boolean,
 	depth = 0,
-): Promise<Array<{ sha256: string; name: string | undefined; contentType: string }>> {
-	const parsed = await simpleParser(raw, {
-		skipHtmlToText: true,
-		skipTextToHtml: true,
-		skipTextLinks: true,
-		skipImageLinks: true,
-	});
+): Promise<Array<{ sha256: string; name: string | undefined }>> {
+	const email = await PostalMime.parse(raw, { forceRfc822Attachments: true });
 	const found = [];
-	for (const attachment of parsed.attachments) {
-		if (!includeInline && isInlinePart(attachment)) continue;
-		found.push({ sha256: sha256(attachment.content), name: attachment.filename, contentType: attachment.contentType });
-		if (attachment.contentType === 'message/rfc822' && depth < 8)
-			found.push(...(await expectedAttachments(attachment.content, includeInline, depth + 1)));
+	for (const part of email.attachments) {
+		const content = Buffer.from(part.content as ArrayBuffer);
+		const shown = {
+			contentType: part.mimeType,
+			contentDisposition: part.disposition ?? undefined,
+			related: part.related,
+		};
+		if (!includeInline && isInlinePart(shown)) continue;
+		found.push({ sha256: sha256(content), name: part.filename ?? undefined });
+		if (part.mimeType === 'message/rfc822' && depth < 8)
+			found.push(...(await expectedAttachments(content, includeInline, depth + 1)));
 	}
 	return found;
 }
 
+/** The base64 attachments a second parser (mailparser) decodes: their bytes do not depend on who reads them. */
+async function base64AttachmentsByMailparser(raw: Buffer): Promise<string[]> {
+	const parsed = await simpleParser(raw, { skipHtmlToText: true, skipTextToHtml: true, skipTextLinks: true });
+	return parsed.attachments
+		.filter((part) => String(part.headers.get('content-transfer-encoding') ?? '').toLowerCase() === 'base64')
+		.map((part) => sha256(part.content));
+}
+
 describe('downloadAttachments', () => {
-	/** Download Attachments over every mail of `files`: what mailparser finds, byte-exact; the count saved. */
+	/** Download Attachments over every mail of `files`: what the parser finds, byte-exact; the count saved. */
 	async function expectEveryAttachment(files: string[], mailbox: string): Promise<number> {
 		const address = newMailbox(mailbox);
 		const raws = files.map((file) => readFileSync(file));
@@ -59,6 +80,9 @@ describe('downloadAttachments', () => {
 				where,
 				sha256: expected.map((entry) => entry.sha256),
 			});
+			const savedHashes = new Set(saved.map((entry) => entry.sha256));
+			for (const hash of await base64AttachmentsByMailparser(source))
+				expect({ where, mailparserDecoded: hash, saved: savedHashes.has(hash) }).toMatchObject({ saved: true });
 			expect(item.json.attachments_local_paths).toBe(saved.map((entry) => entry.path).join(','));
 			for (const [position, entry] of saved.entries()) {
 				expect(path.dirname(entry.path)).toBe(path.resolve(downloadPath));
@@ -103,22 +127,9 @@ describe('downloadAttachments', () => {
 		300_000,
 	);
 
-	it('streams a 12 MB attachment to disk byte-exact, and labels attachments of an attached mail with the outer mail', async () => {
+	it('saves a 12 MB attachment to disk byte-exact, and labels attachments of an attached mail with the outer mail', async () => {
 		const address = newMailbox('large');
-		const big = Buffer.alloc(12 * 1024 * 1024);
-		for (let offset = 0; offset < big.length; offset += 4) big.writeUInt32LE((offset * 2654435761) >>> 0, offset);
-		const inner = mime([attachment('filename="inner.txt"', 'nested')], 'inner mail', '<inner@example.test>');
-		const outer = mime(
-			[
-				{ headers: 'Content-Type: application/zip\r\nContent-Disposition: attachment; filename="big.zip"', body: big },
-				{
-					headers: 'Content-Type: message/rfc822\r\nContent-Disposition: attachment; filename="forwarded.eml"',
-					body: inner,
-				},
-			],
-			'large',
-			'<outer@example.test>',
-		);
+		const { big, outer } = largeMailWithAttachedMail('<outer@example.test>');
 		const [uid] = await appendMessages(address, [outer]);
 		const downloadPath = tempDir();
 		const [item] = await download(address, { emailUid: String(uid), downloadPath, options: { binaryOutput: false } });
@@ -156,6 +167,31 @@ describe('downloadAttachments', () => {
 		expect(saved[0].contentType).toBe('message/rfc822');
 		expect(saved.map((entry) => path.extname(entry.filename))).toEqual(['.eml', '.pdf']);
 		expect(readFileSync(saved[1].path, 'utf8')).toBe('%PDF-1.4 phish');
+	});
+	it('parses a mail once and its attached mail once more, and saves what the trigger item of that mail lists', async () => {
+		const address = newMailbox('one-parse');
+		const inner = mime([attachment('filename="inner.pdf"', '%PDF-1.4 inner')], 'inner', '<inner-1@example.test>');
+		const outer = mime(
+			[
+				attachment('filename="outer.txt"', 'outer'),
+				{ headers: 'Content-Type: message/rfc822\r\nContent-Disposition: attachment', body: inner },
+			],
+			'outer',
+			'<outer-1@example.test>',
+		);
+		const [uid] = await appendMessages(address, [outer]);
+		const parses = jest.spyOn(PostalMime, 'parse');
+		try {
+			const [item] = await download(address, { emailUid: String(uid), downloadPath: tempDir() });
+			expect(parses).toHaveBeenCalledTimes(2);
+			const saved = item.json.attachments as unknown as Attachment[];
+			const [stored] = await waitForMessages(address, 1);
+			const { fields } = await parseMessage(stored.source, { uid, uidValidity: '1', folder: 'INBOX', flags: [] });
+			expect(saved.slice(0, 2).map((entry) => entry.sha256)).toEqual(fields.attachments.map((entry) => entry.sha256));
+			expect(saved.map((entry) => entry.filename)).toEqual(['outer.txt', 'attachment-2.eml', 'inner.pdf']);
+		} finally {
+			parses.mockRestore();
+		}
 	});
 });
 

@@ -1,4 +1,4 @@
-import { safeFileName } from '../attachments';
+import { safeFileName } from '../files';
 import { MailError } from '../errors';
 import type { ParsedMail } from '../message';
 import { newArchiveBudget } from './archives';

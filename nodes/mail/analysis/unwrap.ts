@@ -2,7 +2,7 @@ import type PostalMime from 'postal-mime';
 
 import { normalizeMessageId } from '../addresses';
 import { MailError } from '../errors';
-import { htmlAsText, parseMail, type MessageFields, type ParsedMail } from '../message';
+import { attachmentBytes, htmlAsText, parseMail, type MessageFields, type ParsedMail } from '../message';
 import { parseInlineForward } from './forwarded';
 import { isOutlookMsg, readOutlookMsg, type MsgLimits, DEFAULT_MSG_LIMITS } from './msg';
 
@@ -67,13 +67,6 @@ function addresses(list: PostalAddress | PostalAddress[] | undefined): string[] 
 		.flatMap((entry) => (entry.group ? entry.group : [entry]))
 		.map((entry) => entry.address)
 		.filter(Boolean);
-}
-
-function toBuffer(content: ArrayBuffer | Uint8Array | string): Buffer {
-	if (typeof content === 'string') return Buffer.from(content, 'utf8');
-	return content instanceof Uint8Array
-		? Buffer.from(content.buffer, content.byteOffset, content.byteLength)
-		: Buffer.from(content);
 }
 
 /** Checks that bytes given as "the mail" are one: a clear refusal for an archive or any other file. */
@@ -154,7 +147,7 @@ async function readMime(bytes: Buffer, depth: number, via: Via, parsed?: ParsedM
 			// postal-mime hands an attached mail over byte for byte, line ends included: what a DKIM
 			// signature covers and an exported .eml keeps.
 			const filename = part.filename ?? `attachment-${index + 1}`;
-			return { filename, content_type: part.mimeType, content: toBuffer(part.content) };
+			return { filename, content_type: part.mimeType, content: attachmentBytes(part) };
 		}),
 	});
 	return node;
@@ -189,7 +182,7 @@ async function readMsg(bytes: Buffer, depth: number, via: Via, limits: MsgLimits
 		attachments: item.attachments.map((attachment) => ({
 			filename: attachment.fileName,
 			content_type: attachment.isMsg ? 'application/vnd.ms-outlook' : 'application/octet-stream',
-			content: toBuffer(attachment.content),
+			content: attachmentBytes(attachment),
 		})),
 		warnings: [],
 	};
