@@ -351,7 +351,8 @@ export function defangUrl(url: string): string {
 }
 
 export function defangHost(host: string): string {
-	return host.replace(/\./g, '[.]').replace(/:/g, '[:]');
+	const dotted = host.replaceAll('.', '[.]');
+	return dotted.includes(':') ? dotted.replaceAll(':', '[:]') : dotted;
 }
 
 export function defangEmail(email: string): string {
