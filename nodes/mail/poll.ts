@@ -133,7 +133,6 @@ async function pollFolder(
 		// Per Cycle: the next oldest are fetched in its place while the budget lasts.
 		const pending: number[] = [];
 		const built = new Map<number, PolledMail>();
-		const analyses: Array<Promise<void>> = [];
 		const excluded = new Set<number>();
 		const returned = new Set<number>();
 		let fetchError: unknown;
@@ -163,17 +162,14 @@ async function pollFolder(
 						trigger,
 						account,
 					);
-					if (!alert) {
-						excluded.add(message.uid);
-						continue;
-					}
-					if (alert.analysed) analyses.push(alert.analysed);
-					built.set(
-						message.uid,
-						options.storeBinaries
-							? { json: alert.json, attachments: [], binaries: await options.storeBinaries(alert) }
-							: alert,
-					);
+					if (!alert) excluded.add(message.uid);
+					else
+						built.set(
+							message.uid,
+							options.storeBinaries
+								? { json: alert.json, attachments: [], binaries: await options.storeBinaries(alert) }
+								: alert,
+						);
 				}
 			} catch (error) {
 				// Cut off in the middle (a dropped or hung connection): the mails built so far are emitted,
@@ -183,9 +179,6 @@ async function pollFolder(
 				break;
 			}
 		}
-
-		// Every item is whole before any is emitted or flagged (answers never fail: see analyzeAside).
-		await Promise.all(analyses);
 
 		// Not returned by a completed FETCH: expunged since the SEARCH; UIDs are never reused.
 		// After an incomplete FETCH, a mail not returned may simply not have come yet.

@@ -1,5 +1,5 @@
 import type { MailAccount } from './account';
-import { analyzeAside } from './analysis/analysisThread';
+import { analyzeEmail } from './analysis';
 import type { MovedTo } from './changeMail';
 import { parseMail, parseMessage, type MessageAttachment, type MessageFields } from './message';
 import { applyExtractionRules, extractEnvironment, extractForwarded, isForwardedSubject } from './rules';
@@ -14,8 +14,6 @@ export interface PolledMail {
 	source?: Buffer;
 	/** What `storeBinaries` made of the attachments and source, which are then dropped. */
 	binaries?: Record<string, unknown>;
-	/** With Analyze on: settles once `json.analysis` is set; the cycle waits for it before emitting. */
-	analysed?: Promise<void>;
 }
 
 /**
@@ -65,16 +63,13 @@ export async function buildPolledMail(
 		json.last_email_recipient = fields.to.join(', ');
 	}
 	if (truncated) json.truncated = truncated;
-	const built: PolledMail = { json, attachments, source: trigger.attachOriginalEml ? source : undefined };
 	// The message limits above already bound what is read; a mail the analysis refuses is still emitted.
-	// The analysis runs on its own thread while the next mails are fetched (analysis/analysisThread.ts).
-	if (trigger.analyze) {
-		const { answer } = await analyzeAside(mail, trigger.analyze);
-		built.analysed = answer.then((analysis) => {
-			json.analysis = analysis;
-		});
-	}
-	return built;
+	if (trigger.analyze)
+		json.analysis = await analyzeEmail(mail, trigger.analyze).then(
+			(result) => result.analysis,
+			(error: Error) => ({ error: error.message }),
+		);
+	return { json, attachments, source: trigger.attachOriginalEml ? source : undefined };
 }
 
 /**
