@@ -4,11 +4,20 @@ import { readdirSync } from 'node:fs';
 import type { IDataObject } from 'n8n-workflow';
 
 import { Email } from '../../nodes/Email/Email.node';
+import { downloadAttachments } from '../../nodes/mail';
 import { hideCapabilities, startFaultProxy, type Fault } from '../helpers/faultProxy';
 import { mailWithAttachment } from '../helpers/mails';
 import { runNode } from '../helpers/nodeContext';
 import { receiveQuestion, replyAs } from '../helpers/replies';
-import { appendMessages, credentialsFor, newMailbox, openMailbox, servers, waitForMessages } from '../helpers/servers';
+import {
+	accountFor,
+	appendMessages,
+	credentialsFor,
+	newMailbox,
+	openMailbox,
+	servers,
+	waitForMessages,
+} from '../helpers/servers';
 import { printTable, scratchFolders, seededRandom } from './seeded';
 
 const SEED = Number(process.env.RELIABILITY_SEED || 20261130);
@@ -105,6 +114,37 @@ describe('actions under a connection dropped mid-transfer', () => {
 			`Download Attachments / Get EML File with the connection cut mid-transfer (message ${size} bytes)`,
 			rows,
 		);
+	});
+
+	it('Download Attachments of a mail too large to hold (streamed part by part) leaves no file when cut', async () => {
+		const address = newMailbox('dropstream');
+		const payload = randomBytes(600_000);
+		await appendMessages(address, [mailWithAttachment('report.bin', payload, `<stream-${Date.now()}@example.test>`)]);
+		const proxy = await startFaultProxy(servers().ports.imap);
+		const random = seededRandom(SEED + 1);
+		try {
+			const account = accountFor(address, { imapPort: proxy.port, imapSecurity: 'none' });
+			const run = (directory: string) =>
+				downloadAttachments(account, {
+					folder: 'INBOX',
+					downloadPath: directory,
+					filter: { uids: '1' },
+					wholeMailLimitBytes: 0,
+				});
+			// Cut in the part's answer: after the BODYSTRUCTURE, somewhere in the 800 KB of base64.
+			for (const bytes of [1, random.int(1_000, 400_000), random.int(400_000, 790_000)]) {
+				const directory = scratch.make('mailbox-dropstream-');
+				proxy.arm({ dropAfter: { after: /BODY\.PEEK\[2\]/i, bytes } });
+				await expect(run(directory)).rejects.toThrow(/was lost in the middle of the operation/);
+				expect(readdirSync(directory)).toEqual([]);
+			}
+			const directory = scratch.make('mailbox-dropstream-');
+			const { attachments } = await run(directory);
+			expect(attachments.map((file) => [file.filename, file.size])).toEqual([['report.bin', payload.length]]);
+			expect(readdirSync(directory)).toEqual(['report.bin']);
+		} finally {
+			await proxy.close();
+		}
 	});
 
 	it('Send Email and Wait survives its IMAP connection dropped in the middle of reading the reply, and still answers', async () => {
