@@ -74,6 +74,7 @@ interface SaveContext {
 	emailUid: number;
 	/** The Message-ID of the mail on the server (the one `emailUid` names), also for its attached mails' files. */
 	messageId: string;
+	/** This mail's files, in order: an unnamed one is named by its place here (`attachment-3.pdf`). */
 	saved: SavedAttachment[];
 	wholeMailLimit: number;
 	/** What could not be read, in words: attached mails the parser gave up on. */
@@ -175,6 +176,24 @@ async function streamAttachmentsOf(
 	else await saveAttachmentsOfMail(await fs.readFile(saved.path), saved.filename, context, depth + 1);
 }
 
+/** Saves the attachments of the mail `uid` names: parsed whole, or streamed when it is too large to hold. */
+async function saveAttachmentsOfUid(client: ImapFlow, uid: number, context: SaveContext): Promise<void> {
+	const head = await client.fetchOne(String(uid), { size: true, envelope: true }, { uid: true });
+	if (!head) return;
+	if (head.envelope?.messageId) context.messageId = normalizeMessageId(head.envelope.messageId);
+	if ((head.size ?? 0) > context.wholeMailLimit) {
+		const { bodyStructure } = (await client.fetchOne(String(uid), { bodyStructure: true }, { uid: true })) || {};
+		if (bodyStructure) await streamAttachmentsOf(client, bodyStructure, context, 0);
+		return;
+	}
+	const message = await client.fetchOne(String(uid), { source: true }, { uid: true });
+	if (!message || !message.source) return;
+	const parsed = await parseMail(message.source);
+	if (parsed.email?.messageId) context.messageId = normalizeMessageId(parsed.email.messageId);
+	if (parsed.error) context.problems.push(parsed.error);
+	else if (parsed.email) await saveAttachmentsOf(parsed.email, context, 0);
+}
+
 /** A message whose attachments could not all be read: hostile, broken or too large. */
 export interface UnreadableMessage {
 	email_uid: number;
@@ -214,29 +233,17 @@ export async function downloadAttachments(
 				const uids = await findMessages(client, options.filter);
 				if (uids.length > 0) await fs.mkdir(directory, { recursive: true });
 				for (const uid of uids) {
-					const head = await client.fetchOne(String(uid), { size: true, envelope: true }, { uid: true });
-					if (!head) continue;
 					const context: SaveContext = {
 						directory,
 						includeInline: options.includeInline ?? false,
 						emailUid: uid,
-						messageId: head.envelope?.messageId ? normalizeMessageId(head.envelope.messageId) : '',
-						saved,
+						messageId: '',
+						saved: [],
 						wholeMailLimit,
 						problems: [],
 					};
-					if ((head.size ?? 0) > wholeMailLimit) {
-						const { bodyStructure } =
-							(await client.fetchOne(String(uid), { bodyStructure: true }, { uid: true })) || {};
-						if (bodyStructure) await streamAttachmentsOf(client, bodyStructure, context, 0);
-						continue;
-					}
-					const message = await client.fetchOne(String(uid), { source: true }, { uid: true });
-					if (!message || !message.source) continue;
-					const parsed = await parseMail(message.source);
-					if (parsed.email?.messageId) context.messageId = normalizeMessageId(parsed.email.messageId);
-					if (parsed.error) context.problems.push(parsed.error);
-					else if (parsed.email) await saveAttachmentsOf(parsed.email, context, 0);
+					await saveAttachmentsOfUid(client, uid, context);
+					saved.push(...context.saved);
 					if (context.problems.length)
 						parseErrors.push({
 							email_uid: uid,

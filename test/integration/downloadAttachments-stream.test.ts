@@ -2,7 +2,7 @@ import { readFileSync } from 'node:fs';
 
 import { downloadAttachments } from '../../nodes/mail';
 import { fixtureMails } from '../helpers/corpus';
-import { largeMailWithAttachedMail, sha256, tempDir } from '../helpers/downloads';
+import { largeMailWithAttachedMail, mime, sha256, tempDir } from '../helpers/downloads';
 import { accountFor, appendMessages, newMailbox } from '../helpers/servers';
 
 /**
@@ -65,5 +65,15 @@ describe('downloadAttachments of mail too large to hold', () => {
 		expect(readFileSync(attachments[1].path).toString('latin1')).toContain('Subject: inner mail');
 		expect(readFileSync(attachments[2].path, 'utf8')).toBe('nested');
 		expect(attachments.map((file) => file.message_id)).toEqual(Array(3).fill('<outer-s@example.test>'));
+	});
+
+	it('numbers unnamed parts within each mail, parsed and streamed alike', async () => {
+		const address = newMailbox('stream-unnamed');
+		const unnamed = { headers: 'Content-Type: application/pdf\r\nContent-Disposition: attachment', body: '%PDF-1.4 x' };
+		const uids = await appendMessages(address, [mime([unnamed], 'first'), mime([unnamed], 'second')]);
+		for (const limit of [undefined, 0]) {
+			const { attachments } = await run(address, uids, limit);
+			expect(attachments.map((file) => file.filename)).toEqual(['attachment-1.pdf', 'attachment-1 (1).pdf']);
+		}
 	});
 });
