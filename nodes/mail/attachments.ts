@@ -170,6 +170,9 @@ async function streamAttachmentsOf(
 	// quoted-printable hide its parts): such a mail is read from its file instead.
 	const attached = node.childNodes?.[0];
 	const plain = !node.encoding || /^(7bit|8bit|binary)$/i.test(node.encoding);
+	// The body of an attached mail of one part is part "<its part>.1" (RFC 3501 6.4.5); imapflow
+	// numbers it as the attached mail itself.
+	if (attached && plain && !/^multipart\//i.test(attached.type)) attached.part = `${node.part ?? '1'}.1`;
 	if (attached && plain) return streamAttachmentsOf(client, attached, context, depth + 1);
 	if (saved.size > context.wholeMailLimit)
 		context.problems.push(`attached mail "${saved.filename}" is encoded and too large to read for its attachments`);

@@ -2,6 +2,7 @@ import { readFileSync } from 'node:fs';
 
 import { downloadAttachments } from '../../nodes/mail';
 import { fixtureMails } from '../helpers/corpus';
+import { crlf } from '../fixtures/phish';
 import { largeMailWithAttachedMail, mime, sha256, tempDir } from '../helpers/downloads';
 import { accountFor, appendMessages, newMailbox } from '../helpers/servers';
 
@@ -75,5 +76,63 @@ describe('downloadAttachments of mail too large to hold', () => {
 			const { attachments } = await run(address, uids, limit);
 			expect(attachments.map((file) => file.filename)).toEqual(['attachment-1.pdf', 'attachment-1 (1).pdf']);
 		}
+	});
+
+	it('reads attached mails of one part, one inside another, as the parse does', async () => {
+		const address = newMailbox('stream-single');
+		const pdf = Buffer.from('%PDF-1.4 inner').toString('base64');
+		const inner = crlf([
+			'From: a@example.test',
+			'Subject: inner',
+			'MIME-Version: 1.0',
+			'Content-Type: application/pdf; name="in.pdf"',
+			'Content-Disposition: attachment; filename="in.pdf"',
+			'Content-Transfer-Encoding: base64',
+			'',
+			pdf,
+		]);
+		const middle = crlf([
+			'From: b@example.test',
+			'Subject: middle',
+			'MIME-Version: 1.0',
+			'Content-Type: message/rfc822',
+			'',
+			inner,
+		]);
+		// Attached as they are (7bit), so that the server lists their parts.
+		const attached = (name: string, body: string) => [
+			'--B',
+			'Content-Type: message/rfc822',
+			`Content-Disposition: attachment; filename="${name}"`,
+			'',
+			body,
+		];
+		const outer = crlf([
+			'From: c@example.test',
+			'Subject: two attached mails',
+			'MIME-Version: 1.0',
+			'Content-Type: multipart/mixed; boundary="B"',
+			'',
+			...attached('one.eml', inner),
+			...attached('two.eml', middle),
+			'--B--',
+			'',
+		]);
+		const uids = await appendMessages(address, [outer]);
+		const parsed = await run(address, uids);
+		const streamed = await run(address, uids, 0);
+		const shape = (result: typeof parsed) =>
+			result.attachments.map(({ filename, contentType }) => [filename, contentType]);
+		expect(shape(streamed)).toEqual(shape(parsed));
+		expect(shape(streamed).map(([filename]) => filename)).toEqual([
+			'one.eml',
+			'in.pdf',
+			'two.eml',
+			'attachment-4.eml',
+			'in (1).pdf',
+		]);
+		// The attached mails' own bytes may differ in a final line end (postal-mime adds one); the PDFs may not.
+		for (const index of [1, 4]) expect(streamed.attachments[index].sha256).toBe(parsed.attachments[index].sha256);
+		expect(readFileSync(streamed.attachments[4].path, 'latin1')).toBe('%PDF-1.4 inner');
 	});
 });
