@@ -233,8 +233,11 @@ describe('read operations and send on a worker', () => {
 		// wait again, each with the approver's vote kept.
 		const questions = await Promise.all(asks.map((_, index) => receiveLinks(approver, index)));
 		for (const question of questions) expect((await postForm(question.links.Approve)).status).toBe(200);
+		// Before the vote is stored, the waiting execution's item has no `data` yet: no votes.
 		const votesOf = (execution: StoredExecution) =>
-			((itemsOf(execution, 'Ask')[0]?.data as { votes?: Array<{ by: string }> }).votes ?? []).map((vote) => vote.by);
+			((itemsOf(execution, 'Ask')[0]?.data as { votes?: Array<{ by: string }> } | undefined)?.votes ?? []).map(
+				(vote) => vote.by,
+			);
 		for (const { id, all } of asks.filter((ask) => ask.all)) {
 			const [waiting] = await waitFor(
 				`execution ${id} to wait for the lead`,

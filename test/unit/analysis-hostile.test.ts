@@ -13,8 +13,10 @@ import { hostileMails } from '../reliability/hostileMail';
 const BUDGET_MS = 1000;
 const WALL_MS = 3 * BUDGET_MS;
 /**
- * A busy CI machine adds to CPU time too (caches, frequency, GC threads): an attempt over budget is
- * repeated, and the best of three counts. An input that really stalls the analysis fails all three.
+ * A busy CI machine adds to CPU time too (caches, frequency, GC threads), and to wall time far more
+ * (a run of 800 ms of CPU once took 3.2 s while the n8n hosts started beside it): an attempt over
+ * either bound is repeated, and the best of three of each counts. An input that really stalls the
+ * analysis fails all three.
  */
 const ATTEMPTS = 3;
 
@@ -131,13 +133,15 @@ async function within(name: string, bytes: Buffer): Promise<Outcome> {
 	// The process's first analyses load and compile the parsers: n8n pays that once, not per mail.
 	for (let round = 0; round < 2; round++) await timed(WARM_UP);
 	let outcome = await timed(bytes);
-	for (let attempt = 1; attempt < ATTEMPTS && outcome.cpuMs >= BUDGET_MS; attempt++) {
+	let fastestMs = outcome.ms;
+	for (let attempt = 1; attempt < ATTEMPTS && (outcome.cpuMs >= BUDGET_MS || fastestMs >= WALL_MS); attempt++) {
 		const again = await timed(bytes);
 		if (again.cpuMs < outcome.cpuMs) outcome = again;
+		fastestMs = Math.min(fastestMs, again.ms);
 	}
 	figures.push([name, outcome]);
 	expect(outcome.cpuMs).toBeLessThan(BUDGET_MS);
-	expect(outcome.ms).toBeLessThan(WALL_MS);
+	expect(fastestMs).toBeLessThan(WALL_MS);
 	return outcome;
 }
 
