@@ -147,7 +147,7 @@ async function streamAttachmentsOf(
 	const contentType = node.type.toLowerCase();
 	if (node.childNodes && contentType.startsWith('multipart/')) {
 		for (const child of node.childNodes)
-			await streamAttachmentsOf(client, child, context, depth, contentType === 'multipart/related');
+			await streamAttachmentsOf(client, child, context, depth, inRelated || contentType === 'multipart/related');
 		return;
 	}
 	const disposition = node.disposition?.toLowerCase();

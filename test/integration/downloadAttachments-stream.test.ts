@@ -164,4 +164,37 @@ describe('downloadAttachments of mail too large to hold', () => {
 		for (const index of [1, 4]) expect(streamed.attachments[index].sha256).toBe(parsed.attachments[index].sha256);
 		expect(readFileSync(streamed.attachments[4].path, 'latin1')).toBe('%PDF-1.4 inner');
 	});
+
+	it('counts an image deep inside multipart/related as inline, as the parse does', async () => {
+		const address = newMailbox('stream-related');
+		const png = Buffer.from('89504e470d0a1a0a', 'hex').toString('base64');
+		const mail = crlf([
+			'From: a@example.test',
+			'Subject: embedded',
+			'MIME-Version: 1.0',
+			'Content-Type: multipart/related; boundary="R"',
+			'',
+			'--R',
+			'Content-Type: text/html',
+			'',
+			'<img src="cid:logo@example.test">',
+			'--R',
+			'Content-Type: multipart/mixed; boundary="M"',
+			'',
+			'--M',
+			'Content-Type: image/png; name="logo.png"',
+			'Content-ID: <logo@example.test>',
+			'Content-Transfer-Encoding: base64',
+			'',
+			png,
+			'--M--',
+			'--R--',
+			'',
+		]);
+		const uids = await appendMessages(address, [mail]);
+		for (const limit of [undefined, 0]) {
+			expect((await run(address, uids, limit, false)).attachments).toEqual([]);
+			expect((await run(address, uids, limit, true)).attachments.map((file) => file.filename)).toEqual(['logo.png']);
+		}
+	});
 });
