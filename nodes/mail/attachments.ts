@@ -63,9 +63,9 @@ export function isInlinePart(part: { contentType?: string; contentDisposition?: 
  * The part's declared type; one declared only as application/octet-stream gets the type its file
  * name's extension says (a.txt: text/plain), as mail clients show it.
  */
-function contentTypeOf(part: PostalMime.Attachment): string {
-	const declared = part.mimeType || 'application/octet-stream';
-	return declared === 'application/octet-stream' && part.filename ? detectMimeType(part.filename) : declared;
+function contentTypeOf(declared: string | undefined, filename: string | null | undefined): string {
+	const type = declared?.toLowerCase() || 'application/octet-stream';
+	return type === 'application/octet-stream' && filename ? detectMimeType(filename) : type;
 }
 
 interface SaveContext {
@@ -108,7 +108,7 @@ async function saveFile(
  */
 async function saveAttachmentsOf(email: PostalMime.Email, context: SaveContext, depth: number): Promise<void> {
 	for (const part of email.attachments) {
-		const contentType = contentTypeOf(part);
+		const contentType = contentTypeOf(part.mimeType, part.filename);
 		const inline = isInlinePart({
 			contentType,
 			contentDisposition: part.disposition ?? undefined,
@@ -153,7 +153,7 @@ async function streamAttachmentsOf(
 	const disposition = node.disposition?.toLowerCase();
 	if ((contentType === 'text/plain' || contentType === 'text/html') && disposition !== 'attachment') return;
 	const filename = node.dispositionParameters?.filename ?? node.parameters?.name;
-	const shownType = contentType === 'application/octet-stream' && filename ? detectMimeType(filename) : contentType;
+	const shownType = contentTypeOf(contentType, filename);
 	const related = inRelated && Boolean(node.id);
 	if (!context.includeInline && isInlinePart({ contentType: shownType, contentDisposition: disposition, related }))
 		return;
@@ -170,23 +170,26 @@ async function streamAttachmentsOf(
 	// quoted-printable hide its parts): such a mail is read from its file instead.
 	const attached = node.childNodes?.[0];
 	const plain = !node.encoding || /^(7bit|8bit|binary)$/i.test(node.encoding);
-	// The body of an attached mail of one part is part "<its part>.1" (RFC 3501 6.4.5); imapflow
-	// numbers it as the attached mail itself.
-	if (attached && plain && !/^multipart\//i.test(attached.type)) attached.part = `${node.part ?? '1'}.1`;
-	if (attached && plain) return streamAttachmentsOf(client, attached, context, depth + 1);
+	if (attached && plain) {
+		// The body of an attached mail of one part is part "<its part>.1" (RFC 3501 6.4.5); imapflow
+		// numbers it as the attached mail itself.
+		const body = /^multipart\//i.test(attached.type) ? attached : { ...attached, part: `${node.part ?? '1'}.1` };
+		return streamAttachmentsOf(client, body, context, depth + 1);
+	}
 	if (saved.size > context.wholeMailLimit)
 		context.problems.push(`attached mail "${saved.filename}" is encoded and too large to read for its attachments`);
 	else await saveAttachmentsOfMail(await fs.readFile(saved.path), saved.filename, context, depth + 1);
 }
 
-/** Saves the attachments of the mail `uid` names: parsed whole, or streamed when it is too large to hold. */
-async function saveAttachmentsOfUid(client: ImapFlow, uid: number, context: SaveContext): Promise<void> {
-	const head = await client.fetchOne(String(uid), { size: true, envelope: true }, { uid: true });
-	if (!head) return;
-	if (head.envelope?.messageId) context.messageId = normalizeMessageId(head.envelope.messageId);
-	if ((head.size ?? 0) > context.wholeMailLimit) {
-		const { bodyStructure } = (await client.fetchOne(String(uid), { bodyStructure: true }, { uid: true })) || {};
-		if (bodyStructure) await streamAttachmentsOf(client, bodyStructure, context, 0);
+/**
+ * Saves the attachments of the mail `uid` names, of `size` bytes: parsed whole, or streamed when it is
+ * too large to hold. One FETCH either way before the attachments' own downloads.
+ */
+async function saveAttachmentsOfUid(client: ImapFlow, uid: number, size: number, context: SaveContext): Promise<void> {
+	if (size > context.wholeMailLimit) {
+		const head = await client.fetchOne(String(uid), { envelope: true, bodyStructure: true }, { uid: true });
+		if (head && head.envelope?.messageId) context.messageId = normalizeMessageId(head.envelope.messageId);
+		if (head && head.bodyStructure) await streamAttachmentsOf(client, head.bodyStructure, context, 0);
 		return;
 	}
 	const message = await client.fetchOne(String(uid), { source: true }, { uid: true });
@@ -234,8 +237,15 @@ export async function downloadAttachments(
 		(client: ImapFlow) =>
 			withFolder(client, options.folder, async () => {
 				const uids = await findMessages(client, options.filter);
-				if (uids.length > 0) await fs.mkdir(directory, { recursive: true });
+				if (uids.length === 0) return;
+				await fs.mkdir(directory, { recursive: true });
+				// Every size in one FETCH: it decides how each mail is read. A mail gone since the SEARCH has none.
+				const sizes = new Map<number, number>();
+				for await (const message of client.fetch(uids.join(','), { size: true }, { uid: true }))
+					sizes.set(message.uid, message.size ?? 0);
 				for (const uid of uids) {
+					const size = sizes.get(uid);
+					if (size === undefined) continue;
 					const context: SaveContext = {
 						directory,
 						includeInline: options.includeInline ?? false,
@@ -245,7 +255,7 @@ export async function downloadAttachments(
 						wholeMailLimit,
 						problems: [],
 					};
-					await saveAttachmentsOfUid(client, uid, context);
+					await saveAttachmentsOfUid(client, uid, size, context);
 					saved.push(...context.saved);
 					if (context.problems.length)
 						parseErrors.push({
